@@ -1,0 +1,113 @@
+# aitools: small Unix tools for calling LLM APIs from shell pipelines.
+#
+#   make                 build into $(BUILD)/
+#   make check           unit and end-to-end tests, then again under ASan+UBSan
+#   make SANITIZE=address,undefined test    one sanitized run
+#   make install PREFIX=/usr/local
+
+VERSION = 0.1.0
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+BUILD ?= build
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+PKGS = libcurl jansson sqlite3
+MOCK_PKGS = libmicrohttpd
+
+WARN = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+       -Wmissing-prototypes -Wno-unused-parameter
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	-DAI_VERSION='"$(VERSION)"' $(WARN) -Ilib \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS) $(MOCK_PKGS)) $(CFLAGS)
+LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
+MOCK_LIBS = $(shell $(PKG_CONFIG) --libs $(MOCK_PKGS)) -lpthread
+
+ifneq ($(SANITIZE),)
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+BUILD = build-san
+endif
+
+LIB_SRC = $(wildcard lib/*.c)
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
+AIQ_SRC = $(wildcard cmd/aiq/*.c)
+AIQ_OBJ = $(AIQ_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC = $(wildcard tests/unit/*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+BINS = $(BUILD)/aiq $(BUILD)/aimock
+MAN1 = man/aiq.1 man/aimock.1
+MAN5 = man/aitools-record.5
+MAN7 = man/aitools.7
+
+all: $(BINS) $(UNIT_BIN)
+
+$(BUILD)/%.o: %.c lib/aitools.h $(wildcard cmd/aiq/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libaitools.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+$(BUILD)/aiq: $(AIQ_OBJ) $(BUILD)/libaitools.a
+	$(CC) $(LDFLAGS) -o $@ $(AIQ_OBJ) $(BUILD)/libaitools.a $(LIBS)
+
+$(BUILD)/aimock: $(BUILD)/cmd/aimock.o $(BUILD)/libaitools.a
+	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libaitools.a $(MOCK_LIBS) $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libaitools.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libaitools.a $(LIBS)
+
+# The end-to-end suite runs the binaries in $(BUILD); tests/lib.sh reads AI_BIN.
+test: all
+	AI_BIN=$(CURDIR)/$(BUILD) prove -j2 tests/
+
+check: all
+	AI_BIN=$(CURDIR)/$(BUILD) prove -j2 tests/
+	$(MAKE) SANITIZE=address,undefined test
+
+lint:
+	mandoc -Tlint -Wwarning man/*
+
+demo: all
+	sh tests/demo.sh $(BUILD)
+
+bench: all
+	sh bench/run.sh $(BUILD)
+
+install: $(BINS)
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions \
+		$(DESTDIR)$(DATADIR)/zsh/site-functions \
+		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d
+	cp $(BINS) $(DESTDIR)$(BINDIR)/
+	cp $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	cp $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	cp $(MAN7) $(DESTDIR)$(MANDIR)/man7/
+	for t in aiq aimock; do \
+		cp completions/$$t.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/$$t; \
+		cp completions/_$$t $(DESTDIR)$(DATADIR)/zsh/site-functions/_$$t; \
+		cp completions/$$t.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$t.fish; \
+	done
+
+uninstall:
+	for t in aiq aimock; do \
+		rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(MANDIR)/man1/$$t.1 \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions/$$t \
+		$(DESTDIR)$(DATADIR)/zsh/site-functions/_$$t \
+		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$t.fish; \
+	done
+	rm -f $(DESTDIR)$(MANDIR)/man5/aitools-record.5 $(DESTDIR)$(MANDIR)/man7/aitools.7
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all test check lint demo bench install uninstall clean

@@ -1,0 +1,121 @@
+/* aiq.h: what the files of aiq share. */
+#ifndef AIQ_H
+#define AIQ_H
+
+#include <curl/curl.h>
+#include <signal.h>
+
+#include "aitools.h"
+
+#define MAX_LINE	(64u << 20)	/* longest input line */
+#define MAX_RESPONSE	(64u << 20)	/* longest response body */
+
+enum mode { MODE_TEXT, MODE_JSON, MODE_LINES };
+
+/* A provider as this run reaches it: base URL, key, headers. */
+struct endpoint {
+	const struct ai_provider *prov;
+	char		*base;
+	struct curl_slist *headers;	/* auth and fixed headers */
+};
+
+/* A place for one request in flight; its curl handle is reused. */
+struct slot {
+	CURL		*easy;
+	struct job	*job;
+};
+
+/* One input record on its way to becoming one output record. */
+struct job {
+	size_t		 seq;
+	long		 lineno;
+	char		*line;		/* the input line, as read */
+	size_t		 len;
+	json_t		*rec;		/* the parsed record */
+	struct ai_request req;
+	struct endpoint	*ep;
+	struct ai_call	 call;
+	struct ai_buf	 resp;		/* the response body as received */
+	CURL		*easy;
+	int		 slot;
+	struct curl_slist trace_hdr;	/* heads the endpoint's headers */
+	char		 trace_line[80];
+	char		 trace_id[33];
+	char		 request_id[96];
+	char		 curl_err[CURL_ERROR_SIZE];
+	int64_t		 started_ms;
+	int64_t		 t0_us;
+	int		 attempts;
+	int		 done;
+	enum ai_errcode	 code;
+	struct ai_usage	 usage;
+	struct ai_buf	 out;		/* the output, once final */
+};
+
+struct stats {
+	size_t		 records;
+	size_t		 ok;
+	size_t		 passed;
+	size_t		 failed;
+	size_t		 by_code[AI_E_NCODES];
+	int64_t		 input_tokens;
+	int64_t		 output_tokens;
+};
+
+struct aiq {
+	enum mode	 mode;
+	int		 jobs;
+	int		 unordered;
+	int		 resend_errors;
+	int		 log_content;
+	int		 summary;
+	int64_t		 timeout_ms;
+	const char	*service;
+	struct ai_defaults defaults;
+	struct endpoint	 ep;
+	struct ai_usagelog *log;
+	int		 log_warned;
+
+	CURLM		*multi;
+	struct slot	*slots;		/* one per request in flight */
+	int		*idle;		/* stack of free slot numbers */
+	int		 nidle;
+	int		 inflight;
+	int		 input_done;
+	int		 write_failed;
+
+	struct ai_lines	 in;
+	struct job	**ring;		/* held jobs, by seq modulo window */
+	size_t		 window;
+	size_t		 head;		/* oldest job not yet written */
+	size_t		 next;		/* seq of the next job */
+	struct ai_buf	 outbuf;	/* records ready to write */
+	struct stats	 st;
+	char		*text;		/* the text-mode answer */
+};
+
+extern volatile sig_atomic_t aiq_signal;
+
+/* engine.c */
+int	 engine_run(struct aiq *, const char *);
+
+/* job.c */
+struct job *job_new(struct aiq *, const char *, size_t, long, int);
+int	 job_start(struct aiq *, struct job *, CURL *);
+void	 job_finish(struct aiq *, struct job *, CURLcode);
+void	 job_fail(struct aiq *, struct job *, enum ai_errcode, const char *);
+void	 job_free(struct job *);
+
+/* output.c */
+void	 output_job(struct aiq *, struct job *);
+int	 output_flush(struct aiq *);
+void	 output_summary(const struct aiq *);
+
+/* endpoint.c */
+int	 endpoint_init(struct aiq *, struct endpoint *,
+	    const struct ai_provider *, const char *, const char *,
+	    struct curl_slist *, int, char *);
+void	 endpoint_free(struct endpoint *);
+void	 scrub_secrets(char *);
+
+#endif

@@ -1,0 +1,116 @@
+/* endpoint.c: a provider as reached by this run, and keeping keys secret. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aiq.h"
+
+static int
+append(struct curl_slist **l, const char *s)
+{
+	struct curl_slist *n = curl_slist_append(*l, s);
+
+	if (n == NULL)
+		return -1;
+	*l = n;
+	return 0;
+}
+
+static int
+add_auth(struct endpoint *ep, const char *key)
+{
+	struct ai_buf h = { 0 };
+	int r;
+
+	r = ai_buf_puts(&h, ep->prov->auth_header) == -1 ||
+	    ai_buf_puts(&h, key) == -1 || append(&ep->headers, h.data) == -1;
+	if (h.data != NULL)
+		explicit_bzero(h.data, h.len);
+	ai_buf_free(&h);
+	return r ? -1 : 0;
+}
+
+/*
+ * Sets up how requests reach provider p: the base URL (checked: no plain
+ * http off loopback unless allowed) and the headers every request carries.
+ * A key is required off loopback, as the official SDKs require one.
+ */
+int
+endpoint_init(struct aiq *q, struct endpoint *ep, const struct ai_provider *p,
+    const char *base, const char *key, struct curl_slist *extra,
+    int allow_http, char *err)
+{
+	size_t n;
+
+	(void)q;
+	memset(ep, 0, sizeof(*ep));
+	ep->prov = p;
+	if (ai_url_check(base, allow_http, err) == -1)
+		return -1;
+	if (key == NULL && !ai_url_is_loopback(base)) {
+		snprintf(err, AI_ERRLEN, "no API key for %s: set %s, or use "
+		    "--key-file or --key-command", p->name, p->key_env);
+		return -1;
+	}
+	if ((ep->base = strdup(base)) == NULL)
+		goto oom;
+	n = strlen(ep->base);
+	while (n > 0 && ep->base[n - 1] == '/')
+		ep->base[--n] = '\0';
+	if (append(&ep->headers, "Content-Type: application/json") == -1 ||
+	    append(&ep->headers, "Expect:") == -1 ||
+	    (key != NULL && add_auth(ep, key) == -1))
+		goto oom;
+	for (; extra != NULL; extra = extra->next)
+		if (append(&ep->headers, extra->data) == -1)
+			goto oom;
+	return 0;
+oom:
+	snprintf(err, AI_ERRLEN, "out of memory");
+	endpoint_free(ep);
+	return -1;
+}
+
+void
+endpoint_free(struct endpoint *ep)
+{
+	struct curl_slist *l;
+
+	for (l = ep->headers; l != NULL; l = l->next)
+		explicit_bzero(l->data, strlen(l->data));
+	curl_slist_free_all(ep->headers);
+	free(ep->base);
+	memset(ep, 0, sizeof(*ep));
+}
+
+static int
+key_char(int c)
+{
+	return isalnum(c) || c == '-' || c == '_' || c == '*' || c == '.';
+}
+
+/*
+ * Masks anything in a provider's message that looks like an API key
+ * ("Incorrect API key provided: sk-ab***yz"), so no key, whole or in part,
+ * reaches a record, a log or the terminal.
+ */
+void
+scrub_secrets(char *msg)
+{
+	static const char *const prefixes[] = { "sk-", "AIza", NULL };
+	const char *const *p;
+	char *s, *e;
+
+	for (p = prefixes; *p != NULL; p++)
+		for (s = msg; (s = strstr(s, *p)) != NULL; s = e) {
+			e = s + strlen(*p);
+			if (s > msg && key_char((unsigned char)s[-1]))
+				continue;
+			while (key_char((unsigned char)*e))
+				e++;
+			memmove(s + 3, e, strlen(e) + 1);
+			memcpy(s, "***", 3);
+			e = s + 3;
+		}
+}

@@ -1,0 +1,282 @@
+/*
+ * engine.c: the event loop.  One thread drives libcurl's multi interface:
+ * it reads stdin only while there is room for more records, keeps up to
+ * -j requests in flight on reused connections, and hands each finished
+ * record to the output in input order (or completion order with -u).
+ * Memory is bounded by the window of records held, whatever the input.
+ */
+#include <err.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aiq.h"
+
+#define POLL_MS 1000		/* at most this long between usage log checks */
+
+static CURL *
+easy_new(void)
+{
+	CURL *e;
+
+	if ((e = curl_easy_init()) == NULL)
+		errx(1, "cannot create a curl handle");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "aiq/" AI_VERSION);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	return e;
+}
+
+/* Takes a free slot for j, creating its handle on first use. */
+static struct slot *
+slot_take(struct aiq *q, struct job *j)
+{
+	struct slot *s;
+
+	j->slot = q->idle[--q->nidle];
+	s = &q->slots[j->slot];
+	if (s->easy == NULL)
+		s->easy = easy_new();
+	s->job = j;
+	return s;
+}
+
+static void
+slot_release(struct aiq *q, struct job *j)
+{
+	q->slots[j->slot].job = NULL;
+	q->idle[q->nidle++] = j->slot;
+	j->easy = NULL;
+}
+
+/* Takes a finished job into the ring, or writes it at once with -u. */
+static void
+settle(struct aiq *q, struct job *j)
+{
+	if (q->unordered) {
+		output_job(q, j);
+		job_free(j);
+		q->head++;
+		return;
+	}
+	while ((j = q->ring[q->head % q->window]) != NULL && j->done) {
+		output_job(q, j);
+		job_free(j);
+		q->ring[q->head % q->window] = NULL;
+		q->head++;
+	}
+}
+
+static void
+launch(struct aiq *q, struct job *j)
+{
+	struct slot *s = slot_take(q, j);
+
+	if (job_start(q, j, s->easy) == -1) {
+		slot_release(q, j);
+		return;
+	}
+	if (curl_multi_add_handle(q->multi, s->easy) != CURLM_OK)
+		errx(1, "cannot add a transfer");
+	q->inflight++;
+}
+
+/* Admits one job: it is sent, or already final. */
+static void
+admit(struct aiq *q, struct job *j)
+{
+	if (!q->unordered)
+		q->ring[j->seq % q->window] = j;
+	if (!j->done)
+		launch(q, j);
+	if (j->done)
+		settle(q, j);
+}
+
+static int
+has_room(const struct aiq *q)
+{
+	return q->inflight < q->jobs && q->next - q->head < q->window;
+}
+
+/*
+ * Takes complete lines already read while there is room.  Returns 1 when
+ * more input must be read before another line can be taken.
+ */
+static int
+intake(struct aiq *q)
+{
+	char *line;
+	size_t len;
+	int r, cut;
+
+	while (!q->input_done && has_room(q)) {
+		if ((r = ai_lines_next(&q->in, &line, &len, &cut)) == 0)
+			return 1;
+		if (r == -1)
+			q->input_done = 1;
+		else
+			admit(q, job_new(q, line, len, q->in.lineno, cut));
+	}
+	return 0;
+}
+
+/* Ends a transfer and hands its job on. */
+static void
+complete(struct aiq *q, struct job *j, CURLcode rc, int interrupted)
+{
+	curl_multi_remove_handle(q->multi, j->easy);
+	q->inflight--;
+	if (interrupted)
+		job_fail(q, j, AI_E_INTERRUPTED, "interrupted by a signal");
+	else
+		job_finish(q, j, rc);
+	slot_release(q, j);
+	settle(q, j);
+}
+
+static void
+reap(struct aiq *q)
+{
+	struct CURLMsg *m;
+	struct job *j;
+	int left;
+
+	while ((m = curl_multi_info_read(q->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+		complete(q, j, m->data.result, 0);
+	}
+}
+
+/* Stops reading and fails what is in flight: the run was interrupted. */
+static void
+interrupt(struct aiq *q)
+{
+	int i;
+
+	q->input_done = 1;
+	for (i = 0; i < q->jobs; i++)
+		if (q->slots[i].job != NULL)
+			complete(q, q->slots[i].job, CURLE_OK, 1);
+}
+
+static void
+wait_for_events(struct aiq *q, int want_input)
+{
+	struct curl_waitfd wfd = { .fd = q->in.fd, .events = CURL_WAIT_POLLIN };
+	int n;
+
+	if (curl_multi_poll(q->multi, &wfd, want_input ? 1 : 0, POLL_MS,
+	    NULL) != CURLM_OK)
+		errx(1, "poll failed");
+	if (want_input && wfd.revents != 0 && ai_lines_fill(&q->in) == -1) {
+		warn("stdin");
+		q->in.eof = 1;
+		q->in.start = q->in.buf.len;
+	}
+	if (curl_multi_perform(q->multi, &n) != CURLM_OK)
+		errx(1, "transfer failed");
+}
+
+static void
+tick_log(struct aiq *q)
+{
+	char err[AI_ERRLEN];
+
+	if (q->log != NULL && ai_usagelog_tick(q->log, err) == -1 &&
+	    !q->log_warned++)
+		warnx("%s", err);
+}
+
+static void
+setup(struct aiq *q)
+{
+	int i;
+
+	q->window = q->unordered ? (size_t)q->jobs : (size_t)q->jobs * 4 + 16;
+	if ((q->multi = curl_multi_init()) == NULL ||
+	    (q->slots = calloc((size_t)q->jobs, sizeof(*q->slots))) == NULL ||
+	    (q->idle = calloc((size_t)q->jobs, sizeof(*q->idle))) == NULL ||
+	    (q->ring = calloc(q->window, sizeof(*q->ring))) == NULL)
+		errx(1, "out of memory");
+	for (i = q->jobs - 1; i >= 0; i--)
+		q->idle[q->nidle++] = i;
+	curl_multi_setopt(q->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+	    (long)q->jobs);
+}
+
+static void
+teardown(struct aiq *q)
+{
+	char err[AI_ERRLEN];
+	int i;
+
+	for (i = 0; i < q->jobs; i++)
+		if (q->slots[i].easy != NULL)
+			curl_easy_cleanup(q->slots[i].easy);
+	curl_multi_cleanup(q->multi);
+	free(q->slots);
+	free(q->idle);
+	free(q->ring);
+	ai_lines_free(&q->in);
+	ai_buf_free(&q->outbuf);
+	endpoint_free(&q->ep);
+	if (ai_usagelog_close(q->log, err) == -1)
+		warnx("%s", err);
+	q->log = NULL;
+}
+
+/* The loop proper: runs until input is exhausted and all is written. */
+static void
+loop(struct aiq *q)
+{
+	int want_input;
+
+	for (;;) {
+		want_input = intake(q);
+		if (output_flush(q) == -1)
+			return;
+		if (aiq_signal != 0)
+			interrupt(q);
+		if (q->inflight == 0 && q->input_done)
+			break;
+		wait_for_events(q, want_input);
+		reap(q);
+		tick_log(q);
+	}
+	output_flush(q);
+}
+
+/*
+ * Runs the whole job: a single prompt in text mode, else the records of
+ * stdin.  Returns the exit status.
+ */
+int
+engine_run(struct aiq *q, const char *prompt)
+{
+	int sig, failed;
+
+	setup(q);
+	ai_lines_init(&q->in, STDIN_FILENO, MAX_LINE);
+	if (prompt != NULL) {
+		q->input_done = 1;
+		admit(q, job_new(q, prompt, strlen(prompt), 1, 0));
+	}
+	loop(q);
+	failed = q->st.failed > 0 || q->write_failed;
+	if (q->mode != MODE_TEXT && (q->st.failed > 0 || q->summary))
+		output_summary(q);
+	teardown(q);
+	if ((sig = aiq_signal) != 0) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	return failed;
+}

@@ -1,0 +1,341 @@
+/*
+ * aiq: sends chat requests to LLM providers, from a prompt on the command
+ * line or from JSON records on stdin, many at once.
+ */
+#include <err.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aiq.h"
+
+#define DEFAULT_MODEL	"gpt-4o-mini"
+#define DEFAULT_JOBS	8
+#define DEFAULT_TIMEOUT	(600 * 1000)
+
+enum {
+	OPT_ALLOW_HTTP = CHAR_MAX + 1, OPT_BASE_URL, OPT_KEY_COMMAND,
+	OPT_KEY_FILE, OPT_LOG_CONTENT, OPT_MAX_TOKENS, OPT_NO_USAGE_LOG,
+	OPT_SERVICE, OPT_SUMMARY, OPT_USAGE_LOG,
+};
+
+static const struct option longopts[] = {
+	{ "allow-http",		no_argument,		NULL, OPT_ALLOW_HTTP },
+	{ "base-url",		required_argument,	NULL, OPT_BASE_URL },
+	{ "header",		required_argument,	NULL, 'H' },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "jobs",		required_argument,	NULL, 'j' },
+	{ "json",		no_argument,		NULL, 'J' },
+	{ "key-command",	required_argument,	NULL, OPT_KEY_COMMAND },
+	{ "key-file",		required_argument,	NULL, OPT_KEY_FILE },
+	{ "lines",		no_argument,		NULL, 'l' },
+	{ "log-content",	no_argument,		NULL, OPT_LOG_CONTENT },
+	{ "max-tokens",		required_argument,	NULL, OPT_MAX_TOKENS },
+	{ "model",		required_argument,	NULL, 'm' },
+	{ "no-usage-log",	no_argument,		NULL, OPT_NO_USAGE_LOG },
+	{ "resend-errors",	no_argument,		NULL, 'R' },
+	{ "service",		required_argument,	NULL, OPT_SERVICE },
+	{ "summary",		no_argument,		NULL, OPT_SUMMARY },
+	{ "system",		required_argument,	NULL, 's' },
+	{ "temperature",	required_argument,	NULL, 't' },
+	{ "timeout",		required_argument,	NULL, 'T' },
+	{ "unordered",		no_argument,		NULL, 'u' },
+	{ "usage-log",		required_argument,	NULL, OPT_USAGE_LOG },
+	{ "version",		no_argument,		NULL, 'V' },
+	{ NULL,			0,			NULL, 0 }
+};
+
+static const char usage_text[] =
+    "usage: aiq [-hJlRuV] [-H header] [-j jobs] [-m model] [-s system]\n"
+    "           [-T timeout] [-t temperature] [--allow-http] [--base-url url]\n"
+    "           [--key-command command] [--key-file file] [--log-content]\n"
+    "           [--max-tokens n] [--no-usage-log] [--service name] [--summary]\n"
+    "           [--usage-log file] [prompt ...]\n";
+
+/* Where options land before they are checked and applied. */
+struct opts {
+	const char	*base_url;
+	const char	*key_file;
+	const char	*key_command;
+	const char	*usage_log;
+	int		 no_usage_log;
+	int		 allow_http;
+	struct curl_slist *extra;
+};
+
+volatile sig_atomic_t aiq_signal;
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fputs(usage_text, status == 0 ? stdout : stderr);
+	exit(status);
+}
+
+static long
+number(const char *s, long min, long max, const char *what)
+{
+	char *end;
+	long v;
+
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < min || v > max) {
+		warnx("%s must be a number from %ld to %ld: '%s'", what, min,
+		    max, s);
+		usage(2);
+	}
+	return v;
+}
+
+static void
+add_param(struct aiq *q, const char *key, json_t *v)
+{
+	if (v == NULL || (q->defaults.params == NULL &&
+	    (q->defaults.params = json_object()) == NULL) ||
+	    json_object_set_new(q->defaults.params, key, v) == -1)
+		errx(1, "out of memory");
+}
+
+static void
+temperature(struct aiq *q, const char *s)
+{
+	char *end;
+	double t = strtod(s, &end);
+
+	if (*s == '\0' || *end != '\0' || t < 0 || t > 2) {
+		warnx("temperature must be from 0 to 2: '%s'", s);
+		usage(2);
+	}
+	add_param(q, "temperature", json_real(t));
+}
+
+static void
+header(struct opts *o, const char *h)
+{
+	struct curl_slist *l;
+
+	if (strchr(h, ':') == NULL || *h == ':') {
+		warnx("header must be 'Name: value': '%s'", h);
+		usage(2);
+	}
+	if ((l = curl_slist_append(o->extra, h)) == NULL)
+		errx(1, "out of memory");
+	o->extra = l;
+}
+
+static void
+parse_long_option(struct aiq *q, struct opts *o, int c)
+{
+	switch (c) {
+	case OPT_ALLOW_HTTP:	o->allow_http = 1; break;
+	case OPT_BASE_URL:	o->base_url = optarg; break;
+	case OPT_KEY_COMMAND:	o->key_command = optarg; break;
+	case OPT_KEY_FILE:	o->key_file = optarg; break;
+	case OPT_LOG_CONTENT:	q->log_content = 1; break;
+	case OPT_MAX_TOKENS:
+		add_param(q, "max_tokens", json_integer(number(optarg, 1,
+		    INT_MAX, "max tokens")));
+		break;
+	case OPT_NO_USAGE_LOG:	o->no_usage_log = 1; break;
+	case OPT_SERVICE:	q->service = optarg; break;
+	case OPT_SUMMARY:	q->summary = 1; break;
+	case OPT_USAGE_LOG:	o->usage_log = optarg; break;
+	default:		usage(2);
+	}
+}
+
+static void
+parse_options(struct aiq *q, struct opts *o, int argc, char **argv)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, "H:hJj:lm:Rs:T:t:uV", longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'H':	header(o, optarg); break;
+		case 'h':	usage(0);
+		case 'J':	q->mode = MODE_JSON; break;
+		case 'j':
+			q->jobs = (int)number(optarg, 1, 4096, "jobs");
+			break;
+		case 'l':	q->mode = MODE_LINES; break;
+		case 'm':	q->defaults.model = optarg; break;
+		case 'R':	q->resend_errors = 1; break;
+		case 's':	q->defaults.system = optarg; break;
+		case 'T':
+			if (ai_parse_duration(optarg, &q->timeout_ms) == -1 ||
+			    q->timeout_ms == 0) {
+				warnx("invalid timeout '%s'", optarg);
+				usage(2);
+			}
+			break;
+		case 't':	temperature(q, optarg); break;
+		case 'u':	q->unordered = 1; break;
+		case 'V':
+			puts("aiq " AI_VERSION);
+			exit(0);
+		default:
+			parse_long_option(q, o, c);
+		}
+	}
+}
+
+/* The text-mode prompt: the arguments, then stdin unless it is a terminal. */
+static char *
+read_prompt(char **argv, int argc)
+{
+	struct ai_buf b = { 0 };
+	struct ai_lines in;
+	char *line;
+	size_t len;
+	int i, cut, r;
+
+	for (i = 0; i < argc; i++)
+		if ((i > 0 && ai_buf_puts(&b, " ") == -1) ||
+		    ai_buf_puts(&b, argv[i]) == -1)
+			errx(1, "out of memory");
+	if (isatty(STDIN_FILENO))
+		return b.data;
+	ai_lines_init(&in, STDIN_FILENO, MAX_LINE);
+	if (b.len > 0 && ai_buf_puts(&b, "\n\n") == -1)
+		errx(1, "out of memory");
+	while ((r = ai_lines_next(&in, &line, &len, &cut)) != -1) {
+		if (r == 0 && ai_lines_fill(&in) == -1)
+			err(1, "stdin");
+		if (r == 1 && (ai_buf_append(&b, line, len) == -1 ||
+		    ai_buf_puts(&b, "\n") == -1))
+			errx(1, "out of memory");
+	}
+	ai_lines_free(&in);
+	return b.data;
+}
+
+static char *
+load_key(const struct ai_provider *p, const struct opts *o)
+{
+	char err[AI_ERRLEN], *key;
+	const char *env;
+
+	if (o->key_file != NULL) {
+		if ((key = ai_key_from_file(o->key_file, err)) == NULL)
+			errx(1, "%s", err);
+		return key;
+	}
+	if (o->key_command != NULL) {
+		if ((key = ai_key_from_command(o->key_command, err)) == NULL)
+			errx(1, "%s", err);
+		return key;
+	}
+	env = getenv(p->key_env);
+	return env != NULL && *env != '\0' ? strdup(env) : NULL;
+}
+
+static void
+setup_endpoint(struct aiq *q, struct opts *o)
+{
+	const struct ai_provider *p;
+	const char *base;
+	char err[AI_ERRLEN], *key;
+
+	p = ai_provider_for_model(q->defaults.model);
+	if ((base = o->base_url) == NULL && (base = getenv(p->base_env)) ==
+	    NULL)
+		base = p->default_base;
+	key = load_key(p, o);
+	if (endpoint_init(q, &q->ep, p, base, key, o->extra, o->allow_http,
+	    err) == -1)
+		errx(1, "%s", err);
+	if (key != NULL) {
+		explicit_bzero(key, strlen(key));
+		free(key);
+	}
+}
+
+static void
+setup_usage_log(struct aiq *q, const struct opts *o)
+{
+	char err[AI_ERRLEN], *path;
+
+	if (o->no_usage_log)
+		return;
+	path = o->usage_log != NULL ? strdup(o->usage_log) :
+	    ai_usagelog_default_path();
+	if (path == NULL) {
+		warnx("usage log: no path (set AIQ_USAGE_LOG or HOME)");
+		return;
+	}
+	if ((q->log = ai_usagelog_open(path, err)) == NULL)
+		warnx("usage log: %s (calls will not be logged)", err);
+	free(path);
+}
+
+static void
+on_signal(int sig)
+{
+	if (aiq_signal != 0) {		/* a second one: stop at once */
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	aiq_signal = sig;
+}
+
+static void
+setup_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void
+check_mode(struct aiq *q, int argc, char **argv)
+{
+	if (q->mode != MODE_TEXT && argc > 0) {
+		warnx("prompt arguments cannot be used with -J or -l");
+		usage(2);
+	}
+	if (q->mode == MODE_TEXT && argc == 0 && isatty(STDIN_FILENO)) {
+		warnx("no prompt: give one as arguments or on stdin");
+		usage(2);
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct aiq q = { .jobs = DEFAULT_JOBS, .timeout_ms = DEFAULT_TIMEOUT };
+	struct opts o = { 0 };
+	char *prompt = NULL;
+	int status;
+
+	if ((q.defaults.model = getenv("AIQ_MODEL")) == NULL ||
+	    *q.defaults.model == '\0')
+		q.defaults.model = DEFAULT_MODEL;
+	parse_options(&q, &o, argc, argv);
+	argc -= optind;
+	argv += optind;
+	check_mode(&q, argc, argv);
+	setup_signals();
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		errx(1, "cannot initialise libcurl");
+	setup_endpoint(&q, &o);
+	if (q.mode == MODE_TEXT && ((prompt = read_prompt(argv, argc)) ==
+	    NULL || *prompt == '\0'))
+		errx(1, "empty prompt");
+	setup_usage_log(&q, &o);
+	status = engine_run(&q, prompt);
+	free(prompt);
+	curl_slist_free_all(o.extra);
+	json_decref(q.defaults.params);
+	curl_global_cleanup();
+	return status;
+}

@@ -1,0 +1,181 @@
+/*
+ * aitools.h: the shared library of the aitools programs.
+ *
+ * Ownership, once for the whole header: a function returning json_t * or
+ * char * hands the caller a new reference or allocation to release with
+ * json_decref() or free(); a json_t * argument is borrowed unless the
+ * comment says "steals".  The library never prints and never exits: a
+ * failing call returns -1 (or NULL) and writes a lowercase message without
+ * a full stop into the caller's error buffer of AI_ERRLEN bytes.
+ *
+ * Sections follow the .c files of lib/.
+ */
+#ifndef AITOOLS_H
+#define AITOOLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#define AI_ERRLEN 256
+#define AI_RECORD_VERSION 1	/* "v" of the aitools metadata object */
+
+/* buf.c: a growable byte buffer. */
+struct ai_buf {
+	char	*data;
+	size_t	 len;
+	size_t	 cap;
+};
+int	 ai_buf_append(struct ai_buf *, const void *, size_t);
+int	 ai_buf_puts(struct ai_buf *, const char *);
+void	 ai_buf_reset(struct ai_buf *);
+void	 ai_buf_free(struct ai_buf *);
+int	 ai_buf_json(struct ai_buf *, const json_t *);
+
+/* io.c: whole writes and incremental line reading. */
+int	 ai_write_all(int, const void *, size_t);
+
+struct ai_lines {
+	int	 fd;
+	struct ai_buf buf;
+	size_t	 start;		/* first unconsumed byte of buf */
+	size_t	 scanned;	/* bytes after start known to hold no '\n' */
+	size_t	 max;		/* longest line kept; longer ones are cut */
+	long	 lineno;	/* number of the last line returned */
+	int	 eof;
+	int	 skipping;	/* discarding the rest of an overlong line */
+};
+void	 ai_lines_init(struct ai_lines *, int, size_t);
+int	 ai_lines_fill(struct ai_lines *);
+int	 ai_lines_next(struct ai_lines *, char **, size_t *, int *);
+void	 ai_lines_free(struct ai_lines *);
+
+/* timeutil.c */
+int64_t	 ai_now_ms(void);		/* wall clock, milliseconds */
+int64_t	 ai_mono_us(void);		/* monotonic clock, microseconds */
+int	 ai_parse_duration(const char *, int64_t *);	/* "30s" -> ms */
+void	 ai_format_time(int64_t, char *, size_t);	/* ms -> RFC 3339 UTC */
+
+/* rand.c: fast non-cryptographic randomness seeded from the kernel. */
+uint64_t ai_rand64(void);
+void	 ai_trace_id(char [33]);	/* 32 lowercase hex digits */
+
+/* errcode.c: the stable error codes of records. */
+enum ai_errcode {
+	AI_OK,
+	AI_E_AUTH,
+	AI_E_BAD_REQUEST,
+	AI_E_CONTEXT_LENGTH,
+	AI_E_NOT_FOUND,
+	AI_E_RATE_LIMITED,
+	AI_E_QUOTA_EXCEEDED,
+	AI_E_SERVER,
+	AI_E_TIMEOUT,
+	AI_E_NETWORK,
+	AI_E_INVALID_INPUT,
+	AI_E_BAD_RESPONSE,
+	AI_E_INTERRUPTED,
+	AI_E_NCODES
+};
+const char	*ai_errcode_name(enum ai_errcode);
+enum ai_errcode	 ai_errcode_from_http(long, const char *, const char *);
+
+/* url.c */
+int	 ai_url_is_loopback(const char *);
+int	 ai_url_check(const char *, int, char *);
+
+/* key.c: API keys from the environment, a file or a command. */
+char	*ai_key_from_file(const char *, char *);
+char	*ai_key_from_command(const char *, char *);
+
+/* usage.c: token counts as every provider reports them, normalised. */
+struct ai_usage {
+	int64_t	 input;		/* all prompt tokens, cached ones included */
+	int64_t	 output;	/* completion tokens, reasoning included */
+	int64_t	 cached;	/* prompt tokens read from the provider's cache */
+	int64_t	 cache_write;	/* prompt tokens written to the provider's cache */
+	int64_t	 reasoning;
+};
+void	 ai_usage_from_openai(const json_t *, struct ai_usage *);
+
+/* record.c: input records in any accepted form, normalised. */
+enum ai_form {
+	AI_FORM_BATCH,		/* {"custom_id","method","url","body"} */
+	AI_FORM_BODY,		/* {"model","messages",...} */
+	AI_FORM_PROMPT,		/* {"prompt","system","model",...} */
+};
+struct ai_defaults {
+	const char	*model;		/* used when a request names none */
+	const char	*system;	/* system prompt for prompt records */
+	json_t		*params;	/* added to every body lacking them */
+};
+struct ai_request {
+	enum ai_form	 form;
+	json_t		*body;		/* chat-completion request body */
+	const char	*model;		/* borrowed from body */
+	const char	*custom_id;	/* borrowed from the record, or NULL */
+	const char	*trace_id;	/* borrowed from the record, or NULL */
+};
+int	 ai_record_is_done(const json_t *, int);
+int	 ai_record_request(const json_t *, const struct ai_defaults *,
+	    struct ai_request *, char *);
+void	 ai_request_free(struct ai_request *);
+json_t	*ai_prompt_record(const char *, size_t);
+int	 ai_record_splice(struct ai_buf *, const char *, size_t,
+	    const json_t *, json_t *);
+
+/* provider.c and the provider files: wire formats. */
+struct ai_call {
+	const char	*base_url;	/* without a trailing slash */
+	json_t		*body;		/* borrowed common request body */
+	struct ai_buf	 url;		/* filled by prepare */
+	struct ai_buf	 payload;	/* filled by prepare */
+};
+struct ai_result {
+	enum ai_errcode	 code;
+	char		 message[AI_ERRLEN];
+	json_t		*body;		/* chat.completion, or the error body */
+	struct ai_usage	 usage;
+	const char	*model;		/* borrowed from body */
+};
+struct ai_provider {
+	const char	*name;
+	const char	*default_base;
+	const char	*key_env;	/* API key variable */
+	const char	*base_env;	/* base URL variable */
+	const char	*auth_header;	/* "Authorization: Bearer " etc. */
+	int	(*prepare)(struct ai_call *, char *);
+	void	(*parse)(long, const char *, size_t, struct ai_result *);
+};
+const struct ai_provider *ai_provider_find(const char *);
+const struct ai_provider *ai_provider_for_model(const char *);
+void	 ai_call_free(struct ai_call *);
+void	 ai_result_free(struct ai_result *);
+extern const struct ai_provider ai_openai;
+
+/* usagelog.c: the SQLite log of every call. */
+struct ai_usagelog;
+struct ai_logrow {
+	int64_t		 ts_ms;
+	const char	*provider;
+	const char	*model;
+	const char	*service;
+	const char	*status;	/* "ok" or an error code */
+	long		 http_status;
+	struct ai_usage	 usage;
+	int64_t		 latency_ms;
+	int		 attempts;
+	const char	*trace_id;
+	const char	*request_id;
+	const char	*custom_id;
+	const char	*prompt;	/* NULL unless content is logged */
+	const char	*response;
+};
+char	*ai_usagelog_default_path(void);
+struct ai_usagelog *ai_usagelog_open(const char *, char *);
+int	 ai_usagelog_add(struct ai_usagelog *, const struct ai_logrow *, char *);
+int	 ai_usagelog_flush(struct ai_usagelog *, char *);
+int	 ai_usagelog_tick(struct ai_usagelog *, char *);
+int	 ai_usagelog_close(struct ai_usagelog *, char *);
+
+#endif

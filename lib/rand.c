@@ -1,0 +1,70 @@
+/* rand.c: xoshiro256** seeded once from the kernel, for ids and jitter. */
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aitools.h"
+
+static uint64_t state[4];
+static int seeded;
+
+static uint64_t
+rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+/* splitmix64 spreads a weak seed should getrandom(2) be unavailable. */
+static void
+seed(void)
+{
+	uint64_t z, x;
+	int i;
+
+	if (getrandom(state, sizeof(state), 0) == (ssize_t)sizeof(state)) {
+		seeded = 1;
+		return;
+	}
+	x = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	for (i = 0; i < 4; i++) {
+		z = (x += 0x9e3779b97f4a7c15ULL);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+		state[i] = z ^ (z >> 31);
+	}
+	seeded = 1;
+}
+
+uint64_t
+ai_rand64(void)
+{
+	uint64_t r, t;
+
+	if (!seeded)
+		seed();
+	r = rotl(state[1] * 5, 7) * 9;
+	t = state[1] << 17;
+	state[2] ^= state[0];
+	state[3] ^= state[1];
+	state[1] ^= state[2];
+	state[0] ^= state[3];
+	state[2] ^= t;
+	state[3] = rotl(state[3], 45);
+	return r;
+}
+
+void
+ai_trace_id(char out[33])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint64_t r = 0;
+	int i;
+
+	for (i = 0; i < 32; i++) {
+		if (i % 16 == 0)
+			r = ai_rand64();
+		out[i] = hex[r & 15];
+		r >>= 4;
+	}
+	out[32] = '\0';
+}

@@ -1,0 +1,64 @@
+/* url.c: which base URLs may be used, and over what. */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "aitools.h"
+
+static int
+host_is_loopback(const char *h)
+{
+	return strcasecmp(h, "localhost") == 0 || strncmp(h, "127.", 4) == 0 ||
+	    strcmp(h, "[::1]") == 0 || strcmp(h, "::1") == 0;
+}
+
+/* Returns 1 when the URL's host is a loopback name or address. */
+int
+ai_url_is_loopback(const char *url)
+{
+	CURLU *u;
+	char *host = NULL;
+	int r = 0;
+
+	if ((u = curl_url()) == NULL)
+		return 0;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		r = host_is_loopback(host);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return r;
+}
+
+/*
+ * Accepts https URLs, and http ones only to loopback unless allow_http:
+ * keys must not cross a network in clear text by accident.
+ */
+int
+ai_url_check(const char *url, int allow_http, char *err)
+{
+	CURLU *u;
+	char *scheme = NULL;
+	int r = -1;
+
+	if ((u = curl_url()) == NULL) {
+		snprintf(err, AI_ERRLEN, "out of memory");
+		return -1;
+	}
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
+		snprintf(err, AI_ERRLEN, "invalid base URL '%s'", url);
+	else if (strcmp(scheme, "https") == 0)
+		r = 0;
+	else if (strcmp(scheme, "http") != 0)
+		snprintf(err, AI_ERRLEN, "unsupported scheme in '%s'", url);
+	else if (allow_http || ai_url_is_loopback(url))
+		r = 0;
+	else
+		snprintf(err, AI_ERRLEN, "refusing plain http to '%s' "
+		    "(not loopback; use --allow-http)", url);
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return r;
+}
