@@ -117,8 +117,13 @@ body_from_prompt(const json_t *rec, const char *system, char *err)
 		return fail(err, "\"system\" is not a string"), NULL;
 	if (params != NULL && !json_is_object(params))
 		return fail(err, "\"params\" is not an object"), NULL;
+	if (json_string_length(prompt) == 0)
+		return fail(err, "\"prompt\" is empty"), NULL;
 	if ((body = json_object()) == NULL || (msgs = json_array()) == NULL)
 		return json_decref(body), fail(err, "out of memory"), NULL;
+	/* Model first, as people write it; apply_defaults fills a null. */
+	v = json_object_get(rec, "model");
+	json_object_set(body, "model", v != NULL ? v : json_null());
 	json_object_set_new(body, "messages", msgs);
 	if (json_is_string(sys))
 		json_array_append_new(msgs, message("system", (json_t *)sys));
@@ -126,8 +131,6 @@ body_from_prompt(const json_t *rec, const char *system, char *err)
 		json_array_append_new(msgs, message("system",
 		    json_string(system)));
 	json_array_append_new(msgs, message("user", (json_t *)prompt));
-	if ((v = json_object_get(rec, "model")) != NULL && !json_is_null(v))
-		json_object_set(body, "model", v);
 	json_object_foreach((json_t *)rec, k, v)
 		if (in_list(prompt_params, k))
 			json_object_set(body, k, v);

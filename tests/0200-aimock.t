@@ -1,7 +1,5 @@
 #!/bin/sh
 # aimock: the fake OpenAI provider the other tests stand on.
-# lib.sh names port files with $RANDOM, which dash lacks.
-RANDOM=${RANDOM:-$$}
 . "$(dirname "$0")/lib.sh"
 
 plan 52

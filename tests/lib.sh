@@ -83,7 +83,8 @@ unlike() {
 # start_mock [ARGS...]: starts aimock on a free port; sets MOCK_PORT, MOCK_URL
 # and MOCK_PID and exports OPENAI_BASE_URL for aiq.
 start_mock() {
-	_pf=$SCRATCH/mock.port.$$.$_tap_n.$RANDOM
+	_mock_n=$((${_mock_n:-0} + 1))
+	_pf=$SCRATCH/mock.port.$_mock_n
 	aimock -p 0 "$@" >"$_pf" 2>"$_pf.err" &
 	MOCK_PID=$!
 	_mock_pids="$_mock_pids $MOCK_PID"

@@ -56,17 +56,36 @@ input_error(struct aiq *q, struct job *j, const char *what)
 	job_fail(q, j, AI_E_INVALID_INPUT, msg);
 }
 
+/*
+ * A line of text as a prompt record.  The record replaces the line, so
+ * that the output record is the prompt record plus the answer.
+ */
+static json_t *
+text_record(struct job *j, char *what)
+{
+	struct ai_buf b = { 0 };
+	json_t *rec;
+
+	if ((rec = ai_prompt_record(j->line, j->len)) == NULL) {
+		snprintf(what, AI_ERRLEN, "not valid UTF-8");
+		return NULL;
+	}
+	if (ai_buf_json(&b, rec) == -1)
+		errx(1, "out of memory");
+	free(j->line);
+	j->line = b.data;
+	j->len = b.len;
+	return rec;
+}
+
 static json_t *
 parse_line(struct aiq *q, struct job *j, char *what)
 {
 	json_error_t je;
 	json_t *rec;
 
-	if (q->mode != MODE_JSON) {
-		if ((rec = ai_prompt_record(j->line, j->len)) == NULL)
-			snprintf(what, AI_ERRLEN, "not valid UTF-8");
-		return rec;
-	}
+	if (q->mode != MODE_JSON)
+		return text_record(j, what);
 	if ((rec = json_loadb(j->line, j->len, 0, &je)) == NULL)
 		snprintf(what, AI_ERRLEN, "invalid JSON: %s (column %d)",
 		    je.text, je.column);

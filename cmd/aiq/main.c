@@ -3,6 +3,7 @@
  * line or from JSON records on stdin, many at once.
  */
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -183,33 +184,46 @@ parse_options(struct aiq *q, struct opts *o, int argc, char **argv)
 	}
 }
 
-/* The text-mode prompt: the arguments, then stdin unless it is a terminal. */
+/*
+ * The text-mode prompt: the arguments, then a blank line and stdin unless
+ * stdin is a terminal or empty.  The prompt is sent whole, so stdin is read
+ * to its end here (in chunks; there is nothing to stream yet).
+ */
 static char *
 read_prompt(char **argv, int argc)
 {
 	struct ai_buf b = { 0 };
-	struct ai_lines in;
-	char *line;
-	size_t len;
-	int i, cut, r;
+	char chunk[65536];
+	size_t head;
+	ssize_t n;
+	int i;
 
 	for (i = 0; i < argc; i++)
 		if ((i > 0 && ai_buf_puts(&b, " ") == -1) ||
 		    ai_buf_puts(&b, argv[i]) == -1)
 			errx(1, "out of memory");
 	if (isatty(STDIN_FILENO))
-		return b.data;
-	ai_lines_init(&in, STDIN_FILENO, MAX_LINE);
+		return b.data != NULL ? b.data : strdup("");
+	head = b.len;
 	if (b.len > 0 && ai_buf_puts(&b, "\n\n") == -1)
 		errx(1, "out of memory");
-	while ((r = ai_lines_next(&in, &line, &len, &cut)) != -1) {
-		if (r == 0 && ai_lines_fill(&in) == -1)
+	while ((n = read(STDIN_FILENO, chunk, sizeof(chunk))) != 0) {
+		if (n == -1 && errno == EINTR) {
+			if (aiq_signal != 0) {
+				signal(aiq_signal, SIG_DFL);
+				raise(aiq_signal);
+			}
+			continue;
+		}
+		if (n == -1)
 			err(1, "stdin");
-		if (r == 1 && (ai_buf_append(&b, line, len) == -1 ||
-		    ai_buf_puts(&b, "\n") == -1))
+		if (ai_buf_append(&b, chunk, (size_t)n) == -1)
 			errx(1, "out of memory");
 	}
-	ai_lines_free(&in);
+	if (b.len == head + 2 && head > 0)
+		b.len = head;		/* stdin was empty: no separator */
+	if (ai_buf_append(&b, "", 0) == -1)
+		errx(1, "out of memory");
 	return b.data;
 }
 
