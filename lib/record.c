@@ -250,6 +250,13 @@ merge_dump(struct ai_buf *out, const json_t *rec, json_t *tail)
 	return r;
 }
 
+static int
+merge(struct ai_buf *out, const json_t *rec, json_t *tail)
+{
+	return merge_dump(out, rec, tail) == -1 ? -1 :
+	    ai_buf_append(out, "\n", 1);
+}
+
 /*
  * Appends to out the output record: the input line as it was, with the
  * keys of tail (response or error, and aitools) added before its closing
@@ -264,10 +271,13 @@ ai_record_splice(struct ai_buf *out, const char *line, size_t len,
 	json_t *v;
 	size_t at;
 
+	/* A re-sent record drops its old answer, whichever kind it was. */
+	if (json_object_get(rec, "response") != NULL ||
+	    json_object_get(rec, "error") != NULL)
+		return merge(out, rec, tail);
 	json_object_foreach(tail, k, v)
 		if (json_object_get(rec, k) != NULL)
-			return merge_dump(out, rec, tail) == -1 ? -1 :
-			    ai_buf_append(out, "\n", 1);
+			return merge(out, rec, tail);
 	while (len > 0 && line[len - 1] != '}')
 		len--;
 	if (len == 0 || ai_buf_append(out, line, len - 1) == -1)

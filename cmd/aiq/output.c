@@ -60,9 +60,9 @@ output_summary(const struct aiq *q)
 		n += (size_t)snprintf(codes + n, sizeof(codes) - n, "%s%zu %s",
 		    n > 0 ? ", " : "", s->by_code[c], ai_errcode_name(c));
 	}
-	fprintf(stderr, "aiq: %zu records: %zu ok, %zu failed%s%s%s, "
+	fprintf(stderr, "aiq: %zu record%s: %zu ok, %zu failed%s%s%s, "
 	    "%zu passed through; %lld tokens in, %lld out\n", s->records,
-	    s->ok, s->failed, n > 0 ? " (" : "", codes, n > 0 ? ")" : "",
+	    s->records == 1 ? "" : "s", s->ok, s->failed, n > 0 ? " (" : "", codes, n > 0 ? ")" : "",
 	    s->passed, (long long)s->input_tokens,
 	    (long long)s->output_tokens);
 }
