@@ -17,6 +17,7 @@ struct endpoint {
 	const struct ai_provider *prov;
 	char		*base;
 	struct curl_slist *headers;	/* auth and fixed headers */
+	char		*key;		/* kept only to mask it in messages */
 };
 
 /* A place for one request in flight; its curl handle is reused. */
@@ -116,6 +117,6 @@ int	 endpoint_init(struct aiq *, struct endpoint *,
 	    const struct ai_provider *, const char *, const char *,
 	    struct curl_slist *, int, char *);
 void	 endpoint_free(struct endpoint *);
-void	 scrub_secrets(char *);
+void	 scrub_secrets(const struct endpoint *, char *);
 
 #endif

@@ -53,7 +53,8 @@ endpoint_init(struct aiq *q, struct endpoint *ep, const struct ai_provider *p,
 		    "--key-file or --key-command", p->name, p->key_env);
 		return -1;
 	}
-	if ((ep->base = strdup(base)) == NULL)
+	if ((ep->base = strdup(base)) == NULL ||
+	    (key != NULL && (ep->key = strdup(key)) == NULL))
 		goto oom;
 	n = strlen(ep->base);
 	while (n > 0 && ep->base[n - 1] == '/')
@@ -80,6 +81,9 @@ endpoint_free(struct endpoint *ep)
 	for (l = ep->headers; l != NULL; l = l->next)
 		explicit_bzero(l->data, strlen(l->data));
 	curl_slist_free_all(ep->headers);
+	if (ep->key != NULL)
+		explicit_bzero(ep->key, strlen(ep->key));
+	free(ep->key);
 	free(ep->base);
 	memset(ep, 0, sizeof(*ep));
 }
@@ -90,18 +94,29 @@ key_char(int c)
 	return isalnum(c) || c == '-' || c == '_' || c == '*' || c == '.';
 }
 
+static void
+mask(char *s, char *e)
+{
+	memmove(s + 3, e, strlen(e) + 1);
+	memcpy(s, "***", 3);
+}
+
 /*
- * Masks anything in a provider's message that looks like an API key
- * ("Incorrect API key provided: sk-ab***yz"), so no key, whole or in part,
- * reaches a record, a log or the terminal.
+ * Masks the key in use, and anything in a provider's message that looks
+ * like an API key ("Incorrect API key provided: sk-ab***yz"), so that no
+ * key, whole or in part, reaches a record, a log or the terminal.
  */
 void
-scrub_secrets(char *msg)
+scrub_secrets(const struct endpoint *ep, char *msg)
 {
 	static const char *const prefixes[] = { "sk-", "AIza", NULL };
 	const char *const *p;
 	char *s, *e;
+	size_t n;
 
+	if (ep->key != NULL && (n = strlen(ep->key)) >= 4)
+		while ((s = strstr(msg, ep->key)) != NULL)
+			mask(s, s + n);
 	for (p = prefixes; *p != NULL; p++)
 		for (s = msg; (s = strstr(s, *p)) != NULL; s = e) {
 			e = s + strlen(*p);
@@ -109,8 +124,7 @@ scrub_secrets(char *msg)
 				continue;
 			while (key_char((unsigned char)*e))
 				e++;
-			memmove(s + 3, e, strlen(e) + 1);
-			memcpy(s, "***", 3);
+			mask(s, e);
 			e = s + 3;
 		}
 }

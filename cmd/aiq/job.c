@@ -373,7 +373,7 @@ job_finish(struct aiq *q, struct job *j, CURLcode rc)
 		if (r.code == AI_OK)
 			succeed(q, j, &r, status);
 		else {
-			scrub_secrets(r.message);
+			scrub_secrets(j->ep, r.message);
 			fail_status(q, j, r.code, r.message, status);
 		}
 	}

@@ -85,9 +85,9 @@ test_json(void)
 	    "\"c\":{}}", "appends compact JSON, keys in order, UTF-8 raw");
 	json_decref(v);
 	ai_buf_reset(&b);
-	v = json_string("line\nbreak");
-	ai_buf_json(&b, v);
-	is_str(b.data, "\"line\\nbreak\"", "a bare string with an escape");
+	v = json_pack("[s,i]", "line\nbreak", -7);
+	is_int(ai_buf_json(&b, v), 0, "an array");
+	is_str(b.data, "[\"line\\nbreak\",-7]", "is dumped with its escapes");
 	json_decref(v);
 	ai_buf_free(&b);
 }
