@@ -263,9 +263,9 @@ run_aiq() {
 
 # run_curl NAME N: one curl run over N transfers; counts the 200s.
 run_curl() {
-	[ -f "$WORK/curl.$2" ] || curl_config "$2" "$WORK/curl.$2"
+	[ -f "$WORK/cfg.$2" ] || curl_config "$2" "$WORK/cfg.$2"
 	timed "$1" curl -q -sS --no-progress-meter --parallel \
-	    --parallel-max "$JOBS" -K "$WORK/curl.$2" > "$WORK/out" \
+	    --parallel-max "$JOBS" -K "$WORK/cfg.$2" > "$WORK/out" \
 	    2>"$WORK/curl.err"
 	_ok=$(grep -c '^200$' "$WORK/out")
 	rm -f "$WORK/out"
@@ -344,7 +344,7 @@ for _n in $RSS_SIZES; do
 	fi
 	[ -f "$WORK/aiq.rss.$_n.t" ] && show aiq "aiq.rss.$_n" "$_n"
 done
-rm -f "$WORK"/in.* "$WORK"/curl.[0-9]*
+rm -f "$WORK"/in.* "$WORK"/cfg.*
 
 say ""
 say "== startup: aiq --version vs /bin/true"

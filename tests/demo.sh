@@ -1,0 +1,52 @@
+#!/bin/sh
+# demo.sh [BUILD-DIR]: starts aimock on a free loopback port and runs
+# prompts through aiq, as in the README's quick start.  Needs no key and
+# no network.
+set -eu
+
+BIN=$(cd "${1:-build}" && pwd)
+PATH=$BIN:$PATH
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/aitools-demo.XXXXXX")
+MOCK_PID=
+trap 'kill $MOCK_PID 2>/dev/null; rm -rf "$WORK"' EXIT INT TERM
+
+aimock -p 0 -d 50-300 >"$WORK/port" &
+MOCK_PID=$!
+i=0
+until [ -s "$WORK/port" ]; do
+	i=$((i + 1))
+	[ $i -lt 500 ] || { echo "demo: aimock did not start" >&2; exit 1; }
+	sleep 0.01
+done
+export OPENAI_BASE_URL=http://127.0.0.1:$(cat "$WORK/port")/v1
+export AIQ_USAGE_LOG=$WORK/usage.db
+echo "aimock is listening: OPENAI_BASE_URL=$OPENAI_BASE_URL"
+
+step() { printf '\n$ %s\n' "$*"; }
+
+step 'aiq "Write a haiku about pipes"'
+aiq "Write a haiku about pipes"
+
+step "printf 'int main() { return 0 }\\n' | aiq -s 'Review this code'"
+printf 'int main() { return 0 }\n' | aiq -s 'Review this code'
+
+cat >"$WORK/prompts.txt" <<'EOF'
+What is a pipe?
+Name three Unix filters.
+Why read stdin incrementally?
+[[mock status=429]] This one hits a rate limit.
+Explain exit status 141.
+EOF
+step 'aiq -l -j 4 --summary < prompts.txt | jq -r ...'
+aiq -l -j 4 --summary <"$WORK/prompts.txt" 2>"$WORK/summary" |
+    jq -r '"\(.aitools.line): \(.response.body.choices[0].message.content // "error: \(.error.code)") (\(.response.body.usage.total_tokens // 0) tokens, \(.aitools.latency_ms) ms)"' ||
+    true
+cat "$WORK/summary"
+
+step 'sqlite3 usage.db "SELECT model, status, count(*), sum(input_tokens), sum(output_tokens) FROM calls GROUP BY 1, 2"'
+if command -v sqlite3 >/dev/null; then
+	sqlite3 -column -header "$AIQ_USAGE_LOG" \
+	    "SELECT model, status, count(*) AS calls, sum(input_tokens) AS tokens_in, sum(output_tokens) AS tokens_out FROM calls GROUP BY 1, 2"
+else
+	echo "(install sqlite3 to query the usage log)"
+fi

@@ -1,0 +1,129 @@
+/* key.c: API keys from a file or a command (lib/key.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aitools.h"
+#include "tap.h"
+
+static char dir[] = "/tmp/aitools-key.XXXXXX";
+
+/* Writes a key file holding exactly s and returns its path. */
+static const char *
+keyfile(const char *name, const char *s)
+{
+	static char path[64];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((fp = fopen(path, "w")) == NULL || fputs(s, fp) == EOF ||
+	    fclose(fp) == EOF)
+		abort();
+	return path;
+}
+
+static void
+file_ok(const char *name, const char *content, const char *want)
+{
+	char err[AI_ERRLEN] = "";
+	char *key;
+
+	key = ai_key_from_file(keyfile(name, content), err);
+	is_str(key, want, "key file %s", name);
+	is_str(err, "", "key file %s: no error", name);
+	free(key);
+}
+
+static void
+file_bad(const char *name, const char *content)
+{
+	char err[AI_ERRLEN] = "", want[AI_ERRLEN];
+	const char *path = keyfile(name, content);
+	char *key;
+
+	snprintf(want, sizeof(want), "%s: no key in file", path);
+	key = ai_key_from_file(path, err);
+	is_str(key, NULL, "key file %s: no key", name);
+	is_str(err, want, "key file %s: error", name);
+	free(key);
+}
+
+static void
+test_file(void)
+{
+	char err[AI_ERRLEN] = "", path[64], want[AI_ERRLEN];
+	char *key;
+
+	file_ok("plain", "sk-test\n", "sk-test");
+	file_ok("nonl", "sk-test", "sk-test");
+	file_ok("crlf", "sk-test\r\n", "sk-test");
+	file_ok("spaces", "  \tsk-test \t\n", "sk-test");
+	file_ok("twolines", "sk-first\nsk-second\n", "sk-first");
+	file_bad("empty", "");
+	file_bad("newline", "\n");
+	file_bad("blank", "  \t \r\n");
+	snprintf(path, sizeof(path), "%s/missing", dir);
+	snprintf(want, sizeof(want), "%s: No such file or directory", path);
+	key = ai_key_from_file(path, err);
+	is_str(key, NULL, "missing key file: NULL");
+	is_str(err, want, "missing key file: error names the file");
+}
+
+static void
+cmd_ok(const char *cmd, const char *want)
+{
+	char err[AI_ERRLEN] = "";
+	char *key;
+
+	key = ai_key_from_command(cmd, err);
+	is_str(key, want, "key command `%s`", cmd);
+	is_str(err, "", "key command `%s`: no error", cmd);
+	free(key);
+}
+
+static void
+cmd_bad(const char *cmd, const char *want)
+{
+	char err[AI_ERRLEN] = "";
+	char *key;
+
+	key = ai_key_from_command(cmd, err);
+	is_str(key, NULL, "key command `%s`: no key", cmd);
+	is_str(err, want, "key command `%s`: error", cmd);
+	ok(strstr(err, "sk-") == NULL, "key command `%s`: error quotes no key",
+	    cmd);
+	free(key);
+}
+
+static void
+test_command(void)
+{
+	cmd_ok("printf sk-test", "sk-test");
+	cmd_ok("printf 'sk-test\\n'", "sk-test");
+	cmd_ok("printf '  sk-test  \\r\\n\\nsk-other\\n'", "sk-test");
+	/* The command may write on after the key without dying of SIGPIPE. */
+	cmd_ok("echo sk-big; head -c 300000 /dev/zero | tr '\\0' x", "sk-big");
+	cmd_bad("exit 3", "key command failed (status 3)");
+	cmd_bad("printf sk-secret; exit 1", "key command failed (status 1)");
+	cmd_bad("printf sk-secret; kill -9 $$", "key command failed (status -1)");
+	cmd_bad("true", "key command printed no key");
+	cmd_bad("printf '\\n\\n'", "key command printed no key");
+	cmd_bad("/nonexistent/key-helper 2>/dev/null",
+	    "key command failed (status 127)");
+}
+
+int
+main(void)
+{
+	char cmd[300];
+
+	if (mkdtemp(dir) == NULL)
+		abort();
+	test_file();
+	test_command();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		diag("could not remove %s", dir);
+	return done();
+}
