@@ -128,8 +128,8 @@ body_from_prompt(const json_t *rec, const char *system, char *err)
 	if (json_is_string(sys))
 		json_array_append_new(msgs, message("system", (json_t *)sys));
 	else if (system != NULL)
-		json_array_append_new(msgs, message("system",
-		    json_string(system)));
+		json_array_append_new(msgs, json_pack("{s:s, s:s}", "role",
+		    "system", "content", system));
 	json_array_append_new(msgs, message("user", (json_t *)prompt));
 	json_object_foreach((json_t *)rec, k, v)
 		if (in_list(prompt_params, k))

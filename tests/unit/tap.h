@@ -52,12 +52,22 @@ diag(const char *fmt, ...)
 	fflush(stdout);
 }
 
+/* A description stays on its line, and a '#' in it starts no directive. */
 static inline int
 tap_vok(int pass, const char *file, int line, const char *fmt, va_list ap)
 {
+	char desc[1024], *s;
+
+	vsnprintf(desc, sizeof(desc), fmt, ap);
 	tap.n++;
 	printf("%sok %d - ", pass ? "" : "not ", tap.n);
-	vprintf(fmt, ap);
+	for (s = desc; *s != '\0'; s++)
+		if (*s == '\n')
+			printf("\\n");
+		else if (*s == '#')
+			printf("\\#");
+		else
+			putchar(*s);
 	printf("\n");
 	if (!pass) {
 		tap.failed++;

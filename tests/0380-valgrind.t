@@ -1,0 +1,45 @@
+#!/bin/sh
+# No leaks or memory errors under valgrind, in every mode of aiq and in
+# aimock.  Skipped without valgrind and for sanitized builds.
+. "$(dirname "$0")/lib.sh"
+
+if ! command -v valgrind >/dev/null || [ "${AI_BIN##*/}" = build-san ]; then
+	echo "1..0 # SKIP valgrind not installed, or a sanitized build"
+	exit 0
+fi
+
+plan 5
+
+VG="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99"
+
+$VG "$AI_BIN/aimock" -p 0 -L "$SCRATCH/sent.log" >port 2>mock.err &
+vpid=$!
+_mock_pids=$vpid
+i=0
+until [ -s port ] || [ $i -gt 1000 ]; do sleep 0.02; i=$((i + 1)); done
+export OPENAI_BASE_URL=http://127.0.0.1:$(cat port)/v1
+
+cat >in.jsonl <<'EOF'
+{"custom_id":"a","prompt":"hello"}
+not json
+{"prompt":"fail [[mock status=500]]"}
+{"prompt":"done","response":{"status_code":200}}
+{"model":"m","messages":[{"role":"user","content":"bare"}],"aitools":{"x":1}}
+EOF
+$VG aiq -J -j 2 --log-content <in.jsonl >out.jsonl 2>vg1.txt
+is "$?" 1 'aiq -J: no valgrind errors (exit 1 for the failed records)'
+$VG aiq -s sys hello </dev/null >/dev/null 2>vg2.txt
+is "$?" 0 'aiq text mode: no valgrind errors'
+printf 'a\n\nb\n' | $VG aiq -l -u >/dev/null 2>vg3.txt
+is "$?" 1 'aiq -l: no valgrind errors'
+printf '{"prompt":"x"}\n' | $VG aiq -J --base-url http://127.0.0.1:1/v1 >/dev/null 2>vg4.txt
+is "$?" 1 'aiq with a network error: no valgrind errors'
+kill -TERM $vpid
+wait $vpid
+is "$?" 0 'aimock: no valgrind errors after serving and SIGTERM'
+for f in vg1.txt vg2.txt vg3.txt vg4.txt mock.err; do
+	grep -q '==[0-9]*==' $f && diag "$f:" "$(cat $f)"
+done
+_mock_pids=
+
+done_testing

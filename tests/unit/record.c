@@ -1,0 +1,341 @@
+/*
+ * record.c: the three input forms, defaults, final records and splicing
+ * (lib/record.c).  Bodies are compared as compact JSON, whose key order
+ * is the order jansson keeps: that of the record, then what was added.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "aitools.h"
+#include "tap.h"
+
+#define MSGS	"[{\"role\":\"user\",\"content\":\"hi\"}]"
+#define TRACE	"0123456789abcdef0123456789abcdef"
+
+static json_t *
+parse(const char *s)
+{
+	json_t *v;
+	json_error_t je;
+
+	if ((v = json_loads(s, JSON_DECODE_ANY, &je)) == NULL) {
+		diag("bad fixture: %s: %s", s, je.text);
+		abort();
+	}
+	return v;
+}
+
+/* The compact dump of v, in a static buffer. */
+static const char *
+dump(const json_t *v)
+{
+	static char s[4096];
+	char *d = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	snprintf(s, sizeof(s), "%s", d != NULL ? d : "(dump failed)");
+	free(d);
+	return s;
+}
+
+/* Defaults: a model, a system prompt and {"max_tokens":99}. */
+static struct ai_defaults *
+defaults(const char *model, const char *system)
+{
+	static struct ai_defaults d;
+
+	json_decref(d.params);
+	d.model = model;
+	d.system = system;
+	d.params = parse("{\"max_tokens\":99}");
+	return &d;
+}
+
+static void
+request_is(const char *line, const struct ai_defaults *d, enum ai_form form,
+    const char *body, const char *model, const char *cid, const char *trace)
+{
+	char err[AI_ERRLEN] = "", before[4096];
+	struct ai_request req;
+	json_t *rec = parse(line);
+
+	snprintf(before, sizeof(before), "%s", dump(rec));
+	if (!is_int(ai_record_request(rec, d, &req, err), 0, "valid: %s",
+	    line)) {
+		diag("error: %s", err);
+		json_decref(rec);
+		return;
+	}
+	is_int(req.form, form, "  form");
+	is_str(dump(req.body), body, "  body");
+	is_str(req.model, model, "  model");
+	is_str(req.custom_id, cid, "  custom_id");
+	is_str(req.trace_id, trace, "  trace_id");
+	is_str(dump(rec), before, "  the record is left as it was");
+	ai_request_free(&req);
+	ok(req.body == NULL, "  ai_request_free clears the body");
+	json_decref(rec);
+}
+
+static void
+request_bad(const char *line, const struct ai_defaults *d, const char *want)
+{
+	char err[AI_ERRLEN] = "";
+	struct ai_request req;
+	json_t *rec = parse(line);
+
+	is_int(ai_record_request(rec, d, &req, err), -1, "invalid: %s", line);
+	is_str(err, want, "  error");
+	ok(req.body == NULL, "  no body left to free");
+	json_decref(rec);
+}
+
+static void
+test_batch(void)
+{
+	request_is("{\"custom_id\":\"r1\",\"method\":\"POST\","
+	    "\"url\":\"/v1/chat/completions\",\"body\":{\"model\":\"gpt-x\","
+	    "\"messages\":" MSGS ",\"max_tokens\":10}}", defaults("dflt", "S"),
+	    AI_FORM_BATCH,
+	    "{\"model\":\"gpt-x\",\"messages\":" MSGS ",\"max_tokens\":10}",
+	    "gpt-x", "r1", NULL);
+	request_is("{\"body\":{\"messages\":" MSGS ",\"temperature\":0}}",
+	    defaults("dflt", NULL), AI_FORM_BATCH,
+	    "{\"messages\":" MSGS ",\"temperature\":0,\"model\":\"dflt\","
+	    "\"max_tokens\":99}", "dflt", NULL, NULL);
+	request_is("{\"custom_id\":\"r2\",\"url\":"
+	    "\"https://api.openai.com/v1/chat/completions\",\"body\":"
+	    "{\"model\":\"m\",\"messages\":" MSGS "},\"aitools\":"
+	    "{\"trace_id\":\"" TRACE "\"}}", defaults(NULL, NULL),
+	    AI_FORM_BATCH, "{\"model\":\"m\",\"messages\":" MSGS
+	    ",\"max_tokens\":99}", "m", "r2", TRACE);
+	request_bad("{\"method\":\"GET\",\"body\":{\"messages\":" MSGS "}}",
+	    defaults("m", NULL), "\"method\" is not \"POST\"");
+	request_bad("{\"url\":\"/v1/embeddings\",\"body\":{\"messages\":"
+	    MSGS "}}", defaults("m", NULL),
+	    "unsupported \"url\" (only /v1/chat/completions is)");
+	request_bad("{\"url\":7,\"body\":{\"messages\":" MSGS "}}",
+	    defaults("m", NULL),
+	    "unsupported \"url\" (only /v1/chat/completions is)");
+	request_bad("{\"body\":\"hi\"}", defaults("m", NULL),
+	    "\"body\" is not an object");
+	request_bad("{\"body\":{\"model\":\"m\"}}", defaults("m", NULL),
+	    "request has no \"messages\" array");
+}
+
+static void
+test_bare(void)
+{
+	request_is("{\"custom_id\":\"b1\",\"model\":\"m\",\"messages\":" MSGS
+	    ",\"temperature\":0.5,\"aitools\":{\"trace_id\":\"" TRACE "\"},"
+	    "\"metadata\":{\"k\":\"v\"}}", defaults("dflt", "S"), AI_FORM_BODY,
+	    "{\"model\":\"m\",\"messages\":" MSGS ",\"temperature\":0.5,"
+	    "\"metadata\":{\"k\":\"v\"},\"max_tokens\":99}", "m", "b1", TRACE);
+	request_is("{\"model\":null,\"messages\":" MSGS ",\"max_tokens\":1}",
+	    defaults("dflt", NULL), AI_FORM_BODY,
+	    "{\"model\":\"dflt\",\"messages\":" MSGS ",\"max_tokens\":1}",
+	    "dflt", NULL, NULL);
+	/* A trace id must be 32 lowercase hex digits to be taken. */
+	request_is("{\"messages\":" MSGS ",\"aitools\":{\"trace_id\":"
+	    "\"0123456789ABCDEF0123456789abcdef\"},\"custom_id\":5}",
+	    defaults("dflt", NULL), AI_FORM_BODY,
+	    "{\"messages\":" MSGS ",\"model\":\"dflt\",\"max_tokens\":99}",
+	    "dflt", NULL, NULL);
+	request_is("{\"messages\":" MSGS ",\"aitools\":{\"trace_id\":"
+	    "\"0123456789abcdef\"}}", defaults("dflt", NULL), AI_FORM_BODY,
+	    "{\"messages\":" MSGS ",\"model\":\"dflt\",\"max_tokens\":99}",
+	    "dflt", NULL, NULL);
+	request_bad("{\"messages\":" MSGS "}", defaults(NULL, "S"),
+	    "request names no model");
+	request_bad("{\"model\":5,\"messages\":" MSGS "}", defaults("m", NULL),
+	    "\"model\" is not a string");
+	request_bad("{\"model\":\"m\",\"messages\":\"hi\"}", defaults("m", NULL),
+	    "request has no \"messages\" array");
+}
+
+static void
+test_prompt(void)
+{
+	request_is("{\"prompt\":\"Say hi\"}", defaults("dflt", "Be terse."),
+	    AI_FORM_PROMPT, "{\"model\":\"dflt\",\"messages\":[{\"role\":"
+	    "\"system\",\"content\":\"Be terse.\"},{\"role\":\"user\","
+	    "\"content\":\"Say hi\"}],\"max_tokens\":99}",
+	    "dflt", NULL, NULL);
+	request_is("{\"custom_id\":\"p1\",\"prompt\":\"Q\",\"system\":\"S\","
+	    "\"model\":\"m2\",\"temperature\":0.25,\"seed\":7,\"params\":"
+	    "{\"top_p\":0.5,\"temperature\":0.75},\"extra\":\"not sent\"}",
+	    defaults("dflt", "Be terse."), AI_FORM_PROMPT,
+	    "{\"model\":\"m2\",\"messages\":[{\"role\":\"system\","
+	    "\"content\":\"S\"},{\"role\":\"user\",\"content\":\"Q\"}],"
+	    "\"temperature\":0.75,\"seed\":7,\"top_p\":0.5,\"max_tokens\":99}",
+	    "m2", "p1", NULL);
+	request_is("{\"prompt\":\"Q\",\"system\":null,\"model\":null}",
+	    defaults("dflt", "Be terse."), AI_FORM_PROMPT,
+	    "{\"model\":\"dflt\",\"messages\":[{\"role\":\"system\","
+	    "\"content\":\"Be terse.\"},{\"role\":\"user\",\"content\":"
+	    "\"Q\"}],\"max_tokens\":99}", "dflt", NULL, NULL);
+	request_is("{\"prompt\":\"Q\",\"max_tokens\":3,\"custom_id\":\"c\"}",
+	    defaults("dflt", NULL), AI_FORM_PROMPT,
+	    "{\"model\":\"dflt\",\"messages\":[{\"role\":\"user\","
+	    "\"content\":\"Q\"}],\"max_tokens\":3}", "dflt", "c", NULL);
+	request_bad("{\"prompt\":\"\"}", defaults("m", NULL),
+	    "\"prompt\" is empty");
+	request_bad("{\"prompt\":5}", defaults("m", NULL),
+	    "\"prompt\" is not a string");
+	request_bad("{\"prompt\":\"Q\",\"system\":[\"S\"]}", defaults("m", NULL),
+	    "\"system\" is not a string");
+	request_bad("{\"prompt\":\"Q\",\"params\":[1]}", defaults("m", NULL),
+	    "\"params\" is not an object");
+	request_bad("{\"prompt\":\"Q\"}", defaults(NULL, NULL),
+	    "request names no model");
+}
+
+/*
+ * The default system prompt must belong to its message alone, or it
+ * outlives the body: a reference count of 2 here is a leak.
+ */
+static void
+test_system_owned(void)
+{
+	char err[AI_ERRLEN];
+	struct ai_request req;
+	json_t *rec = parse("{\"prompt\":\"Q\"}"), *content;
+
+	if (ai_record_request(rec, defaults("m", "Be terse."), &req,
+	    err) == -1)
+		abort();
+	content = json_object_get(json_array_get(json_object_get(req.body,
+	    "messages"), 0), "content");
+	is_str(json_string_value(content), "Be terse.", "default system prompt");
+	is_int(content != NULL ? (long long)content->refcount : -1, 1,
+	    "  is referenced by its message only (else it leaks)");
+	ai_request_free(&req);
+	json_decref(rec);
+}
+
+static void
+test_no_form(void)
+{
+	request_bad("{\"model\":\"m\",\"input\":\"hi\"}", defaults("m", NULL),
+	    "record has none of \"body\", \"messages\" or \"prompt\"");
+	request_bad("{}", defaults("m", NULL),
+	    "record has none of \"body\", \"messages\" or \"prompt\"");
+	request_bad("[\"prompt\"]", defaults("m", NULL),
+	    "record is not a JSON object");
+	request_bad("\"prompt\"", defaults("m", NULL),
+	    "record is not a JSON object");
+}
+
+static void
+done_is(const char *line, int want, int want_resend)
+{
+	json_t *rec = parse(line);
+
+	is_int(ai_record_is_done(rec, 0), want, "is_done %s", line);
+	is_int(ai_record_is_done(rec, 1), want_resend,
+	    "is_done %s, resending errors", line);
+	json_decref(rec);
+}
+
+static void
+test_done(void)
+{
+	done_is("{\"prompt\":\"x\"}", 0, 0);
+	done_is("{\"prompt\":\"x\",\"response\":{\"id\":\"r\"}}", 1, 1);
+	done_is("{\"prompt\":\"x\",\"error\":{\"code\":\"server\"}}", 1, 0);
+	done_is("{\"prompt\":\"x\",\"response\":{},\"error\":{}}", 1, 1);
+	done_is("{\"prompt\":\"x\",\"response\":null,\"error\":null}", 0, 0);
+	done_is("{\"prompt\":\"x\",\"error\":false}", 1, 0);
+}
+
+static void
+test_prompt_record(void)
+{
+	json_t *r;
+
+	r = ai_prompt_record("say \"hi\"\tnow\nplease", 19);
+	is_str(dump(r), "{\"prompt\":\"say \\\"hi\\\"\\tnow\\nplease\"}",
+	    "prompt record of a text line");
+	json_decref(r);
+	r = ai_prompt_record("a\0b", 3);
+	is_str(dump(r), "{\"prompt\":\"a\\u0000b\"}",
+	    "the length is taken, NUL included");
+	json_decref(r);
+	r = ai_prompt_record("caf\xc3\xa9 and more", 5);
+	is_str(dump(r), "{\"prompt\":\"caf\xc3\xa9\"}", "only len bytes");
+	json_decref(r);
+	r = ai_prompt_record("bad \xff byte", 10);
+	ok(r == NULL, "invalid UTF-8 gives NULL");
+	json_decref(r);
+}
+
+/* Splices tail into line after the prefix already in the buffer. */
+static void
+splice_is(const char *line, const char *tail, const char *want)
+{
+	struct ai_buf out = { 0 };
+	json_t *rec, *t = parse(tail);
+	size_t len = strlen(line);
+
+	/* Parse what a reader hands on: the line without its newline. */
+	rec = json_loadb(line, len, 0, NULL);
+	if (rec == NULL)
+		abort();
+	ai_buf_puts(&out, "prev\n");
+	is_int(ai_record_splice(&out, line, len, rec, t), 0, "splice %s", line);
+	is_str(out.data, want, "  output");
+	is_int(out.len, strlen(want), "  length");
+	ai_buf_free(&out);
+	json_decref(rec);
+	json_decref(t);
+}
+
+#define TAIL	"{\"response\":{\"id\":\"r\"},\"aitools\":{\"v\":1}}"
+#define SPLICED	"\"response\":{\"id\":\"r\"},\"aitools\":{\"v\":1}}\n"
+
+static void
+test_splice(void)
+{
+	splice_is("{\"prompt\":\"hi\"}", TAIL,
+	    "prev\n{\"prompt\":\"hi\"," SPLICED);
+	splice_is("  { \"prompt\" : \"hi\" ,\t\"n\": 1.50e0 }  \r\n", TAIL,
+	    "prev\n  { \"prompt\" : \"hi\" ,\t\"n\": 1.50e0 ," SPLICED);
+	splice_is("{\"prompt\":\"caf\\u00e9 {}\",\"m\":{\"a\":{}}}", TAIL,
+	    "prev\n{\"prompt\":\"caf\\u00e9 {}\",\"m\":{\"a\":{}}," SPLICED);
+	splice_is("{}", TAIL, "prev\n{" SPLICED);
+	splice_is("{\n}", TAIL, "prev\n{\n" SPLICED);
+	splice_is("{\"prompt\":\"x\"}", "{\"error\":{\"code\":\"auth\"}}",
+	    "prev\n{\"prompt\":\"x\",\"error\":{\"code\":\"auth\"}}\n");
+	/* An input that has a key of the tail is rebuilt, compact. */
+	splice_is("{ \"prompt\": \"hi\", \"error\": {\"code\": \"server\"},"
+	    " \"aitools\": {\"v\": 1, \"attempts\": 3, \"x\": true} }",
+	    "{\"response\":{\"id\":\"r\"},\"aitools\":{\"v\":1,\"attempts\":1}}",
+	    "prev\n{\"prompt\":\"hi\",\"aitools\":{\"v\":1,\"attempts\":1,"
+	    "\"x\":true},\"response\":{\"id\":\"r\"}}\n");
+	splice_is("{\"prompt\":\"hi\",\"response\":{\"old\":1},\"n\":1.50}",
+	    "{\"error\":{\"code\":\"auth\"}}",
+	    "prev\n{\"prompt\":\"hi\",\"n\":1.5,\"error\":{\"code\":\"auth\"}}\n");
+	splice_is("{\"prompt\":\"hi\", \"error\":{\"code\":\"server\"}}",
+	    "{\"error\":{\"code\":\"timeout\"},\"aitools\":{\"v\":1}}",
+	    "prev\n{\"prompt\":\"hi\",\"error\":{\"code\":\"timeout\"},"
+	    "\"aitools\":{\"v\":1}}\n");
+	splice_is("{\"prompt\":\"hi\", \"response\":null}", TAIL,
+	    "prev\n{\"prompt\":\"hi\"," SPLICED);
+	splice_is("{\"prompt\":\"hi\",\"aitools\":\"junk\"}", TAIL,
+	    "prev\n{\"prompt\":\"hi\",\"aitools\":{\"v\":1},"
+	    "\"response\":{\"id\":\"r\"}}\n");
+}
+
+int
+main(void)
+{
+	test_batch();
+	test_bare();
+	test_prompt();
+	test_system_owned();
+	test_no_form();
+	test_done();
+	test_prompt_record();
+	test_splice();
+	json_decref(defaults(NULL, NULL)->params);
+	return done();
+}
