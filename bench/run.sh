@@ -58,7 +58,7 @@ REPEAT=${BENCH_REPEAT:-3}
 JOBS=${BENCH_JOBS:-64}
 LONG=${BENCH_LONG:-0}
 SERVER=${BENCH_SERVER:-nginx}
-LONG_N=100000
+LONG_N=${BENCH_LONG_N:-100000}
 RSS_MIB=16
 US_PER_REQ=30
 MIN_RATIO=2.5
@@ -101,42 +101,50 @@ trap 'exit 129' HUP
 if [ -x /usr/bin/time ] && /usr/bin/time -f %e true >/dev/null 2>&1; then
 	TIMER="GNU time"
 	timed() {
-		_n=$1; shift
+		_tn=$1; shift
 		_t0=$(date +%s%N)
-		/usr/bin/time -f '%U %S %M %x' -o "$WORK/$_n.t.raw" "$@"
+		/usr/bin/time -f '%U %S %M %x' -o "$WORK/$_tn.t.raw" "$@"
 		_t1=$(date +%s%N)
 		# GNU time's %e has 10 ms steps: the wall time is taken here.
-		tail -n 1 "$WORK/$_n.t.raw" | awk -v a="$_t0" -v b="$_t1" \
-		    '{ printf "%.4f %s\n", (b - a) / 1e9, $0 }' > "$WORK/$_n.t"
+		tail -n 1 "$WORK/$_tn.t.raw" | awk -v a="$_t0" -v b="$_t1" \
+		    '{ printf "%.4f %s\n", (b - a) / 1e9, $0 }' > "$WORK/$_tn.t"
 	}
 elif have python3; then
-	TIMER="python3 getrusage (install the time package for GNU time)"
+	TIMER="python3 wait4 (install the time package for GNU time)"
 	cat > "$WORK/timed.py" <<'EOF'
-import os, resource, subprocess, sys, time
+import os, sys, time
+# wait4 gives this child's own usage: RUSAGE_CHILDREN would also count
+# whatever ran before an exec into this python (a pyenv shim, say).
 out = sys.argv[1]
 t = time.monotonic()
-rc = subprocess.call(sys.argv[2:])
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, ru = os.wait4(pid, 0)
 wall = time.monotonic() - t
-ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 with open(out, "w") as f:
-    f.write("%.3f %.3f %.3f %d %d\n" % (wall, ru.ru_utime, ru.ru_stime,
-        ru.ru_maxrss, rc))
+    f.write("%.4f %.3f %.3f %d %d\n" % (wall, ru.ru_utime, ru.ru_stime,
+        ru.ru_maxrss, os.WEXITSTATUS(status) if os.WIFEXITED(status)
+        else 128 + os.WTERMSIG(status)))
 EOF
 	timed() {
-		_n=$1; shift
-		python3 "$WORK/timed.py" "$WORK/$_n.t" "$@"
+		_tn=$1; shift
+		python3 "$WORK/timed.py" "$WORK/$_tn.t" "$@"
 	}
 else
 	TIMER="date (no CPU or RSS figures: apt-get install time)"
 	timed() {
-		_n=$1; shift
+		_tn=$1; shift
 		_t0=$(date +%s%N)
 		"$@"
 		_rc=$?
 		_t1=$(date +%s%N)
 		awk -v a="$_t0" -v b="$_t1" -v rc="$_rc" \
-		    'BEGIN { printf "%.3f -1 -1 -1 %d\n", (b - a) / 1e9, rc }' \
-		    > "$WORK/$_n.t"
+		    'BEGIN { printf "%.4f -1 -1 -1 %d\n", (b - a) / 1e9, rc }' \
+		    > "$WORK/$_tn.t"
 	}
 fi
 field() { awk -v i="$2" '{ print $i }' "$WORK/$1.t"; }
@@ -303,8 +311,9 @@ show() {	# show TOOL NAME N
 		printf "  %-5s %6d requests: %7.3f s  %8.0f req/s", tool, n, $1,
 		    n / ($1 > 0 ? $1 : 0.005)
 		if ($2 >= 0)
-			printf "  CPU %.0f us/request  RSS %.1f MiB", \
-			    ($2 + $3) * 1e6 / n, $4 / 1024
+			printf "  CPU %.0f us/request (%.0f user + %.0f sys)" \
+			    "  RSS %.1f MiB", ($2 + $3) * 1e6 / n, $2 * 1e6 / n,
+			    $3 * 1e6 / n, $4 / 1024
 		printf "\n"
 	}' "$WORK/$2.t"
 }
@@ -345,18 +354,18 @@ say ""
 say "== peak RSS by input length (the highest of the runs above)"
 RSS_SIZES="$SMALL_N $N"
 [ "$LONG" = 1 ] && RSS_SIZES="$RSS_SIZES $LONG_N"
-for _n in $RSS_SIZES; do
-	if [ ! -f "$WORK/aiq.rss.$_n.t" ]; then
-		_b=
-		[ "$_n" = "$N" ] && _b=$(maxrss aiq)
-		[ "$_n" = "$SMALL_N" ] && _b=$(maxrss aiq.small)
-		if [ -n "$_b" ]; then
-			cp "$WORK/$_b.t" "$WORK/aiq.rss.$_n.t"
+for size in $RSS_SIZES; do
+	if [ ! -f "$WORK/aiq.rss.$size.t" ]; then
+		pick=
+		[ "$size" = "$N" ] && pick=$(maxrss aiq)
+		[ "$size" = "$SMALL_N" ] && pick=$(maxrss aiq.small)
+		if [ -n "$pick" ]; then
+			cp "$WORK/$pick.t" "$WORK/aiq.rss.$size.t"
 		else
-			run_aiq "aiq.rss.$_n" "$_n"
+			run_aiq "aiq.rss.$size" "$size"
 		fi
 	fi
-	[ -f "$WORK/aiq.rss.$_n.t" ] && show aiq "aiq.rss.$_n" "$_n"
+	[ -f "$WORK/aiq.rss.$size.t" ] && show aiq "aiq.rss.$size" "$size"
 done
 rm -f "$WORK"/in.* "$WORK"/cfg.*
 
@@ -407,12 +416,28 @@ if [ "${BENCH_PROFILE:-0}" = 1 ]; then
 		    > "$WORK/out" 2>"$WORK/valgrind.log"
 		say "  answered: $(grep -c '"status_code":200' "$WORK/out") of $SMALL_N"
 		rm -f "$WORK/out"
-		say "-- inclusive"
+		say "-- top 15 by inclusive cost (instructions; ??? = no symbols)"
 		callgrind_annotate --inclusive=yes "$WORK/callgrind.out" 2>/dev/null |
-		    awk '/^ *[0-9,]+ \([ 0-9.]+%\) / && n++ < 16' | cut -c1-150
-		say "-- self"
+		    awk '/^ *[0-9,]+ \([ 0-9.]+%\) .*\[/ &&
+			!/below main|__libc_start|ld-linux|:main \[/ &&
+			n++ < 15' | cut -c1-150
+		say "-- top 15 by self cost"
 		callgrind_annotate "$WORK/callgrind.out" 2>/dev/null |
-		    awk '/^ *[0-9,]+ \([ 0-9.]+%\) / && n++ < 16' | cut -c1-150
+		    awk '/^ *[0-9,]+ \([ 0-9.]+%\) .*\[/ && n++ < 15' | cut -c1-150
+		say "-- self cost by object"
+		callgrind_annotate --threshold=100 --auto=no \
+		    "$WORK/callgrind.out" 2>/dev/null | awk '
+			/PROGRAM TOTALS/ { gsub(/,/, "", $1); total = $1 + 0 }
+			/file:function/ { infn = 1; next }
+			infn && /^$/ { infn = 0 }
+			infn && /^ *[0-9,]+ \([ 0-9.]+%\) .*\[/ {
+				c = $1; gsub(/,/, "", c)
+				o = $NF; sub(/^.*\//, "", o); sub(/\]$/, "", o)
+				sum[o] += c + 0
+			}
+			END { for (o in sum) if (sum[o] * 200 > total)
+				printf "%6.1f%%  %s\n", sum[o] * 100 / total, o
+			}' | sort -rn
 	else
 		note "valgrind not found (apt-get install valgrind): no profile"
 	fi
@@ -474,12 +499,12 @@ elif [ "$HAVE_CURL" = 1 ]; then
 fi
 RSS_LINE=
 RSS_OK=1
-for _n in $RSS_SIZES; do
-	[ -f "$WORK/aiq.rss.$_n.t" ] || continue
-	_r=$(field "aiq.rss.$_n" 4)
-	[ "$_r" -lt 0 ] && continue
-	RSS_LINE="$RSS_LINE $_n:$_r"
-	[ "$_r" -ge $((RSS_MIB * 1024)) ] && RSS_OK=0
+for size in $RSS_SIZES; do
+	[ -f "$WORK/aiq.rss.$size.t" ] || continue
+	rss=$(field "aiq.rss.$size" 4)
+	[ "$rss" -lt 0 ] && continue
+	RSS_LINE="$RSS_LINE $size:$rss"
+	[ "$rss" -ge $((RSS_MIB * 1024)) ] && RSS_OK=0
 done
 if [ -n "$RSS_LINE" ]; then
 	say "$RSS_LINE" | awk -v ok="$RSS_OK" -v lim="$RSS_MIB" '{

@@ -1025,6 +1025,7 @@ parse_args(int argc, char *argv[])
 	long v;
 	int ch;
 
+	argv[0] = "aimock";		/* getopt's messages name the program */
 	cfg.addr.sin_family = AF_INET;
 	cfg.addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	while ((ch = getopt_long(argc, argv, "b:d:hL:p:r:s:V", longopts,

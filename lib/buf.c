@@ -69,5 +69,6 @@ append_cb(const char *p, size_t n, void *b)
 int
 ai_buf_json(struct ai_buf *b, const json_t *v)
 {
-	return json_dump_callback(v, append_cb, b, JSON_COMPACT);
+	return json_dump_callback(v, append_cb, b, JSON_COMPACT |
+	    JSON_ENCODE_ANY);
 }

@@ -12,14 +12,23 @@
 
 #define KEY_MAX 4096
 
-/* Reads the first line of fp, trimmed of surrounding white space. */
+/*
+ * Reads the first line of fp, trimmed of surrounding white space.  A line
+ * too long to be a key is refused rather than cut.
+ */
 static char *
-first_line(FILE *fp)
+first_line(FILE *fp, int *toolong)
 {
 	char buf[KEY_MAX], *s, *e;
 
+	*toolong = 0;
 	if (fgets(buf, sizeof(buf), fp) == NULL)
 		return NULL;
+	if (strchr(buf, '\n') == NULL && !feof(fp)) {
+		*toolong = 1;
+		explicit_bzero(buf, sizeof(buf));
+		return NULL;
+	}
 	for (s = buf; *s == ' ' || *s == '\t'; s++)
 		;
 	e = s + strlen(s);
@@ -36,15 +45,17 @@ ai_key_from_file(const char *path, char *err)
 {
 	FILE *fp;
 	char *key;
+	int toolong;
 
 	if ((fp = fopen(path, "r")) == NULL) {
 		snprintf(err, AI_ERRLEN, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	key = first_line(fp);
+	key = first_line(fp, &toolong);
 	fclose(fp);
 	if (key == NULL)
-		snprintf(err, AI_ERRLEN, "%s: no key in file", path);
+		snprintf(err, AI_ERRLEN, "%s: %s", path, toolong ?
+		    "key longer than 4095 bytes" : "no key in file");
 	return key;
 }
 
@@ -54,14 +65,14 @@ ai_key_from_command(const char *cmd, char *err)
 {
 	FILE *fp;
 	char *key;
-	int status;
+	int status, toolong;
 
 	fflush(NULL);
 	if ((fp = popen(cmd, "r")) == NULL) {
 		snprintf(err, AI_ERRLEN, "key command: %s", strerror(errno));
 		return NULL;
 	}
-	key = first_line(fp);
+	key = first_line(fp, &toolong);
 	while (fgetc(fp) != EOF)	/* let the command finish writing */
 		;
 	status = pclose(fp);
@@ -72,6 +83,7 @@ ai_key_from_command(const char *cmd, char *err)
 		return NULL;
 	}
 	if (key == NULL)
-		snprintf(err, AI_ERRLEN, "key command printed no key");
+		snprintf(err, AI_ERRLEN, "key command printed %s", toolong ?
+		    "a key longer than 4095 bytes" : "no key");
 	return key;
 }

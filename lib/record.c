@@ -127,9 +127,10 @@ body_from_prompt(const json_t *rec, const char *system, char *err)
 	json_object_set_new(body, "messages", msgs);
 	if (json_is_string(sys))
 		json_array_append_new(msgs, message("system", (json_t *)sys));
-	else if (system != NULL)
-		json_array_append_new(msgs, json_pack("{s:s, s:s}", "role",
-		    "system", "content", system));
+	else if (system != NULL && json_array_append_new(msgs,
+	    json_pack("{s:s, s:s}", "role", "system", "content", system)) == -1)
+		return json_decref(body), fail(err, "the system prompt is not "
+		    "valid UTF-8"), NULL;
 	json_array_append_new(msgs, message("user", (json_t *)prompt));
 	json_object_foreach((json_t *)rec, k, v)
 		if (in_list(prompt_params, k))
@@ -137,6 +138,25 @@ body_from_prompt(const json_t *rec, const char *system, char *err)
 	if (params != NULL)
 		json_object_update(body, (json_t *)params);
 	return body;
+}
+
+/*
+ * Adds the parameters a body lacks.  A default max_tokens does not join a
+ * max_completion_tokens: OpenAI refuses the two together.
+ */
+static void
+default_params(json_t *body, json_t *params)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(params, k, v) {
+		if (json_object_get(body, k) != NULL || (strcmp(k,
+		    "max_tokens") == 0 && json_object_get(body,
+		    "max_completion_tokens") != NULL))
+			continue;
+		json_object_set(body, k, v);
+	}
 }
 
 static int
@@ -153,7 +173,7 @@ apply_defaults(json_t *body, const struct ai_defaults *d, char *err)
 	} else if (!json_is_string(model))
 		return fail(err, "\"model\" is not a string");
 	if (d->params != NULL)
-		json_object_update_missing(body, d->params);
+		default_params(body, d->params);
 	return 0;
 }
 

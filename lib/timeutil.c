@@ -1,4 +1,5 @@
 /* timeutil.c: clocks, durations and timestamps. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,9 +44,12 @@ ai_parse_duration(const char *s, int64_t *ms)
 	double v;
 	size_t i;
 
+	/* Plain decimal only: no sign, space, hex, "inf" or "nan". */
+	if (!isdigit((unsigned char)*s) && *s != '.')
+		return -1;
 	errno = 0;
 	v = strtod(s, &end);
-	if (end == s || errno != 0 || v < 0 || *s == '-' || *s == '+')
+	if (end == s || errno != 0 || end != s + strspn(s, "0123456789."))
 		return -1;
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcmp(end, units[i].suffix) != 0)
@@ -63,11 +67,17 @@ ai_parse_duration(const char *s, int64_t *ms)
 void
 ai_format_time(int64_t ms, char *out, size_t len)
 {
-	time_t t = (time_t)(ms / 1000);
+	int64_t sec = ms / 1000, frac = ms % 1000;
+	time_t t;
 	struct tm tm;
 
+	if (frac < 0) {		/* before 1970: round down, not to zero */
+		sec--;
+		frac += 1000;
+	}
+	t = (time_t)sec;
 	gmtime_r(&t, &tm);
 	snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	    tm.tm_min, tm.tm_sec, (int)frac);
 }

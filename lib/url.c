@@ -1,4 +1,5 @@
 /* url.c: which base URLs may be used, and over what. */
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
@@ -6,11 +7,16 @@
 
 #include "aitools.h"
 
+/* localhost, 127.0.0.0/8 or ::1; a name like 127.example.com is not. */
 static int
 host_is_loopback(const char *h)
 {
-	return strcasecmp(h, "localhost") == 0 || strncmp(h, "127.", 4) == 0 ||
-	    strcmp(h, "[::1]") == 0 || strcmp(h, "::1") == 0;
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, h, &a) == 1)
+		return (ntohl(a.s_addr) >> 24) == 127;
+	return strcasecmp(h, "localhost") == 0 || strcmp(h, "[::1]") == 0 ||
+	    strcmp(h, "::1") == 0;
 }
 
 /* Returns 1 when the URL's host is a loopback name or address. */

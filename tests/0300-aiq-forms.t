@@ -2,7 +2,7 @@
 # aiq: every input form, the text modes, and what reaches the provider.
 . "$(dirname "$0")/lib.sh"
 
-plan 42
+plan 45
 
 start_mock -L "$SCRATCH/sent.log"
 
@@ -125,6 +125,14 @@ printf '{"prompt":"crlf"}\r\n' | aiq -J >crlf.jsonl
 is "$(jq -r '.response.body.choices[0].message.content' crlf.jsonl)" 'Echo: crlf' \
 	'a CRLF line is read as one record'
 is "$(tail -c 2 crlf.jsonl | od -An -c | tr -d ' ')" '}\n' 'and written back with LF'
+printf '{"prompt":"done","error":{"code":"server"}}\r\n' | aiq -J >crlf2.jsonl
+is "$(od -An -c crlf2.jsonl | tr -d ' \n' | tail -c 4)" '}\n' 'a passed-through CRLF record is written with LF too'
+printf '{"prompt":"mct","max_completion_tokens":5}\n' | aiq -J -j 1 --max-tokens 9 >/dev/null
+n=$(wc -l <sent.log)
+is "$(sent $n '[.body.max_tokens, .body.max_completion_tokens]')" '[null,5]' \
+	'--max-tokens does not join a max_completion_tokens'
+printf '{"prompt":"x"}\n' | OPENAI_BASE_URL= aiq -J --base-url "$MOCK_URL" >e.jsonl
+is "$(jq -r .response.status_code e.jsonl)" 200 'an empty OPENAI_BASE_URL counts as unset'
 
 # --- a long prompt
 head -c 300000 /dev/zero | tr '\0' 'a' >big.txt

@@ -3,7 +3,7 @@
 # stable codes; processing goes on; the exit status and summary say so.
 . "$(dirname "$0")/lib.sh"
 
-plan 35
+plan 37
 
 start_mock
 
@@ -101,5 +101,9 @@ is "$?" 2 'a bad option value exits 2'
 like "$(head -n1 u.err)" '^aiq: jobs must be a number' 'and says why, prefixed by aiq'
 aiq -J extra </dev/null >/dev/null 2>/dev/null
 is "$?" 2 'prompt arguments with -J exit 2'
+aiq -J --key-file a --key-command b </dev/null >/dev/null 2>u.err
+is "$?" 2 '--key-file with --key-command exits 2'
+"$AI_BIN/aiq" --bogus </dev/null >/dev/null 2>u.err
+like "$(head -n1 u.err)" '^aiq: unrecognized option' 'getopt errors name aiq, not its path'
 
 done_testing

@@ -2,7 +2,7 @@
 # aiq: a closed stdout pipe, a full disk, signals, endless input.
 . "$(dirname "$0")/lib.sh"
 
-plan 12
+plan 13
 
 start_mock -d 5
 
@@ -31,7 +31,7 @@ fi
 
 # SIGTERM: records in flight end as `interrupted`, nothing is lost
 printf '{"prompt":"a"}\n{"prompt":"b [[mock latency=5000]]"}\n{"prompt":"c [[mock latency=5000]]"}\n' >slow.jsonl
-aiq -J <slow.jsonl >term.jsonl 2>term.err &
+AIQ_USAGE_LOG=$SCRATCH/term.db aiq -J <slow.jsonl >term.jsonl 2>term.err &
 apid=$!
 sleep 0.5
 kill -TERM $apid
@@ -41,6 +41,8 @@ is "$st" 143 'SIGTERM: aiq dies by the signal'
 is "$(jq -r '.error.code // "ok"' term.jsonl | paste -sd' ')" 'ok interrupted interrupted' \
 	'each record in flight gets an interrupted error record'
 is "$(wc -l <term.jsonl | tr -d ' ')" 3 'no record lost'
+is "$(sqlite3 "$SCRATCH/term.db" "SELECT status, count(*) FROM calls GROUP BY 1 ORDER BY 1" | paste -sd' ')" \
+	'interrupted|2 ok|1' 'interrupted calls are logged: the provider may bill them'
 
 # stdin that stays open: records come out while it does
 mkfifo fifo

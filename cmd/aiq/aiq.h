@@ -105,6 +105,7 @@ struct job *job_new(struct aiq *, const char *, size_t, long, int);
 int	 job_start(struct aiq *, struct job *, CURL *);
 void	 job_finish(struct aiq *, struct job *, CURLcode);
 void	 job_fail(struct aiq *, struct job *, enum ai_errcode, const char *);
+void	 job_interrupt(struct aiq *, struct job *);
 void	 job_free(struct job *);
 
 /* output.c */

@@ -120,8 +120,11 @@ intake(struct aiq *q)
 			return 1;
 		if (r == -1)
 			q->input_done = 1;
-		else
+		else {
+			if (len > 0 && line[len - 1] == '\r')
+				len--;		/* CRLF input, LF output */
 			admit(q, job_new(q, line, len, q->in.lineno, cut));
+		}
 	}
 	return 0;
 }
@@ -133,7 +136,7 @@ complete(struct aiq *q, struct job *j, CURLcode rc, int interrupted)
 	curl_multi_remove_handle(q->multi, j->easy);
 	q->inflight--;
 	if (interrupted)
-		job_fail(q, j, AI_E_INTERRUPTED, "interrupted by a signal");
+		job_interrupt(q, j);
 	else
 		job_finish(q, j, rc);
 	slot_release(q, j);

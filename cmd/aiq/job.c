@@ -157,14 +157,14 @@ job_start(struct aiq *q, struct job *j, CURL *easy)
 	j->ep = &q->ep;
 	j->call.base_url = j->ep->base;
 	j->call.body = j->req.body;
+	set_trace(j);
+	j->attempts++;
+	j->t0_us = ai_mono_us();
 	if (j->ep->prov->prepare(&j->call, err) == -1) {
 		job_fail(q, j, AI_E_INVALID_INPUT, err);
 		return -1;
 	}
-	set_trace(j);
 	j->easy = easy;
-	j->attempts++;
-	j->t0_us = ai_mono_us();
 	curl_easy_setopt(easy, CURLOPT_URL, j->call.url.data);
 	curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t)j->call.payload.len);
@@ -379,6 +379,19 @@ job_finish(struct aiq *q, struct job *j, CURLcode rc)
 	}
 	log_call(q, j, &r, status);
 	ai_result_free(&r);
+}
+
+/*
+ * Ends a transfer cut short by a signal.  It is logged all the same: the
+ * provider may have done, and billed, the work.
+ */
+void
+job_interrupt(struct aiq *q, struct job *j)
+{
+	struct ai_result r = { 0 };
+
+	job_fail(q, j, AI_E_INTERRUPTED, "interrupted by a signal");
+	log_call(q, j, &r, 0);
 }
 
 void

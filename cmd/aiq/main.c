@@ -91,6 +91,17 @@ number(const char *s, long min, long max, const char *what)
 	return v;
 }
 
+static int
+utf8(const char *s, const char *what)
+{
+	json_t *v = json_string(s);
+
+	if (v == NULL)
+		warnx("%s is not valid UTF-8", what);
+	json_decref(v);
+	return v != NULL;
+}
+
 static void
 add_param(struct aiq *q, const char *key, json_t *v)
 {
@@ -165,7 +176,11 @@ parse_options(struct aiq *q, struct opts *o, int argc, char **argv)
 		case 'l':	q->mode = MODE_LINES; break;
 		case 'm':	q->defaults.model = optarg; break;
 		case 'R':	q->resend_errors = 1; break;
-		case 's':	q->defaults.system = optarg; break;
+		case 's':
+			if (!utf8(optarg, "system prompt"))
+				usage(2);
+			q->defaults.system = optarg;
+			break;
 		case 'T':
 			if (ai_parse_duration(optarg, &q->timeout_ms) == -1 ||
 			    q->timeout_ms == 0) {
@@ -255,8 +270,9 @@ setup_endpoint(struct aiq *q, struct opts *o)
 	char err[AI_ERRLEN], *key;
 
 	p = ai_provider_for_model(q->defaults.model);
-	if ((base = o->base_url) == NULL && (base = getenv(p->base_env)) ==
-	    NULL)
+	/* An empty variable counts as unset, as for the other variables. */
+	if ((base = o->base_url) == NULL && ((base = getenv(p->base_env)) ==
+	    NULL || *base == '\0'))
 		base = p->default_base;
 	key = load_key(p, o);
 	if (endpoint_init(q, &q->ep, p, base, key, o->extra, o->allow_http,
@@ -311,8 +327,12 @@ setup_signals(void)
 }
 
 static void
-check_mode(struct aiq *q, int argc, char **argv)
+check_mode(struct aiq *q, const struct opts *o, int argc, char **argv)
 {
+	if (o->key_file != NULL && o->key_command != NULL) {
+		warnx("--key-file and --key-command cannot be used together");
+		usage(2);
+	}
 	if (q->mode != MODE_TEXT && argc > 0) {
 		warnx("prompt arguments cannot be used with -J or -l");
 		usage(2);
@@ -334,10 +354,11 @@ main(int argc, char *argv[])
 	if ((q.defaults.model = getenv("AIQ_MODEL")) == NULL ||
 	    *q.defaults.model == '\0')
 		q.defaults.model = DEFAULT_MODEL;
+	argv[0] = "aiq";		/* getopt's messages name the program */
 	parse_options(&q, &o, argc, argv);
 	argc -= optind;
 	argv += optind;
-	check_mode(&q, argc, argv);
+	check_mode(&q, &o, argc, argv);
 	setup_signals();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		errx(1, "cannot initialise libcurl");

@@ -20,9 +20,11 @@ test_append(void)
 	is_int(b.len, 6, "and changes nothing");
 	is_int(ai_buf_append(&b, "x\0y", 3), 0, "append binary");
 	is_int(b.len, 9, "NUL bytes count");
-	ok(memcmp(b.data, "abcdefx\0y", 10) == 0, "binary bytes kept, then NUL");
+	ok(memcmp(b.data, "abcdefx\0y", 10) == 0,
+	    "binary bytes kept, then NUL");
 	ai_buf_free(&b);
-	ok(b.data == NULL && b.len == 0 && b.cap == 0, "free zeroes the buffer");
+	ok(b.data == NULL && b.len == 0 && b.cap == 0,
+	    "free zeroes the buffer");
 }
 
 static void
@@ -77,8 +79,8 @@ test_json(void)
 	struct ai_buf b = { 0 };
 	json_t *v;
 
-	v = json_loads("{ \"b\" : [1, 2.5, null],\n \"a\": \"caf\\u00e9 \\\"q\\\"\","
-	    " \"c\": {} }", 0, NULL);
+	v = json_loads("{ \"b\" : [1, 2.5, null],\n"
+	    " \"a\": \"caf\\u00e9 \\\"q\\\"\", \"c\": {} }", 0, NULL);
 	ai_buf_puts(&b, "> ");
 	is_int(ai_buf_json(&b, v), 0, "ai_buf_json returns 0");
 	is_str(b.data, "> {\"b\":[1,2.5,null],\"a\":\"caf\xc3\xa9 \\\"q\\\"\","

@@ -58,7 +58,6 @@ test_http(void)
 	maps(502, NULL, NULL, "server");
 	maps(503, NULL, NULL, "server");
 	maps(529, "overloaded_error", NULL, "server");
-	maps(0, NULL, NULL, "server");
 }
 
 int

@@ -63,6 +63,7 @@ test_file(void)
 	file_bad("empty", "");
 	file_bad("newline", "\n");
 	file_bad("blank", "  \t \r\n");
+	file_ok("long", "k123456789012345678901234567890\n", "k123456789012345678901234567890");
 	snprintf(path, sizeof(path), "%s/missing", dir);
 	snprintf(want, sizeof(want), "%s: No such file or directory", path);
 	key = ai_key_from_file(path, err);
@@ -106,8 +107,11 @@ test_command(void)
 	cmd_ok("echo sk-big; head -c 300000 /dev/zero | tr '\\0' x", "sk-big");
 	cmd_bad("exit 3", "key command failed (status 3)");
 	cmd_bad("printf sk-secret; exit 1", "key command failed (status 1)");
-	cmd_bad("printf sk-secret; kill -9 $$", "key command failed (status -1)");
+	cmd_bad("printf sk-secret; kill -9 $$",
+	    "key command failed (status -1)");
 	cmd_bad("true", "key command printed no key");
+	cmd_bad("head -c 5000 /dev/zero | tr '\\0' k",
+	    "key command printed a key longer than 4095 bytes");
 	cmd_bad("printf '\\n\\n'", "key command printed no key");
 	cmd_bad("/nonexistent/key-helper 2>/dev/null",
 	    "key command failed (status 127)");

@@ -3,6 +3,7 @@
  * (lib/record.c).  Bodies are compared as compact JSON, whose key order
  * is the order jansson keeps: that of the record, then what was added.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,17 +38,17 @@ dump(const json_t *v)
 	return s;
 }
 
-/* Defaults: a model, a system prompt and {"max_tokens":99}. */
+static struct ai_defaults dflt;
+
+/* Defaults: a model, a system prompt and always {"max_tokens":99}. */
 static struct ai_defaults *
 defaults(const char *model, const char *system)
 {
-	static struct ai_defaults d;
-
-	json_decref(d.params);
-	d.model = model;
-	d.system = system;
-	d.params = parse("{\"max_tokens\":99}");
-	return &d;
+	if (dflt.params == NULL)
+		dflt.params = parse("{\"max_tokens\":99}");
+	dflt.model = model;
+	dflt.system = system;
+	return &dflt;
 }
 
 static void
@@ -148,8 +149,8 @@ test_bare(void)
 	    "request names no model");
 	request_bad("{\"model\":5,\"messages\":" MSGS "}", defaults("m", NULL),
 	    "\"model\" is not a string");
-	request_bad("{\"model\":\"m\",\"messages\":\"hi\"}", defaults("m", NULL),
-	    "request has no \"messages\" array");
+	request_bad("{\"model\":\"m\",\"messages\":\"hi\"}",
+	    defaults("m", NULL), "request has no \"messages\" array");
 }
 
 static void
@@ -181,8 +182,8 @@ test_prompt(void)
 	    "\"prompt\" is empty");
 	request_bad("{\"prompt\":5}", defaults("m", NULL),
 	    "\"prompt\" is not a string");
-	request_bad("{\"prompt\":\"Q\",\"system\":[\"S\"]}", defaults("m", NULL),
-	    "\"system\" is not a string");
+	request_bad("{\"prompt\":\"Q\",\"system\":[\"S\"]}",
+	    defaults("m", NULL), "\"system\" is not a string");
 	request_bad("{\"prompt\":\"Q\",\"params\":[1]}", defaults("m", NULL),
 	    "\"params\" is not an object");
 	request_bad("{\"prompt\":\"Q\"}", defaults(NULL, NULL),
@@ -205,10 +206,32 @@ test_system_owned(void)
 		abort();
 	content = json_object_get(json_array_get(json_object_get(req.body,
 	    "messages"), 0), "content");
-	is_str(json_string_value(content), "Be terse.", "default system prompt");
+	is_str(json_string_value(content), "Be terse.",
+	    "default system prompt");
 	is_int(content != NULL ? (long long)content->refcount : -1, 1,
 	    "  is referenced by its message only (else it leaks)");
 	ai_request_free(&req);
+	json_decref(rec);
+}
+
+/* A default system prompt jansson refuses must not vanish in silence. */
+static void
+test_system_invalid(void)
+{
+	char err[AI_ERRLEN] = "";
+	struct ai_request req;
+	json_t *rec = parse("{\"prompt\":\"Q\"}");
+	const char *role;
+	int r;
+
+	r = ai_record_request(rec, defaults("m", "bad \xff"), &req, err);
+	role = json_string_value(json_object_get(json_array_get(
+	    json_object_get(req.body, "messages"), 0), "role"));
+	ok(r == -1 || (role != NULL && strcmp(role, "system") == 0),
+	    "invalid UTF-8 default system prompt: an error, not dropped "
+	    "(got %d, first role %s)", r, role != NULL ? role : "none");
+	if (r == 0)
+		ai_request_free(&req);
 	json_decref(rec);
 }
 
@@ -297,23 +320,25 @@ test_splice(void)
 {
 	splice_is("{\"prompt\":\"hi\"}", TAIL,
 	    "prev\n{\"prompt\":\"hi\"," SPLICED);
-	splice_is("  { \"prompt\" : \"hi\" ,\t\"n\": 1.50e0 }  \r\n", TAIL,
+	splice_is("  { \"prompt\" : \"hi\" ,\t\"n\": 1.50e0 }  \r", TAIL,
 	    "prev\n  { \"prompt\" : \"hi\" ,\t\"n\": 1.50e0 ," SPLICED);
 	splice_is("{\"prompt\":\"caf\\u00e9 {}\",\"m\":{\"a\":{}}}", TAIL,
 	    "prev\n{\"prompt\":\"caf\\u00e9 {}\",\"m\":{\"a\":{}}," SPLICED);
 	splice_is("{}", TAIL, "prev\n{" SPLICED);
-	splice_is("{\n}", TAIL, "prev\n{\n" SPLICED);
+	splice_is("{ \t}", TAIL, "prev\n{ \t" SPLICED);
 	splice_is("{\"prompt\":\"x\"}", "{\"error\":{\"code\":\"auth\"}}",
 	    "prev\n{\"prompt\":\"x\",\"error\":{\"code\":\"auth\"}}\n");
 	/* An input that has a key of the tail is rebuilt, compact. */
 	splice_is("{ \"prompt\": \"hi\", \"error\": {\"code\": \"server\"},"
 	    " \"aitools\": {\"v\": 1, \"attempts\": 3, \"x\": true} }",
-	    "{\"response\":{\"id\":\"r\"},\"aitools\":{\"v\":1,\"attempts\":1}}",
+	    "{\"response\":{\"id\":\"r\"},"
+	    "\"aitools\":{\"v\":1,\"attempts\":1}}",
 	    "prev\n{\"prompt\":\"hi\",\"aitools\":{\"v\":1,\"attempts\":1,"
 	    "\"x\":true},\"response\":{\"id\":\"r\"}}\n");
 	splice_is("{\"prompt\":\"hi\",\"response\":{\"old\":1},\"n\":1.50}",
 	    "{\"error\":{\"code\":\"auth\"}}",
-	    "prev\n{\"prompt\":\"hi\",\"n\":1.5,\"error\":{\"code\":\"auth\"}}\n");
+	    "prev\n{\"prompt\":\"hi\",\"n\":1.5,"
+	    "\"error\":{\"code\":\"auth\"}}\n");
 	splice_is("{\"prompt\":\"hi\", \"error\":{\"code\":\"server\"}}",
 	    "{\"error\":{\"code\":\"timeout\"},\"aitools\":{\"v\":1}}",
 	    "prev\n{\"prompt\":\"hi\",\"error\":{\"code\":\"timeout\"},"
@@ -332,10 +357,13 @@ main(void)
 	test_bare();
 	test_prompt();
 	test_system_owned();
+	test_system_invalid();
 	test_no_form();
 	test_done();
 	test_prompt_record();
 	test_splice();
-	json_decref(defaults(NULL, NULL)->params);
+	is_str(dump(dflt.params), "{\"max_tokens\":99}",
+	    "the default params were never changed");
+	json_decref(dflt.params);
 	return done();
 }

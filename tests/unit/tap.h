@@ -39,6 +39,15 @@ plan(int n)
 	fflush(stdout);
 }
 
+static inline void diag(const char *, ...)
+    __attribute__((format(printf, 1, 2)));
+static inline int tap_ok(int, const char *, int, const char *, ...)
+    __attribute__((format(printf, 4, 5)));
+static inline int tap_is_int(long long, long long, const char *, int,
+    const char *, ...) __attribute__((format(printf, 5, 6)));
+static inline int tap_is_str(const char *, const char *, const char *, int,
+    const char *, ...) __attribute__((format(printf, 5, 6)));
+
 static inline void
 diag(const char *fmt, ...)
 {
@@ -64,6 +73,8 @@ tap_vok(int pass, const char *file, int line, const char *fmt, va_list ap)
 	for (s = desc; *s != '\0'; s++)
 		if (*s == '\n')
 			printf("\\n");
+		else if ((unsigned char)*s < 0x20)
+			printf("\\x%02x", (unsigned char)*s);
 		else if (*s == '#')
 			printf("\\#");
 		else

@@ -10,7 +10,8 @@ duration_ok(const char *s, int64_t want)
 	int64_t ms = -42;
 
 	if (is_int(ai_parse_duration(s, &ms), 0, "duration '%s' parses", s))
-		is_int(ms, want, "duration '%s' is %lld ms", s, (long long)want);
+		is_int(ms, want, "duration '%s' is %lld ms", s,
+		    (long long)want);
 }
 
 static void
@@ -58,6 +59,8 @@ test_duration(void)
 	duration_bad("nan");
 	duration_bad("nans");
 	duration_bad("NaNms");
+	duration_bad("0x10s");
+	duration_bad(" 5s");
 }
 
 static void
@@ -76,6 +79,8 @@ test_format(void)
 
 	time_is(0, "1970-01-01T00:00:00.000Z");
 	time_is(1, "1970-01-01T00:00:00.001Z");
+	time_is(-1, "1969-12-31T23:59:59.999Z");
+	time_is(-1500, "1969-12-31T23:59:58.500Z");
 	time_is(1763890500123LL, "2025-11-23T09:35:00.123Z");
 	time_is(1763890500999LL, "2025-11-23T09:35:00.999Z");
 	time_is(951868799000LL, "2000-02-29T23:59:59.000Z");

@@ -42,6 +42,7 @@ test_loopback(void)
 	loopback("http://[::1]:8080/v1", 1);
 	loopback("https://localhost/v1", 1);
 	loopback("http://user:pw@127.0.0.1/v1", 1);
+	loopback("http://[0:0:0:0:0:0:0:1]/v1", 1);
 	loopback("https://api.openai.com/v1", 0);
 	loopback("http://10.0.0.1/v1", 0);
 	loopback("http://128.0.0.1/v1", 0);
@@ -66,6 +67,8 @@ test_check(void)
 	check_ok("http://localhost:8080/v1", 0);
 	check_ok("http://[::1]:8080/v1", 0);
 	check_ok("http://10.0.0.5:8000/v1", 1);
+	check_ok("HTTPS://api.openai.com/v1", 0);
+	check_ok("HTTP://LOCALHOST:8080/v1", 0);
 	check_bad("http://api.example.com/v1", 0,
 	    "refusing plain http to 'http://api.example.com/v1' "
 	    "(not loopback; use --allow-http)");

@@ -1,0 +1,35 @@
+# bash completion for aiq(1)
+_aiq()
+{
+	local cur prev
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD-1]}
+	if [[ $prev == = && $COMP_CWORD -gt 1 ]]; then	# --opt=value
+		prev=${COMP_WORDS[COMP_CWORD-2]}
+	fi
+	case $prev in
+	--key-file|--usage-log)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
+	--key-command)
+		COMPREPLY=($(compgen -c -- "$cur"))
+		return
+		;;
+	-H|--header|-j|--jobs|-m|--model|-s|--system|-T|--timeout|\
+	-t|--temperature|--base-url|--max-tokens|--service)
+		return
+		;;
+	esac
+	case $cur in
+	-*)
+		COMPREPLY=($(compgen -W '-H --header -h --help -J --json
+		    -j --jobs -l --lines -m --model -R --resend-errors
+		    -s --system -T --timeout -t --temperature -u --unordered
+		    -V --version --allow-http --base-url --key-command
+		    --key-file --log-content --max-tokens --no-usage-log
+		    --service --summary --usage-log' -- "$cur"))
+		;;
+	esac
+}
+complete -o filenames -F _aiq aiq
