@@ -20,7 +20,8 @@
 #   BENCH_SMALL_N=2000   the size of the second, smaller comparison
 #   BENCH_REPEAT=3       runs of each; the fastest is reported, all printed
 #   BENCH_JOBS=64        -j for aiq, --parallel-max for curl
-#   BENCH_LONG=1         also measure peak RSS at 100,000 records
+#   BENCH_LONG=1         also measure peak RSS at BENCH_LONG_N (100,000)
+#                        records
 #   BENCH_SERVER=nginx   or aimock
 #   BENCH_PROFILE=1      also run aiq under valgrind --tool=callgrind on
 #                        BENCH_SMALL_N records and print the top functions
@@ -29,6 +30,8 @@
 # Tools: nginx, curl, hyperfine, GNU time (/usr/bin/time), valgrind.  Each
 # part whose tool is missing says so and is skipped; on Debian they are
 # `apt-get install nginx-light curl hyperfine time valgrind`.
+# curl gets one config with the header and body once and N url/output
+# pairs: its time grows linearly with N (about 1.5 s for 20,000 here).
 # Exit status: 0 when every target that was measured passed, 1 otherwise.
 
 set -u
@@ -42,7 +45,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 case $BUILD in
 /*)	;;
 *)	BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || {
-		echo "bench: no build directory '$1'" >&2; exit 2; } ;;
+		echo "bench: no build directory '${1:-build}'" >&2; exit 2; } ;;
 esac
 AIQ=$BUILD/aiq
 AIMOCK=$BUILD/aimock
