@@ -31,6 +31,10 @@ int	 ai_buf_puts(struct ai_buf *, const char *);
 void	 ai_buf_reset(struct ai_buf *);
 void	 ai_buf_free(struct ai_buf *);
 int	 ai_buf_json(struct ai_buf *, const json_t *);
+int	 ai_buf_printf(struct ai_buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	 ai_buf_jstr(struct ai_buf *, const char *);
+int	 ai_buf_oneline(struct ai_buf *, const char *, size_t);
 
 /* io.c: whole writes and incremental line reading. */
 int	 ai_write_all(int, const void *, size_t);
@@ -122,7 +126,7 @@ int	 ai_record_request(const json_t *, const struct ai_defaults *,
 void	 ai_request_free(struct ai_request *);
 json_t	*ai_prompt_record(const char *, size_t);
 int	 ai_record_splice(struct ai_buf *, const char *, size_t,
-	    const json_t *, json_t *);
+	    const json_t *, const char *, size_t);
 
 /* provider.c and the provider files: wire formats. */
 struct ai_call {
@@ -137,6 +141,7 @@ struct ai_result {
 	json_t		*body;		/* chat.completion, or the error body */
 	struct ai_usage	 usage;
 	const char	*model;		/* borrowed from body */
+	int		 native;	/* body is the answer's own bytes, as is */
 };
 struct ai_provider {
 	const char	*name;

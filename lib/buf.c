@@ -1,4 +1,6 @@
 /* buf.c: a growable byte buffer, always NUL-terminated when non-empty. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,4 +73,74 @@ ai_buf_json(struct ai_buf *b, const json_t *v)
 {
 	return json_dump_callback(v, append_cb, b, JSON_COMPACT |
 	    JSON_ENCODE_ANY);
+}
+
+int
+ai_buf_printf(struct ai_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	size_t room = b->cap - b->len;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(room > 0 ? b->data + b->len : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if ((size_t)n >= room) {	/* did not fit: grow and format again */
+		if (grow(b, b->len + (size_t)n + 1) == -1)
+			return -1;
+		va_start(ap, fmt);
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	b->len += (size_t)n;
+	return 0;
+}
+
+/* Appends s as a JSON string; jansson escapes what needs escaping. */
+int
+ai_buf_jstr(struct ai_buf *b, const char *s)
+{
+	const unsigned char *p;
+	json_t *v;
+	int r;
+
+	for (p = (const unsigned char *)s; *p >= 0x20 && *p < 0x7f &&
+	    *p != '"' && *p != '\\'; p++)
+		;
+	if (*p == '\0')	/* plain ASCII: nothing to escape */
+		return ai_buf_append(b, "\"", 1) == -1 ||
+		    ai_buf_puts(b, s) == -1 || ai_buf_append(b, "\"", 1) == -1 ?
+		    -1 : 0;
+	if ((v = json_string(s)) == NULL)
+		return -1;
+	r = ai_buf_json(b, v);
+	json_decref(v);
+	return r;
+}
+
+/*
+ * Appends JSON text that jansson has already accepted, on one line.  JSON
+ * strings cannot hold raw line breaks, so every CR or LF in valid JSON,
+ * and the blanks after it, are white space between tokens: dropping them
+ * keeps the text's meaning and every other byte.
+ */
+int
+ai_buf_oneline(struct ai_buf *b, const char *p, size_t n)
+{
+	const char *end = p + n, *nl;
+
+	while (p < end) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		while (nl > p && nl[-1] == '\r')
+			nl--;
+		if (ai_buf_append(b, p, (size_t)(nl - p)) == -1)
+			return -1;
+		for (p = nl; p < end && strchr("\r\n \t", *p) != NULL &&
+		    *p != '\0'; p++)
+			;
+	}
+	return 0;
 }

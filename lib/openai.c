@@ -62,6 +62,7 @@ parse(long status, const char *data, size_t len, struct ai_result *r)
 		return;
 	}
 	r->code = AI_OK;
+	r->native = 1;		/* already a chat.completion: keep its bytes */
 	r->body = body;
 	r->model = json_string_value(json_object_get(body, "model"));
 	ai_usage_from_openai(json_object_get(body, "usage"), &r->usage);

@@ -271,45 +271,40 @@ merge_dump(struct ai_buf *out, const json_t *rec, json_t *tail)
 }
 
 static int
-merge(struct ai_buf *out, const json_t *rec, json_t *tail)
+merge(struct ai_buf *out, const json_t *rec, const char *tail, size_t tlen)
 {
-	return merge_dump(out, rec, tail) == -1 ? -1 :
-	    ai_buf_append(out, "\n", 1);
+	json_t *t;
+	int r;
+
+	if ((t = json_loadb(tail, tlen, 0, NULL)) == NULL)
+		return -1;
+	r = merge_dump(out, rec, t);
+	json_decref(t);
+	return r == -1 ? -1 : ai_buf_append(out, "\n", 1);
 }
 
 /*
- * Appends to out the output record: the input line as it was, with the
- * keys of tail (response or error, and aitools) added before its closing
- * brace, and a newline.  Splicing keeps every input field byte for byte;
- * only an input that already has one of those keys is rebuilt.
+ * Appends the output record for input line (len bytes, parsed as rec):
+ * the line with the members of tail, the JSON text of an object holding
+ * response or error and aitools, added before its closing brace, and a
+ * newline.  Splicing keeps every input field byte for byte; only an input
+ * that already has one of those keys is rebuilt.
  */
 int
 ai_record_splice(struct ai_buf *out, const char *line, size_t len,
-    const json_t *rec, json_t *tail)
+    const json_t *rec, const char *tail, size_t tlen)
 {
-	const char *k;
-	json_t *v;
-	size_t at;
-
-	/* A re-sent record drops its old answer, whichever kind it was. */
 	if (json_object_get(rec, "response") != NULL ||
-	    json_object_get(rec, "error") != NULL)
-		return merge(out, rec, tail);
-	json_object_foreach(tail, k, v)
-		if (json_object_get(rec, k) != NULL)
-			return merge(out, rec, tail);
+	    json_object_get(rec, "error") != NULL ||
+	    json_object_get(rec, "aitools") != NULL)
+		return merge(out, rec, tail, tlen);
 	while (len > 0 && line[len - 1] != '}')
 		len--;
-	if (len == 0 || ai_buf_append(out, line, len - 1) == -1)
+	if (len == 0 || tlen < 2 || tail[0] != '{' ||
+	    ai_buf_append(out, line, len - 1) == -1)
 		return -1;
-	at = out->len;
-	if (ai_buf_json(out, tail) == -1)
+	if (json_object_size(rec) > 0 && ai_buf_append(out, ",", 1) == -1)
 		return -1;
-	if (json_object_size(rec) > 0)
-		out->data[at] = ',';
-	else {
-		memmove(out->data + at, out->data + at + 1, out->len - at);
-		out->len--;
-	}
-	return ai_buf_append(out, "\n", 1);
+	return ai_buf_append(out, tail + 1, tlen - 1) == -1 ? -1 :
+	    ai_buf_append(out, "\n", 1);
 }

@@ -91,6 +91,7 @@ struct aiq {
 	size_t		 head;		/* oldest job not yet written */
 	size_t		 next;		/* seq of the next job */
 	struct ai_buf	 outbuf;	/* records ready to write */
+	struct ai_buf	 tail;		/* scratch: what a record gets added */
 	struct stats	 st;
 	char		*text;		/* the text-mode answer */
 };

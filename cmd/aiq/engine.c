@@ -230,6 +230,7 @@ teardown(struct aiq *q)
 	free(q->ring);
 	ai_lines_free(&q->in);
 	ai_buf_free(&q->outbuf);
+	ai_buf_free(&q->tail);
 	endpoint_free(&q->ep);
 	if (ai_usagelog_close(q->log, err) == -1)
 		warnx("%s", err);

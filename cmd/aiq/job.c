@@ -180,49 +180,53 @@ job_start(struct aiq *q, struct job *j, CURL *easy)
 	return 0;
 }
 
-/* The aitools metadata object of an output record. */
-static json_t *
-meta(struct aiq *q, struct job *j, const char *model)
+/*
+ * Appends the aitools metadata object of an output record.  It is written
+ * directly, as it is made for every record; strings that come from the
+ * user go through ai_buf_jstr.
+ */
+static int
+meta(struct aiq *q, struct job *j, struct ai_buf *b, const char *model)
 {
 	char started[32], finished[32];
-	json_t *m;
 
 	ai_format_time(j->started_ms, started, sizeof(started));
 	ai_format_time(ai_now_ms(), finished, sizeof(finished));
-	m = json_pack("{s:i, s:i, s:s, s:s}", "v", AI_RECORD_VERSION,
-	    "line", (json_int_t)j->lineno, "started", started,
-	    "finished", finished);
-	if (m == NULL)
-		errx(1, "out of memory");
+	if (ai_buf_printf(b, "{\"v\":%d,\"line\":%ld,\"started\":\"%s\","
+	    "\"finished\":\"%s\"", AI_RECORD_VERSION, j->lineno, started,
+	    finished) == -1)
+		return -1;
 	if (j->ep != NULL) {
-		json_object_set_new(m, "provider",
-		    json_string(j->ep->prov->name));
-		if (model != NULL)
-			json_object_set_new(m, "model", json_string(model));
-		json_object_set_new(m, "attempts", json_integer(j->attempts));
-		json_object_set_new(m, "latency_ms",
-		    json_integer((ai_mono_us() - j->t0_us) / 1000));
-		json_object_set_new(m, "trace_id", json_string(j->trace_id));
+		if (ai_buf_printf(b, ",\"provider\":\"%s\"",
+		    j->ep->prov->name) == -1 || (model != NULL &&
+		    (ai_buf_puts(b, ",\"model\":") == -1 ||
+		    ai_buf_jstr(b, model) == -1)) ||
+		    ai_buf_printf(b, ",\"attempts\":%d,\"latency_ms\":%lld,"
+		    "\"trace_id\":\"%s\"", j->attempts,
+		    (long long)((ai_mono_us() - j->t0_us) / 1000),
+		    j->trace_id) == -1)
+			return -1;
 	}
-	if (q->service != NULL)
-		json_object_set_new(m, "service", json_string(q->service));
-	return m;
+	if (q->service != NULL && (ai_buf_puts(b, ",\"service\":") == -1 ||
+	    ai_buf_jstr(b, q->service) == -1))
+		return -1;
+	return ai_buf_puts(b, "}}");	/* closes aitools and the tail */
 }
 
-/* Writes the output record: the input with tail's keys spliced in. */
+/* Writes the output record: the input with the tail's members added. */
 static void
-emit(struct aiq *q, struct job *j, json_t *tail)
+emit(struct aiq *q, struct job *j, const struct ai_buf *tail)
 {
-	if (tail == NULL)
+	int r;
+
+	if (j->rec != NULL)
+		r = ai_record_splice(&j->out, j->line, j->len, j->rec,
+		    tail->data, tail->len);
+	else
+		r = ai_buf_append(&j->out, tail->data, tail->len) == -1 ?
+		    -1 : ai_buf_append(&j->out, "\n", 1);
+	if (r == -1)
 		errx(1, "out of memory");
-	if (j->rec != NULL) {
-		if (ai_record_splice(&j->out, j->line, j->len, j->rec,
-		    tail) == -1)
-			errx(1, "out of memory");
-	} else if (ai_buf_json(&j->out, tail) == -1 ||
-	    ai_buf_append(&j->out, "\n", 1) == -1)
-		errx(1, "out of memory");
-	json_decref(tail);
 	j->done = 1;
 }
 
@@ -230,7 +234,7 @@ static void
 fail_status(struct aiq *q, struct job *j, enum ai_errcode code,
     const char *msg, long status)
 {
-	json_t *e;
+	struct ai_buf *t = &q->tail;
 
 	j->code = code;
 	q->st.failed++;
@@ -240,13 +244,14 @@ fail_status(struct aiq *q, struct job *j, enum ai_errcode code,
 		j->done = 1;
 		return;
 	}
-	if ((e = json_pack("{s:s, s:s}", "code", ai_errcode_name(code),
-	    "message", msg)) == NULL)
+	ai_buf_reset(t);
+	if (ai_buf_printf(t, "{\"error\":{\"code\":\"%s\",\"message\":",
+	    ai_errcode_name(code)) == -1 || ai_buf_jstr(t, msg) == -1 ||
+	    (status > 0 && ai_buf_printf(t, ",\"status\":%ld", status) == -1) ||
+	    ai_buf_puts(t, "},\"aitools\":") == -1 ||
+	    meta(q, j, t, j->req.model) == -1)
 		errx(1, "out of memory");
-	if (status > 0)
-		json_object_set_new(e, "status", json_integer(status));
-	emit(q, j, json_pack("{s:o, s:o}", "error", e, "aitools",
-	    meta(q, j, j->req.model)));
+	emit(q, j, t);
 }
 
 /* Ends the job with an error record. */
@@ -277,10 +282,29 @@ emit_text(struct job *j, const json_t *body)
 	j->done = 1;
 }
 
+/*
+ * The response member of an output record.  An answer already in the
+ * chat.completion shape is copied as received, on one line: parsing it
+ * checked it, and printing it again would cost more than the request.
+ */
+static int
+response(struct job *j, const struct ai_result *r, long status,
+    struct ai_buf *t)
+{
+	if (ai_buf_printf(t, "{\"response\":{\"status_code\":%ld,"
+	    "\"request_id\":", status) == -1 || (j->request_id[0] != '\0' ?
+	    ai_buf_jstr(t, j->request_id) : ai_buf_puts(t, "null")) == -1 ||
+	    ai_buf_puts(t, ",\"body\":") == -1)
+		return -1;
+	if (r->native)
+		return ai_buf_oneline(t, j->resp.data, j->resp.len);
+	return ai_buf_json(t, r->body);
+}
+
 static void
 succeed(struct aiq *q, struct job *j, struct ai_result *r, long status)
 {
-	json_t *resp;
+	struct ai_buf *t = &q->tail;
 
 	j->code = AI_OK;
 	q->st.ok++;
@@ -288,13 +312,12 @@ succeed(struct aiq *q, struct job *j, struct ai_result *r, long status)
 		emit_text(j, r->body);
 		return;
 	}
-	resp = json_pack("{s:i, s:s?, s:O}", "status_code", (json_int_t)status,
-	    "request_id", j->request_id[0] != '\0' ? j->request_id : NULL,
-	    "body", r->body);
-	if (resp == NULL)
+	ai_buf_reset(t);
+	if (response(j, r, status, t) == -1 ||
+	    ai_buf_puts(t, "},\"aitools\":") == -1 ||
+	    meta(q, j, t, r->model != NULL ? r->model : j->req.model) == -1)
 		errx(1, "out of memory");
-	emit(q, j, json_pack("{s:o, s:o}", "response", resp, "aitools",
-	    meta(q, j, r->model != NULL ? r->model : j->req.model)));
+	emit(q, j, t);
 }
 
 /* A usage log row for every call made; a failing log is reported once. */

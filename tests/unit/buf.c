@@ -94,9 +94,42 @@ test_json(void)
 	ai_buf_free(&b);
 }
 
+static void
+oneline_is(const char *in, const char *want)
+{
+	struct ai_buf b = { 0 };
+
+	is_int(ai_buf_oneline(&b, in, strlen(in)), 0, "oneline ok");
+	is_str(b.data != NULL ? b.data : "", want, "oneline %s", want);
+	ai_buf_free(&b);
+}
+
+static void
+test_text(void)
+{
+	struct ai_buf b = { 0 };
+
+	oneline_is("{\"a\": 1}", "{\"a\": 1}");
+	oneline_is("{\n  \"a\": \"x y\",\r\n\t\"b\": [\n    1,\n    2\n  ]\n}\n",
+	    "{\"a\": \"x y\",\"b\": [1,2]}");
+	oneline_is("\n\n", "");
+	oneline_is("{\"s\":\"a\\nb\"}", "{\"s\":\"a\\nb\"}");
+	is_int(ai_buf_printf(&b, "%s-%d", "x", 42), 0, "printf");
+	is_int(ai_buf_printf(&b, "%0300d", 7), 0, "printf, long");
+	is_int((long long)b.len, 304, "printf appends");
+	ai_buf_reset(&b);
+	ai_buf_jstr(&b, "plain");
+	ai_buf_jstr(&b, "q\"\\\n\x01\xc3\xa9");
+	is_str(b.data, "\"plain\"\"q\\\"\\\\\\n\\u0001\xc3\xa9\"", "jstr escapes");
+	ai_buf_reset(&b);
+	is_int(ai_buf_jstr(&b, "bad \xff"), -1, "jstr refuses invalid UTF-8");
+	ai_buf_free(&b);
+}
+
 int
 main(void)
 {
+	test_text();
 	test_append();
 	test_empty();
 	test_grow();
