@@ -928,9 +928,13 @@ completed_cb(void *cls, struct MHD_Connection *c, void **state,
 }
 
 /* MHD's own messages, prefixed like ours. */
+static volatile int serving;
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	if (!serving)	/* start-up failures are reported by main */
+		return;
 	fputs("aimock: ", stderr);
 	vfprintf(stderr, fmt, ap);
 }
@@ -1097,9 +1101,16 @@ main(int argc, char *argv[])
 	if ((errno = pthread_sigmask(SIG_BLOCK, &sigs, NULL)) != 0)
 		err(1, "pthread_sigmask");
 	raise_nofile();
-	if ((d = start()) == NULL)
-		errx(1, "cannot listen on %s port %u",
+	errno = 0;
+	if ((d = start()) == NULL) {
+		if (errno == 0)
+			errx(1, "cannot listen on %s port %u",
+			    inet_ntoa(cfg.addr.sin_addr),
+			    ntohs(cfg.addr.sin_port));
+		err(1, "cannot listen on %s port %u",
 		    inet_ntoa(cfg.addr.sin_addr), ntohs(cfg.addr.sin_port));
+	}
+	serving = 1;
 	print_port(d);
 	while (sigwait(&sigs, &sig) != 0)
 		continue;

@@ -118,6 +118,7 @@ struct ai_request {
 	json_t		*body;		/* chat-completion request body */
 	const char	*model;		/* borrowed from body */
 	const char	*custom_id;	/* borrowed from the record, or NULL */
+	char		 idnum[24];	/* a numeric custom_id, as text */
 	const char	*trace_id;	/* borrowed from the record, or NULL */
 };
 int	 ai_record_is_done(const json_t *, int);

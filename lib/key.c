@@ -48,13 +48,14 @@ ai_key_from_file(const char *path, char *err)
 	int toolong;
 
 	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(err, AI_ERRLEN, "%s: %s", path, strerror(errno));
+		snprintf(err, AI_ERRLEN, "key file %s: %s", path,
+		    strerror(errno));
 		return NULL;
 	}
 	key = first_line(fp, &toolong);
 	fclose(fp);
 	if (key == NULL)
-		snprintf(err, AI_ERRLEN, "%s: %s", path, toolong ?
+		snprintf(err, AI_ERRLEN, "key file %s: %s", path, toolong ?
 		    "key longer than 4095 bytes" : "no key in file");
 	return key;
 }

@@ -225,6 +225,11 @@ ai_record_request(const json_t *rec, const struct ai_defaults *d,
 	}
 	req->model = json_string_value(json_object_get(req->body, "model"));
 	req->custom_id = json_string_value(cid);
+	if (json_is_integer(cid)) {	/* jq makes numeric ids easily */
+		snprintf(req->idnum, sizeof(req->idnum), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(cid));
+		req->custom_id = req->idnum;
+	}
 	req->trace_id = trace_of(rec);
 	return 0;
 }

@@ -2,7 +2,7 @@
 # aiq: every input form, the text modes, and what reaches the provider.
 . "$(dirname "$0")/lib.sh"
 
-plan 45
+plan 46
 
 start_mock -L "$SCRATCH/sent.log"
 
@@ -141,5 +141,9 @@ printf '{"prompt":"%s"}\n' "$(cat big.txt)" | aiq -J >big.jsonl
 is "$(jq -r '.response.body.usage.prompt_tokens' big.jsonl)" 75007 'a 300 kB prompt goes through whole'
 aiq -l <big.txt >bigl.jsonl
 is "$(jq -r '.response.status_code' bigl.jsonl)" 200 'a 300 kB line in -l mode'
+
+aiq --max-tokens 2 'Tell me a long story' </dev/null >cut.out 2>cut.err
+is "$(cat cut.out)|$(cat cut.err)" 'Echo: Te|aiq: the answer was cut at the token limit' \
+	'text mode says when the answer was cut at the token limit'
 
 done_testing

@@ -3,7 +3,7 @@
 # stable codes; processing goes on; the exit status and summary say so.
 . "$(dirname "$0")/lib.sh"
 
-plan 37
+plan 40
 
 start_mock
 
@@ -101,6 +101,13 @@ is "$?" 2 'a bad option value exits 2'
 like "$(head -n1 u.err)" '^aiq: jobs must be a number' 'and says why, prefixed by aiq'
 aiq -J extra </dev/null >/dev/null 2>/dev/null
 is "$?" 2 'prompt arguments with -J exit 2'
+printf '"str"\n\n' | aiq -J 2>/dev/null | jq -r .error.message >m.txt
+is "$(paste -sd'|' m.txt)" 'line 1: record is not a JSON object|line 2: empty line' \
+	'a JSON value that is not an object, and an empty line, are named as such'
+aiq -J -l </dev/null >/dev/null 2>u.err
+is "$?" 2 '-J with -l exits 2'
+aiq -m '' x </dev/null >/dev/null 2>u.err
+is "$?" 2 'an empty -m exits 2'
 aiq -J --key-file a --key-command b </dev/null >/dev/null 2>u.err
 is "$?" 2 '--key-file with --key-command exits 2'
 "$AI_BIN/aiq" --bogus </dev/null >/dev/null 2>u.err

@@ -35,8 +35,7 @@ AIQ_USAGE_LOG=$SCRATCH/term.db aiq -J <slow.jsonl >term.jsonl 2>term.err &
 apid=$!
 sleep 0.5
 kill -TERM $apid
-wait $apid
-st=$?
+{ wait $apid; st=$?; } 2>/dev/null	# no "Terminated" from the shell
 is "$st" 143 'SIGTERM: aiq dies by the signal'
 is "$(jq -r '.error.code // "ok"' term.jsonl | paste -sd' ')" 'ok interrupted interrupted' \
 	'each record in flight gets an interrupted error record'

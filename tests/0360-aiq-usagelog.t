@@ -2,7 +2,7 @@
 # aiq: the usage log, a SQLite database shared by concurrent processes.
 . "$(dirname "$0")/lib.sh"
 
-plan 17
+plan 18
 
 start_mock -d 0-10
 
@@ -32,6 +32,9 @@ is "$(q "SELECT prompt FROM calls WHERE prompt IS NOT NULL")" \
 	'[{"role":"user","content":"keep me"}]' '--log-content stores the prompt'
 like "$(q "SELECT response FROM calls WHERE response IS NOT NULL")" 'Echo: keep me' \
 	'and the answer'
+
+printf '{"custom_id":42,"prompt":"numbered"}\n' | aiq -J >/dev/null
+is "$(q "SELECT custom_id FROM calls WHERE custom_id = '42'")" 42 'a numeric custom_id is logged as text'
 
 n=$(q 'SELECT count(*) FROM calls')
 printf '{"prompt":"quiet"}\n' | aiq -J --no-usage-log >/dev/null

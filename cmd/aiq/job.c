@@ -82,11 +82,14 @@ static json_t *
 parse_line(struct aiq *q, struct job *j, char *what)
 {
 	json_error_t je;
-	json_t *rec;
+	json_t *rec = NULL;
 
 	if (q->mode != MODE_JSON)
 		return text_record(j, what);
-	if ((rec = json_loadb(j->line, j->len, 0, &je)) == NULL)
+	if (j->len == strspn(j->line, " \t"))
+		snprintf(what, AI_ERRLEN, "empty line");
+	else if ((rec = json_loadb(j->line, j->len, JSON_DECODE_ANY,
+	    &je)) == NULL)
 		snprintf(what, AI_ERRLEN, "invalid JSON: %s (column %d)",
 		    je.text, je.column);
 	else if (!json_is_object(rec)) {
@@ -265,13 +268,17 @@ job_fail(struct aiq *q, struct job *j, enum ai_errcode code, const char *msg)
 static void
 emit_text(struct job *j, const json_t *body)
 {
-	const json_t *m = json_object_get(json_array_get(json_object_get(body,
-	    "choices"), 0), "message");
+	const json_t *c = json_array_get(json_object_get(body, "choices"), 0);
+	const json_t *m = json_object_get(c, "message");
+	const char *reason = json_string_value(json_object_get(c,
+	    "finish_reason"));
 	const char *s = json_string_value(json_object_get(m, "content"));
 	int r;
 
 	if (s == NULL)
 		s = json_string_value(json_object_get(m, "refusal"));
+	if (reason != NULL && strcmp(reason, "length") == 0)
+		warnx("the answer was cut at the token limit");
 	if (s != NULL)
 		r = ai_buf_puts(&j->out, s);
 	else

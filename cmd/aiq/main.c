@@ -91,6 +91,16 @@ number(const char *s, long min, long max, const char *what)
 	return v;
 }
 
+static void
+mode(struct aiq *q, enum mode m)
+{
+	if (q->mode != MODE_TEXT && q->mode != m) {
+		warnx("-J and -l cannot be used together");
+		usage(2);
+	}
+	q->mode = m;
+}
+
 static int
 utf8(const char *s, const char *what)
 {
@@ -169,12 +179,18 @@ parse_options(struct aiq *q, struct opts *o, int argc, char **argv)
 		switch (c) {
 		case 'H':	header(o, optarg); break;
 		case 'h':	usage(0);
-		case 'J':	q->mode = MODE_JSON; break;
+		case 'J':	mode(q, MODE_JSON); break;
 		case 'j':
 			q->jobs = (int)number(optarg, 1, 4096, "jobs");
 			break;
-		case 'l':	q->mode = MODE_LINES; break;
-		case 'm':	q->defaults.model = optarg; break;
+		case 'l':	mode(q, MODE_LINES); break;
+		case 'm':
+			if (*optarg == '\0') {
+				warnx("model must not be empty");
+				usage(2);
+			}
+			q->defaults.model = optarg;
+			break;
 		case 'R':	q->resend_errors = 1; break;
 		case 's':
 			if (!utf8(optarg, "system prompt"))

@@ -42,7 +42,7 @@ file_bad(const char *name, const char *content)
 	const char *path = keyfile(name, content);
 	char *key;
 
-	snprintf(want, sizeof(want), "%s: no key in file", path);
+	snprintf(want, sizeof(want), "key file %s: no key in file", path);
 	key = ai_key_from_file(path, err);
 	is_str(key, NULL, "key file %s: no key", name);
 	is_str(err, want, "key file %s: error", name);
@@ -65,7 +65,7 @@ test_file(void)
 	file_bad("blank", "  \t \r\n");
 	file_ok("long", "k123456789012345678901234567890\n", "k123456789012345678901234567890");
 	snprintf(path, sizeof(path), "%s/missing", dir);
-	snprintf(want, sizeof(want), "%s: No such file or directory", path);
+	snprintf(want, sizeof(want), "key file %s: No such file or directory", path);
 	key = ai_key_from_file(path, err);
 	is_str(key, NULL, "missing key file: NULL");
 	is_str(err, want, "missing key file: error names the file");

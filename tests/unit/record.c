@@ -135,12 +135,13 @@ test_bare(void)
 	    defaults("dflt", NULL), AI_FORM_BODY,
 	    "{\"model\":\"dflt\",\"messages\":" MSGS ",\"max_tokens\":1}",
 	    "dflt", NULL, NULL);
-	/* A trace id must be 32 lowercase hex digits to be taken. */
+	/* A trace id must be 32 lowercase hex digits to be taken; a numeric
+	 * custom_id is kept as text. */
 	request_is("{\"messages\":" MSGS ",\"aitools\":{\"trace_id\":"
 	    "\"0123456789ABCDEF0123456789abcdef\"},\"custom_id\":5}",
 	    defaults("dflt", NULL), AI_FORM_BODY,
 	    "{\"messages\":" MSGS ",\"model\":\"dflt\",\"max_tokens\":99}",
-	    "dflt", NULL, NULL);
+	    "dflt", "5", NULL);
 	request_is("{\"messages\":" MSGS ",\"aitools\":{\"trace_id\":"
 	    "\"0123456789abcdef\"}}", defaults("dflt", NULL), AI_FORM_BODY,
 	    "{\"messages\":" MSGS ",\"model\":\"dflt\",\"max_tokens\":99}",
