@@ -43,7 +43,7 @@ aiq -l -j 4 --summary <"$WORK/prompts.txt" 2>"$WORK/summary" |
     true
 cat "$WORK/summary"
 
-step 'sqlite3 usage.db "SELECT model, status, count(*), sum(input_tokens), sum(output_tokens) FROM calls GROUP BY 1, 2"'
+step 'sqlite3 -column -header usage.db "SELECT model, status, count(*) AS calls, sum(input_tokens) AS tokens_in, sum(output_tokens) AS tokens_out FROM calls GROUP BY 1, 2"'
 if command -v sqlite3 >/dev/null; then
 	sqlite3 -column -header "$AIQ_USAGE_LOG" \
 	    "SELECT model, status, count(*) AS calls, sum(input_tokens) AS tokens_in, sum(output_tokens) AS tokens_out FROM calls GROUP BY 1, 2"
