@@ -927,13 +927,13 @@ completed_cb(void *cls, struct MHD_Connection *c, void **state,
 	*state = NULL;
 }
 
-/* MHD's own messages, prefixed like ours. */
-static volatile int serving;
+/* MHD's own messages, prefixed like ours; its threads read the flag. */
+static atomic_int serving;
 
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	if (!serving)	/* start-up failures are reported by main */
+	if (!atomic_load(&serving))	/* main reports start-up failures */
 		return;
 	fputs("aimock: ", stderr);
 	vfprintf(stderr, fmt, ap);
@@ -1103,14 +1103,12 @@ main(int argc, char *argv[])
 	raise_nofile();
 	errno = 0;
 	if ((d = start()) == NULL) {
-		if (errno == 0)
-			errx(1, "cannot listen on %s port %u",
-			    inet_ntoa(cfg.addr.sin_addr),
-			    ntohs(cfg.addr.sin_port));
-		err(1, "cannot listen on %s port %u",
-		    inet_ntoa(cfg.addr.sin_addr), ntohs(cfg.addr.sin_port));
+		warnx("cannot listen on %s port %u%s%s",
+		    inet_ntoa(cfg.addr.sin_addr), ntohs(cfg.addr.sin_port),
+		    errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
+		exit(1);
 	}
-	serving = 1;
+	atomic_store(&serving, 1);
 	print_port(d);
 	while (sigwait(&sigs, &sig) != 0)
 		continue;

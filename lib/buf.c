@@ -138,8 +138,8 @@ ai_buf_oneline(struct ai_buf *b, const char *p, size_t n)
 			nl--;
 		if (ai_buf_append(b, p, (size_t)(nl - p)) == -1)
 			return -1;
-		for (p = nl; p < end && strchr("\r\n \t", *p) != NULL &&
-		    *p != '\0'; p++)
+		for (p = nl; p < end && (*p == '\r' || *p == '\n' ||
+		    *p == ' ' || *p == '\t'); p++)
 			;
 	}
 	return 0;

@@ -62,7 +62,7 @@ output_summary(const struct aiq *q)
 	}
 	fprintf(stderr, "aiq: %zu record%s: %zu ok, %zu failed%s%s%s, "
 	    "%zu passed through; %lld tokens in, %lld out\n", s->records,
-	    s->records == 1 ? "" : "s", s->ok, s->failed, n > 0 ? " (" : "", codes, n > 0 ? ")" : "",
-	    s->passed, (long long)s->input_tokens,
+	    s->records == 1 ? "" : "s", s->ok, s->failed, n > 0 ? " (" : "",
+	    codes, n > 0 ? ")" : "", s->passed, (long long)s->input_tokens,
 	    (long long)s->output_tokens);
 }
