@@ -16,19 +16,26 @@ _aiq()
 		COMPREPLY=($(compgen -c -- "$cur"))
 		return
 		;;
+	-P|--provider)
+		COMPREPLY=($(compgen -W 'openai anthropic' -- "$cur"))
+		return
+		;;
 	-H|--header|-j|--jobs|-m|--model|-s|--system|-T|--timeout|\
-	-t|--temperature|--base-url|--max-tokens|--service)
+	-t|--temperature|--base-url|--max-tokens|--service|--deadline|\
+	--max-attempts|--max-wait)
 		return
 		;;
 	esac
 	case $cur in
 	-*)
 		COMPREPLY=($(compgen -W '-H --header -h --help -J --json
-		    -j --jobs -l --lines -m --model -R --resend-errors
-		    -s --system -T --timeout -t --temperature -u --unordered
-		    -V --version --allow-http --base-url --key-command
-		    --key-file --log-content --max-tokens --no-usage-log
-		    --service --summary --usage-log' -- "$cur"))
+		    -j --jobs -l --lines -m --model -P --provider
+		    -R --resend-errors -s --system -T --timeout
+		    -t --temperature -u --unordered -V --version --allow-http
+		    --base-url --deadline --key-command --key-file
+		    --log-content --max-attempts --max-tokens --max-wait
+		    --no-stream --no-usage-log --service --stream --summary
+		    --usage-log' -- "$cur"))
 		;;
 	esac
 }

@@ -79,10 +79,17 @@ enum ai_errcode {
 	AI_E_INVALID_INPUT,
 	AI_E_BAD_RESPONSE,
 	AI_E_INTERRUPTED,
+	AI_E_OVERLOADED,
+	AI_E_STREAM_TRUNCATED,
 	AI_E_NCODES
 };
 const char	*ai_errcode_name(enum ai_errcode);
 enum ai_errcode	 ai_errcode_from_http(long, const char *, const char *);
+
+/* retry.c: which failures are worth another attempt, and when. */
+int	 ai_retryable(enum ai_errcode);
+int64_t	 ai_retry_after_ms(const char *, const char *, int64_t);
+int64_t	 ai_backoff_ms(int, int64_t, int64_t, uint64_t);
 
 /* url.c */
 int	 ai_url_is_loopback(const char *);
@@ -101,12 +108,14 @@ struct ai_usage {
 	int64_t	 reasoning;
 };
 void	 ai_usage_from_openai(const json_t *, struct ai_usage *);
+json_t	*ai_usage_anthropic_to_openai(const json_t *);
 
 /* record.c: input records in any accepted form, normalised. */
 enum ai_form {
 	AI_FORM_BATCH,		/* {"custom_id","method","url","body"} */
 	AI_FORM_BODY,		/* {"model","messages",...} */
 	AI_FORM_PROMPT,		/* {"prompt","system","model",...} */
+	AI_FORM_PARAMS,		/* {"custom_id","params"}: Anthropic's */
 };
 struct ai_defaults {
 	const char	*model;		/* used when a request names none */
@@ -116,6 +125,8 @@ struct ai_defaults {
 struct ai_request {
 	enum ai_form	 form;
 	json_t		*body;		/* chat-completion request body */
+	const char	*provider;	/* whose own format body is in, or NULL
+					   for the common one */
 	const char	*model;		/* borrowed from body */
 	const char	*custom_id;	/* borrowed from the record, or NULL */
 	char		 idnum[24];	/* a numeric custom_id, as text */
@@ -129,10 +140,25 @@ json_t	*ai_prompt_record(const char *, size_t);
 int	 ai_record_splice(struct ai_buf *, const char *, size_t,
 	    const json_t *, const char *, size_t);
 
+/* sse.c: the server-sent events framing of streamed answers. */
+typedef int (*ai_sse_cb)(void *, const char *, const char *, size_t);
+struct ai_sse {
+	struct ai_buf	 line;		/* a line not yet ended */
+	struct ai_buf	 data;		/* the data lines of this event */
+	char		 event[32];
+	int		 has_data;
+	int		 cr;		/* the last byte was CR */
+};
+int	 ai_sse_feed(struct ai_sse *, const char *, size_t, ai_sse_cb, void *);
+void	 ai_sse_free(struct ai_sse *);
+
 /* provider.c and the provider files: wire formats. */
 struct ai_call {
 	const char	*base_url;	/* without a trailing slash */
-	json_t		*body;		/* borrowed common request body */
+	json_t		*body;		/* the request body; prepare may add
+					   the fields streaming needs */
+	int		 native;	/* body is already in this provider's
+					   own format */
 	struct ai_buf	 url;		/* filled by prepare */
 	struct ai_buf	 payload;	/* filled by prepare */
 };
@@ -144,20 +170,55 @@ struct ai_result {
 	const char	*model;		/* borrowed from body */
 	int		 native;	/* body is the answer's own bytes, as is */
 };
+
+/*
+ * A streamed answer being put together from its events.  on_text, when
+ * set, sees each piece of answer text as it arrives.
+ */
+struct ai_stream {
+	const struct ai_provider *prov;
+	struct ai_sse	 sse;
+	struct ai_buf	 text;		/* the answer so far */
+	json_t		*tools;		/* tool calls, in chat.completion form */
+	json_t		*usage;		/* usage, in chat.completion form once
+					   the stream has ended */
+	char		 id[128];
+	char		 model[128];
+	char		 finish[32];	/* chat.completion finish_reason */
+	int64_t		 created;
+	int		 terminal;	/* the stream's end event was seen */
+	enum ai_errcode	 code;		/* an error event, else AI_OK */
+	char		 message[AI_ERRLEN];
+	void		(*on_text)(void *, const char *, size_t);
+	void		*arg;
+};
+
 struct ai_provider {
 	const char	*name;
 	const char	*default_base;
 	const char	*key_env;	/* API key variable */
 	const char	*base_env;	/* base URL variable */
 	const char	*auth_header;	/* "Authorization: Bearer " etc. */
+	const char *const *headers;	/* sent with every request */
 	int	(*prepare)(struct ai_call *, char *);
 	void	(*parse)(long, const char *, size_t, struct ai_result *);
+	int	(*stream_event)(struct ai_stream *, const char *, const char *,
+		    size_t);
 };
 const struct ai_provider *ai_provider_find(const char *);
 const struct ai_provider *ai_provider_for_model(const char *);
 void	 ai_call_free(struct ai_call *);
 void	 ai_result_free(struct ai_result *);
 extern const struct ai_provider ai_openai;
+extern const struct ai_provider ai_anthropic;
+
+/* stream.c: streamed answers, whatever the provider. */
+void	 ai_stream_init(struct ai_stream *, const struct ai_provider *);
+int	 ai_stream_feed(struct ai_stream *, const char *, size_t);
+int	 ai_stream_text(struct ai_stream *, const char *, size_t);
+void	 ai_stream_error(struct ai_stream *, enum ai_errcode, const char *);
+void	 ai_stream_finish(struct ai_stream *, struct ai_result *);
+void	 ai_stream_free(struct ai_stream *);
 
 /* usagelog.c: the SQLite log of every call. */
 struct ai_usagelog;

@@ -17,6 +17,8 @@ static const char *const names[AI_E_NCODES] = {
 	[AI_E_INVALID_INPUT] = "invalid_input",
 	[AI_E_BAD_RESPONSE] = "bad_response",
 	[AI_E_INTERRUPTED] = "interrupted",
+	[AI_E_OVERLOADED] = "overloaded",
+	[AI_E_STREAM_TRUNCATED] = "stream_truncated",
 };
 
 const char *
@@ -44,6 +46,8 @@ ai_errcode_from_http(long status, const char *type, const char *code)
 		return AI_OK;
 	if (contains(code, "context_length") || contains(type, "context_length"))
 		return AI_E_CONTEXT_LENGTH;
+	if (status == 529 || contains(type, "overloaded"))
+		return AI_E_OVERLOADED;
 	if (contains(code, "insufficient_quota") ||
 	    contains(type, "insufficient_quota") ||
 	    contains(code, "billing") || contains(type, "billing"))

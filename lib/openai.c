@@ -5,38 +5,55 @@
 #include "aitools.h"
 
 static int
+oom(char *err)
+{
+	snprintf(err, AI_ERRLEN, "out of memory");
+	return -1;
+}
+
+/*
+ * A streamed request asks for usage too: without it a streamed answer
+ * could not be costed.
+ */
+static int
 prepare(struct ai_call *c, char *err)
 {
+	json_t *opts;
+
 	ai_buf_reset(&c->url);
 	ai_buf_reset(&c->payload);
+	if (json_is_true(json_object_get(c->body, "stream")) &&
+	    json_object_get(c->body, "stream_options") == NULL &&
+	    ((opts = json_pack("{s:b}", "include_usage", 1)) == NULL ||
+	    json_object_set_new(c->body, "stream_options", opts) == -1))
+		return oom(err);
 	if (ai_buf_puts(&c->url, c->base_url) == -1 ||
 	    ai_buf_puts(&c->url, "/chat/completions") == -1 ||
-	    ai_buf_json(&c->payload, c->body) == -1) {
-		snprintf(err, AI_ERRLEN, "out of memory");
-		return -1;
-	}
+	    ai_buf_json(&c->payload, c->body) == -1)
+		return oom(err);
 	return 0;
 }
 
+/* Reads {"error": ...} into a code and message; for bodies and events. */
 static void
-parse_error(long status, json_t *body, struct ai_result *r)
+error_of(long status, const json_t *body, enum ai_errcode *code, char *msg)
 {
 	json_t *e = json_object_get(body, "error");
-	const char *msg, *type, *code;
+	const char *m, *type, *ecode;
 
 	if (json_is_string(e)) {	/* some compatible servers do this */
-		msg = json_string_value(e);
-		type = code = NULL;
+		m = json_string_value(e);
+		type = ecode = NULL;
 	} else {
-		msg = json_string_value(json_object_get(e, "message"));
+		m = json_string_value(json_object_get(e, "message"));
 		type = json_string_value(json_object_get(e, "type"));
-		code = json_string_value(json_object_get(e, "code"));
+		ecode = json_string_value(json_object_get(e, "code"));
 	}
-	r->code = ai_errcode_from_http(status, type, code);
-	if (msg != NULL && *msg != '\0')
-		snprintf(r->message, sizeof(r->message), "%s", msg);
+	*code = ai_errcode_from_http(status, type, ecode);
+	if (m != NULL && *m != '\0')
+		snprintf(msg, AI_ERRLEN, "%s", m);
 	else
-		snprintf(r->message, sizeof(r->message), "HTTP %ld", status);
+		snprintf(msg, AI_ERRLEN, "HTTP %ld", status);
 }
 
 static void
@@ -48,7 +65,7 @@ parse(long status, const char *data, size_t len, struct ai_result *r)
 	memset(r, 0, sizeof(*r));
 	body = json_loadb(data, len, 0, &je);
 	if (status < 200 || status >= 300) {
-		parse_error(status, body, r);
+		error_of(status, body, &r->code, r->message);
 		r->body = body;
 		return;
 	}
@@ -68,6 +85,106 @@ parse(long status, const char *data, size_t len, struct ai_result *r)
 	ai_usage_from_openai(json_object_get(body, "usage"), &r->usage);
 }
 
+static void
+copy_str(char *dst, size_t size, const json_t *v)
+{
+	if (json_is_string(v) && dst[0] == '\0')
+		snprintf(dst, size, "%s", json_string_value(v));
+}
+
+/*
+ * Merges one streamed tool call fragment: the first names the call, the
+ * next ones add to its arguments.
+ */
+static int
+tool_delta(struct ai_stream *st, const json_t *d)
+{
+	const json_t *fn = json_object_get(d, "function");
+	const char *args = json_string_value(json_object_get(fn, "arguments"));
+	json_int_t i = json_integer_value(json_object_get(d, "index"));
+	json_t *call, *f;
+
+	if (st->tools == NULL && (st->tools = json_array()) == NULL)
+		return -1;
+	if (i < 0 || i > 1024)
+		return -1;
+	while ((json_int_t)json_array_size(st->tools) <= i)
+		if (json_array_append_new(st->tools, json_pack("{s:s,s:s,"
+		    "s:{s:s,s:s}}", "id", "", "type", "function", "function",
+		    "name", "", "arguments", "")) == -1)
+			return -1;
+	call = json_array_get(st->tools, (size_t)i);
+	f = json_object_get(call, "function");
+	if (json_is_string(json_object_get(d, "id")))
+		json_object_set(call, "id", json_object_get(d, "id"));
+	if (json_is_string(json_object_get(fn, "name")))
+		json_object_set(f, "name", json_object_get(fn, "name"));
+	if (args != NULL && *args != '\0')
+		return json_object_set_new(f, "arguments", json_sprintf("%s%s",
+		    json_string_value(json_object_get(f, "arguments")), args));
+	return 0;
+}
+
+static int
+chunk(struct ai_stream *st, const json_t *c)
+{
+	const json_t *choice = json_array_get(json_object_get(c, "choices"), 0);
+	const json_t *delta = json_object_get(choice, "delta");
+	const json_t *v;
+	size_t i;
+
+	copy_str(st->id, sizeof(st->id), json_object_get(c, "id"));
+	copy_str(st->model, sizeof(st->model), json_object_get(c, "model"));
+	if (json_is_integer(v = json_object_get(c, "created")))
+		st->created = json_integer_value(v);
+	if (json_is_object(v = json_object_get(c, "usage"))) {
+		json_decref(st->usage);
+		st->usage = json_incref((json_t *)v);
+	}
+	if ((v = json_object_get(delta, "content")) != NULL &&
+	    json_is_string(v) && ai_stream_text(st, json_string_value(v),
+	    json_string_length(v)) == -1)
+		return -1;
+	json_array_foreach(json_object_get(delta, "tool_calls"), i, v)
+		if (tool_delta(st, v) == -1)
+			return -1;
+	copy_str(st->finish, sizeof(st->finish),
+	    json_object_get(choice, "finish_reason"));
+	return 0;
+}
+
+/* One event of a streamed answer: a chunk, an error, or [DONE]. */
+static int
+stream_event(struct ai_stream *st, const char *event, const char *data,
+    size_t len)
+{
+	enum ai_errcode code;
+	char msg[AI_ERRLEN];
+	json_t *c;
+	int r;
+
+	if (len == 6 && memcmp(data, "[DONE]", 6) == 0) {
+		st->terminal = 1;
+		return 0;
+	}
+	if ((c = json_loadb(data, len, 0, NULL)) == NULL ||
+	    !json_is_object(c)) {
+		json_decref(c);
+		ai_stream_error(st, AI_E_BAD_RESPONSE, "invalid JSON in a "
+		    "stream event");
+		return -1;
+	}
+	if (json_object_get(c, "error") != NULL) {
+		error_of(500, c, &code, msg);
+		ai_stream_error(st, code, msg);
+		json_decref(c);
+		return -1;
+	}
+	r = chunk(st, c);
+	json_decref(c);
+	return r;
+}
+
 const struct ai_provider ai_openai = {
 	.name = "openai",
 	.default_base = "https://api.openai.com/v1",
@@ -76,4 +193,5 @@ const struct ai_provider ai_openai = {
 	.auth_header = "Authorization: Bearer ",
 	.prepare = prepare,
 	.parse = parse,
+	.stream_event = stream_event,
 };

@@ -9,6 +9,7 @@
 
 static const struct ai_provider *const providers[] = {
 	&ai_openai,
+	&ai_anthropic,
 	NULL
 };
 
@@ -24,13 +25,15 @@ ai_provider_find(const char *name)
 }
 
 /*
- * The provider a model name implies.  Any name not claimed by another
- * provider goes to the OpenAI wire format, which most servers speak.
+ * The provider a model name implies: claude-* is Anthropic's.  Any other
+ * name (gpt-*, o1, o3-mini, and the models of Ollama, vLLM and the like)
+ * goes to the OpenAI wire format, which most servers speak.
  */
 const struct ai_provider *
 ai_provider_for_model(const char *model)
 {
-	(void)model;
+	if (model != NULL && strncmp(model, "claude-", 7) == 0)
+		return &ai_anthropic;
 	return &ai_openai;
 }
 

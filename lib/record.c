@@ -18,7 +18,8 @@ static const char *const prompt_params[] = {
 	"temperature", "top_p", "max_tokens", "max_completion_tokens", "seed",
 	"stop", "n", "response_format", "reasoning_effort", "presence_penalty",
 	"frequency_penalty", "logprobs", "top_logprobs", "tools",
-	"tool_choice", "user", "metadata", "service_tier", NULL
+	"tool_choice", "user", "metadata", "service_tier", "stream",
+	"stream_options", "top_k", NULL
 };
 
 static int
@@ -211,12 +212,22 @@ ai_record_request(const json_t *rec, const struct ai_defaults *d,
 		req->body = body_from_bare(rec);
 		if (req->body == NULL)
 			fail(err, "out of memory");
+	} else if (json_object_get(rec, "params") != NULL &&
+	    json_object_get(rec, "prompt") == NULL) {
+		/* An Anthropic Message Batches request, sent as it is. */
+		req->form = AI_FORM_PARAMS;
+		req->provider = "anthropic";
+		if (!json_is_object(json_object_get(rec, "params")))
+			return fail(err, "\"params\" is not an object");
+		req->body = json_deep_copy(json_object_get(rec, "params"));
+		if (req->body == NULL)
+			fail(err, "out of memory");
 	} else if (json_object_get(rec, "prompt") != NULL) {
 		req->form = AI_FORM_PROMPT;
 		req->body = body_from_prompt(rec, d->system, err);
 	} else
-		return fail(err, "record has none of \"body\", \"messages\" "
-		    "or \"prompt\"");
+		return fail(err, "record has none of \"body\", \"messages\", "
+		    "\"params\" or \"prompt\"");
 	if (req->body == NULL)
 		return -1;
 	if (apply_defaults(req->body, d, err) == -1) {

@@ -44,7 +44,7 @@ is "$(jq -r 'select(.error) | has("response")' out.jsonl | sort -u)" false \
 
 # --- provider errors and their codes
 code_of() {
-	printf '{"prompt":"x [[mock %s]]"}\n' "$1" | aiq -J 2>/dev/null |
+	printf '{"prompt":"x [[mock %s]]"}\n' "$1" | aiq -J --max-attempts 1 2>/dev/null |
 	    jq -r '"\(.error.code) \(.error.status)"'
 }
 is "$(code_of status=401)" 'auth 401' '401 is auth'
@@ -65,13 +65,13 @@ is "$(jq -r '[.aitools.attempts, .aitools.model] | @tsv' nf.jsonl)" "$(printf '1
 
 # --- timeout and network errors
 start=$(date +%s%N)
-printf '{"prompt":"slow [[mock latency=3000]]"}\n' | aiq -J -T 300ms >to.jsonl 2>/dev/null
+printf '{"prompt":"slow [[mock latency=3000]]"}\n' | aiq -J --max-attempts 1 -T 300ms >to.jsonl 2>/dev/null
 ms=$((($(date +%s%N) - start) / 1000000))
 is "$(jq -r .error.code to.jsonl)" timeout 'a slow answer is a timeout'
 if [ "$ms" -lt 2000 ]; then pass "-T bounds the wait (${ms} ms)"
 else fail "-T bounds the wait (${ms} ms)"; fi
 stop_mock
-printf '{"prompt":"x"}\n{"prompt":"y"}\n' | aiq -J >net.jsonl 2>net.err
+printf '{"prompt":"x"}\n{"prompt":"y"}\n' | aiq -J --max-attempts 1 >net.jsonl 2>net.err
 st=$?
 is "$(jq -r .error.code net.jsonl | paste -sd' ')" 'network network' 'a closed port is a network error'
 is "$st" 1 'and the exit status is 1'

@@ -9,8 +9,11 @@
 
 #define MAX_LINE	(64u << 20)	/* longest input line */
 #define MAX_RESPONSE	(64u << 20)	/* longest response body */
+#define MAX_PROVIDERS	4
+#define BACKOFF_BASE_MS	500		/* the first retry's bound */
 
 enum mode { MODE_TEXT, MODE_JSON, MODE_LINES };
+enum stream { STREAM_AUTO, STREAM_ON, STREAM_OFF };
 
 /* A provider as this run reaches it: base URL, key, headers. */
 struct endpoint {
@@ -26,8 +29,12 @@ struct slot {
 	struct job	*job;
 };
 
-/* One input record on its way to becoming one output record. */
+/*
+ * One input record on its way to becoming one output record, through one
+ * or more attempts.
+ */
 struct job {
+	struct aiq	*q;
 	size_t		 seq;
 	long		 lineno;
 	char		*line;		/* the input line, as read */
@@ -37,16 +44,26 @@ struct job {
 	struct endpoint	*ep;
 	struct ai_call	 call;
 	struct ai_buf	 resp;		/* the response body as received */
+	int		 stream;	/* the answer comes as events */
+	int		 sse;		/* this attempt's body is an event stream */
+	struct ai_stream st;
+	int		 emitted;	/* answer text already written out */
 	CURL		*easy;
 	int		 slot;
 	struct curl_slist trace_hdr;	/* heads the endpoint's headers */
 	char		 trace_line[80];
 	char		 trace_id[33];
 	char		 request_id[96];
+	char		 retry_after[64];	/* headers of the last answer */
+	char		 retry_after_ms[24];
 	char		 curl_err[CURL_ERROR_SIZE];
 	int64_t		 started_ms;
-	int64_t		 t0_us;
+	int64_t		 t0_us;		/* when this attempt began */
+	int64_t		 first_us;	/* when the first attempt began */
+	int64_t		 due_us;	/* when the next attempt may begin */
 	int		 attempts;
+	int		 deadline_hit;
+	struct ai_buf	 failures;	/* a JSON object per failed attempt */
 	int		 done;
 	enum ai_errcode	 code;
 	struct ai_usage	 usage;
@@ -70,10 +87,17 @@ struct aiq {
 	int		 resend_errors;
 	int		 log_content;
 	int		 summary;
-	int64_t		 timeout_ms;
+	int64_t		 timeout_ms;	/* per attempt */
+	int64_t		 deadline_ms;	/* per record, 0 for none */
+	int64_t		 max_wait_ms;	/* longest wait between attempts */
+	int		 max_attempts;
+	enum stream	 stream;
+	const struct ai_provider *provider;	/* forced by -P, or NULL */
 	const char	*service;
 	struct ai_defaults defaults;
-	struct endpoint	 ep;
+	struct endpoint	 eps[MAX_PROVIDERS];	/* set up on first use */
+	struct curl_slist *extra;	/* -H headers, for every endpoint */
+	int		 allow_http;
 	struct ai_usagelog *log;
 	int		 log_warned;
 
@@ -82,6 +106,8 @@ struct aiq {
 	int		*idle;		/* stack of free slot numbers */
 	int		 nidle;
 	int		 inflight;
+	struct job	**waiting;	/* a heap of jobs by due_us */
+	int		 nwaiting;
 	int		 input_done;
 	int		 write_failed;
 
@@ -104,7 +130,7 @@ int	 engine_run(struct aiq *, const char *);
 /* job.c */
 struct job *job_new(struct aiq *, const char *, size_t, long, int);
 int	 job_start(struct aiq *, struct job *, CURL *);
-void	 job_finish(struct aiq *, struct job *, CURLcode);
+int	 job_finish(struct aiq *, struct job *, CURLcode);
 void	 job_fail(struct aiq *, struct job *, enum ai_errcode, const char *);
 void	 job_interrupt(struct aiq *, struct job *);
 void	 job_free(struct job *);
@@ -115,10 +141,11 @@ int	 output_flush(struct aiq *);
 void	 output_summary(const struct aiq *);
 
 /* endpoint.c */
-int	 endpoint_init(struct aiq *, struct endpoint *,
-	    const struct ai_provider *, const char *, const char *,
-	    struct curl_slist *, int, char *);
-void	 endpoint_free(struct endpoint *);
+int	 endpoint_init(struct aiq *, const struct ai_provider *, const char *,
+	    const char *, char *);
+struct endpoint *endpoint_get(struct aiq *, const struct ai_provider *,
+	    char *);
+void	 endpoints_free(struct aiq *);
 void	 scrub_secrets(const struct endpoint *, char *);
 
 #endif

@@ -1,9 +1,11 @@
 /*
  * engine.c: the event loop.  One thread drives libcurl's multi interface:
  * it reads stdin only while there is room for more records, keeps up to
- * -j requests in flight on reused connections, and hands each finished
- * record to the output in input order (or completion order with -u).
- * Memory is bounded by the window of records held, whatever the input.
+ * -j records in flight on reused connections or waiting to be tried
+ * again, and hands each finished record to the output in input order (or
+ * completion order with -u).  A record waiting for its next attempt holds
+ * no connection, so it never holds up the others.  Memory is bounded by
+ * the window of records held, whatever the input.
  */
 #include <err.h>
 #include <errno.h>
@@ -72,6 +74,38 @@ settle(struct aiq *q, struct job *j)
 	}
 }
 
+/* The waiting jobs form a binary heap on due_us, soonest first. */
+static void
+wait_push(struct aiq *q, struct job *j)
+{
+	int i = q->nwaiting++, up;
+
+	while (i > 0 && q->waiting[up = (i - 1) / 2]->due_us > j->due_us) {
+		q->waiting[i] = q->waiting[up];
+		i = up;
+	}
+	q->waiting[i] = j;
+}
+
+static struct job *
+wait_pop(struct aiq *q)
+{
+	struct job *top = q->waiting[0], *last = q->waiting[--q->nwaiting];
+	int i = 0, c;
+
+	while ((c = 2 * i + 1) < q->nwaiting) {
+		if (c + 1 < q->nwaiting &&
+		    q->waiting[c + 1]->due_us < q->waiting[c]->due_us)
+			c++;
+		if (last->due_us <= q->waiting[c]->due_us)
+			break;
+		q->waiting[i] = q->waiting[c];
+		i = c;
+	}
+	q->waiting[i] = last;
+	return top;
+}
+
 static void
 launch(struct aiq *q, struct job *j)
 {
@@ -101,7 +135,23 @@ admit(struct aiq *q, struct job *j)
 static int
 has_room(const struct aiq *q)
 {
-	return q->inflight < q->jobs && q->next - q->head < q->window;
+	return q->inflight + q->nwaiting < q->jobs &&
+	    q->next - q->head < q->window;
+}
+
+/* Sends the records whose wait is over; they come before new ones. */
+static void
+relaunch(struct aiq *q)
+{
+	int64_t now = ai_mono_us();
+	struct job *j;
+
+	while (q->nwaiting > 0 && q->waiting[0]->due_us <= now) {
+		j = wait_pop(q);
+		launch(q, j);
+		if (j->done)
+			settle(q, j);
+	}
 }
 
 /*
@@ -137,8 +187,11 @@ complete(struct aiq *q, struct job *j, CURLcode rc, int interrupted)
 	q->inflight--;
 	if (interrupted)
 		job_interrupt(q, j);
-	else
-		job_finish(q, j, rc);
+	else if (job_finish(q, j, rc) == 1) {
+		slot_release(q, j);
+		wait_push(q, j);
+		return;
+	}
 	slot_release(q, j);
 	settle(q, j);
 }
@@ -162,21 +215,33 @@ reap(struct aiq *q)
 static void
 interrupt(struct aiq *q)
 {
+	struct job *j;
 	int i;
 
 	q->input_done = 1;
 	for (i = 0; i < q->jobs; i++)
 		if (q->slots[i].job != NULL)
 			complete(q, q->slots[i].job, CURLE_OK, 1);
+	while (q->nwaiting > 0) {
+		j = wait_pop(q);
+		job_interrupt(q, j);
+		settle(q, j);
+	}
 }
 
+/* Waits for the network, stdin or the next retry, whichever comes first. */
 static void
 wait_for_events(struct aiq *q, int want_input)
 {
 	struct curl_waitfd wfd = { .fd = q->in.fd, .events = CURL_WAIT_POLLIN };
+	int64_t ms = POLL_MS;
 	int n;
 
-	if (curl_multi_poll(q->multi, &wfd, want_input ? 1 : 0, POLL_MS,
+	if (q->nwaiting > 0) {
+		ms = (q->waiting[0]->due_us - ai_mono_us() + 999) / 1000;
+		ms = ms < 0 ? 0 : ms > POLL_MS ? POLL_MS : ms;
+	}
+	if (curl_multi_poll(q->multi, &wfd, want_input ? 1 : 0, (int)ms,
 	    NULL) != CURLM_OK)
 		errx(1, "poll failed");
 	if (want_input && wfd.revents != 0 && ai_lines_fill(&q->in) == -1) {
@@ -207,7 +272,9 @@ setup(struct aiq *q)
 	if ((q->multi = curl_multi_init()) == NULL ||
 	    (q->slots = calloc((size_t)q->jobs, sizeof(*q->slots))) == NULL ||
 	    (q->idle = calloc((size_t)q->jobs, sizeof(*q->idle))) == NULL ||
-	    (q->ring = calloc(q->window, sizeof(*q->ring))) == NULL)
+	    (q->ring = calloc(q->window, sizeof(*q->ring))) == NULL ||
+	    (q->waiting = calloc((size_t)q->jobs, sizeof(*q->waiting))) ==
+	    NULL)
 		errx(1, "out of memory");
 	for (i = q->jobs - 1; i >= 0; i--)
 		q->idle[q->nidle++] = i;
@@ -228,10 +295,11 @@ teardown(struct aiq *q)
 	free(q->slots);
 	free(q->idle);
 	free(q->ring);
+	free(q->waiting);
 	ai_lines_free(&q->in);
 	ai_buf_free(&q->outbuf);
 	ai_buf_free(&q->tail);
-	endpoint_free(&q->ep);
+	endpoints_free(q);
 	if (ai_usagelog_close(q->log, err) == -1)
 		warnx("%s", err);
 	q->log = NULL;
@@ -244,12 +312,13 @@ loop(struct aiq *q)
 	int want_input;
 
 	for (;;) {
+		relaunch(q);
 		want_input = intake(q);
 		if (output_flush(q) == -1)
 			return;
 		if (aiq_signal != 0)
 			interrupt(q);
-		if (q->inflight == 0 && q->input_done)
+		if (q->inflight == 0 && q->nwaiting == 0 && q->input_done)
 			break;
 		wait_for_events(q, want_input);
 		reap(q);

@@ -10,39 +10,94 @@
 
 #include "aiq.h"
 
+/*
+ * Whether this attempt's answer is an event stream: a streamed request
+ * can still get a plain body, an error's or a server's that cannot stream.
+ */
+static int
+is_sse(struct job *j)
+{
+	const char *type = NULL;
+	long status = 0;
+
+	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(j->easy, CURLINFO_CONTENT_TYPE, &type);
+	return status >= 200 && status < 300 && type != NULL &&
+	    strncasecmp(type, "text/event-stream", 17) == 0;
+}
+
 static size_t
 on_body(char *p, size_t size, size_t n, void *arg)
 {
 	struct job *j = arg;
 
 	n *= size;
-	if (j->resp.len + n > MAX_RESPONSE ||
-	    ai_buf_append(&j->resp, p, n) == -1)
+	if (j->resp.len + n > MAX_RESPONSE || j->q->write_failed)
 		return 0;	/* makes curl fail the transfer */
+	if (j->resp.len == 0 && j->stream && j->sse == 0)
+		j->sse = is_sse(j) ? 1 : -1;
+	if (j->sse == 1) {
+		j->resp.len += n;	/* counted, not kept */
+		ai_stream_feed(&j->st, p, n);
+		return j->q->write_failed ? 0 : n;
+	}
+	if (ai_buf_append(&j->resp, p, n) == -1)
+		return 0;
 	return n;
 }
 
-/* Keeps the provider's request id, the handle support asks for. */
+/* Text mode shows a streamed answer as it arrives. */
+static void
+on_text(void *arg, const char *s, size_t n)
+{
+	struct job *j = arg;
+
+	if (ai_buf_append(&j->q->outbuf, s, n) == -1)
+		errx(1, "out of memory");
+	j->emitted = 1;
+	output_flush(j->q);
+}
+
+/* Copies the value of header line p if it is the header name. */
+static void
+header_value(const char *p, size_t len, const char *name, char *dst,
+    size_t size)
+{
+	size_t nlen = strlen(name), k;
+
+	if (len <= nlen || strncasecmp(p, name, nlen) != 0)
+		return;
+	p += nlen;
+	len -= nlen;
+	while (len > 0 && (*p == ' ' || *p == '\t'))
+		p++, len--;
+	while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == '\n' ||
+	    p[len - 1] == ' '))
+		len--;
+	k = len < size ? len : size - 1;
+	memcpy(dst, p, k);
+	dst[k] = '\0';
+}
+
+/*
+ * Keeps the provider's request id, the handle support asks for (OpenAI's
+ * x-request-id, Anthropic's request-id), and how long it asks us to wait.
+ */
 static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
 {
-	static const char name[] = "x-request-id:";
 	struct job *j = arg;
-	size_t len = size * n, k;
+	size_t len = size * n;
 
-	if (len > sizeof(name) && strncasecmp(p, name, sizeof(name) - 1) == 0) {
-		p += sizeof(name) - 1;
-		len -= sizeof(name) - 1;
-		while (len > 0 && (*p == ' ' || *p == '\t'))
-			p++, len--;
-		while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == '\n' ||
-		    p[len - 1] == ' '))
-			len--;
-		k = len < sizeof(j->request_id) ? len : sizeof(j->request_id) - 1;
-		memcpy(j->request_id, p, k);
-		j->request_id[k] = '\0';
-	}
-	return size * n;
+	header_value(p, len, "x-request-id:", j->request_id,
+	    sizeof(j->request_id));
+	header_value(p, len, "request-id:", j->request_id,
+	    sizeof(j->request_id));
+	header_value(p, len, "retry-after:", j->retry_after,
+	    sizeof(j->retry_after));
+	header_value(p, len, "retry-after-ms:", j->retry_after_ms,
+	    sizeof(j->retry_after_ms));
+	return len;
 }
 
 static void
@@ -100,6 +155,50 @@ parse_line(struct aiq *q, struct job *j, char *what)
 	return rec;
 }
 
+/* Streams when the run or the record asks for it. */
+static void
+choose_stream(struct aiq *q, struct job *j)
+{
+	json_t *body = j->req.body;
+
+	if (q->stream == STREAM_ON)
+		json_object_set_new(body, "stream", json_true());
+	else if (q->stream == STREAM_OFF) {
+		json_object_del(body, "stream");
+		json_object_del(body, "stream_options");
+	}
+	j->stream = json_is_true(json_object_get(body, "stream"));
+}
+
+/*
+ * Picks the provider: -P, else the one whose own format the record is
+ * in, else the one the model name implies.
+ */
+static void
+route(struct aiq *q, struct job *j)
+{
+	const struct ai_provider *p = q->provider;
+	char err[AI_ERRLEN];
+
+	if (j->req.provider != NULL) {
+		if (p != NULL && strcmp(p->name, j->req.provider) != 0) {
+			snprintf(err, sizeof(err), "an Anthropic batch request "
+			    "(\"params\") can only go to %s, not %s",
+			    j->req.provider, p->name);
+			input_error(q, j, err);
+			return;
+		}
+		p = ai_provider_find(j->req.provider);
+	} else if (p == NULL)
+		p = ai_provider_for_model(j->req.model);
+	if ((j->ep = endpoint_get(q, p, err)) == NULL) {
+		job_fail(q, j, strncmp(err, "no API key", 10) == 0 ? AI_E_AUTH :
+		    AI_E_INVALID_INPUT, err);
+		return;
+	}
+	choose_stream(q, j);
+}
+
 /*
  * Makes the job for one input line.  A line that is not a valid request,
  * or a record already answered, is final at once (j->done).
@@ -115,6 +214,7 @@ job_new(struct aiq *q, const char *line, size_t len, long lineno, int cut)
 		errx(1, "out of memory");
 	memcpy(j->line, line, len);
 	j->line[len] = '\0';
+	j->q = q;
 	j->len = len;
 	j->lineno = lineno;
 	j->seq = q->next++;
@@ -133,6 +233,8 @@ job_new(struct aiq *q, const char *line, size_t len, long lineno, int cut)
 	} else if (ai_record_request(j->rec, &q->defaults, &j->req,
 	    what) == -1)
 		input_error(q, j, what);
+	else
+		route(q, j);
 	return j;
 }
 
@@ -151,22 +253,60 @@ set_trace(struct job *j)
 	j->trace_hdr.next = j->ep->headers;
 }
 
-/* Sends the job's request on the easy handle given. */
+/*
+ * This attempt's time limit: the per-attempt timeout, or less when the
+ * record's deadline comes first.
+ */
+static long
+attempt_timeout(struct aiq *q, struct job *j)
+{
+	int64_t left;
+
+	if (q->deadline_ms == 0)
+		return (long)q->timeout_ms;
+	left = q->deadline_ms - (j->t0_us - j->first_us) / 1000;
+	if (left < 1)
+		left = 1;
+	return (long)(left < q->timeout_ms ? left : q->timeout_ms);
+}
+
+/* Forgets what the last attempt left behind. */
+static void
+reset_attempt(struct aiq *q, struct job *j)
+{
+	ai_buf_reset(&j->resp);
+	j->request_id[0] = j->retry_after[0] = j->retry_after_ms[0] = '\0';
+	j->curl_err[0] = '\0';
+	j->sse = 0;
+	if (j->stream) {
+		ai_stream_free(&j->st);
+		ai_stream_init(&j->st, j->ep->prov);
+		if (q->mode == MODE_TEXT) {
+			j->st.on_text = on_text;
+			j->st.arg = j;
+		}
+	}
+}
+
+/* Sends the job's request, a first or a later attempt, on easy. */
 int
 job_start(struct aiq *q, struct job *j, CURL *easy)
 {
 	char err[AI_ERRLEN];
 
-	j->ep = &q->ep;
-	j->call.base_url = j->ep->base;
-	j->call.body = j->req.body;
-	set_trace(j);
-	j->attempts++;
 	j->t0_us = ai_mono_us();
-	if (j->ep->prov->prepare(&j->call, err) == -1) {
-		job_fail(q, j, AI_E_INVALID_INPUT, err);
-		return -1;
+	if (j->attempts++ == 0) {
+		j->first_us = j->t0_us;
+		j->call.base_url = j->ep->base;
+		j->call.body = j->req.body;
+		j->call.native = j->req.provider != NULL;
+		set_trace(j);
+		if (j->ep->prov->prepare(&j->call, err) == -1) {
+			job_fail(q, j, AI_E_BAD_REQUEST, err);
+			return -1;
+		}
 	}
+	reset_attempt(q, j);
 	j->easy = easy;
 	curl_easy_setopt(easy, CURLOPT_URL, j->call.url.data);
 	curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -179,7 +319,7 @@ job_start(struct aiq *q, struct job *j, CURL *easy)
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, j);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, j);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, j->curl_err);
-	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long)q->timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, attempt_timeout(q, j));
 	return 0;
 }
 
@@ -199,17 +339,20 @@ meta(struct aiq *q, struct job *j, struct ai_buf *b, const char *model)
 	    "\"finished\":\"%s\"", AI_RECORD_VERSION, j->lineno, started,
 	    finished) == -1)
 		return -1;
-	if (j->ep != NULL) {
-		if (ai_buf_printf(b, ",\"provider\":\"%s\"",
-		    j->ep->prov->name) == -1 || (model != NULL &&
-		    (ai_buf_puts(b, ",\"model\":") == -1 ||
-		    ai_buf_jstr(b, model) == -1)) ||
-		    ai_buf_printf(b, ",\"attempts\":%d,\"latency_ms\":%lld,"
-		    "\"trace_id\":\"%s\"", j->attempts,
-		    (long long)((ai_mono_us() - j->t0_us) / 1000),
-		    j->trace_id) == -1)
-			return -1;
-	}
+	if (j->ep != NULL && (ai_buf_printf(b, ",\"provider\":\"%s\"",
+	    j->ep->prov->name) == -1 || (model != NULL &&
+	    (ai_buf_puts(b, ",\"model\":") == -1 ||
+	    ai_buf_jstr(b, model) == -1))))
+		return -1;
+	if (j->attempts > 0 && ai_buf_printf(b, ",\"attempts\":%d,"
+	    "\"latency_ms\":%lld,\"trace_id\":\"%s\"", j->attempts,
+	    (long long)((ai_mono_us() - j->first_us) / 1000),
+	    j->trace_id) == -1)
+		return -1;
+	if (j->failures.len > 0 && (ai_buf_puts(b, ",\"failed_attempts\":[") ==
+	    -1 || ai_buf_append(b, j->failures.data, j->failures.len) == -1 ||
+	    ai_buf_puts(b, "]") == -1))
+		return -1;
 	if (q->service != NULL && (ai_buf_puts(b, ",\"service\":") == -1 ||
 	    ai_buf_jstr(b, q->service) == -1))
 		return -1;
@@ -279,6 +422,14 @@ emit_text(struct job *j, const json_t *body)
 		s = json_string_value(json_object_get(m, "refusal"));
 	if (reason != NULL && strcmp(reason, "length") == 0)
 		warnx("the answer was cut at the token limit");
+	if (j->sse == 1) {		/* shown as it came: end the line */
+		if (j->st.text.len > 0 &&
+		    j->st.text.data[j->st.text.len - 1] != '\n' &&
+		    ai_buf_append(&j->out, "\n", 1) == -1)
+			errx(1, "out of memory");
+		j->done = 1;
+		return;
+	}
 	if (s != NULL)
 		r = ai_buf_puts(&j->out, s);
 	else
@@ -340,7 +491,7 @@ log_call(struct aiq *q, struct job *j, const struct ai_result *r,
 		.status = ai_errcode_name(j->code),
 		.http_status = status,
 		.usage = r->usage,
-		.latency_ms = (ai_mono_us() - j->t0_us) / 1000,
+		.latency_ms = (ai_mono_us() - j->first_us) / 1000,
 		.attempts = j->attempts,
 		.trace_id = j->trace_id,
 		.request_id = j->request_id[0] != '\0' ? j->request_id : NULL,
@@ -364,51 +515,149 @@ log_call(struct aiq *q, struct job *j, const struct ai_result *r,
 	free(prompt);
 }
 
-/* The message for a transfer that got no HTTP answer. */
+/* The message for a transfer that got no whole HTTP answer. */
 static enum ai_errcode
-transport_error(struct job *j, CURLcode rc, char *msg)
+transport_error(struct aiq *q, struct job *j, CURLcode rc, char *msg)
 {
 	const char *why = j->curl_err[0] != '\0' ? j->curl_err :
 	    curl_easy_strerror(rc);
 
 	snprintf(msg, AI_ERRLEN, "%s", why);
+	if (rc == CURLE_OPERATION_TIMEDOUT && q->deadline_ms > 0 &&
+	    ai_mono_us() - j->first_us >= q->deadline_ms * 1000 - 5000) {
+		j->deadline_hit = 1;
+		snprintf(msg, AI_ERRLEN, "the deadline of %lld ms passed "
+		    "during attempt %d", (long long)q->deadline_ms,
+		    j->attempts);
+		return AI_E_TIMEOUT;
+	}
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		return AI_E_TIMEOUT;
-	if (rc == CURLE_WRITE_ERROR) {
+	if (rc == CURLE_WRITE_ERROR && !q->write_failed) {
 		snprintf(msg, AI_ERRLEN, "response larger than %u bytes",
 		    MAX_RESPONSE);
 		return AI_E_BAD_RESPONSE;
 	}
+	if (j->sse == 1) {		/* the stream broke off */
+		snprintf(msg, AI_ERRLEN, "the stream broke off after %zu "
+		    "bytes of answer: %.160s", j->st.text.len, why);
+		return AI_E_STREAM_TRUNCATED;
+	}
 	return AI_E_NETWORK;
 }
 
-/* Turns a finished transfer into the job's output and a log row. */
-void
+/* What this attempt came to: an answer, or an error and its message. */
+static void
+outcome(struct aiq *q, struct job *j, CURLcode rc, long status,
+    struct ai_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (rc != CURLE_OK)
+		r->code = transport_error(q, j, rc, r->message);
+	else if (j->sse == 1)
+		ai_stream_finish(&j->st, r);
+	else
+		j->ep->prov->parse(status, j->resp.data != NULL ?
+		    j->resp.data : "", j->resp.len, r);
+	if (r->code != AI_OK)
+		scrub_secrets(j->ep, r->message);
+}
+
+/* Notes a failed attempt in the job's history, for its output record. */
+static void
+note_failure(struct job *j, const struct ai_result *r, long status,
+    int64_t wait_ms)
+{
+	struct ai_buf *b = &j->failures;
+
+	if ((b->len > 0 && ai_buf_puts(b, ",") == -1) ||
+	    ai_buf_printf(b, "{\"attempt\":%d,\"code\":\"%s\"", j->attempts,
+	    ai_errcode_name(r->code)) == -1 ||
+	    (status > 0 && ai_buf_printf(b, ",\"status\":%ld", status) == -1) ||
+	    ai_buf_puts(b, ",\"message\":") == -1 ||
+	    ai_buf_jstr(b, r->message) == -1 ||
+	    (wait_ms >= 0 && ai_buf_printf(b, ",\"retry_in_ms\":%lld",
+	    (long long)wait_ms) == -1) || ai_buf_puts(b, "}") == -1)
+		errx(1, "out of memory");
+}
+
+/*
+ * How long to wait before the next attempt: what the provider asked for,
+ * up to --max-wait, else exponential backoff with full jitter.
+ */
+static int64_t
+next_wait(struct aiq *q, struct job *j)
+{
+	int64_t ms;
+
+	ms = ai_retry_after_ms(j->retry_after[0] ? j->retry_after : NULL,
+	    j->retry_after_ms[0] ? j->retry_after_ms : NULL, ai_now_ms());
+	if (ms >= 0)
+		return ms < q->max_wait_ms ? ms : q->max_wait_ms;
+	return ai_backoff_ms(j->attempts + 1, BACKOFF_BASE_MS, q->max_wait_ms,
+	    ai_rand64());
+}
+
+/*
+ * Decides whether a failed attempt gets another: a passing failure, with
+ * attempts left, nothing of the answer shown yet, and time before the
+ * deadline.  Sets j->due_us when it does.
+ */
+static int
+retry_later(struct aiq *q, struct job *j, struct ai_result *r, long status)
+{
+	int64_t wait, now = ai_mono_us();
+	size_t n;
+
+	if (!ai_retryable(r->code) || j->attempts >= q->max_attempts ||
+	    j->emitted || j->deadline_hit || aiq_signal != 0) {
+		note_failure(j, r, status, -1);
+		return 0;
+	}
+	wait = next_wait(q, j);
+	if (q->deadline_ms > 0 &&
+	    now + wait * 1000 >= j->first_us + q->deadline_ms * 1000) {
+		note_failure(j, r, status, -1);
+		n = strlen(r->message);
+		snprintf(r->message + n, sizeof(r->message) - n, " (no attempt "
+		    "%d: the deadline would pass first)", j->attempts + 1);
+		return 0;
+	}
+	note_failure(j, r, status, wait);
+	j->due_us = now + wait * 1000;
+	if (q->mode == MODE_TEXT)
+		warnx("attempt %d failed (%s: %s); retrying in %.1f s",
+		    j->attempts, ai_errcode_name(r->code), r->message,
+		    (double)wait / 1000);
+	return 1;
+}
+
+/*
+ * Turns a finished attempt into the job's output and a log row, or
+ * returns 1 when the job is to be tried again at j->due_us.
+ */
+int
 job_finish(struct aiq *q, struct job *j, CURLcode rc)
 {
-	struct ai_result r = { 0 };
-	char msg[AI_ERRLEN];
+	struct ai_result r;
 	long status = 0;
 
 	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (rc != CURLE_OK) {
-		r.code = transport_error(j, rc, msg);
-		fail_status(q, j, r.code, msg, status);
-	} else {
-		j->ep->prov->parse(status, j->resp.data != NULL ?
-		    j->resp.data : "", j->resp.len, &r);
-		j->usage = r.usage;
-		q->st.input_tokens += r.usage.input;
-		q->st.output_tokens += r.usage.output;
-		if (r.code == AI_OK)
-			succeed(q, j, &r, status);
-		else {
-			scrub_secrets(j->ep, r.message);
-			fail_status(q, j, r.code, r.message, status);
-		}
+	outcome(q, j, rc, status, &r);
+	if (r.code != AI_OK && retry_later(q, j, &r, status)) {
+		ai_result_free(&r);
+		return 1;
 	}
+	j->usage = r.usage;
+	q->st.input_tokens += r.usage.input;
+	q->st.output_tokens += r.usage.output;
+	if (r.code == AI_OK)
+		succeed(q, j, &r, status);
+	else
+		fail_status(q, j, r.code, r.message, status);
 	log_call(q, j, &r, status);
 	ai_result_free(&r);
+	return 0;
 }
 
 /*
@@ -435,5 +684,7 @@ job_free(struct job *j)
 	ai_call_free(&j->call);
 	ai_buf_free(&j->resp);
 	ai_buf_free(&j->out);
+	ai_buf_free(&j->failures);
+	ai_stream_free(&j->st);
 	free(j);
 }

@@ -16,16 +16,20 @@
 #define DEFAULT_MODEL	"gpt-4o-mini"
 #define DEFAULT_JOBS	8
 #define DEFAULT_TIMEOUT	(600 * 1000)
+#define DEFAULT_ATTEMPTS 3
+#define DEFAULT_MAX_WAIT (60 * 1000)
 
 enum {
-	OPT_ALLOW_HTTP = CHAR_MAX + 1, OPT_BASE_URL, OPT_KEY_COMMAND,
-	OPT_KEY_FILE, OPT_LOG_CONTENT, OPT_MAX_TOKENS, OPT_NO_USAGE_LOG,
-	OPT_SERVICE, OPT_SUMMARY, OPT_USAGE_LOG,
+	OPT_ALLOW_HTTP = CHAR_MAX + 1, OPT_BASE_URL, OPT_DEADLINE,
+	OPT_KEY_COMMAND, OPT_KEY_FILE, OPT_LOG_CONTENT, OPT_MAX_ATTEMPTS,
+	OPT_MAX_TOKENS, OPT_MAX_WAIT, OPT_NO_STREAM, OPT_NO_USAGE_LOG,
+	OPT_SERVICE, OPT_STREAM, OPT_SUMMARY, OPT_USAGE_LOG,
 };
 
 static const struct option longopts[] = {
 	{ "allow-http",		no_argument,		NULL, OPT_ALLOW_HTTP },
 	{ "base-url",		required_argument,	NULL, OPT_BASE_URL },
+	{ "deadline",		required_argument,	NULL, OPT_DEADLINE },
 	{ "header",		required_argument,	NULL, 'H' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "jobs",		required_argument,	NULL, 'j' },
@@ -34,11 +38,16 @@ static const struct option longopts[] = {
 	{ "key-file",		required_argument,	NULL, OPT_KEY_FILE },
 	{ "lines",		no_argument,		NULL, 'l' },
 	{ "log-content",	no_argument,		NULL, OPT_LOG_CONTENT },
+	{ "max-attempts",	required_argument,	NULL, OPT_MAX_ATTEMPTS },
 	{ "max-tokens",		required_argument,	NULL, OPT_MAX_TOKENS },
+	{ "max-wait",		required_argument,	NULL, OPT_MAX_WAIT },
 	{ "model",		required_argument,	NULL, 'm' },
+	{ "no-stream",		no_argument,		NULL, OPT_NO_STREAM },
 	{ "no-usage-log",	no_argument,		NULL, OPT_NO_USAGE_LOG },
+	{ "provider",		required_argument,	NULL, 'P' },
 	{ "resend-errors",	no_argument,		NULL, 'R' },
 	{ "service",		required_argument,	NULL, OPT_SERVICE },
+	{ "stream",		no_argument,		NULL, OPT_STREAM },
 	{ "summary",		no_argument,		NULL, OPT_SUMMARY },
 	{ "system",		required_argument,	NULL, 's' },
 	{ "temperature",	required_argument,	NULL, 't' },
@@ -50,10 +59,12 @@ static const struct option longopts[] = {
 };
 
 static const char usage_text[] =
-    "usage: aiq [-hJlRuV] [-H header] [-j jobs] [-m model] [-s system]\n"
-    "           [-T timeout] [-t temperature] [--allow-http] [--base-url url]\n"
-    "           [--key-command command] [--key-file file] [--log-content]\n"
-    "           [--max-tokens n] [--no-usage-log] [--service name] [--summary]\n"
+    "usage: aiq [-hJlRuV] [-H header] [-j jobs] [-m model] [-P provider]\n"
+    "           [-s system] [-T timeout] [-t temperature] [--allow-http]\n"
+    "           [--base-url url] [--deadline duration] [--key-command command]\n"
+    "           [--key-file file] [--log-content] [--max-attempts n]\n"
+    "           [--max-tokens n] [--max-wait duration] [--no-stream]\n"
+    "           [--no-usage-log] [--service name] [--stream] [--summary]\n"
     "           [--usage-log file] [prompt ...]\n";
 
 /* Where options land before they are checked and applied. */
@@ -63,8 +74,6 @@ struct opts {
 	const char	*key_command;
 	const char	*usage_log;
 	int		 no_usage_log;
-	int		 allow_http;
-	struct curl_slist *extra;
 };
 
 volatile sig_atomic_t aiq_signal;
@@ -135,7 +144,7 @@ temperature(struct aiq *q, const char *s)
 }
 
 static void
-header(struct opts *o, const char *h)
+header(struct aiq *q, const char *h)
 {
 	struct curl_slist *l;
 
@@ -143,20 +152,52 @@ header(struct opts *o, const char *h)
 		warnx("header must be 'Name: value': '%s'", h);
 		usage(2);
 	}
-	if ((l = curl_slist_append(o->extra, h)) == NULL)
+	if ((l = curl_slist_append(q->extra, h)) == NULL)
 		errx(1, "out of memory");
-	o->extra = l;
+	q->extra = l;
+}
+
+static int64_t
+duration(const char *s, const char *what)
+{
+	int64_t ms;
+
+	if (ai_parse_duration(s, &ms) == -1 || ms == 0) {
+		warnx("invalid %s '%s'", what, s);
+		usage(2);
+	}
+	return ms;
+}
+
+static void
+provider(struct aiq *q, const char *name)
+{
+	if ((q->provider = ai_provider_find(name)) == NULL) {
+		warnx("unknown provider '%s' (openai or anthropic)", name);
+		usage(2);
+	}
 }
 
 static void
 parse_long_option(struct aiq *q, struct opts *o, int c)
 {
 	switch (c) {
-	case OPT_ALLOW_HTTP:	o->allow_http = 1; break;
+	case OPT_ALLOW_HTTP:	q->allow_http = 1; break;
 	case OPT_BASE_URL:	o->base_url = optarg; break;
+	case OPT_DEADLINE:
+		q->deadline_ms = duration(optarg, "deadline");
+		break;
 	case OPT_KEY_COMMAND:	o->key_command = optarg; break;
 	case OPT_KEY_FILE:	o->key_file = optarg; break;
 	case OPT_LOG_CONTENT:	q->log_content = 1; break;
+	case OPT_MAX_ATTEMPTS:
+		q->max_attempts = (int)number(optarg, 1, 100, "max attempts");
+		break;
+	case OPT_MAX_WAIT:
+		q->max_wait_ms = duration(optarg, "maximum wait");
+		break;
+	case OPT_NO_STREAM:	q->stream = STREAM_OFF; break;
+	case OPT_STREAM:	q->stream = STREAM_ON; break;
 	case OPT_MAX_TOKENS:
 		add_param(q, "max_tokens", json_integer(number(optarg, 1,
 		    INT_MAX, "max tokens")));
@@ -174,10 +215,10 @@ parse_options(struct aiq *q, struct opts *o, int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, "H:hJj:lm:Rs:T:t:uV", longopts,
+	while ((c = getopt_long(argc, argv, "H:hJj:lm:P:Rs:T:t:uV", longopts,
 	    NULL)) != -1) {
 		switch (c) {
-		case 'H':	header(o, optarg); break;
+		case 'H':	header(q, optarg); break;
 		case 'h':	usage(0);
 		case 'J':	mode(q, MODE_JSON); break;
 		case 'j':
@@ -191,6 +232,7 @@ parse_options(struct aiq *q, struct opts *o, int argc, char **argv)
 			}
 			q->defaults.model = optarg;
 			break;
+		case 'P':	provider(q, optarg); break;
 		case 'R':	q->resend_errors = 1; break;
 		case 's':
 			if (!utf8(optarg, "system prompt"))
@@ -198,11 +240,7 @@ parse_options(struct aiq *q, struct opts *o, int argc, char **argv)
 			q->defaults.system = optarg;
 			break;
 		case 'T':
-			if (ai_parse_duration(optarg, &q->timeout_ms) == -1 ||
-			    q->timeout_ms == 0) {
-				warnx("invalid timeout '%s'", optarg);
-				usage(2);
-			}
+			q->timeout_ms = duration(optarg, "timeout");
 			break;
 		case 't':	temperature(q, optarg); break;
 		case 'u':	q->unordered = 1; break;
@@ -285,14 +323,14 @@ setup_endpoint(struct aiq *q, struct opts *o)
 	const char *base;
 	char err[AI_ERRLEN], *key;
 
-	p = ai_provider_for_model(q->defaults.model);
+	p = q->provider != NULL ? q->provider :
+	    ai_provider_for_model(q->defaults.model);
 	/* An empty variable counts as unset, as for the other variables. */
 	if ((base = o->base_url) == NULL && ((base = getenv(p->base_env)) ==
 	    NULL || *base == '\0'))
 		base = p->default_base;
 	key = load_key(p, o);
-	if (endpoint_init(q, &q->ep, p, base, key, o->extra, o->allow_http,
-	    err) == -1)
+	if (endpoint_init(q, p, base, key, err) == -1)
 		errx(1, "%s", err);
 	if (key != NULL) {
 		explicit_bzero(key, strlen(key));
@@ -357,12 +395,15 @@ check_mode(struct aiq *q, const struct opts *o, int argc, char **argv)
 		warnx("no prompt: give one as arguments or on stdin");
 		usage(2);
 	}
+	if (q->mode == MODE_TEXT && q->stream == STREAM_AUTO)
+		q->stream = STREAM_ON;	/* show the answer as it comes */
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct aiq q = { .jobs = DEFAULT_JOBS, .timeout_ms = DEFAULT_TIMEOUT };
+	struct aiq q = { .jobs = DEFAULT_JOBS, .timeout_ms = DEFAULT_TIMEOUT,
+	    .max_attempts = DEFAULT_ATTEMPTS, .max_wait_ms = DEFAULT_MAX_WAIT };
 	struct opts o = { 0 };
 	char *prompt = NULL;
 	int status;
@@ -385,7 +426,7 @@ main(int argc, char *argv[])
 	setup_usage_log(&q, &o);
 	status = engine_run(&q, prompt);
 	free(prompt);
-	curl_slist_free_all(o.extra);
+	curl_slist_free_all(q.extra);
 	json_decref(q.defaults.params);
 	curl_global_cleanup();
 	return status;

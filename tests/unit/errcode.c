@@ -17,11 +17,12 @@ test_names(void)
 		"ok", "auth", "bad_request", "context_length", "not_found",
 		"rate_limited", "quota_exceeded", "server", "timeout",
 		"network", "invalid_input", "bad_response", "interrupted",
+		"overloaded", "stream_truncated",
 	};
 	int i;
 
 	is_int(AI_E_NCODES, sizeof(want) / sizeof(want[0]),
-	    "13 codes, every one named below");
+	    "15 codes, every one named below");
 	for (i = 0; i < AI_E_NCODES; i++)
 		is_str(ai_errcode_name(i), want[i], "name of code %d", i);
 	is_str(ai_errcode_name(AI_E_NCODES), "unknown", "out of range");
@@ -57,7 +58,9 @@ test_http(void)
 	maps(500, "server_error", NULL, "server");
 	maps(502, NULL, NULL, "server");
 	maps(503, NULL, NULL, "server");
-	maps(529, "overloaded_error", NULL, "server");
+	maps(529, "overloaded_error", NULL, "overloaded");
+	maps(529, NULL, NULL, "overloaded");
+	maps(503, "overloaded", NULL, "overloaded");
 }
 
 int

@@ -240,9 +240,9 @@ static void
 test_no_form(void)
 {
 	request_bad("{\"model\":\"m\",\"input\":\"hi\"}", defaults("m", NULL),
-	    "record has none of \"body\", \"messages\" or \"prompt\"");
+	    "record has none of \"body\", \"messages\", \"params\" or \"prompt\"");
 	request_bad("{}", defaults("m", NULL),
-	    "record has none of \"body\", \"messages\" or \"prompt\"");
+	    "record has none of \"body\", \"messages\", \"params\" or \"prompt\"");
 	request_bad("[\"prompt\"]", defaults("m", NULL),
 	    "record is not a JSON object");
 	request_bad("\"prompt\"", defaults("m", NULL),

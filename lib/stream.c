@@ -1,0 +1,131 @@
+/*
+ * stream.c: a streamed answer, put together from its events into the
+ * same chat.completion a plain request gets.  The provider's stream_event
+ * reads its own events and calls the helpers here; a stream is whole only
+ * once its end event arrived, so a stream cut short is an error
+ * (stream_truncated), never a short answer.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "aitools.h"
+
+void
+ai_stream_init(struct ai_stream *st, const struct ai_provider *p)
+{
+	memset(st, 0, sizeof(*st));
+	st->prov = p;
+	st->created = (int64_t)time(NULL);
+}
+
+static int
+on_event(void *arg, const char *event, const char *data, size_t len)
+{
+	struct ai_stream *st = arg;
+
+	return st->prov->stream_event(st, event, data, len);
+}
+
+/* Feeds bytes of the response body; -1 when the stream cannot go on. */
+int
+ai_stream_feed(struct ai_stream *st, const char *p, size_t n)
+{
+	if (st->code != AI_OK)
+		return 0;	/* an error event came: the rest is noise */
+	if (ai_sse_feed(&st->sse, p, n, on_event, st) == -1) {
+		if (st->code == AI_OK)
+			ai_stream_error(st, AI_E_BAD_RESPONSE, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Adds a piece of answer text, showing it at once when asked to. */
+int
+ai_stream_text(struct ai_stream *st, const char *s, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (ai_buf_append(&st->text, s, n) == -1)
+		return -1;
+	if (st->on_text != NULL)
+		st->on_text(st->arg, s, n);
+	return 0;
+}
+
+/* The stream failed: an error event, or an event that makes no sense. */
+void
+ai_stream_error(struct ai_stream *st, enum ai_errcode code, const char *msg)
+{
+	if (st->code != AI_OK)
+		return;
+	st->code = code;
+	snprintf(st->message, sizeof(st->message), "%s", msg);
+}
+
+static json_t *
+message(const struct ai_stream *st)
+{
+	json_t *m;
+
+	m = json_pack("{s:s,s:s%,s:n}", "role", "assistant", "content",
+	    st->text.data != NULL ? st->text.data : "", st->text.len,
+	    "refusal");
+	if (m == NULL)
+		return NULL;
+	if (st->text.len == 0 && st->tools != NULL)
+		json_object_set_new(m, "content", json_null());
+	if (st->tools != NULL &&
+	    json_object_set(m, "tool_calls", st->tools) == -1) {
+		json_decref(m);
+		return NULL;
+	}
+	return m;
+}
+
+static json_t *
+completion(const struct ai_stream *st)
+{
+	json_t *m;
+
+	if ((m = message(st)) == NULL)
+		return NULL;
+	return json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:o,s:n,s:s}],s:O?}",
+	    "id", st->id, "object", "chat.completion",
+	    "created", (json_int_t)st->created, "model", st->model,
+	    "choices", "index", 0, "message", m, "logprobs",
+	    "finish_reason", st->finish, "usage", st->usage);
+}
+
+/* Ends the stream: the whole answer as a chat.completion, or its error. */
+void
+ai_stream_finish(struct ai_stream *st, struct ai_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (st->code == AI_OK && (!st->terminal || st->finish[0] == '\0'))
+		snprintf(st->message, sizeof(st->message), "the stream ended "
+		    "before its end event, after %zu bytes of answer",
+		    st->text.len), st->code = AI_E_STREAM_TRUNCATED;
+	if ((r->code = st->code) != AI_OK) {
+		snprintf(r->message, sizeof(r->message), "%s", st->message);
+		return;
+	}
+	if ((r->body = completion(st)) == NULL) {
+		r->code = AI_E_BAD_RESPONSE;
+		snprintf(r->message, sizeof(r->message), "out of memory");
+		return;
+	}
+	r->model = json_string_value(json_object_get(r->body, "model"));
+	ai_usage_from_openai(json_object_get(r->body, "usage"), &r->usage);
+}
+
+void
+ai_stream_free(struct ai_stream *st)
+{
+	ai_sse_free(&st->sse);
+	ai_buf_free(&st->text);
+	json_decref(st->tools);
+	json_decref(st->usage);
+	st->tools = st->usage = NULL;
+}
