@@ -10,7 +10,9 @@
 #
 # and checks the targets: aiq at least 2.5x curl's requests/s, at most 30 us
 # of CPU (user+sys) per request, peak RSS under 16 MiB whatever the input
-# length, and `aiq --version` starting within 3x of /bin/true.  Every
+# length, and `aiq --version` starting within 3x of /bin/true.  The same
+# N answers are then streamed (aiq --stream against an event stream) and
+# reported beside the plain path, without a target.  Every
 # answer is counted, so a run that lost requests fails instead of looking
 # fast.  Ratios are always taken within one run: the machine is shared.
 #
@@ -236,6 +238,10 @@ else
 	start_aimock || exit 1
 fi
 URL=http://127.0.0.1:$PORT/v1
+# Streamed answers: nginx serves a fixed event stream under /stream/;
+# aimock streams whenever the request asks.
+STREAM_URL=$URL
+[ "$SERVER" = nginx ] && STREAM_URL=http://127.0.0.1:$PORT/stream/v1
 
 # ---------------------------------------------------------------- inputs
 records() {	# records N FILE
@@ -247,8 +253,10 @@ records() {	# records N FILE
 
 # The body aiq sends for such a record; curl sends the same to each URL.
 BODY='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}'
-curl_config() {	# curl_config N FILE
-	awk -v n="$1" -v url="$URL/chat/completions" -v body="$BODY" 'BEGIN {
+SBODY='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}}'
+curl_config() {	# curl_config N FILE [URL BODY]
+	awk -v n="$1" -v url="${3:-$URL}/chat/completions" \
+	    -v body="${4:-$BODY}" 'BEGIN {
 		gsub(/"/, "\\\"", body)
 		print "header = \"Content-Type: application/json\""
 		print "data = \"" body "\""
@@ -264,11 +272,16 @@ curl_config() {	# curl_config N FILE
 FAILED=0
 fail() { note "$*"; FAILED=1; }
 
-# run_aiq NAME N: one aiq run over N records; counts the answers.
+# run_aiq NAME N [URL ARGS...]: one aiq run over N records; counts the
+# answers.
 run_aiq() {
-	[ -f "$WORK/in.$2" ] || records "$2" "$WORK/in.$2"
-	OPENAI_BASE_URL=$URL timed "$1" "$AIQ" -J -j "$JOBS" --no-usage-log \
-	    < "$WORK/in.$2" > "$WORK/out"
+	_name=$1 _n=$2 _url=${3:-$URL}
+	shift 2
+	[ $# -gt 0 ] && shift
+	[ -f "$WORK/in.$_n" ] || records "$_n" "$WORK/in.$_n"
+	OPENAI_BASE_URL=$_url timed "$_name" "$AIQ" -J -j "$JOBS" \
+	    --no-usage-log "$@" < "$WORK/in.$_n" > "$WORK/out"
+	set -- "$_name" "$_n"
 	_ok=$(grep -c '"status_code":200' "$WORK/out")
 	rm -f "$WORK/out"
 	if [ "$(field "$1" 5)" != 0 ] || [ "$_ok" != "$2" ]; then
@@ -277,11 +290,12 @@ run_aiq() {
 	fi
 }
 
-# run_curl NAME N: one curl run over N transfers; counts the 200s.
+# run_curl NAME N [CONFIG]: one curl run over N transfers; counts the 200s.
 run_curl() {
-	[ -f "$WORK/cfg.$2" ] || curl_config "$2" "$WORK/cfg.$2"
+	_cfg=${3:-$WORK/cfg.$2}
+	[ -f "$_cfg" ] || curl_config "$2" "$_cfg"
 	timed "$1" curl -q -sS --no-progress-meter --parallel \
-	    --parallel-max "$JOBS" -K "$WORK/cfg.$2" > "$WORK/out" \
+	    --parallel-max "$JOBS" -K "$_cfg" > "$WORK/out" \
 	    2>"$WORK/curl.err"
 	_ok=$(grep -c '^200$' "$WORK/out")
 	rm -f "$WORK/out"
@@ -352,6 +366,18 @@ if [ "$SMALL_N" != "$N" ]; then
 	say "-- the same at $SMALL_N requests"
 	compare ".small" "$SMALL_N" "$SMALL_N"
 fi
+
+say ""
+say "== streaming: aiq -J -j $JOBS --stream vs curl, $N streamed answers"
+curl_config "$N" "$WORK/scfg.$N" "$STREAM_URL" "$SBODY"
+_i=1
+while [ "$_i" -le "$REPEAT" ]; do
+	run_aiq "aiqs.$_i" "$N" "$STREAM_URL" --stream && show aiq "aiqs.$_i" "$N"
+	if [ "$HAVE_CURL" = 1 ]; then
+		run_curl "curls.$_i" "$N" "$WORK/scfg.$N" && show curl "curls.$_i" "$N"
+	fi
+	_i=$((_i + 1))
+done
 
 say ""
 say "== peak RSS by input length (the highest of the runs above)"
@@ -499,6 +525,15 @@ if [ -n "$C" ]; then
 elif [ "$HAVE_CURL" = 1 ]; then
 	say "curl: no successful run"
 	FAILED=1
+fi
+AS=$(best aiqs)
+if [ -n "$AS" ] && [ -n "$A" ]; then
+	awk -v n="$N" 'FNR == NR { p = ($2 + $3) * 1e6 / n; next }
+	    { s = ($2 + $3) * 1e6 / n; r = n / ($1 > 0 ? $1 : 0.005)
+	      printf "streaming (not a target): %.0f req/s, CPU %.0f us/", r, s
+	      printf "request, %.2fx the CPU of a plain request\n", s / p }' \
+	    "$WORK/$A.t" "$WORK/$AS.t"
+	ratio_line "$AS" "$(best curls)" "$N" "$N" " streaming (not a target)" || :
 fi
 RSS_LINE=
 RSS_OK=1

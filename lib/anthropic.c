@@ -198,7 +198,7 @@ translate(const json_t *body, char *err)
 	json_object_foreach((json_t *)body, k, v) {
 		if (strcmp(k, "messages") == 0 ? messages(out, v, err) == -1 :
 		    param(out, k, v, err) == -1) {
-			if (strstr(err, "anthropic") == NULL)
+			if (err[0] == '\0')	/* no other reason */
 				fail(err, "out of memory%s", "");
 			json_decref(out);
 			return NULL;
@@ -443,14 +443,28 @@ delta(struct ai_stream *st, const json_t *d)
 	return 0;
 }
 
-/* At message_stop the usage is put in chat.completion form. */
+/*
+ * At message_stop the usage is put in chat.completion form, and a tool
+ * call whose input came as no pieces at all gets "{}", as a plain answer
+ * would (its content_block_start held "input": {}).
+ */
 static int
 stop_event(struct ai_stream *st)
 {
-	json_t *u = ai_usage_anthropic_to_openai(st->usage);
+	json_t *u = ai_usage_anthropic_to_openai(st->usage), *call, *f;
+	size_t i;
 
 	if (u == NULL)
 		return -1;
+	json_array_foreach(st->tools, i, call) {
+		f = json_object_get(call, "function");
+		if (f != NULL &&
+		    json_string_length(json_object_get(f, "arguments")) == 0 &&
+		    json_object_set_new(f, "arguments", json_string("{}")) == -1) {
+			json_decref(u);
+			return -1;
+		}
+	}
 	json_decref(st->usage);
 	st->usage = u;
 	st->terminal = 1;

@@ -86,11 +86,11 @@ ai_backoff_ms(int next, int64_t base_ms, int64_t cap_ms, uint64_t rnd)
 	int64_t bound = base_ms;
 	int i;
 
-	for (i = 2; i < next && bound < cap_ms; i++)
-		bound *= 2;
+	if (base_ms <= 0 || cap_ms <= 0)
+		return 0;
+	for (i = 2; i < next && bound < cap_ms; i++)	/* never overflows */
+		bound = bound > cap_ms / 2 ? cap_ms : bound * 2;
 	if (bound > cap_ms)
 		bound = cap_ms;
-	if (bound <= 0)
-		return 0;
-	return (int64_t)(rnd % (uint64_t)(bound + 1));
+	return (int64_t)(rnd % ((uint64_t)bound + 1));
 }

@@ -81,7 +81,7 @@ unlike() {
 }
 
 # start_mock [ARGS...]: starts aimock on a free port; sets MOCK_PORT, MOCK_URL
-# and MOCK_PID and exports OPENAI_BASE_URL for aiq.
+# and MOCK_PID and exports OPENAI_BASE_URL and ANTHROPIC_BASE_URL for aiq.
 start_mock() {
 	_mock_n=$((${_mock_n:-0} + 1))
 	_pf=$SCRATCH/mock.port.$_mock_n
@@ -100,7 +100,13 @@ start_mock() {
 	MOCK_PORT=$(cat "$_pf")
 	MOCK_URL=http://127.0.0.1:$MOCK_PORT/v1
 	OPENAI_BASE_URL=$MOCK_URL
-	export OPENAI_BASE_URL
+	ANTHROPIC_BASE_URL=http://127.0.0.1:$MOCK_PORT
+	export OPENAI_BASE_URL ANTHROPIC_BASE_URL
+}
+
+# ms_since START: milliseconds since START, a `date +%s%N` reading.
+ms_since() {
+	echo $((($(date +%s%N) - $1) / 1000000))
 }
 
 stop_mock() {

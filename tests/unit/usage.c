@@ -1,4 +1,9 @@
-/* usage.c: token counts from OpenAI usage objects (lib/usage.c). */
+/*
+ * usage.c: token counts from OpenAI usage objects, and Anthropic usage
+ * objects put in OpenAI's form (lib/usage.c).
+ */
+#include <stdlib.h>
+
 #include "aitools.h"
 #include "tap.h"
 
@@ -17,6 +22,76 @@ usage_is(const char *json, long long in, long long out, long long cached,
 	is_int(u.cached, cached, "%s: cached", what);
 	is_int(u.cache_write, 0, "%s: cache_write", what);
 	is_int(u.reasoning, reasoning, "%s: reasoning", what);
+	json_decref(v);
+}
+
+/* Converts Anthropic usage; the result, compact, or NULL. */
+static void
+anthropic_is(const char *json, const char *want, const char *what)
+{
+	json_t *v = json != NULL ? json_loads(json, 0, NULL) : NULL;
+	json_t *o, *w = json_loads(want, 0, NULL);
+	char *got;
+
+	if ((json != NULL && v == NULL) || w == NULL)
+		diag("bad fixture: %s %s", json, want);
+	o = ai_usage_anthropic_to_openai(v);
+	got = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	if (!ok(o != NULL && w != NULL && json_equal(o, w), "%s", what)) {
+		diag("     got: %s", got != NULL ? got : "(null)");
+		diag("expected: %s", want);
+	}
+	free(got);
+	json_decref(o);
+	json_decref(w);
+	json_decref(v);
+}
+
+static void
+test_anthropic(void)
+{
+	struct ai_usage u = { -1, -1, -1, -1, -1 };
+	json_t *v, *o;
+
+	anthropic_is("{\"input_tokens\":10,\"cache_creation_input_tokens\":3,"
+	    "\"cache_read_input_tokens\":5,\"output_tokens\":42,"
+	    "\"cache_creation\":{\"ephemeral_5m_input_tokens\":3},"
+	    "\"service_tier\":\"standard\"}",
+	    "{\"input_tokens\":10,\"cache_creation_input_tokens\":3,"
+	    "\"cache_read_input_tokens\":5,\"output_tokens\":42,"
+	    "\"cache_creation\":{\"ephemeral_5m_input_tokens\":3},"
+	    "\"service_tier\":\"standard\",\"prompt_tokens\":18,"
+	    "\"completion_tokens\":42,\"total_tokens\":60,"
+	    "\"prompt_tokens_details\":{\"cached_tokens\":5}}",
+	    "anthropic: prompt_tokens is input + cache reads + cache writes, "
+	    "the rest kept");
+	anthropic_is("{\"input_tokens\":7,\"output_tokens\":2,"
+	    "\"cache_creation_input_tokens\":null,"
+	    "\"cache_read_input_tokens\":null}",
+	    "{\"input_tokens\":7,\"output_tokens\":2,"
+	    "\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,"
+	    "\"prompt_tokens\":7,\"completion_tokens\":2,\"total_tokens\":9,"
+	    "\"prompt_tokens_details\":{\"cached_tokens\":0}}",
+	    "anthropic: null cache counts become 0");
+	anthropic_is(NULL, "{\"prompt_tokens\":0,\"completion_tokens\":0,"
+	    "\"total_tokens\":0,\"prompt_tokens_details\":{\"cached_tokens\":"
+	    "0},\"cache_read_input_tokens\":0,\"cache_creation_input_tokens\":"
+	    "0}", "anthropic: no usage at all gives zeros");
+
+	v = json_loads("{\"input_tokens\":100,\"cache_creation_input_tokens\":"
+	    "20,\"cache_read_input_tokens\":30,\"output_tokens\":4}", 0, NULL);
+	o = ai_usage_anthropic_to_openai(v);
+	ai_usage_from_openai(o, &u);
+	is_int(u.input, 150, "anthropic read back: input");
+	is_int(u.output, 4, "anthropic read back: output");
+	is_int(u.cached, 30, "anthropic read back: cached");
+	is_int(u.cache_write, 20, "anthropic read back: cache_write");
+	is_int(u.reasoning, 0, "anthropic read back: reasoning");
+	is_int(json_integer_value(json_object_get(v, "input_tokens")), 100,
+	    "anthropic: the original is not changed");
+	ok(json_object_get(v, "prompt_tokens") == NULL,
+	    "anthropic: nothing added to the original");
+	json_decref(o);
 	json_decref(v);
 }
 
@@ -44,5 +119,6 @@ main(void)
 	usage_is("{}", 0, 0, 0, 0, "empty object");
 	usage_is("[1,2]", 0, 0, 0, 0, "not an object");
 	usage_is(NULL, 0, 0, 0, 0, "no usage at all");
+	test_anthropic();
 	return done();
 }
