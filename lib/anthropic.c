@@ -24,11 +24,14 @@ fail(char *err, const char *fmt, const char *what)
 
 /* Parameters with the same name and meaning in both APIs. */
 static const char *const same[] = { "model", "temperature", "top_p",
-	"top_k", "metadata", "stream", NULL };
+	"top_k", "stream", NULL };
 
-/* OpenAI parameters with no effect on the answer: left out. */
+/*
+ * OpenAI parameters with no effect on the answer: left out.  OpenAI's
+ * "metadata" tags stored completions; Anthropic's means something else.
+ */
 static const char *const dropped[] = { "stream_options", "store",
-	"service_tier", "parallel_tool_calls", "seed", NULL };
+	"service_tier", "parallel_tool_calls", "seed", "metadata", NULL };
 
 static int
 listed(const char *const *l, const char *k)

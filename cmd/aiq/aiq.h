@@ -44,6 +44,7 @@ struct job {
 	struct endpoint	*ep;
 	struct ai_call	 call;
 	struct ai_buf	 resp;		/* the response body as received */
+	size_t		 received;	/* bytes of body this attempt */
 	int		 stream;	/* the answer comes as events */
 	int		 sse;		/* this attempt's body is an event stream */
 	struct ai_stream st;

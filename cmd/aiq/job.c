@@ -32,12 +32,12 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	struct job *j = arg;
 
 	n *= size;
-	if (j->resp.len + n > MAX_RESPONSE || j->q->write_failed)
+	if (j->received + n > MAX_RESPONSE || j->q->write_failed)
 		return 0;	/* makes curl fail the transfer */
-	if (j->resp.len == 0 && j->stream && j->sse == 0)
+	if (j->received == 0 && j->stream)
 		j->sse = is_sse(j) ? 1 : -1;
-	if (j->sse == 1) {
-		j->resp.len += n;	/* counted, not kept */
+	j->received += n;
+	if (j->sse == 1) {	/* events are read as they come, not kept */
 		ai_stream_feed(&j->st, p, n);
 		return j->q->write_failed ? 0 : n;
 	}
@@ -275,6 +275,7 @@ static void
 reset_attempt(struct aiq *q, struct job *j)
 {
 	ai_buf_reset(&j->resp);
+	j->received = 0;
 	j->request_id[0] = j->retry_after[0] = j->retry_after_ms[0] = '\0';
 	j->curl_err[0] = '\0';
 	j->sse = 0;

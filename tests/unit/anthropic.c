@@ -177,10 +177,10 @@ test_prepare(void)
 	    "\"Hi\"}],\"top_k\":5,\"metadata\":{\"user_id\":\"m\"},"
 	    "\"store\":false,\"service_tier\":\"auto\","
 	    "\"parallel_tool_calls\":true}",
-	    "{\"model\":\"claude-x\"," USER ",\"top_k\":5,\"metadata\":"
-	    "{\"user_id\":\"m\"},\"max_tokens\":4096}",
-	    "an empty system prompt, top_k and metadata kept, "
-	    "store service_tier parallel_tool_calls dropped");
+	    "{\"model\":\"claude-x\"," USER ",\"top_k\":5,"
+	    "\"max_tokens\":4096}",
+	    "an empty system prompt, top_k kept; OpenAI's metadata, store, "
+	    "service_tier, parallel_tool_calls dropped");
 	prepare_is("{\"messages\":[{\"role\":\"system\",\"content\":\"A\"},"
 	    "{\"role\":\"user\",\"content\":\"Hi\"},{\"role\":\"system\","
 	    "\"content\":\"B\"}]}",
