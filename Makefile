@@ -37,6 +37,8 @@ LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 AIQ_SRC = $(wildcard cmd/aiq/*.c)
 AIQ_OBJ = $(AIQ_SRC:%.c=$(BUILD)/%.o)
+MOCK_SRC = $(wildcard cmd/aimock/*.c)
+MOCK_OBJ = $(MOCK_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -58,8 +60,10 @@ $(BUILD)/libaitools.a: $(LIB_OBJ)
 $(BUILD)/aiq: $(AIQ_OBJ) $(BUILD)/libaitools.a
 	$(CC) $(LDFLAGS) -o $@ $(AIQ_OBJ) $(BUILD)/libaitools.a $(LIBS)
 
-$(BUILD)/aimock: $(BUILD)/cmd/aimock.o $(BUILD)/libaitools.a
-	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libaitools.a $(MOCK_LIBS) $(LIBS)
+$(MOCK_OBJ): cmd/aimock/aimock.h
+
+$(BUILD)/aimock: $(MOCK_OBJ) $(BUILD)/libaitools.a
+	$(CC) $(LDFLAGS) -o $@ $(MOCK_OBJ) $(BUILD)/libaitools.a $(MOCK_LIBS) $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libaitools.a
 	@mkdir -p $(@D)

@@ -9,11 +9,19 @@ _aimock()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
-	-b|--bind|-d|--latency|-p|--port|-r|--reply|-s|--status)
+	--fault)
+		COMPREPLY=($(compgen -W 'none hang drop malformed cut truncate' -- "$cur"))
+		return
+		;;
+	-b|--bind|-d|--latency|-p|--port|-r|--reply|-s|--status|\
+	--cache-read|--cache-write|--chunk-delay|--code|--fail|--fail-first|\
+	--fail-rate|--retry-after|--retry-after-ms)
 		return
 		;;
 	esac
 	COMPREPLY=($(compgen -W '-b --bind -d --latency -h --help -L --log
-	    -p --port -r --reply -s --status -V --version' -- "$cur"))
+	    -p --port -r --reply -s --status -V --version --cache-read
+	    --cache-write --chunk-delay --code --fail --fail-first --fail-rate
+	    --fault --retry-after --retry-after-ms' -- "$cur"))
 }
 complete -o filenames -F _aimock aimock

@@ -151,7 +151,10 @@ is "$?" 0 'SIGTERM stops aimock with status 0'
 
 # --- the command line
 is "$(aimock -h)" \
-	'usage: aimock [-hV] [-b addr] [-d latency] [-L file] [-p port] [-r reply] [-s status]' \
+'usage: aimock [-hV] [-b addr] [-d latency] [-L file] [-p port] [-r reply] [-s status]
+              [--cache-read tokens] [--cache-write tokens] [--chunk-delay ms]
+              [--code code] [--fail list] [--fail-first n] [--fail-rate p]
+              [--fault kind] [--retry-after seconds] [--retry-after-ms ms]' \
 	'-h prints the usage'
 aimock --bogus >/dev/null 2>err.txt
 is "$?" 2 'a bad option exits 2'

@@ -1,0 +1,223 @@
+/*
+ * aimock.h: what the files of aimock share.
+ *
+ * aimock is a local fake LLM provider for tests, demos and offline work.
+ * It speaks the OpenAI chat-completions and the Anthropic Messages wire
+ * formats over libmicrohttpd, answers by echoing the last user message
+ * (or a fixed reply), plainly or as server-sent events, and lets every
+ * request choose its status, latency, error code and faults through
+ * knobs, so that one server can serve a whole test file.
+ *
+ * Each request goes through the same steps (server.c): the body is
+ * collected, logged (log.c), parsed by its route (openai.c, anthropic.c)
+ * into a struct mockreq, its knobs are resolved (knobs.c), the behaviour
+ * is chosen (faults.c), and the route's wire format builds the body that
+ * is sent whole (respond.c) or as events (stream.c).
+ *
+ * Ownership follows lib/aitools.h: a json_t * returned is a new
+ * reference, an argument is borrowed unless the comment says "steals".
+ */
+#ifndef AIMOCK_H
+#define AIMOCK_H
+
+#include <netinet/in.h>
+
+#include <stdint.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "aitools.h"
+
+#define MAX_BODY	(64 * 1024 * 1024)	/* larger uploads get 413 */
+#define MAX_ECHO	1000		/* bytes of echoed reply */
+#define MAX_DEPTH	128		/* nesting of a body we parse */
+#define MAX_LATENCY	3600000		/* one hour, in milliseconds */
+#define MAX_FAIL	16		/* items of a fail list */
+#define HANG_POLL	50		/* ms between checks of a hung client */
+
+/* What a request may be told to do instead of answering well. */
+enum fault {
+	F_NONE,
+	F_HANG,		/* never answer */
+	F_DROP,		/* close the connection without a response */
+	F_MALFORMED,	/* 200 with a body that is not JSON */
+	F_CUT,		/* abort the connection half-way through the body */
+	F_TRUNCATE,	/* end a stream cleanly half-way */
+};
+
+/* One item of a fail list: an HTTP status, or a fault when status is 0. */
+struct failure {
+	int		 status;
+	enum fault	 fault;
+};
+
+/*
+ * The knobs: how to answer.  The command line sets the defaults; a
+ * request's X-Mock-* headers override them, and its [[mock ...]]
+ * directive overrides both.
+ */
+struct knobs {
+	int		 status;
+	long		 lat_min, lat_max;	/* milliseconds */
+	char		 code[64];		/* error code override, or "" */
+	enum fault	 fault;			/* applied to every request */
+	struct failure	 fail[MAX_FAIL];
+	int		 nfail;
+	double		 fail_rate;		/* 0 to 1 */
+	long		 fail_first;		/* 0: off */
+	long		 retry_after;		/* seconds, -1: no header */
+	long		 retry_after_ms;	/* -1: no header */
+	long		 chunk_delay;		/* ms between stream events */
+	long		 cache_read, cache_write;	/* tokens */
+};
+
+/* The command line, read-only once the daemon runs. */
+struct config {
+	struct sockaddr_in addr;
+	struct knobs	 knobs;
+	const char	*reply;
+	const char	*apikey;
+	int		 logfd;
+};
+extern struct config cfg;
+
+/* The upload of one request, collected across handler calls. */
+struct upload {
+	struct ai_buf	 data;
+	int		 toobig;
+};
+
+/* The wire formats; each has its own error bodies and headers. */
+enum api {
+	API_OPENAI,
+	API_ANTHROPIC,
+};
+
+struct mockreq;
+struct sse;
+
+/* A URL the mock serves, and the wire format it answers in. */
+struct route {
+	const char	*method;
+	const char	*path;
+	enum api	 api;
+	void		(*parse)(struct mockreq *);
+	json_t		*(*success)(struct mockreq *);
+	int		(*stream)(struct mockreq *, struct sse *);
+	json_t		*(*error)(struct mockreq *);
+};
+
+/*
+ * One request: what was received, what its route parsed out of it, and
+ * what the mock was told to do.  A real problem with the request
+ * (err_status) beats every simulated behaviour.
+ */
+struct mockreq {
+	struct MHD_Connection *conn;
+	const char	*method;
+	const char	*path;
+	const struct upload *up;
+	const struct route *route;
+	unsigned long long id;
+
+	json_t		*body;		/* the parsed body, or NULL */
+	char		 bodyerr[JSON_ERROR_TEXT_LENGTH];	/* why not */
+	const char	*model;		/* borrowed from body, or "mock" */
+	struct ai_buf	 user;		/* text of the last user message */
+	json_int_t	 prompt_tokens;
+	json_int_t	 max_tokens;	/* 0 when not limited */
+	int		 stream;	/* answer with server-sent events */
+	int		 stream_usage;	/* OpenAI's include_usage */
+
+	struct knobs	 k;
+	long		 latency;	/* milliseconds, once picked */
+	enum fault	 fault;		/* the fault chosen, if any */
+
+	int		 err_status;	/* 0 when the request is fine */
+	const char	*err_code;
+	char		 err_msg[512];	/* "" for the status's own message */
+};
+
+/* An answer of the chat routes, in the terms of both wire formats. */
+struct answer {
+	struct ai_buf	 text;
+	int		 cut;		/* stopped by the token limit */
+	json_int_t	 tokens;	/* completion tokens, at least 1 */
+};
+
+/* What to do with a request, once it is understood. */
+enum behaviour {
+	B_REPLY,
+	B_ERROR,
+	B_FAULT,
+};
+
+/*
+ * main.c: MHD logs the connections we close on purpose as errors; a
+ * connection's thread sets this when it does, to keep stderr for real ones.
+ */
+extern _Thread_local int mhd_quiet;
+
+/* server.c: the request flow. */
+void	 reject(struct mockreq *, int, const char *, const char *, ...)
+	    __attribute__((format(printf, 4, 5)));
+int	 error_status(const struct mockreq *);
+enum MHD_Result access_cb(void *, struct MHD_Connection *, const char *,
+	    const char *, const char *, const char *, size_t *, void **);
+void	 completed_cb(void *, struct MHD_Connection *, void **,
+	    enum MHD_RequestTerminationCode);
+
+/* knobs.c: the knobs from flags, headers and directives. */
+void	 knobs_init(struct knobs *);
+int	 parse_num(const char *, size_t, long, long, long *);
+int	 knob_set(struct knobs *, const char *, size_t, const char *, size_t);
+int	 knob_headers(struct knobs *, struct MHD_Connection *, char *, size_t);
+void	 knob_directive(struct mockreq *, const char *);
+
+/* chat.c: prompts, token counts and the echo reply. */
+json_int_t ceil4(size_t);
+json_t	*lossy_string(const char *, size_t);
+long long content_text(const json_t *, struct ai_buf *);
+int	 chat_prompt(struct mockreq *, const json_t *);
+int	 chat_answer(const struct mockreq *, struct answer *);
+
+/* openai.c and anthropic.c: the routes' wire formats. */
+void	 openai_parse(struct mockreq *);
+json_t	*openai_success(struct mockreq *);
+int	 openai_stream(struct mockreq *, struct sse *);
+json_t	*openai_models(struct mockreq *);
+json_t	*openai_error(struct mockreq *);
+void	 anthropic_parse(struct mockreq *);
+json_t	*anthropic_success(struct mockreq *);
+int	 anthropic_stream(struct mockreq *, struct sse *);
+json_t	*anthropic_error(struct mockreq *);
+
+/* respond.c: whole responses. */
+int	 add_headers(const struct mockreq *, struct MHD_Response *, int,
+	    const char *);
+enum MHD_Result send_json(const struct mockreq *, int, json_t *);
+enum MHD_Result send_broken(const struct mockreq *, json_t *, enum fault);
+
+/* stream.c: server-sent events. */
+int	 sse_event(struct sse *, const char *, json_t *);
+int	 sse_raw(struct sse *, const char *);
+void	 sse_pieces_start(struct sse *);
+void	 sse_pieces_end(struct sse *);
+size_t	 piece_len(const char *, size_t);
+enum MHD_Result send_stream(struct mockreq *);
+
+/* faults.c: choosing how a request goes wrong. */
+uint64_t mock_rand(void);
+enum behaviour choose(struct mockreq *);
+
+/* wait.c: waits that shutdown cuts short. */
+int	 wait_init(void);
+void	 wait_stop(void);
+int	 mock_sleep(long);
+void	 hang(struct MHD_Connection *);
+
+/* log.c: the request log. */
+void	 log_request(const struct mockreq *);
+
+#endif /* AIMOCK_H */

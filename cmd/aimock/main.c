@@ -1,0 +1,277 @@
+/*
+ * aimock: a local fake LLM provider for tests, demos and offline work.
+ * main.c reads the command line, starts libmicrohttpd, prints the port
+ * and serves until SIGINT or SIGTERM; aimock.h describes the rest.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aimock.h"
+
+#define MAX_CONNS	4096
+#define STACK_SIZE	(256 * 1024)
+#define IDLE_TIMEOUT	300		/* seconds a keep-alive may idle */
+#define OPT_KNOB	256		/* a long option that sets a knob */
+
+struct config cfg = { .logfd = -1 };
+
+/* MHD's own messages, prefixed like ours; its threads read the flag. */
+static atomic_int serving;
+_Thread_local int mhd_quiet;
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	if (!atomic_load(&serving))	/* main reports start-up failures */
+		return;
+	if (mhd_quiet)			/* a fault, or shutdown */
+		return;
+	fputs("aimock: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
+/* Thousands of keep-alive clients need more descriptors than 1024. */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (rl.rlim_cur > MAX_CONNS * 2 + 64)
+		rl.rlim_cur = MAX_CONNS * 2 + 64;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/*
+ * One thread per connection keeps a slow (sleeping) response from holding
+ * up the others; MHD_USE_POLL lifts select(2)'s limit of 1024 descriptors.
+ */
+static struct MHD_Daemon *
+start(void)
+{
+	return MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG,
+	    0, NULL, NULL, access_cb, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&cfg.addr,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
+	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)STACK_SIZE,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNS,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT,
+	    MHD_OPTION_END);
+}
+
+/* Tells whoever started us which port the kernel picked. */
+static void
+print_port(struct MHD_Daemon *d)
+{
+	const union MHD_DaemonInfo *info;
+
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	if (info == NULL)
+		errx(1, "cannot find the listening port");
+	printf("%u\n", (unsigned)info->port);
+	if (fflush(stdout) == EOF || ferror(stdout) || fclose(stdout) == EOF)
+		err(1, "write error");
+}
+
+static void
+open_log(const char *path)
+{
+	if ((cfg.logfd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0600)) == -1)
+		err(1, "%s", path);
+}
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: aimock [-hV] [-b addr] [-d latency] [-L file] "
+	    "[-p port] [-r reply] [-s status]\n"
+	    "              [--cache-read tokens] [--cache-write tokens] "
+	    "[--chunk-delay ms]\n"
+	    "              [--code code] [--fail list] [--fail-first n] "
+	    "[--fail-rate p]\n"
+	    "              [--fault kind] [--retry-after seconds] "
+	    "[--retry-after-ms ms]\n", f);
+}
+
+static void
+bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vwarnx(fmt, ap);
+		va_end(ap);
+	}
+	usage(stderr);
+	exit(2);
+}
+
+/* Sets the knob of the long option name (fail-rate sets fail_rate). */
+static void
+knob_flag(const char *name, const char *arg)
+{
+	char key[32];
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i < sizeof(key) - 1; i++)
+		key[i] = name[i] == '-' ? '_' : name[i];
+	key[i] = '\0';
+	if (knob_set(&cfg.knobs, key, i, arg, strlen(arg)) != 0)
+		bad_usage("invalid --%s: '%s'", name, arg);
+}
+
+static void
+finish_args(int argc, char *argv[], const char *logpath)
+{
+	json_t *utf8 = NULL;
+
+	if (optind != argc)
+		bad_usage("unexpected argument: '%s'", argv[optind]);
+	if (cfg.reply != NULL && (utf8 = json_string(cfg.reply)) == NULL)
+		bad_usage("reply is not UTF-8: '%s'", cfg.reply);
+	json_decref(utf8);
+	if (logpath != NULL)
+		open_log(logpath);
+}
+
+static void
+parse_args(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "bind", required_argument, NULL, 'b' },
+		{ "cache-read", required_argument, NULL, OPT_KNOB },
+		{ "cache-write", required_argument, NULL, OPT_KNOB },
+		{ "chunk-delay", required_argument, NULL, OPT_KNOB },
+		{ "code", required_argument, NULL, OPT_KNOB },
+		{ "fail", required_argument, NULL, OPT_KNOB },
+		{ "fail-first", required_argument, NULL, OPT_KNOB },
+		{ "fail-rate", required_argument, NULL, OPT_KNOB },
+		{ "fault", required_argument, NULL, OPT_KNOB },
+		{ "help", no_argument, NULL, 'h' },
+		{ "latency", required_argument, NULL, 'd' },
+		{ "log", required_argument, NULL, 'L' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "reply", required_argument, NULL, 'r' },
+		{ "retry-after", required_argument, NULL, OPT_KNOB },
+		{ "retry-after-ms", required_argument, NULL, OPT_KNOB },
+		{ "status", required_argument, NULL, 's' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *logpath = NULL;
+	int ch, idx;
+	long v;
+
+	argv[0] = "aimock";		/* getopt's messages name the program */
+	cfg.addr.sin_family = AF_INET;
+	cfg.addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	knobs_init(&cfg.knobs);
+	while ((ch = getopt_long(argc, argv, "b:d:hL:p:r:s:V", longopts,
+	    &idx)) != -1) {
+		switch (ch) {
+		case 'b':
+			if (inet_pton(AF_INET, optarg,
+			    &cfg.addr.sin_addr) != 1)
+				bad_usage("invalid IPv4 address: '%s'", optarg);
+			break;
+		case 'd':
+			knob_flag("latency", optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'L':
+			logpath = optarg;
+			break;
+		case 'p':
+			if (parse_num(optarg, strlen(optarg), 0, 65535,
+			    &v) == -1)
+				bad_usage("invalid port: '%s'", optarg);
+			cfg.addr.sin_port = htons((uint16_t)v);
+			break;
+		case 'r':
+			cfg.reply = optarg;
+			break;
+		case 's':
+			knob_flag("status", optarg);
+			break;
+		case 'V':
+			puts("aimock " AI_VERSION);
+			exit(0);
+		case OPT_KNOB:
+			knob_flag(longopts[idx].name, optarg);
+			break;
+		default:
+			bad_usage(NULL);
+		}
+	}
+	finish_args(argc, argv, logpath);
+}
+
+/* Serves until SIGINT or SIGTERM, which end every wait at once. */
+static void
+serve(struct MHD_Daemon *d, const sigset_t *sigs)
+{
+	int sig;
+
+	atomic_store(&serving, 1);
+	print_port(d);
+	while (sigwait(sigs, &sig) != 0)
+		continue;
+	wait_stop();
+	MHD_stop_daemon(d);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct MHD_Daemon *d;
+	sigset_t sigs;
+	const char *key;
+
+	signal(SIGPIPE, SIG_IGN);
+	parse_args(argc, argv);
+	if ((key = getenv("AIMOCK_API_KEY")) != NULL && *key != '\0')
+		cfg.apikey = key;
+	if (wait_init() == -1)
+		err(1, "pipe");
+	/* Blocked before any thread starts, so only sigwait sees them. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	if ((errno = pthread_sigmask(SIG_BLOCK, &sigs, NULL)) != 0)
+		err(1, "pthread_sigmask");
+	raise_nofile();
+	errno = 0;
+	if ((d = start()) == NULL) {
+		warnx("cannot listen on %s port %u%s%s",
+		    inet_ntoa(cfg.addr.sin_addr), ntohs(cfg.addr.sin_port),
+		    errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
+		exit(1);
+	}
+	serve(d, &sigs);
+	if (cfg.logfd != -1)
+		close(cfg.logfd);
+	return 0;
+}
