@@ -8,7 +8,7 @@ if ! command -v valgrind >/dev/null || [ "${AI_BIN##*/}" = build-san ]; then
 	exit 0
 fi
 
-plan 5
+plan 7
 
 VG="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99"
 
@@ -18,6 +18,7 @@ _mock_pids=$vpid
 i=0
 until [ -s port ] || [ $i -gt 1000 ]; do sleep 0.02; i=$((i + 1)); done
 export OPENAI_BASE_URL=http://127.0.0.1:$(cat port)/v1
+export ANTHROPIC_BASE_URL=http://127.0.0.1:$(cat port)
 
 cat >in.jsonl <<'EOF'
 {"custom_id":"a","prompt":"hello"}
@@ -34,10 +35,23 @@ printf 'a\n\nb\n' | $VG aiq -l -u >/dev/null 2>vg3.txt
 is "$?" 1 'aiq -l: no valgrind errors'
 printf '{"prompt":"x"}\n' | $VG aiq -J --base-url http://127.0.0.1:1/v1 >/dev/null 2>vg4.txt
 is "$?" 1 'aiq with a network error: no valgrind errors'
+cat >in2.jsonl <<'EOF'
+{"prompt":"streamed","stream":true}
+{"prompt":"claude","model":"claude-x"}
+{"prompt":"claude streamed","model":"claude-x","stream":true}
+{"custom_id":"b","params":{"model":"claude-x","max_tokens":50,"messages":[{"role":"user","content":"batch"}]}}
+{"prompt":"retried [[mock fail_first=1 fail=429 retry_after_ms=10]]"}
+{"prompt":"cut [[mock fault=truncate]]","stream":true}
+{"prompt":"tools","model":"claude-x","tools":[]}
+EOF
+$VG aiq -J -j 3 --max-wait 10ms <in2.jsonl >out2.jsonl 2>vg5.txt
+is "$?" 1 'aiq: streams, Anthropic, retries: no valgrind errors'
+$VG aiq -m claude-x 'hello there' </dev/null >/dev/null 2>vg6.txt
+is "$?" 0 'aiq text mode, streaming from Anthropic: no valgrind errors'
 kill -TERM $vpid
 wait $vpid
 is "$?" 0 'aimock: no valgrind errors after serving and SIGTERM'
-for f in vg1.txt vg2.txt vg3.txt vg4.txt mock.err; do
+for f in vg1.txt vg2.txt vg3.txt vg4.txt vg5.txt vg6.txt mock.err; do
 	grep -q '==[0-9]*==' $f && diag "$f:" "$(cat $f)"
 done
 _mock_pids=
