@@ -179,9 +179,12 @@ struct ai_stream {
 	const struct ai_provider *prov;
 	struct ai_sse	 sse;
 	struct ai_buf	 text;		/* the answer so far */
+	struct ai_buf	 refusal;	/* a refusal instead, as it came */
 	json_t		*tools;		/* tool calls, in chat.completion form */
 	json_t		*usage;		/* usage, in chat.completion form once
 					   the stream has ended */
+	json_t		*extra;		/* more members of the answer, such as
+					   system_fingerprint */
 	char		 id[128];
 	char		 model[128];
 	char		 finish[32];	/* chat.completion finish_reason */
@@ -216,6 +219,7 @@ extern const struct ai_provider ai_anthropic;
 void	 ai_stream_init(struct ai_stream *, const struct ai_provider *);
 int	 ai_stream_feed(struct ai_stream *, const char *, size_t);
 int	 ai_stream_text(struct ai_stream *, const char *, size_t);
+void	 ai_stream_copy(char *, size_t, const json_t *);
 void	 ai_stream_error(struct ai_stream *, enum ai_errcode, const char *);
 void	 ai_stream_finish(struct ai_stream *, struct ai_result *);
 void	 ai_stream_free(struct ai_stream *);

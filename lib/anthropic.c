@@ -222,10 +222,10 @@ prepare(struct ai_call *c, char *err)
 	req = c->native ? json_incref(c->body) : translate(c->body, err);
 	if (req == NULL)
 		return -1;
-	if (json_object_get(req, "max_tokens") == NULL)
-		json_object_set_new(req, "max_tokens",
-		    json_integer(DEFAULT_MAX_TOKENS));
-	r = ai_buf_puts(&c->url, c->base_url) == -1 ||
+	r = (json_object_get(req, "max_tokens") == NULL &&
+	    json_object_set_new(req, "max_tokens",
+	    json_integer(DEFAULT_MAX_TOKENS)) == -1) ||
+	    ai_buf_puts(&c->url, c->base_url) == -1 ||
 	    ai_buf_puts(&c->url, "/v1/messages") == -1 ||
 	    ai_buf_json(&c->payload, req) == -1;
 	json_decref(req);
@@ -236,6 +236,8 @@ prepare(struct ai_call *c, char *err)
 static enum ai_errcode
 error_code(long status, const char *type, const char *msg)
 {
+	if (status == 404)	/* whatever the type: no model, no endpoint */
+		return AI_E_NOT_FOUND;
 	if (type == NULL)
 		return ai_errcode_from_http(status, NULL, NULL);
 	if (strcmp(type, "overloaded_error") == 0)
@@ -304,33 +306,49 @@ tool_call(const json_t *block)
 	return c;
 }
 
+/*
+ * Adds one content block to the answer: text to the text, a tool_use
+ * block to the tool calls; others (thinking) are not part of the answer.
+ */
+static int
+add_block(const json_t *b, struct ai_buf *text, json_t **tools)
+{
+	const char *type = json_string_value(json_object_get(b, "type"));
+	const json_t *t = json_object_get(b, "text");
+
+	if (type == NULL)
+		return 0;
+	if (strcmp(type, "text") == 0 && json_is_string(t))
+		return ai_buf_append(text, json_string_value(t),
+		    json_string_length(t));
+	if (strcmp(type, "tool_use") != 0)
+		return 0;
+	if (*tools == NULL && (*tools = json_array()) == NULL)
+		return -1;
+	return json_array_append_new(*tools, tool_call(b));
+}
+
 /* The assistant message of a chat.completion, from content blocks. */
 static json_t *
 message(const json_t *blocks)
 {
 	struct ai_buf text = { 0 };
 	const json_t *b;
-	const char *type;
-	json_t *m, *tools = NULL;
+	json_t *m = NULL, *tools = NULL;
 	size_t i;
 
-	json_array_foreach(blocks, i, b) {
-		type = json_string_value(json_object_get(b, "type"));
-		if (type == NULL)
-			continue;
-		if (strcmp(type, "text") == 0 && json_is_string(json_object_get(
-		    b, "text")))
-			ai_buf_puts(&text, json_string_value(json_object_get(b,
-			    "text")));
-		else if (strcmp(type, "tool_use") == 0 && (tools != NULL ||
-		    (tools = json_array()) != NULL))
-			json_array_append_new(tools, tool_call(b));
+	json_array_foreach(blocks, i, b)
+		if (add_block(b, &text, &tools) == -1)
+			goto out;
+	m = json_pack("{s:s,s:o,s:n}", "role", "assistant", "content",
+	    text.len == 0 && tools != NULL ? json_null() :
+	    json_stringn(text.len > 0 ? text.data : "", text.len), "refusal");
+	if (m != NULL && tools != NULL &&
+	    json_object_set(m, "tool_calls", tools) == -1) {
+		json_decref(m);
+		m = NULL;
 	}
-	m = json_pack("{s:s,s:s?,s:n}", "role", "assistant", "content",
-	    text.data != NULL ? text.data : tools != NULL ? NULL : "",
-	    "refusal");
-	if (m != NULL && tools != NULL)
-		json_object_set(m, "tool_calls", tools);
+out:
 	json_decref(tools);
 	ai_buf_free(&text);
 	return m;
@@ -398,21 +416,14 @@ merge_usage(struct ai_stream *st, const json_t *u)
 	return json_object_update(st->usage, (json_t *)u);
 }
 
-static void
-copy_str(char *dst, size_t size, const json_t *v)
-{
-	if (json_is_string(v))
-		snprintf(dst, size, "%s", json_string_value(v));
-}
-
 /* A tool_use block begins: its input arrives as partial JSON text. */
 static int
 tool_start(struct ai_stream *st, const json_t *block)
 {
 	if (st->tools == NULL && (st->tools = json_array()) == NULL)
 		return -1;
-	return json_array_append_new(st->tools, json_pack("{s:O,s:s,"
-	    "s:{s:O,s:s}}", "id", json_object_get(block, "id"), "type",
+	return json_array_append_new(st->tools, json_pack("{s:O?,s:s,"
+	    "s:{s:O?,s:s}}", "id", json_object_get(block, "id"), "type",
 	    "function", "function", "name", json_object_get(block, "name"),
 	    "arguments", ""));
 }
@@ -483,8 +494,8 @@ event(struct ai_stream *st, const char *type, const json_t *e)
 	char msg[AI_ERRLEN];
 
 	if (strcmp(type, "message_start") == 0) {
-		copy_str(st->id, sizeof(st->id), json_object_get(m, "id"));
-		copy_str(st->model, sizeof(st->model), json_object_get(m,
+		ai_stream_copy(st->id, sizeof(st->id), json_object_get(m, "id"));
+		ai_stream_copy(st->model, sizeof(st->model), json_object_get(m,
 		    "model"));
 		return merge_usage(st, json_object_get(m, "usage"));
 	}

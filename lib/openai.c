@@ -85,11 +85,12 @@ parse(long status, const char *data, size_t len, struct ai_result *r)
 	ai_usage_from_openai(json_object_get(body, "usage"), &r->usage);
 }
 
+/* Keeps the first value of a field repeated in every chunk. */
 static void
-copy_str(char *dst, size_t size, const json_t *v)
+keep_first(char *dst, size_t size, const json_t *v)
 {
-	if (json_is_string(v) && dst[0] == '\0')
-		snprintf(dst, size, "%s", json_string_value(v));
+	if (dst[0] == '\0')
+		ai_stream_copy(dst, size, v);
 }
 
 /*
@@ -106,8 +107,11 @@ tool_delta(struct ai_stream *st, const json_t *d)
 
 	if (st->tools == NULL && (st->tools = json_array()) == NULL)
 		return -1;
-	if (i < 0 || i > 1024)
+	if (i < 0 || i > 1024) {
+		ai_stream_error(st, AI_E_BAD_RESPONSE, "a tool call index out "
+		    "of range in the stream");
 		return -1;
+	}
 	while ((json_int_t)json_array_size(st->tools) <= i)
 		if (json_array_append_new(st->tools, json_pack("{s:s,s:s,"
 		    "s:{s:s,s:s}}", "id", "", "type", "function", "function",
@@ -115,42 +119,93 @@ tool_delta(struct ai_stream *st, const json_t *d)
 			return -1;
 	call = json_array_get(st->tools, (size_t)i);
 	f = json_object_get(call, "function");
-	if (json_is_string(json_object_get(d, "id")))
-		json_object_set(call, "id", json_object_get(d, "id"));
-	if (json_is_string(json_object_get(fn, "name")))
-		json_object_set(f, "name", json_object_get(fn, "name"));
+	if ((json_is_string(json_object_get(d, "id")) && json_object_set(call,
+	    "id", json_object_get(d, "id")) == -1) ||
+	    (json_is_string(json_object_get(fn, "name")) && json_object_set(f,
+	    "name", json_object_get(fn, "name")) == -1))
+		return -1;
 	if (args != NULL && *args != '\0')
 		return json_object_set_new(f, "arguments", json_sprintf("%s%s",
 		    json_string_value(json_object_get(f, "arguments")), args));
 	return 0;
 }
 
+/* The choice a chunk carries: only the first is kept, as n is 1. */
+static const json_t *
+first_choice(const json_t *c)
+{
+	const json_t *choice = json_array_get(json_object_get(c, "choices"), 0);
+	const json_t *i = json_object_get(choice, "index");
+
+	return i == NULL || json_integer_value(i) == 0 ? choice : NULL;
+}
+
+/* Members of a chat.completion that every chunk repeats: kept once. */
+static int
+keep_extra(struct ai_stream *st, const json_t *c)
+{
+	static const char *const keys[] = { "system_fingerprint",
+	    "service_tier", NULL };
+	const char *const *k;
+	const json_t *v;
+
+	for (k = keys; *k != NULL; k++) {
+		if ((v = json_object_get(c, *k)) == NULL || json_is_null(v) ||
+		    json_object_get(st->extra, *k) != NULL)
+			continue;
+		if ((st->extra == NULL && (st->extra = json_object()) == NULL) ||
+		    json_object_set(st->extra, *k, (json_t *)v) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 chunk(struct ai_stream *st, const json_t *c)
 {
-	const json_t *choice = json_array_get(json_object_get(c, "choices"), 0);
+	const json_t *choice = first_choice(c);
 	const json_t *delta = json_object_get(choice, "delta");
 	const json_t *v;
 	size_t i;
 
-	copy_str(st->id, sizeof(st->id), json_object_get(c, "id"));
-	copy_str(st->model, sizeof(st->model), json_object_get(c, "model"));
+	keep_first(st->id, sizeof(st->id), json_object_get(c, "id"));
+	keep_first(st->model, sizeof(st->model), json_object_get(c, "model"));
+	if (keep_extra(st, c) == -1)
+		return -1;
 	if (json_is_integer(v = json_object_get(c, "created")))
 		st->created = json_integer_value(v);
 	if (json_is_object(v = json_object_get(c, "usage"))) {
 		json_decref(st->usage);
 		st->usage = json_incref((json_t *)v);
 	}
-	if ((v = json_object_get(delta, "content")) != NULL &&
-	    json_is_string(v) && ai_stream_text(st, json_string_value(v),
+	if (json_is_string(v = json_object_get(delta, "content")) &&
+	    ai_stream_text(st, json_string_value(v),
+	    json_string_length(v)) == -1)
+		return -1;
+	if (json_is_string(v = json_object_get(delta, "refusal")) &&
+	    ai_buf_append(&st->refusal, json_string_value(v),
 	    json_string_length(v)) == -1)
 		return -1;
 	json_array_foreach(json_object_get(delta, "tool_calls"), i, v)
 		if (tool_delta(st, v) == -1)
 			return -1;
-	copy_str(st->finish, sizeof(st->finish),
+	keep_first(st->finish, sizeof(st->finish),
 	    json_object_get(choice, "finish_reason"));
 	return 0;
+}
+
+/*
+ * The status an error event would have had: 400 for a request error,
+ * whose type says so, else 500.
+ */
+static long
+stream_error_status(const json_t *c)
+{
+	const char *type = json_string_value(json_object_get(json_object_get(
+	    c, "error"), "type"));
+
+	return type != NULL && strstr(type, "invalid_request") != NULL ?
+	    400 : 500;
 }
 
 /* One event of a streamed answer: a chunk, an error, or [DONE]. */
@@ -175,7 +230,8 @@ stream_event(struct ai_stream *st, const char *event, const char *data,
 		return -1;
 	}
 	if (json_object_get(c, "error") != NULL) {
-		error_of(500, c, &code, msg);
+		/* No status tells what it is: a request error is not retried. */
+		error_of(stream_error_status(c), c, &code, msg);
 		ai_stream_error(st, code, msg);
 		json_decref(c);
 		return -1;

@@ -219,6 +219,10 @@ ai_record_request(const json_t *rec, const struct ai_defaults *d,
 		req->provider = "anthropic";
 		if (!json_is_object(json_object_get(rec, "params")))
 			return fail(err, "\"params\" is not an object");
+		/* The default model may be another provider's. */
+		if (!json_is_string(json_object_get(json_object_get(rec,
+		    "params"), "model")))
+			return fail(err, "\"params\" has no \"model\"");
 		req->body = json_deep_copy(json_object_get(rec, "params"));
 		if (req->body == NULL)
 			fail(err, "out of memory");
@@ -261,10 +265,20 @@ ai_prompt_record(const char *text, size_t len)
 	return s == NULL ? NULL : json_pack("{s:o}", "prompt", s);
 }
 
+/*
+ * The fields of "aitools" that the writer of a result owns: a new result
+ * replaces them all, so that none of an old one's is left behind.
+ */
+static const char *const result_keys[] = {
+	"v", "line", "started", "finished", "provider", "model", "attempts",
+	"failed_attempts", "latency_ms", "trace_id", "service", NULL
+};
+
 /* Output record when the input has keys the tail sets: merged, redumped. */
 static int
 merge_dump(struct ai_buf *out, const json_t *rec, json_t *tail)
 {
+	const char *const *k;
 	json_t *copy, *meta, *old;
 	int r;
 
@@ -276,6 +290,8 @@ merge_dump(struct ai_buf *out, const json_t *rec, json_t *tail)
 	meta = json_object_get(tail, "aitools");
 	if (json_is_object(old) && json_is_object(meta)) {
 		old = json_copy(old);
+		for (k = result_keys; *k != NULL; k++)
+			json_object_del(old, *k);
 		json_object_update(old, meta);
 		json_object_set_new(copy, "aitools", old);
 		json_object_update_missing(copy, tail);

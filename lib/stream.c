@@ -54,6 +54,27 @@ ai_stream_text(struct ai_stream *st, const char *s, size_t n)
 	return 0;
 }
 
+/*
+ * Copies the string v, if it is one, into dst of size bytes, cut on a
+ * character boundary so that it stays valid UTF-8.
+ */
+void
+ai_stream_copy(char *dst, size_t size, const json_t *v)
+{
+	const char *s = json_string_value(v);
+	size_t n;
+
+	if (s == NULL || size == 0)
+		return;
+	if ((n = json_string_length(v)) >= size) {
+		n = size - 1;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
 /* The stream failed: an error event, or an event that makes no sense. */
 void
 ai_stream_error(struct ai_stream *st, enum ai_errcode code, const char *msg)
@@ -64,19 +85,23 @@ ai_stream_error(struct ai_stream *st, enum ai_errcode code, const char *msg)
 	snprintf(st->message, sizeof(st->message), "%s", msg);
 }
 
+/*
+ * The assistant message: its text, or null when it is only a refusal or
+ * tool calls, as a plain answer has it.
+ */
 static json_t *
 message(const struct ai_stream *st)
 {
+	const struct ai_buf *t = &st->text, *r = &st->refusal;
+	int bare = t->len == 0 && (r->len > 0 || st->tools != NULL);
 	json_t *m;
 
-	m = json_pack("{s:s,s:s%,s:n}", "role", "assistant", "content",
-	    st->text.data != NULL ? st->text.data : "", st->text.len,
-	    "refusal");
-	if (m == NULL)
-		return NULL;
-	if (st->text.len == 0 && st->tools != NULL)
-		json_object_set_new(m, "content", json_null());
-	if (st->tools != NULL &&
+	m = json_pack("{s:s,s:o,s:o}", "role", "assistant",
+	    "content", bare ? json_null() : json_stringn(t->len > 0 ?
+	    t->data : "", t->len),
+	    "refusal", r->len > 0 ? json_stringn(r->data, r->len) :
+	    json_null());
+	if (m != NULL && st->tools != NULL &&
 	    json_object_set(m, "tool_calls", st->tools) == -1) {
 		json_decref(m);
 		return NULL;
@@ -87,15 +112,21 @@ message(const struct ai_stream *st)
 static json_t *
 completion(const struct ai_stream *st)
 {
-	json_t *m;
+	json_t *m, *c;
 
 	if ((m = message(st)) == NULL)
 		return NULL;
-	return json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:o,s:n,s:s}],s:O?}",
+	c = json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:o,s:n,s:s}],s:O?}",
 	    "id", st->id, "object", "chat.completion",
 	    "created", (json_int_t)st->created, "model", st->model,
 	    "choices", "index", 0, "message", m, "logprobs",
 	    "finish_reason", st->finish, "usage", st->usage);
+	if (c != NULL && st->extra != NULL &&
+	    json_object_update_missing(c, st->extra) == -1) {
+		json_decref(c);
+		return NULL;
+	}
+	return c;
 }
 
 /* Ends the stream: the whole answer as a chat.completion, or its error. */
@@ -103,10 +134,12 @@ void
 ai_stream_finish(struct ai_stream *st, struct ai_result *r)
 {
 	memset(r, 0, sizeof(*r));
-	if (st->code == AI_OK && (!st->terminal || st->finish[0] == '\0'))
+	if (st->code == AI_OK && (!st->terminal || st->finish[0] == '\0')) {
+		st->code = AI_E_STREAM_TRUNCATED;
 		snprintf(st->message, sizeof(st->message), "the stream ended "
 		    "before its end event, after %zu bytes of answer",
-		    st->text.len), st->code = AI_E_STREAM_TRUNCATED;
+		    st->text.len);
+	}
 	if ((r->code = st->code) != AI_OK) {
 		snprintf(r->message, sizeof(r->message), "%s", st->message);
 		return;
@@ -125,7 +158,9 @@ ai_stream_free(struct ai_stream *st)
 {
 	ai_sse_free(&st->sse);
 	ai_buf_free(&st->text);
+	ai_buf_free(&st->refusal);
 	json_decref(st->tools);
 	json_decref(st->usage);
-	st->tools = st->usage = NULL;
+	json_decref(st->extra);
+	st->tools = st->usage = st->extra = NULL;
 }

@@ -3,7 +3,7 @@
 # plain http only to loopback.
 . "$(dirname "$0")/lib.sh"
 
-plan 17
+plan 19
 
 KEY=sk-test-SECRET0123456789abcdef
 export AIMOCK_API_KEY=$KEY
@@ -53,9 +53,14 @@ if grep -q SECRET0123 sent.log; then fail 'no key in the mock log'
 else pass 'no key in the mock log (the mock redacts it)'; fi
 
 # off loopback: a key is required, and https
-OPENAI_BASE_URL=https://api.example.invalid/v1 aiq -J </dev/null >/dev/null 2>k.err
-is "$?" 1 'no key off loopback: fatal'
-like "$(cat k.err)" 'no API key for openai: set OPENAI_API_KEY' 'and says how to give one'
+printf '{"prompt":"x"}\n' |
+    OPENAI_BASE_URL=https://api.example.invalid/v1 aiq -J >k.jsonl 2>/dev/null
+is "$?:$(jq -r .error.code k.jsonl)" 1:auth 'no key off loopback: the records for it fail'
+like "$(jq -r .error.message k.jsonl)" 'no API key for openai: set OPENAI_API_KEY' \
+	'and say how to give one'
+OPENAI_BASE_URL=https://api.example.invalid/v1 aiq -J -P openai </dev/null >/dev/null 2>k.err
+is "$?" 1 'with the provider named, no key is fatal at once'
+like "$(cat k.err)" 'no API key for openai: set OPENAI_API_KEY' 'saying how to give one'
 OPENAI_API_KEY=$KEY OPENAI_BASE_URL=http://api.example.invalid/v1 aiq -J </dev/null >/dev/null 2>h.err
 is "$?" 1 'plain http off loopback is refused'
 like "$(cat h.err)" 'allow-http' 'and the message names --allow-http'

@@ -2,7 +2,7 @@
 # aiq: retries with backoff, Retry-After, attempts, timeouts and deadlines.
 . "$(dirname "$0")/lib.sh"
 
-plan 39
+plan 43
 
 start_mock -L "$SCRATCH/sent.log"
 
@@ -59,6 +59,8 @@ for st in 400 401 403 404; do
 	one "status=$st" --max-wait 50ms
 	is "$(j '.aitools.attempts')" 1 "$st is not retried"
 done
+is "$(j '.aitools | has("failed_attempts")')" false \
+	'one attempt: the error says it all, no failed_attempts'
 one 'status=429 code=insufficient_quota' --max-wait 50ms
 is "$(j '[.error.code, .aitools.attempts]')" '["quota_exceeded",1]' \
 	'an exhausted quota is not retried'
@@ -112,7 +114,7 @@ is "$(jq -r .custom_id ordered.out | paste -sd' ')" \
 # --- text mode announces retries
 out=$(aiq --max-wait 50ms 'tm [[mock fail_first=1 fail=500]]' 2>tm.err)
 is "$out" 'Echo: tm [[mock fail_first=1 fail=500]]' 'text mode: answered after a retry'
-like "$(cat tm.err)" '^aiq: attempt 1 failed \(server: .*\); retrying in 0\.[0-9] s$' \
+like "$(cat tm.err)" '^aiq: attempt 1 failed \(server: .*\); retrying in [0-9]+ ms$' \
 	'and the retry is announced on stderr'
 
 # --- the usage log: one row per record, with its attempts
@@ -120,10 +122,20 @@ one 'fail_first=2 fail=500' --max-wait 10ms
 is "$(sqlite3 usage.db "SELECT attempts, status FROM calls ORDER BY id DESC LIMIT 1")" \
 	'3|ok' 'the usage log row counts the attempts'
 
+# --- a record sent again with -R keeps nothing of its old attempts
+printf '{"prompt":"stale [[mock status=503]]"}\n' | aiq -J --max-wait 10ms >st1.jsonl 2>/dev/null
+sed 's/ \[\[mock status=503\]\]//' st1.jsonl | aiq -J -R >st2.jsonl
+is "$(jq -c '[.aitools.attempts, (.aitools | has("failed_attempts")), has("error")]' st2.jsonl)" \
+	'[1,false,false]' 'the new result replaces the old attempts'
+
 # --- bad option values
 aiq -J --max-attempts 0 </dev/null 2>err.txt; is "$?" 2 '--max-attempts 0 is a usage error'
 aiq -J --deadline soon </dev/null 2>err.txt; is "$?" 2 'a bad --deadline is a usage error'
 like "$(cat err.txt)" "^aiq: invalid deadline 'soon'" 'naming the option'
-aiq -J --max-wait 0 </dev/null 2>err.txt; is "$?" 2 '--max-wait 0 is a usage error'
+like "$(cat err.txt)" 'give a positive duration such as 500ms' 'and saying what it takes'
+aiq -J --max-wait -1s </dev/null 2>err.txt; is "$?" 2 'a negative --max-wait is a usage error'
+one 'fail_first=1 fail=500' --max-wait 0
+is "$(j '[.aitools.attempts, .aitools.failed_attempts[0].retry_in_ms]')" '[2,0]' \
+	'--max-wait 0 retries at once'
 
 done_testing

@@ -2,7 +2,7 @@
 # aiq: streamed answers, OpenAI and Anthropic, whole or cut short.
 . "$(dirname "$0")/lib.sh"
 
-plan 24
+plan 26
 
 start_mock -L "$SCRATCH/sent.log"
 sent() { sed -n "${1}p" sent.log | jq -c "$2"; }
@@ -68,8 +68,12 @@ out=$(aiq --max-wait 10ms 'a b c d e f g h [[mock fault=truncate]]' 2>tt.err)
 st=$?
 like "$out" '^Echo: a b' 'text mode: what came is shown'
 like "$(cat tt.err)" 'stream_truncated' 'and the truncation reported'
+is "$(printf '%s\n' "$out" | wc -l | tr -d ' ')" 1 'the shown text ends its line'
 is "$st" 1 'with exit status 1'
 is "$(($(wc -l <sent.log) - n0))" 1 'an answer partly shown is not sent again'
+out=$(aiq --max-tokens 2 'one two three four' 2>&1)
+is "$(printf '%s\n' "$out" | sed -n 2p)" 'aiq: the answer was cut at the token limit' \
+	'a warning comes on a line of its own, after the answer'
 
 # --- Anthropic streams: usage from message_start and message_delta merged
 printf '{"prompt":"hello there [[mock cache_read=5 cache_write=3]]","model":"claude-test","stream":true}\n' |

@@ -2,7 +2,7 @@
 # aiq: Anthropic's Messages API, translated both ways, and batch lines.
 . "$(dirname "$0")/lib.sh"
 
-plan 27
+plan 32
 
 export AIMOCK_API_KEY=sk-ant-mock-key
 start_mock -L "$SCRATCH/sent.log"
@@ -59,6 +59,15 @@ printf '{"prompt":"x","model":"claude-x","tools":[{"type":"function","function":
 is "$(jq -r .error.code tools.json)" bad_request 'tools cannot be translated: bad_request'
 like "$(jq -r .error.message tools.json)" '"tools" cannot be sent to anthropic' 'naming what'
 is "$(($(wc -l <sent.log) - n0))" 0 'and nothing is sent'
+is "$(jq -c '.aitools | [has("attempts"), has("trace_id"), .provider]' tools.json)" \
+	'[false,false,"anthropic"]' 'so the record counts no attempt'
+
+# --- -H goes to the run's own provider only: it may hold its secrets
+printf '{"prompt":"o"}\n{"prompt":"a","model":"claude-x"}\n' |
+    aiq -J -H 'X-Gateway-Token: s3cret' >/dev/null
+is "$(tail -n 2 sent.log | jq -c '[.path, .headers["x-gateway-token"]]' | paste -sd' ')" \
+	'["/v1/chat/completions","s3cret"] ["/v1/messages",null]' \
+	'-H headers are sent to the run'"'"'s provider, not to another one'
 
 # --- Anthropic Message Batches lines, sent as they are
 params='{"model":"claude-x","max_tokens":100,"system":[{"type":"text","text":"Terse."}],"messages":[{"role":"user","content":"Batch hello"}]}'
@@ -68,6 +77,13 @@ is "$(jq -c '[.custom_id, .response.body.choices[0].message.content]' b1.json)" 
 	'["b1","Echo: Batch hello"]' 'and gets its answer'
 printf '{"custom_id":"b2","params":%s}\n' "$params" | aiq -J -P openai >b2.json 2>/dev/null
 is "$(jq -r .error.code b2.json)" invalid_input 'a batch line cannot go to OpenAI'
+printf '{"custom_id":"b3","params":{"max_tokens":9,"messages":[]}}\n' | aiq -J >b3.json 2>/dev/null
+like "$(jq -r .error.message b3.json)" '"params" has no "model"' \
+	'a batch line without a model is invalid, not sent with the default one'
+printf '{"custom_id":"b4","params":%s}\n' "$params" |
+    OPENAI_API_KEY= OPENAI_BASE_URL=https://api.openai.invalid/v1 aiq -J >b4.json 2>b4.err
+is "$?:$(jq -r .response.status_code b4.json)" 0:200 \
+	'batch lines need no OpenAI key, though OpenAI is the default provider'
 
 # --- errors
 code() {
@@ -78,6 +94,11 @@ is "$(code status=529)" 'overloaded 529' '529 overloaded_error is overloaded'
 is "$(code status=429)" 'rate_limited 429' '429 rate_limit_error is rate_limited'
 is "$(code status=401)" 'auth 401' '401 authentication_error is auth'
 
+printf '{"prompt":"x","model":"claude-x"}\n' |
+    ANTHROPIC_BASE_URL=$ANTHROPIC_BASE_URL/v1 aiq -J >nf.json 2>/dev/null
+is "$(jq -r '"\(.error.code) \(.error.status)"' nf.json)" 'not_found 404' \
+	'a 404 from Anthropic (here /v1/v1/messages) is not_found'
+
 # --- keys: each provider its own
 unset ANTHROPIC_API_KEY
 ANTHROPIC_BASE_URL=https://api.anthropic.invalid \
@@ -85,7 +106,7 @@ ANTHROPIC_BASE_URL=https://api.anthropic.invalid \
 {"prompt":"x","model":"claude-x"}
 EOR
 like "$(jq -r '"\(.error.code) \(.error.message)"' nokey.json)" \
-	'^auth no API key for anthropic: set ANTHROPIC_API_KEY' \
-	'a record for a provider without a key fails alone'
+	'^auth no API key for anthropic: set ANTHROPIC_API_KEY, or make it the run.s provider with -P anthropic' \
+	'a record for a provider without a key fails alone, saying how to give one'
 
 done_testing

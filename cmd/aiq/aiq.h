@@ -14,6 +14,7 @@
 
 enum mode { MODE_TEXT, MODE_JSON, MODE_LINES };
 enum stream { STREAM_AUTO, STREAM_ON, STREAM_OFF };
+enum { SSE_UNKNOWN, SSE_YES, SSE_NO };	/* an attempt's body, once seen */
 
 /* A provider as this run reaches it: base URL, key, headers. */
 struct endpoint {
@@ -46,9 +47,10 @@ struct job {
 	struct ai_buf	 resp;		/* the response body as received */
 	size_t		 received;	/* bytes of body this attempt */
 	int		 stream;	/* the answer comes as events */
-	int		 sse;		/* this attempt's body is an event stream */
+	int		 sse;		/* SSE_UNKNOWN, SSE_YES or SSE_NO */
 	struct ai_stream st;
 	int		 emitted;	/* answer text already written out */
+	int		 line_open;	/* and it does not end in a newline */
 	CURL		*easy;
 	int		 slot;
 	struct curl_slist trace_hdr;	/* heads the endpoint's headers */
@@ -63,7 +65,7 @@ struct job {
 	int64_t		 first_us;	/* when the first attempt began */
 	int64_t		 due_us;	/* when the next attempt may begin */
 	int		 attempts;
-	int		 deadline_hit;
+	int		 final;	/* this failure must not be retried */
 	struct ai_buf	 failures;	/* a JSON object per failed attempt */
 	int		 done;
 	enum ai_errcode	 code;
@@ -94,6 +96,7 @@ struct aiq {
 	int		 max_attempts;
 	enum stream	 stream;
 	const struct ai_provider *provider;	/* forced by -P, or NULL */
+	const struct ai_provider *own;	/* the one -H and key options are for */
 	const char	*service;
 	struct ai_defaults defaults;
 	struct endpoint	 eps[MAX_PROVIDERS];	/* set up on first use */
@@ -142,10 +145,10 @@ int	 output_flush(struct aiq *);
 void	 output_summary(const struct aiq *);
 
 /* endpoint.c */
-int	 endpoint_init(struct aiq *, const struct ai_provider *, const char *,
-	    const char *, char *);
+struct endpoint *endpoint_init(struct aiq *, const struct ai_provider *,
+	    const char *, const char *, enum ai_errcode *, char *);
 struct endpoint *endpoint_get(struct aiq *, const struct ai_provider *,
-	    char *);
+	    enum ai_errcode *, char *);
 void	 endpoints_free(struct aiq *);
 void	 scrub_secrets(const struct endpoint *, char *);
 

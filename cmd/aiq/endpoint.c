@@ -1,5 +1,6 @@
 /* endpoint.c: a provider as reached by this run, and keeping keys secret. */
 #include <ctype.h>
+#include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,30 +67,37 @@ endpoint_free(struct endpoint *ep)
 
 /*
  * Sets up how requests reach provider p: the base URL (checked: no plain
- * http off loopback unless allowed) and the headers every request carries.
+ * http off loopback unless allowed) and the headers every request carries,
+ * -H's only for the run's own provider, as they may hold its secrets.
  * A key is required off loopback, as the official SDKs require one.
+ * Returns NULL with the code and message of the failure.
  */
-int
+struct endpoint *
 endpoint_init(struct aiq *q, const struct ai_provider *p, const char *base,
-    const char *key, char *err)
+    const char *key, enum ai_errcode *code, char *err)
 {
 	struct endpoint *ep;
 	size_t n;
 	int i;
 
-	for (i = 0; i < MAX_PROVIDERS && q->eps[i].prov != NULL; i++)
-		continue;
-	if (i == MAX_PROVIDERS) {
-		snprintf(err, AI_ERRLEN, "too many providers");
-		return -1;
-	}
+	for (i = 0; q->eps[i].prov != NULL; i++)
+		continue;		/* a place for each provider there is */
 	ep = &q->eps[i];
+	*code = AI_E_INVALID_INPUT;
 	if (ai_url_check(base, q->allow_http, err) == -1)
-		return -1;
+		return NULL;
 	if (key == NULL && !ai_url_is_loopback(base)) {
-		snprintf(err, AI_ERRLEN, "no API key for %s: set %s, or use "
-		    "--key-file or --key-command", p->name, p->key_env);
-		return -1;
+		*code = AI_E_AUTH;
+		if (p == q->own)
+			snprintf(err, AI_ERRLEN, "no API key for %s: set %s, "
+			    "or use --key-file or --key-command", p->name,
+			    p->key_env);
+		else	/* the key options went to the run's own provider */
+			snprintf(err, AI_ERRLEN, "no API key for %s: set %s, "
+			    "or make it the run's provider with -P %s to use "
+			    "--key-file or --key-command", p->name, p->key_env,
+			    p->name);
+		return NULL;
 	}
 	ep->prov = p;
 	if ((ep->base = strdup(base)) == NULL ||
@@ -98,22 +106,20 @@ endpoint_init(struct aiq *q, const struct ai_provider *p, const char *base,
 	n = strlen(ep->base);
 	while (n > 0 && ep->base[n - 1] == '/')
 		ep->base[--n] = '\0';
-	if (fixed_headers(ep, key, q->extra) == -1)
+	if (fixed_headers(ep, key, p == q->own ? q->extra : NULL) == -1)
 		goto oom;
-	return 0;
+	return ep;
 oom:
-	snprintf(err, AI_ERRLEN, "out of memory");
-	endpoint_free(ep);
-	return -1;
+	errx(1, "out of memory");
 }
 
 /*
  * The endpoint of provider p, set up on first use from the provider's
- * own variables (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL...).  The key and
- * base URL options went to the run's first provider, set up at start.
+ * own variables (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL...).
  */
 struct endpoint *
-endpoint_get(struct aiq *q, const struct ai_provider *p, char *err)
+endpoint_get(struct aiq *q, const struct ai_provider *p,
+    enum ai_errcode *code, char *err)
 {
 	const char *base, *key;
 	int i;
@@ -125,9 +131,7 @@ endpoint_get(struct aiq *q, const struct ai_provider *p, char *err)
 		base = p->default_base;
 	if ((key = getenv(p->key_env)) != NULL && *key == '\0')
 		key = NULL;
-	if (endpoint_init(q, p, base, key, err) == -1)
-		return NULL;
-	return endpoint_get(q, p, err);
+	return endpoint_init(q, p, base, key, code, err);
 }
 
 void

@@ -35,18 +35,25 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	if (j->received + n > MAX_RESPONSE || j->q->write_failed)
 		return 0;	/* makes curl fail the transfer */
 	if (j->received == 0 && j->stream)
-		j->sse = is_sse(j) ? 1 : -1;
+		j->sse = is_sse(j) ? SSE_YES : SSE_NO;
 	j->received += n;
-	if (j->sse == 1) {	/* events are read as they come, not kept */
+	if (j->sse == SSE_YES) {
+		/*
+		 * Events are read as they come, not kept.  A stream that
+		 * goes wrong has its error in j->st and is let run out.
+		 */
 		ai_stream_feed(&j->st, p, n);
 		return j->q->write_failed ? 0 : n;
 	}
 	if (ai_buf_append(&j->resp, p, n) == -1)
-		return 0;
+		errx(1, "out of memory");
 	return n;
 }
 
-/* Text mode shows a streamed answer as it arrives. */
+/*
+ * Text mode shows a streamed answer as it arrives.  The output buffer
+ * holds nothing else then, as text mode has one record.
+ */
 static void
 on_text(void *arg, const char *s, size_t n)
 {
@@ -55,6 +62,19 @@ on_text(void *arg, const char *s, size_t n)
 	if (ai_buf_append(&j->q->outbuf, s, n) == -1)
 		errx(1, "out of memory");
 	j->emitted = 1;
+	j->line_open = s[n - 1] != '\n';
+	output_flush(j->q);
+}
+
+/* Ends the line of answer shown, so that a message does not join it. */
+static void
+end_line(struct job *j)
+{
+	if (!j->line_open)
+		return;
+	if (ai_buf_append(&j->q->outbuf, "\n", 1) == -1)
+		errx(1, "out of memory");
+	j->line_open = 0;
 	output_flush(j->q);
 }
 
@@ -172,13 +192,15 @@ choose_stream(struct aiq *q, struct job *j)
 
 /*
  * Picks the provider: -P, else the one whose own format the record is
- * in, else the one the model name implies.
+ * in, else the one the model name implies; and puts the request in its
+ * format, so that a request it cannot take fails before it is sent.
  */
 static void
 route(struct aiq *q, struct job *j)
 {
 	const struct ai_provider *p = q->provider;
 	char err[AI_ERRLEN];
+	enum ai_errcode code;
 
 	if (j->req.provider != NULL) {
 		if (p != NULL && strcmp(p->name, j->req.provider) != 0) {
@@ -191,12 +213,16 @@ route(struct aiq *q, struct job *j)
 		p = ai_provider_find(j->req.provider);
 	} else if (p == NULL)
 		p = ai_provider_for_model(j->req.model);
-	if ((j->ep = endpoint_get(q, p, err)) == NULL) {
-		job_fail(q, j, strncmp(err, "no API key", 10) == 0 ? AI_E_AUTH :
-		    AI_E_INVALID_INPUT, err);
+	if ((j->ep = endpoint_get(q, p, &code, err)) == NULL) {
+		job_fail(q, j, code, err);
 		return;
 	}
 	choose_stream(q, j);
+	j->call.base_url = j->ep->base;
+	j->call.body = j->req.body;
+	j->call.native = j->req.provider != NULL;
+	if (p->prepare(&j->call, err) == -1)
+		job_fail(q, j, AI_E_BAD_REQUEST, err);
 }
 
 /*
@@ -232,7 +258,9 @@ job_new(struct aiq *q, const char *line, size_t len, long lineno, int cut)
 		j->done = 1;
 	} else if (ai_record_request(j->rec, &q->defaults, &j->req,
 	    what) == -1)
-		input_error(q, j, what);
+		input_error(q, j, q->mode != MODE_JSON && json_string_length(
+		    json_object_get(j->rec, "prompt")) == 0 ? "empty line" :
+		    what);
 	else
 		route(q, j);
 	return j;
@@ -278,7 +306,7 @@ reset_attempt(struct aiq *q, struct job *j)
 	j->received = 0;
 	j->request_id[0] = j->retry_after[0] = j->retry_after_ms[0] = '\0';
 	j->curl_err[0] = '\0';
-	j->sse = 0;
+	j->sse = SSE_UNKNOWN;
 	if (j->stream) {
 		ai_stream_free(&j->st);
 		ai_stream_init(&j->st, j->ep->prov);
@@ -293,19 +321,10 @@ reset_attempt(struct aiq *q, struct job *j)
 int
 job_start(struct aiq *q, struct job *j, CURL *easy)
 {
-	char err[AI_ERRLEN];
-
 	j->t0_us = ai_mono_us();
 	if (j->attempts++ == 0) {
 		j->first_us = j->t0_us;
-		j->call.base_url = j->ep->base;
-		j->call.body = j->req.body;
-		j->call.native = j->req.provider != NULL;
 		set_trace(j);
-		if (j->ep->prov->prepare(&j->call, err) == -1) {
-			job_fail(q, j, AI_E_BAD_REQUEST, err);
-			return -1;
-		}
 	}
 	reset_attempt(q, j);
 	j->easy = easy;
@@ -350,7 +369,7 @@ meta(struct aiq *q, struct job *j, struct ai_buf *b, const char *model)
 	    (long long)((ai_mono_us() - j->first_us) / 1000),
 	    j->trace_id) == -1)
 		return -1;
-	if (j->failures.len > 0 && (ai_buf_puts(b, ",\"failed_attempts\":[") ==
+	if (j->attempts > 1 && (ai_buf_puts(b, ",\"failed_attempts\":[") ==
 	    -1 || ai_buf_append(b, j->failures.data, j->failures.len) == -1 ||
 	    ai_buf_puts(b, "]") == -1))
 		return -1;
@@ -387,6 +406,7 @@ fail_status(struct aiq *q, struct job *j, enum ai_errcode code,
 	q->st.failed++;
 	q->st.by_code[code]++;
 	if (q->mode == MODE_TEXT) {
+		end_line(j);
 		warnx("%s: %s", ai_errcode_name(code), msg);
 		j->done = 1;
 		return;
@@ -408,7 +428,11 @@ job_fail(struct aiq *q, struct job *j, enum ai_errcode code, const char *msg)
 	fail_status(q, j, code, msg, 0);
 }
 
-/* Text mode prints the answer alone: its content, or else its refusal. */
+/*
+ * Text mode prints the answer alone: its content, or else its refusal,
+ * or else the message as JSON; a streamed one is already shown.  It is
+ * written at once, so that a warning comes after it.
+ */
 static void
 emit_text(struct job *j, const json_t *body)
 {
@@ -417,27 +441,20 @@ emit_text(struct job *j, const json_t *body)
 	const char *reason = json_string_value(json_object_get(c,
 	    "finish_reason"));
 	const char *s = json_string_value(json_object_get(m, "content"));
-	int r;
+	struct ai_buf *out = &j->q->outbuf;
 
-	if (s == NULL)
+	if (s == NULL || (*s == '\0' && json_is_string(json_object_get(m,
+	    "refusal"))))
 		s = json_string_value(json_object_get(m, "refusal"));
+	if (!j->emitted) {
+		if ((s != NULL ? ai_buf_puts(out, s) : ai_buf_json(out, m)) == -1)
+			errx(1, "out of memory");
+		j->line_open = out->len > 0 && out->data[out->len - 1] != '\n';
+		output_flush(j->q);
+	}
+	end_line(j);
 	if (reason != NULL && strcmp(reason, "length") == 0)
 		warnx("the answer was cut at the token limit");
-	if (j->sse == 1) {		/* shown as it came: end the line */
-		if (j->st.text.len > 0 &&
-		    j->st.text.data[j->st.text.len - 1] != '\n' &&
-		    ai_buf_append(&j->out, "\n", 1) == -1)
-			errx(1, "out of memory");
-		j->done = 1;
-		return;
-	}
-	if (s != NULL)
-		r = ai_buf_puts(&j->out, s);
-	else
-		r = ai_buf_json(&j->out, m);
-	if (r == -1 || (j->out.len > 0 && j->out.data[j->out.len - 1] != '\n' &&
-	    ai_buf_append(&j->out, "\n", 1) == -1))
-		errx(1, "out of memory");
 	j->done = 1;
 }
 
@@ -516,6 +533,29 @@ log_call(struct aiq *q, struct job *j, const struct ai_result *r,
 	free(prompt);
 }
 
+/*
+ * Transport failures that another attempt would meet again: a bad
+ * certificate, a URL or protocol curl cannot use.
+ */
+static int
+lasting(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* The message for a transfer that got no whole HTTP answer. */
 static enum ai_errcode
 transport_error(struct aiq *q, struct job *j, CURLcode rc, char *msg)
@@ -526,7 +566,7 @@ transport_error(struct aiq *q, struct job *j, CURLcode rc, char *msg)
 	snprintf(msg, AI_ERRLEN, "%s", why);
 	if (rc == CURLE_OPERATION_TIMEDOUT && q->deadline_ms > 0 &&
 	    ai_mono_us() - j->first_us >= q->deadline_ms * 1000 - 5000) {
-		j->deadline_hit = 1;
+		j->final = 1;
 		snprintf(msg, AI_ERRLEN, "the deadline of %lld ms passed "
 		    "during attempt %d", (long long)q->deadline_ms,
 		    j->attempts);
@@ -534,12 +574,13 @@ transport_error(struct aiq *q, struct job *j, CURLcode rc, char *msg)
 	}
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		return AI_E_TIMEOUT;
+	j->final = lasting(rc);
 	if (rc == CURLE_WRITE_ERROR && !q->write_failed) {
 		snprintf(msg, AI_ERRLEN, "response larger than %u bytes",
 		    MAX_RESPONSE);
 		return AI_E_BAD_RESPONSE;
 	}
-	if (j->sse == 1) {		/* the stream broke off */
+	if (j->sse == SSE_YES) {	/* the stream broke off */
 		snprintf(msg, AI_ERRLEN, "the stream broke off after %zu "
 		    "bytes of answer: %.160s", j->st.text.len, why);
 		return AI_E_STREAM_TRUNCATED;
@@ -553,9 +594,11 @@ outcome(struct aiq *q, struct job *j, CURLcode rc, long status,
     struct ai_result *r)
 {
 	memset(r, 0, sizeof(*r));
+	if (rc == CURLE_OK && j->stream && j->sse == SSE_UNKNOWN)
+		j->sse = is_sse(j) ? SSE_YES : SSE_NO;	/* an empty body */
 	if (rc != CURLE_OK)
 		r->code = transport_error(q, j, rc, r->message);
-	else if (j->sse == 1)
+	else if (j->sse == SSE_YES)
 		ai_stream_finish(&j->st, r);
 	else
 		j->ep->prov->parse(status, j->resp.data != NULL ?
@@ -611,7 +654,7 @@ retry_later(struct aiq *q, struct job *j, struct ai_result *r, long status)
 	size_t n;
 
 	if (!ai_retryable(r->code) || j->attempts >= q->max_attempts ||
-	    j->emitted || j->deadline_hit || aiq_signal != 0) {
+	    j->emitted || j->final || aiq_signal != 0) {
 		note_failure(j, r, status, -1);
 		return 0;
 	}
@@ -626,7 +669,11 @@ retry_later(struct aiq *q, struct job *j, struct ai_result *r, long status)
 	}
 	note_failure(j, r, status, wait);
 	j->due_us = now + wait * 1000;
-	if (q->mode == MODE_TEXT)
+	if (q->mode == MODE_TEXT && wait < 1000)
+		warnx("attempt %d failed (%s: %s); retrying in %lld ms",
+		    j->attempts, ai_errcode_name(r->code), r->message,
+		    (long long)wait);
+	else if (q->mode == MODE_TEXT)
 		warnx("attempt %d failed (%s: %s); retrying in %.1f s",
 		    j->attempts, ai_errcode_name(r->code), r->message,
 		    (double)wait / 1000);
@@ -669,9 +716,16 @@ void
 job_interrupt(struct aiq *q, struct job *j)
 {
 	struct ai_result r = { 0 };
+	char msg[64];
+	long status = 0;
 
-	job_fail(q, j, AI_E_INTERRUPTED, "interrupted by a signal");
-	log_call(q, j, &r, 0);
+	if (j->easy != NULL)	/* in flight; a waiting job has no answer */
+		curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
+	snprintf(msg, sizeof(msg), "stopped by %s", aiq_signal == SIGINT ?
+	    "SIGINT" : aiq_signal == SIGTERM ? "SIGTERM" : aiq_signal ==
+	    SIGHUP ? "SIGHUP" : "a signal");
+	job_fail(q, j, AI_E_INTERRUPTED, msg);
+	log_call(q, j, &r, status);
 }
 
 void

@@ -158,12 +158,13 @@ header(struct aiq *q, const char *h)
 }
 
 static int64_t
-duration(const char *s, const char *what)
+duration(const char *s, const char *what, int64_t min)
 {
 	int64_t ms;
 
-	if (ai_parse_duration(s, &ms) == -1 || ms == 0) {
-		warnx("invalid %s '%s'", what, s);
+	if (ai_parse_duration(s, &ms) == -1 || ms < min) {
+		warnx("invalid %s '%s': give a%s duration such as 500ms, 30s "
+		    "or 2m", what, s, min > 0 ? " positive" : "");
 		usage(2);
 	}
 	return ms;
@@ -185,7 +186,7 @@ parse_long_option(struct aiq *q, struct opts *o, int c)
 	case OPT_ALLOW_HTTP:	q->allow_http = 1; break;
 	case OPT_BASE_URL:	o->base_url = optarg; break;
 	case OPT_DEADLINE:
-		q->deadline_ms = duration(optarg, "deadline");
+		q->deadline_ms = duration(optarg, "deadline", 1);
 		break;
 	case OPT_KEY_COMMAND:	o->key_command = optarg; break;
 	case OPT_KEY_FILE:	o->key_file = optarg; break;
@@ -194,7 +195,7 @@ parse_long_option(struct aiq *q, struct opts *o, int c)
 		q->max_attempts = (int)number(optarg, 1, 100, "max attempts");
 		break;
 	case OPT_MAX_WAIT:
-		q->max_wait_ms = duration(optarg, "maximum wait");
+		q->max_wait_ms = duration(optarg, "maximum wait", 0);
 		break;
 	case OPT_NO_STREAM:	q->stream = STREAM_OFF; break;
 	case OPT_STREAM:	q->stream = STREAM_ON; break;
@@ -240,7 +241,7 @@ parse_options(struct aiq *q, struct opts *o, int argc, char **argv)
 			q->defaults.system = optarg;
 			break;
 		case 'T':
-			q->timeout_ms = duration(optarg, "timeout");
+			q->timeout_ms = duration(optarg, "timeout", 1);
 			break;
 		case 't':	temperature(q, optarg); break;
 		case 'u':	q->unordered = 1; break;
@@ -316,21 +317,32 @@ load_key(const struct ai_provider *p, const struct opts *o)
 	return env != NULL && *env != '\0' ? strdup(env) : NULL;
 }
 
+/*
+ * Sets up the run's own provider: the one of -P, else of the default
+ * model.  Its key and base URL options are checked now; without them a
+ * missing key is only an error for the records that go there, as a run
+ * may send all its records elsewhere.
+ */
 static void
 setup_endpoint(struct aiq *q, struct opts *o)
 {
 	const struct ai_provider *p;
 	const char *base;
 	char err[AI_ERRLEN], *key;
+	enum ai_errcode code;
+	int told;
 
-	p = q->provider != NULL ? q->provider :
+	p = q->own = q->provider != NULL ? q->provider :
 	    ai_provider_for_model(q->defaults.model);
+	told = q->provider != NULL || o->base_url != NULL ||
+	    o->key_file != NULL || o->key_command != NULL;
 	/* An empty variable counts as unset, as for the other variables. */
 	if ((base = o->base_url) == NULL && ((base = getenv(p->base_env)) ==
 	    NULL || *base == '\0'))
 		base = p->default_base;
 	key = load_key(p, o);
-	if (endpoint_init(q, p, base, key, err) == -1)
+	if (endpoint_init(q, p, base, key, &code, err) == NULL &&
+	    (told || code != AI_E_AUTH))
 		errx(1, "%s", err);
 	if (key != NULL) {
 		explicit_bzero(key, strlen(key));

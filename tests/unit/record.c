@@ -334,8 +334,15 @@ test_splice(void)
 	    " \"aitools\": {\"v\": 1, \"attempts\": 3, \"x\": true} }",
 	    "{\"response\":{\"id\":\"r\"},"
 	    "\"aitools\":{\"v\":1,\"attempts\":1}}",
-	    "prev\n{\"prompt\":\"hi\",\"aitools\":{\"v\":1,\"attempts\":1,"
-	    "\"x\":true},\"response\":{\"id\":\"r\"}}\n");
+	    "prev\n{\"prompt\":\"hi\",\"aitools\":{\"x\":true,\"v\":1,"
+	    "\"attempts\":1},\"response\":{\"id\":\"r\"}}\n");
+	/* The old result's own metadata goes: no stale failed_attempts. */
+	splice_is("{\"prompt\":\"hi\",\"error\":{\"code\":\"server\"},"
+	    "\"aitools\":{\"attempts\":3,\"failed_attempts\":[{}],"
+	    "\"cache\":\"miss\"}}",
+	    "{\"response\":{\"id\":\"r\"},\"aitools\":{\"attempts\":1}}",
+	    "prev\n{\"prompt\":\"hi\",\"aitools\":{\"cache\":\"miss\","
+	    "\"attempts\":1},\"response\":{\"id\":\"r\"}}\n");
 	splice_is("{\"prompt\":\"hi\",\"response\":{\"old\":1},\"n\":1.50}",
 	    "{\"error\":{\"code\":\"auth\"}}",
 	    "prev\n{\"prompt\":\"hi\",\"n\":1.5,"

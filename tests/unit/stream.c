@@ -417,9 +417,64 @@ test_prepare(void)
 	    "\"stream\":1}", "stream 1 (not true): nothing added");
 }
 
+/* Fixes found in review: each failed before. */
+static void
+test_review_fixes(void)
+{
+	struct ai_result r;
+	char model[8];
+	json_t *v;
+
+	/* A refusal streamed in delta.refusal is kept, content null. */
+	run(&ai_openai, ROLE "data: {\"id\":\"c\",\"choices\":[{\"index\":0,"
+	    "\"delta\":{\"refusal\":\"I can\\u2019t \"}}]}\n\n"
+	    "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":"
+	    "{\"refusal\":\"help.\"}}]}\n\n" FINISH("stop") DONE, 0, &r, NULL,
+	    NULL);
+	json_is(json_object_get(json_array_get(json_object_get(r.body,
+	    "choices"), 0), "message"), "{\"role\":\"assistant\",\"content\":"
+	    "null,\"refusal\":\"I can\u2019t help.\"}",
+	    "a streamed refusal is kept, content null");
+	ai_result_free(&r);
+
+	/* With n > 1 the other choices' chunks do not join the first. */
+	run(&ai_openai, ROLE PIECE("A") "data: {\"id\":\"c\",\"choices\":"
+	    "[{\"index\":1,\"delta\":{\"content\":\"B\"}}]}\n\n" PIECE("a")
+	    FINISH("stop") DONE, 0, &r, NULL, NULL);
+	is_str(choice_str(r.body, "message", "content"), "Aa",
+	    "chunks of choice 1 are not mixed into choice 0");
+	ai_result_free(&r);
+
+	/* An error event naming a request error is not a server error. */
+	run(&ai_openai, ROLE "data: {\"error\":{\"type\":"
+	    "\"invalid_request_error\",\"message\":\"bad\"}}\n\n", 0, &r,
+	    NULL, NULL);
+	is_int(r.code, AI_E_BAD_REQUEST, "an invalid_request_error event is "
+	    "bad_request, not retried");
+	ai_result_free(&r);
+
+	/* A long value is cut on a character boundary. */
+	v = json_string("abcde\xc3\xa9");	/* "abcde" and a 2-byte e-acute */
+	memset(model, 'x', sizeof(model));
+	ai_stream_copy(model, 7, v);
+	is_str(model, "abcde", "cut before a character that does not fit");
+	ai_stream_copy(model, sizeof(model), v);
+	is_str(model, "abcde\xc3\xa9", "kept whole when it fits");
+	json_decref(v);
+
+	/* A tool call index out of range says so, not "out of memory". */
+	run(&ai_openai, ROLE "data: {\"choices\":[{\"index\":0,\"delta\":"
+	    "{\"tool_calls\":[{\"index\":5000}]}}]}\n\n" FINISH("stop") DONE,
+	    0, &r, NULL, NULL);
+	is_str(r.message, "a tool call index out of range in the stream",
+	    "a bad tool call index is named");
+	ai_result_free(&r);
+}
+
 int
 main(void)
 {
+	test_review_fixes();
 	test_full();
 	test_truncated();
 	test_errors();
