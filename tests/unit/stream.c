@@ -453,6 +453,12 @@ test_review_fixes(void)
 	    "bad_request, not retried");
 	ai_result_free(&r);
 
+	/* Members every chunk repeats are kept, as a plain answer has them. */
+	run(&ai_openai, FULL, 0, &r, NULL, NULL);
+	is_str(json_string_value(json_object_get(r.body, "system_fingerprint")),
+	    "fp_1", "system_fingerprint is kept");
+	ai_result_free(&r);
+
 	/* A long value is cut on a character boundary. */
 	v = json_string("abcde\xc3\xa9");	/* "abcde" and a 2-byte e-acute */
 	memset(model, 'x', sizeof(model));
