@@ -33,13 +33,14 @@ printf 'int main() { return 0 }\n' | aiq -s 'Review this code'
 cat >"$WORK/prompts.txt" <<'EOF'
 What is a pipe?
 Name three Unix filters.
-Why read stdin incrementally?
-[[mock status=429]] This one hits a rate limit.
+[[mock fail_first=1 fail=429 retry_after_ms=200]] Rate-limited once, then answered.
+[[mock status=429]] This one hits a rate limit every time.
 Explain exit status 141.
 EOF
-step 'aiq -l -j 4 --summary < prompts.txt | jq -r ...'
-aiq -l -j 4 --summary <"$WORK/prompts.txt" 2>"$WORK/summary" |
-    jq -r '"\(.aitools.line): \(.response.body.choices[0].message.content // "error: \(.error.code)") (\(.response.body.usage.total_tokens // 0) tokens, \(.aitools.latency_ms) ms)"' ||
+step 'aiq -l -j 4 --max-wait 300ms --summary < prompts.txt | jq -r ...'
+aiq -l -j 4 --max-wait 300ms --summary <"$WORK/prompts.txt" \
+    2>"$WORK/summary" |
+    jq -r '"\(.aitools.line): \(.response.body.choices[0].message.content // "error: \(.error.code)") (\(.response.body.usage.total_tokens // 0) tokens, \(.aitools.attempts) attempt(s), \(.aitools.latency_ms) ms)"' ||
     true
 cat "$WORK/summary"
 
