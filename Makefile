@@ -16,7 +16,7 @@ BUILD ?= build
 CC ?= cc
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
-PKGS = libcurl jansson sqlite3
+PKGS = libcurl jansson sqlite3 libcrypto
 MOCK_PKGS = libmicrohttpd
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
@@ -24,7 +24,7 @@ WARN = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-DAI_VERSION='"$(VERSION)"' $(WARN) -Ilib \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) $(MOCK_PKGS)) $(CFLAGS)
-LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
+LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
 MOCK_LIBS = $(shell $(PKG_CONFIG) --libs $(MOCK_PKGS)) -lpthread
 
 ifneq ($(SANITIZE),)
@@ -39,10 +39,12 @@ AIQ_SRC = $(wildcard cmd/aiq/*.c)
 AIQ_OBJ = $(AIQ_SRC:%.c=$(BUILD)/%.o)
 MOCK_SRC = $(wildcard cmd/aimock/*.c)
 MOCK_OBJ = $(MOCK_SRC:%.c=$(BUILD)/%.o)
+CACHE_SRC = $(wildcard cmd/aicache/*.c)
+CACHE_OBJ = $(CACHE_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-BINS = $(BUILD)/aiq $(BUILD)/aimock
+BINS = $(BUILD)/aiq $(BUILD)/aimock $(BUILD)/aicache
 MAN1 = man/aiq.1 man/aimock.1
 MAN5 = man/aitools-record.5
 MAN7 = man/aitools.7
@@ -61,6 +63,10 @@ $(BUILD)/aiq: $(AIQ_OBJ) $(BUILD)/libaitools.a
 	$(CC) $(LDFLAGS) -o $@ $(AIQ_OBJ) $(BUILD)/libaitools.a $(LIBS)
 
 $(MOCK_OBJ): cmd/aimock/aimock.h
+$(CACHE_OBJ): cmd/aicache/aicache.h
+
+$(BUILD)/aicache: $(CACHE_OBJ) $(BUILD)/libaitools.a
+	$(CC) $(LDFLAGS) -o $@ $(CACHE_OBJ) $(BUILD)/libaitools.a $(LIBS)
 
 $(BUILD)/aimock: $(MOCK_OBJ) $(BUILD)/libaitools.a
 	$(CC) $(LDFLAGS) -o $@ $(MOCK_OBJ) $(BUILD)/libaitools.a $(MOCK_LIBS) $(LIBS)
@@ -96,14 +102,14 @@ install: $(BINS)
 	cp $(MAN1) $(DESTDIR)$(MANDIR)/man1/
 	cp $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	cp $(MAN7) $(DESTDIR)$(MANDIR)/man7/
-	for t in aiq aimock; do \
+	for t in aiq aimock aicache; do \
 		cp completions/$$t.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/$$t; \
 		cp completions/_$$t $(DESTDIR)$(DATADIR)/zsh/site-functions/_$$t; \
 		cp completions/$$t.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$t.fish; \
 	done
 
 uninstall:
-	for t in aiq aimock; do \
+	for t in aiq aimock aicache; do \
 		rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(MANDIR)/man1/$$t.1 \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions/$$t \
 		$(DESTDIR)$(DATADIR)/zsh/site-functions/_$$t \

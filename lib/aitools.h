@@ -35,6 +35,7 @@ int	 ai_buf_printf(struct ai_buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	 ai_buf_jstr(struct ai_buf *, const char *);
 int	 ai_buf_oneline(struct ai_buf *, const char *, size_t);
+int	 ai_buf_dump_cb(const char *, size_t, void *);
 
 /* io.c: whole writes and incremental line reading. */
 int	 ai_write_all(int, const void *, size_t);
@@ -223,6 +224,49 @@ void	 ai_stream_copy(char *, size_t, const json_t *);
 void	 ai_stream_error(struct ai_stream *, enum ai_errcode, const char *);
 void	 ai_stream_finish(struct ai_stream *, struct ai_result *);
 void	 ai_stream_free(struct ai_stream *);
+
+/* cachekey.c: what makes two requests one cache entry. */
+#define AI_KEYLEN	32		/* SHA-256 */
+#define AI_KEYHEX	(2 * AI_KEYLEN + 1)
+int	 ai_cache_key(const char *, const char *, const json_t *,
+	    struct ai_buf *, unsigned char [AI_KEYLEN], char *);
+void	 ai_cache_key_hex(const unsigned char [AI_KEYLEN], char [AI_KEYHEX]);
+
+/* cache.c: the response cache, shared by processes. */
+struct ai_cache;
+struct ai_cache_entry {
+	const char	*ns;		/* namespace, "" by default */
+	unsigned char	 key[AI_KEYLEN];
+	const char	*provider;
+	const char	*model;
+	int64_t		 created_ms;
+	int64_t		 expires_ms;	/* 0: never */
+	int64_t		 used_ms;	/* 0: when created */
+	struct ai_usage	 usage;
+	const char	*response;	/* JSON text of the record's response */
+	size_t		 response_len;
+};
+struct ai_cache *ai_cache_open(const char *, int, char *);
+int	 ai_cache_close(struct ai_cache *, char *);
+int	 ai_cache_begin(struct ai_cache *, char *);
+int	 ai_cache_commit(struct ai_cache *, char *);
+int	 ai_cache_get(struct ai_cache *, const char *, const unsigned char *,
+	    int64_t, int64_t, struct ai_buf *, struct ai_cache_entry *, char *);
+int	 ai_cache_touch(struct ai_cache *, const char *, const unsigned char *,
+	    int64_t, char *);
+int	 ai_cache_count(struct ai_cache *, const char *, int64_t, int64_t,
+	    int64_t, int64_t, char *);
+int	 ai_cache_put(struct ai_cache *, const struct ai_cache_entry *, char *);
+int64_t	 ai_cache_bytes(struct ai_cache *);
+int64_t	 ai_cache_evict(struct ai_cache *, int64_t, char *);
+struct sqlite3;
+struct sqlite3	*ai_cache_db(struct ai_cache *);
+const char	*ai_cache_path(const struct ai_cache *);
+
+/* dbfile.c: the tools' private SQLite files. */
+int	 ai_db_create_private(const char *, char *);
+char	*ai_db_default_path(const char *, const char *, const char *,
+	    const char *);
 
 /* usagelog.c: the SQLite log of every call. */
 struct ai_usagelog;

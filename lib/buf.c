@@ -61,8 +61,9 @@ ai_buf_free(struct ai_buf *b)
 	b->len = b->cap = 0;
 }
 
-static int
-append_cb(const char *p, size_t n, void *b)
+/* A json_dump_callback() sink: appends to the ai_buf in b. */
+int
+ai_buf_dump_cb(const char *p, size_t n, void *b)
 {
 	return ai_buf_append(b, p, n);
 }
@@ -71,7 +72,7 @@ append_cb(const char *p, size_t n, void *b)
 int
 ai_buf_json(struct ai_buf *b, const json_t *v)
 {
-	return json_dump_callback(v, append_cb, b, JSON_COMPACT |
+	return json_dump_callback(v, ai_buf_dump_cb, b, JSON_COMPACT |
 	    JSON_ENCODE_ANY);
 }
 

@@ -4,8 +4,6 @@
  * can share the file (WAL, busy timeout) without paying a commit per call
  * or holding the write lock while requests are in flight.
  */
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -63,57 +61,8 @@ struct ai_usagelog {
 char *
 ai_usagelog_default_path(void)
 {
-	const char *env = getenv("AIQ_USAGE_LOG"), *home;
-	struct ai_buf b = { 0 };
-
-	if (env != NULL && *env != '\0')
-		return strdup(env);
-	if ((env = getenv("XDG_STATE_HOME")) != NULL && *env == '/')
-		ai_buf_puts(&b, env);
-	else if ((home = getenv("HOME")) != NULL && *home != '\0') {
-		ai_buf_puts(&b, home);
-		ai_buf_puts(&b, "/.local/state");
-	} else
-		return NULL;
-	if (ai_buf_puts(&b, "/aitools/usage.db") == -1) {
-		ai_buf_free(&b);
-		return NULL;
-	}
-	return b.data;
-}
-
-/* Creates the missing directories of path, mode 0700, like mkdir -p. */
-static int
-make_parents(const char *path)
-{
-	char *p, *s;
-	int r = 0;
-
-	if ((p = strdup(path)) == NULL)
-		return -1;
-	for (s = p + 1; r == 0 && (s = strchr(s, '/')) != NULL; s++) {
-		*s = '\0';
-		if (mkdir(p, 0700) == -1 && errno != EEXIST)
-			r = -1;
-		*s = '/';
-	}
-	free(p);
-	return r;
-}
-
-/* Creates the file 0600 before SQLite does, whatever the umask. */
-static int
-create_private(const char *path, char *err)
-{
-	int fd;
-
-	if (make_parents(path) == -1 ||
-	    (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
-		snprintf(err, AI_ERRLEN, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	close(fd);
-	return 0;
+	return ai_db_default_path("AIQ_USAGE_LOG", "XDG_STATE_HOME",
+	    ".local/state", "aitools/usage.db");
 }
 
 static struct ai_usagelog *
@@ -132,7 +81,7 @@ ai_usagelog_open(const char *path, char *err)
 {
 	struct ai_usagelog *l;
 
-	if (create_private(path, err) == -1)
+	if (ai_db_create_private(path, err) == -1)
 		return NULL;
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
 		snprintf(err, AI_ERRLEN, "out of memory");

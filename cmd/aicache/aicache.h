@@ -1,0 +1,74 @@
+/* aicache.h: what the files of aicache share. */
+#ifndef AICACHE_H
+#define AICACHE_H
+
+#include "aitools.h"
+
+#define MAX_LINE	(64u << 20)	/* longest input line */
+#define DEFAULT_MODEL	"gpt-4o-mini"	/* as aiq's */
+
+/* The command line, once read. */
+struct opts {
+	const char	*path;		/* the cache file */
+	const char	*ns;		/* namespace */
+	const char	*model;		/* for records that name none */
+	const struct ai_provider *provider;	/* forced by -P, or NULL */
+	int64_t		 ttl_ms;	/* get: max age; put: lifetime */
+	int64_t		 max_size;	/* put: bytes of responses, 0: no cap */
+	int64_t		 older_ms;	/* purge --older-than */
+	const char	*purge_model;	/* purge --model */
+	int		 expired;	/* purge --expired */
+	int		 all;		/* purge --all */
+	int		 deterministic;	/* only temperature 0 or a seed */
+	int		 fail_open;	/* get: pass through when the cache fails */
+	int		 canonical;	/* key: print the canonical request */
+	int		 no_usage_log;
+	int		 batch;		/* records per transaction, 0: as read */
+};
+
+/* What a record is to the cache. */
+struct rec {
+	long		 lineno;
+	const char	*line;
+	size_t		 len;
+	json_t		*json;		/* NULL: not a JSON object */
+	struct ai_request req;
+	int		 is_request;	/* req is set */
+	const struct ai_provider *prov;
+	unsigned char	 key[AI_KEYLEN];
+	const struct ai_buf *canon;	/* the text the key digests */
+	int		 keyed;		/* key is set */
+	int		 bypass;	/* aitools.cache_control says not to look */
+	int		 no_store;	/* nor to store */
+	char		 why[AI_ERRLEN];	/* why it has no key */
+};
+
+/* records.c */
+int	 rec_read(const struct opts *, struct rec *, long, const char *,
+	    size_t, struct ai_buf *);
+void	 rec_free(struct rec *);
+int	 deterministic(const json_t *);
+
+/*
+ * A stage over the records of stdin: begin and end frame each batch (the
+ * records read at once, or --batch of them), one handles a record and
+ * appends what it writes to out, which goes out after end.
+ */
+struct stage {
+	int	(*begin)(void *);
+	int	(*one)(void *, struct rec *, struct ai_buf *);
+	int	(*end)(void *);
+	void	*arg;
+};
+int	 run_stage(const struct opts *, const struct stage *);
+
+/* get.c, put.c, admin.c: the commands */
+int	 cmd_get(const struct opts *);
+int	 cmd_put(const struct opts *);
+int	 cmd_key(const struct opts *);
+int	 cmd_stats(const struct opts *);
+int	 cmd_purge(const struct opts *);
+int	 cmd_export(const struct opts *);
+int	 cmd_import(const struct opts *);
+
+#endif

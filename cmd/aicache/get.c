@@ -1,0 +1,187 @@
+/*
+ * get.c: `aicache get` answers from the cache the records whose request
+ * it holds, fresh, and passes every other record on as it came.  Lookups
+ * read without locking; the bookkeeping of hits (for eviction and stats)
+ * is written once a batch, in one short transaction.
+ */
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aicache.h"
+
+#define MAX_HITS	4096	/* hits kept for one batch's bookkeeping */
+
+struct get {
+	const struct opts *o;
+	struct ai_cache	*c;		/* NULL once failed with --fail-open */
+	struct ai_usagelog *log;
+	struct ai_buf	 resp;
+	struct ai_buf	 tail;
+	unsigned char	 (*hit)[AI_KEYLEN];	/* this batch's hits */
+	int		 nhit;
+	int64_t		 lookups, tokens_in, tokens_out;
+};
+
+static void
+pass(const struct rec *r, struct ai_buf *out)
+{
+	if (ai_buf_append(out, r->line, r->len) == -1 ||
+	    ai_buf_append(out, "\n", 1) == -1)
+		errx(1, "out of memory");
+}
+
+/* The cache failed: end, or with --fail-open go on without it. */
+static int
+cache_failed(struct get *g, const char *err)
+{
+	if (!g->o->fail_open) {
+		warnx("%s", err);
+		return -1;
+	}
+	warnx("%s (passing records through)", err);
+	ai_cache_close(g->c, NULL);
+	g->c = NULL;
+	return 0;
+}
+
+/* A usage log row for each hit, so that reports can show the savings. */
+static void
+log_hit(struct get *g, const struct rec *r, const struct ai_cache_entry *e)
+{
+	struct ai_logrow row = {
+		.ts_ms = ai_now_ms(),
+		.provider = r->prov->name,
+		.model = r->req.model,
+		.status = "cache_hit",
+		.http_status = 200,
+		.usage = e->usage,
+		.custom_id = r->req.custom_id,
+	};
+	char err[AI_ERRLEN];
+
+	if (g->log != NULL && ai_usagelog_add(g->log, &row, err) == -1) {
+		warnx("usage log: %s", err);
+		ai_usagelog_close(g->log, NULL);
+		g->log = NULL;
+	}
+}
+
+/* Writes the record answered: its response and a mark of the hit. */
+static void
+answer(struct get *g, const struct rec *r, const struct ai_cache_entry *e,
+    struct ai_buf *out)
+{
+	char hex[AI_KEYHEX];
+
+	ai_cache_key_hex(r->key, hex);
+	ai_buf_reset(&g->tail);
+	if (ai_buf_puts(&g->tail, "{\"response\":") == -1 ||
+	    ai_buf_append(&g->tail, g->resp.data, g->resp.len) == -1 ||
+	    ai_buf_printf(&g->tail, ",\"aitools\":{\"v\":%d,\"cache\":"
+	    "{\"hit\":true,\"key\":\"%s\",\"age_ms\":%lld}}}",
+	    AI_RECORD_VERSION, hex, (long long)(ai_now_ms() - e->created_ms))
+	    == -1 || ai_record_splice(out, r->line, r->len, r->json,
+	    g->tail.data, g->tail.len) == -1)
+		errx(1, "out of memory");
+}
+
+static int
+get_one(void *arg, struct rec *r, struct ai_buf *out)
+{
+	struct get *g = arg;
+	struct ai_cache_entry e = { 0 };
+	char err[AI_ERRLEN];
+	int hit;
+
+	if (g->c == NULL || !r->keyed || r->bypass ||
+	    (g->o->deterministic && !deterministic(r->req.body))) {
+		pass(r, out);
+		return 0;
+	}
+	g->lookups++;
+	ai_buf_reset(&g->resp);
+	hit = ai_cache_get(g->c, g->o->ns, r->key, ai_now_ms(), g->o->ttl_ms,
+	    &g->resp, &e, err);
+	if (hit == -1) {
+		pass(r, out);
+		return cache_failed(g, err);
+	}
+	if (hit == 0 || g->resp.len == 0) {
+		pass(r, out);
+		return 0;
+	}
+	answer(g, r, &e, out);
+	log_hit(g, r, &e);
+	g->tokens_in += e.usage.input;
+	g->tokens_out += e.usage.output;
+	if (g->nhit < MAX_HITS)
+		memcpy(g->hit[g->nhit++], r->key, AI_KEYLEN);
+	return 0;
+}
+
+/* Writes the batch's bookkeeping: entries used now, and the counts. */
+static int
+get_end(void *arg)
+{
+	struct get *g = arg;
+	char err[AI_ERRLEN];
+	int64_t now = ai_now_ms();
+	int i;
+
+	if (g->c == NULL || g->lookups == 0)
+		return 0;
+	if (ai_cache_begin(g->c, err) == -1)
+		return cache_failed(g, err);
+	for (i = 0; i < g->nhit; i++)
+		if (ai_cache_touch(g->c, g->o->ns, g->hit[i], now, err) == -1)
+			return cache_failed(g, err);
+	if (ai_cache_count(g->c, g->o->ns, g->lookups, g->nhit, g->tokens_in,
+	    g->tokens_out, err) == -1 || ai_cache_commit(g->c, err) == -1)
+		return cache_failed(g, err);
+	g->lookups = g->tokens_in = g->tokens_out = 0;
+	g->nhit = 0;
+	if (g->log != NULL && ai_usagelog_tick(g->log, err) == -1)
+		warnx("usage log: %s", err);
+	return 0;
+}
+
+static struct ai_usagelog *
+open_log(const struct opts *o)
+{
+	struct ai_usagelog *l;
+	char err[AI_ERRLEN], *path;
+
+	if (o->no_usage_log || (path = ai_usagelog_default_path()) == NULL)
+		return NULL;
+	if ((l = ai_usagelog_open(path, err)) == NULL)
+		warnx("usage log: %s (hits will not be logged)", err);
+	free(path);
+	return l;
+}
+
+int
+cmd_get(const struct opts *o)
+{
+	struct get g = { .o = o };
+	struct stage s = { NULL, get_one, get_end, &g };
+	char err[AI_ERRLEN];
+	int rc;
+
+	if ((g.hit = calloc(MAX_HITS, AI_KEYLEN)) == NULL)
+		errx(1, "out of memory");
+	if ((g.c = ai_cache_open(o->path, 0, err)) == NULL &&
+	    cache_failed(&g, err) == -1)
+		exit(1);
+	g.log = open_log(o);
+	rc = run_stage(o, &s);
+	if (g.c != NULL && ai_cache_close(g.c, err) == -1)
+		warnx("%s", err);
+	if (g.log != NULL && ai_usagelog_close(g.log, err) == -1)
+		warnx("usage log: %s", err);
+	ai_buf_free(&g.resp);
+	ai_buf_free(&g.tail);
+	free(g.hit);
+	return rc == -1 ? 1 : 0;
+}

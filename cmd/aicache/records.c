@@ -1,0 +1,177 @@
+/*
+ * records.c: reading the records of stdin in batches, and what each is
+ * to the cache: the request it makes, and that request's key.
+ */
+#include <err.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aicache.h"
+
+/* The base URL the request goes to, as aiq finds it, without a final /. */
+static void
+base_url(const struct ai_provider *p, char *dst, size_t size)
+{
+	const char *b = getenv(p->base_env);
+	size_t n;
+
+	if (b == NULL || *b == '\0')
+		b = p->default_base;
+	snprintf(dst, size, "%s", b);
+	n = strlen(dst);
+	while (n > 0 && dst[n - 1] == '/')
+		dst[--n] = '\0';
+}
+
+/* aitools.cache_control: "bypass", "no-store" or "off". */
+static void
+control(struct rec *r)
+{
+	const char *c = json_string_value(json_object_get(json_object_get(
+	    r->json, "aitools"), "cache_control"));
+
+	if (c == NULL)
+		return;
+	r->bypass = strcmp(c, "bypass") == 0 || strcmp(c, "off") == 0;
+	r->no_store = strcmp(c, "no-store") == 0 || strcmp(c, "off") == 0;
+}
+
+/* A request whose answer does not vary: temperature 0, or a seed. */
+int
+deterministic(const json_t *body)
+{
+	const json_t *t = json_object_get(body, "temperature");
+
+	if (json_object_get(body, "seed") != NULL &&
+	    !json_is_null(json_object_get(body, "seed")))
+		return 1;
+	return json_is_number(t) && json_number_value(t) == 0;
+}
+
+/*
+ * Reads line into r: its JSON, and for a request (not an answered
+ * record) its provider and key.  Returns 0; r->why says why a record
+ * has no key.
+ */
+int
+rec_read(const struct opts *o, struct rec *r, long lineno, const char *line,
+    size_t len, struct ai_buf *canon)
+{
+	struct ai_defaults d = { .model = o->model };
+	char base[1024], err[AI_ERRLEN];
+
+	memset(r, 0, sizeof(*r));
+	r->lineno = lineno;
+	r->line = line;
+	r->len = len;
+	if ((r->json = json_loadb(line, len, 0, NULL)) == NULL ||
+	    !json_is_object(r->json)) {
+		json_decref(r->json);
+		r->json = NULL;
+		snprintf(r->why, sizeof(r->why), "not a JSON object");
+		return 0;
+	}
+	control(r);
+	if (ai_record_request(r->json, &d, &r->req, r->why) == -1)
+		return 0;
+	r->is_request = 1;
+	if (r->req.provider != NULL)
+		r->prov = ai_provider_find(r->req.provider);
+	else
+		r->prov = o->provider != NULL ? o->provider :
+		    ai_provider_for_model(r->req.model);
+	base_url(r->prov, base, sizeof(base));
+	if (ai_cache_key(r->prov->name, base, r->req.body, canon, r->key,
+	    err) == -1)
+		errx(1, "%s", err);
+	r->canon = canon;
+	r->keyed = 1;
+	return 0;
+}
+
+void
+rec_free(struct rec *r)
+{
+	if (r->is_request)
+		ai_request_free(&r->req);
+	json_decref(r->json);
+	r->json = NULL;
+}
+
+static void
+out_flush(struct ai_buf *out)
+{
+	if (out->len > 0 && ai_write_all(STDOUT_FILENO, out->data,
+	    out->len) == -1)
+		err(1, "write error");
+	ai_buf_reset(out);
+}
+
+/* Ends a batch: its records go out only once it is safely done. */
+static int
+batch_end(const struct stage *s, struct ai_buf *out)
+{
+	if (s->end != NULL && s->end(s->arg) == -1)
+		return -1;
+	out_flush(out);
+	return 0;
+}
+
+/* The reading loop of run_stage; -1 when the stage failed. */
+static int
+loop(const struct opts *o, const struct stage *s, struct ai_lines *in,
+    struct ai_buf *out, struct ai_buf *canon)
+{
+	struct rec r;
+	char *line;
+	size_t len, n = 0;
+	int got, cut, rc, open = 0;
+
+	for (;;) {
+		if ((got = ai_lines_next(in, &line, &len, &cut)) == 0) {
+			if (open && (open = 0, batch_end(s, out) == -1))
+				return -1;
+			if (ai_lines_fill(in) == -1)
+				err(1, "stdin");
+			continue;
+		}
+		if (got == -1)
+			return open ? batch_end(s, out) : 0;
+		if (!open && (open = 1, s->begin != NULL &&
+		    s->begin(s->arg) == -1))
+			return -1;
+		if (len > 0 && line[len - 1] == '\r')
+			len--;
+		rec_read(o, &r, in->lineno, cut ? "" : line, cut ? 0 : len,
+		    canon);
+		rc = s->one(s->arg, &r, out);
+		rec_free(&r);
+		if (rc == -1)
+			return -1;
+		if (o->batch > 0 && ++n % (size_t)o->batch == 0 &&
+		    (open = 0, batch_end(s, out) == -1))
+			return -1;
+	}
+}
+
+/*
+ * Runs a stage over stdin, a batch for each read (what is there now),
+ * or for each --batch records.  Returns 0, or -1 when the stage failed.
+ */
+int
+run_stage(const struct opts *o, const struct stage *s)
+{
+	struct ai_lines in;
+	struct ai_buf out = { 0 }, canon = { 0 };
+	int rc;
+
+	ai_lines_init(&in, STDIN_FILENO, MAX_LINE);
+	rc = loop(o, s, &in, &out, &canon);
+	ai_lines_free(&in);
+	ai_buf_free(&out);
+	ai_buf_free(&canon);
+	return rc;
+}

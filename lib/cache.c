@@ -1,0 +1,308 @@
+/*
+ * cache.c: the response cache, one SQLite file that many processes share
+ * (WAL, busy timeout).  Writers batch their changes in short transactions
+ * that either land whole or not at all, so a killed process loses at most
+ * its last batch and never leaves a torn entry.  The bytes the entries
+ * hold are counted by triggers, so that keeping the cache under a size
+ * cap needs no scan.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aitools.h"
+
+#define BUSY_MS		30000
+#define EVICT_STEP	256		/* entries dropped at once */
+
+static const char schema[] =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;"
+    "CREATE TABLE IF NOT EXISTS entries ("
+    " id INTEGER PRIMARY KEY,"
+    " ns TEXT NOT NULL,"		/* the namespace, "" by default */
+    " key BLOB NOT NULL,"		/* SHA-256 of the canonical request */
+    " provider TEXT, model TEXT,"
+    " created INTEGER NOT NULL,"	/* milliseconds since the epoch */
+    " expires INTEGER,"			/* the same, or NULL: never */
+    " used INTEGER NOT NULL,"		/* the last hit, for LRU eviction */
+    " hits INTEGER NOT NULL DEFAULT 0,"
+    " input_tokens INTEGER, output_tokens INTEGER, cached_tokens INTEGER,"
+    " response TEXT NOT NULL,"		/* the record's "response", JSON */
+    " UNIQUE (ns, key));"
+    "CREATE INDEX IF NOT EXISTS entries_used ON entries(used);"
+    "CREATE TABLE IF NOT EXISTS totals ("
+    " ns TEXT PRIMARY KEY, lookups INTEGER NOT NULL DEFAULT 0,"
+    " hits INTEGER NOT NULL DEFAULT 0,"
+    " input_tokens_saved INTEGER NOT NULL DEFAULT 0,"
+    " output_tokens_saved INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS size (bytes INTEGER NOT NULL);"
+    "INSERT INTO size SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM size);"
+    "CREATE TRIGGER IF NOT EXISTS entries_add AFTER INSERT ON entries"
+    " BEGIN UPDATE size SET bytes = bytes + length(NEW.response); END;"
+    "CREATE TRIGGER IF NOT EXISTS entries_drop AFTER DELETE ON entries"
+    " BEGIN UPDATE size SET bytes = bytes - length(OLD.response); END;"
+    "PRAGMA user_version=1;";
+
+enum {
+	S_GET, S_HIT, S_PUT, S_LOOKUPS, S_BYTES, S_EVICT, S_BEGIN, S_COMMIT,
+	S_N
+};
+
+static const char *const sql[S_N] = {
+	[S_GET] = "SELECT response, created, expires, input_tokens,"
+	    " output_tokens, cached_tokens FROM entries"
+	    " WHERE ns = ?1 AND key = ?2",
+	[S_HIT] = "UPDATE entries SET used = ?3, hits = hits + 1"
+	    " WHERE ns = ?1 AND key = ?2",
+	[S_PUT] = "INSERT OR REPLACE INTO entries (ns, key, provider, model,"
+	    " created, expires, used, input_tokens, output_tokens,"
+	    " cached_tokens, response) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+	[S_LOOKUPS] = "INSERT INTO totals (ns, lookups, hits,"
+	    " input_tokens_saved, output_tokens_saved) VALUES (?1,?2,?3,?4,?5)"
+	    " ON CONFLICT (ns) DO UPDATE SET lookups = lookups + ?2,"
+	    " hits = hits + ?3, input_tokens_saved = input_tokens_saved + ?4,"
+	    " output_tokens_saved = output_tokens_saved + ?5",
+	[S_BYTES] = "SELECT bytes FROM size",
+	[S_EVICT] = "DELETE FROM entries WHERE id IN"
+	    " (SELECT id FROM entries ORDER BY used LIMIT ?)",
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+};
+
+struct ai_cache {
+	sqlite3		*db;
+	sqlite3_stmt	*st[S_N];
+	char		*path;
+};
+
+static int
+fail(struct ai_cache *c, char *err)
+{
+	snprintf(err, AI_ERRLEN, "%s: %s", c->path, sqlite3_errmsg(c->db));
+	return -1;
+}
+
+/*
+ * Opens the cache at path, creating it (private) unless readonly.  A file
+ * that is not a database, or a corrupt one, fails here, with SQLite's
+ * reason, not later in the middle of a run.
+ */
+struct ai_cache *
+ai_cache_open(const char *path, int readonly, char *err)
+{
+	struct ai_cache *c;
+	int i;
+
+	if (!readonly && ai_db_create_private(path, err) == -1)
+		return NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->path = strdup(path)) == NULL) {
+		free(c);
+		snprintf(err, AI_ERRLEN, "out of memory");
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &c->db, readonly ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	    sqlite3_busy_timeout(c->db, BUSY_MS) != SQLITE_OK ||
+	    (!readonly && sqlite3_exec(c->db, schema, NULL, NULL, NULL) !=
+	    SQLITE_OK))
+		goto bad;
+	for (i = 0; i < S_N; i++)
+		if (sqlite3_prepare_v2(c->db, sql[i], -1, &c->st[i], NULL) !=
+		    SQLITE_OK)
+			goto bad;
+	return c;
+bad:
+	fail(c, err);
+	ai_cache_close(c, NULL);
+	return NULL;
+}
+
+int
+ai_cache_close(struct ai_cache *c, char *err)
+{
+	int i, r = 0;
+
+	if (c == NULL)
+		return 0;
+	for (i = 0; i < S_N; i++)
+		sqlite3_finalize(c->st[i]);
+	if (sqlite3_close(c->db) != SQLITE_OK && err != NULL)
+		r = fail(c, err);
+	free(c->path);
+	free(c);
+	return r;
+}
+
+sqlite3 *
+ai_cache_db(struct ai_cache *c)
+{
+	return c->db;
+}
+
+const char *
+ai_cache_path(const struct ai_cache *c)
+{
+	return c->path;
+}
+
+/* Runs statement i, which returns no rows, and resets it. */
+static int
+run(struct ai_cache *c, int i, char *err)
+{
+	int rc = sqlite3_step(c->st[i]);
+
+	sqlite3_reset(c->st[i]);
+	sqlite3_clear_bindings(c->st[i]);
+	return rc == SQLITE_DONE ? 0 : fail(c, err);
+}
+
+int
+ai_cache_begin(struct ai_cache *c, char *err)
+{
+	return run(c, S_BEGIN, err);
+}
+
+int
+ai_cache_commit(struct ai_cache *c, char *err)
+{
+	return run(c, S_COMMIT, err);
+}
+
+static void
+bind_key(sqlite3_stmt *st, const char *ns, const unsigned char *key)
+{
+	sqlite3_bind_text(st, 1, ns, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, key, AI_KEYLEN, SQLITE_STATIC);
+}
+
+/*
+ * Looks key up in namespace ns: 1 with the stored response appended to
+ * resp when there is a fresh entry (not expired, and younger than
+ * max_age_ms unless that is 0), 0 when not, -1 on error.  e gets the
+ * entry's creation time and usage.
+ */
+int
+ai_cache_get(struct ai_cache *c, const char *ns, const unsigned char *key,
+    int64_t now_ms, int64_t max_age_ms, struct ai_buf *resp,
+    struct ai_cache_entry *e, char *err)
+{
+	sqlite3_stmt *st = c->st[S_GET];
+	int rc, hit = 0;
+	int64_t created;
+
+	bind_key(st, ns, key);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		created = sqlite3_column_int64(st, 1);
+		e->created_ms = created;
+		e->usage.input = sqlite3_column_int64(st, 3);
+		e->usage.output = sqlite3_column_int64(st, 4);
+		e->usage.cached = sqlite3_column_int64(st, 5);
+		hit = (sqlite3_column_type(st, 2) == SQLITE_NULL ||
+		    sqlite3_column_int64(st, 2) > now_ms) &&
+		    (max_age_ms == 0 || created + max_age_ms > now_ms);
+		if (hit && ai_buf_append(resp, sqlite3_column_text(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0)) == -1) {
+			snprintf(err, AI_ERRLEN, "out of memory");
+			hit = -1;
+		}
+	} else if (rc != SQLITE_DONE)
+		hit = fail(c, err);
+	sqlite3_reset(st);
+	return hit;
+}
+
+/* Marks a hit: the entry is used now, so eviction keeps it longer. */
+int
+ai_cache_touch(struct ai_cache *c, const char *ns, const unsigned char *key,
+    int64_t now_ms, char *err)
+{
+	bind_key(c->st[S_HIT], ns, key);
+	sqlite3_bind_int64(c->st[S_HIT], 3, now_ms);
+	return run(c, S_HIT, err);
+}
+
+/* Adds what a run of lookups came to, for `aicache stats`. */
+int
+ai_cache_count(struct ai_cache *c, const char *ns, int64_t lookups,
+    int64_t hits, int64_t tokens_in, int64_t tokens_out, char *err)
+{
+	sqlite3_stmt *st = c->st[S_LOOKUPS];
+
+	sqlite3_bind_text(st, 1, ns, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, lookups);
+	sqlite3_bind_int64(st, 3, hits);
+	sqlite3_bind_int64(st, 4, tokens_in);
+	sqlite3_bind_int64(st, 5, tokens_out);
+	return run(c, S_LOOKUPS, err);
+}
+
+static void
+bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s != NULL)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Stores an entry, replacing any with its namespace and key. */
+int
+ai_cache_put(struct ai_cache *c, const struct ai_cache_entry *e, char *err)
+{
+	sqlite3_stmt *st = c->st[S_PUT];
+
+	bind_key(st, e->ns, e->key);
+	bind_text_or_null(st, 3, e->provider);
+	bind_text_or_null(st, 4, e->model);
+	sqlite3_bind_int64(st, 5, e->created_ms);
+	if (e->expires_ms > 0)
+		sqlite3_bind_int64(st, 6, e->expires_ms);
+	else
+		sqlite3_bind_null(st, 6);
+	sqlite3_bind_int64(st, 7, e->used_ms > 0 ? e->used_ms : e->created_ms);
+	sqlite3_bind_int64(st, 8, e->usage.input);
+	sqlite3_bind_int64(st, 9, e->usage.output);
+	sqlite3_bind_int64(st, 10, e->usage.cached);
+	sqlite3_bind_text(st, 11, e->response, (int)e->response_len,
+	    SQLITE_STATIC);
+	return run(c, S_PUT, err);
+}
+
+/* The bytes of responses the cache holds. */
+int64_t
+ai_cache_bytes(struct ai_cache *c)
+{
+	sqlite3_stmt *st = c->st[S_BYTES];
+	int64_t n = -1;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+/*
+ * Drops the entries used longest ago until the responses held fit in
+ * max_bytes.  Call it inside a transaction.  Returns how many went.
+ */
+int64_t
+ai_cache_evict(struct ai_cache *c, int64_t max_bytes, char *err)
+{
+	int64_t gone = 0, bytes;
+	int n;
+
+	while ((bytes = ai_cache_bytes(c)) > max_bytes) {
+		sqlite3_bind_int(c->st[S_EVICT], 1, EVICT_STEP);
+		if (run(c, S_EVICT, err) == -1)
+			return -1;
+		if ((n = sqlite3_changes(c->db)) == 0)
+			break;
+		gone += n;
+	}
+	if (bytes < 0)
+		return fail(c, err);
+	return gone;
+}
