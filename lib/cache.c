@@ -14,11 +14,19 @@
 #include "aitools.h"
 
 #define BUSY_MS		30000
-#define EVICT_STEP	256		/* entries dropped at once */
+#define EVICT_STEP	1024		/* most entries dropped at once */
+
+/*
+ * The tables are made in one immediate transaction: two processes that
+ * create the file at once would otherwise race from reading the schema to
+ * writing it, and SQLite cannot wait out that conflict.
+ */
+static const char pragmas[] =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;";
 
 static const char schema[] =
-    "PRAGMA journal_mode=WAL;"
-    "PRAGMA synchronous=NORMAL;"
+    "BEGIN IMMEDIATE;"
     "CREATE TABLE IF NOT EXISTS entries ("
     " id INTEGER PRIMARY KEY,"
     " ns TEXT NOT NULL,"		/* the namespace, "" by default */
@@ -37,13 +45,17 @@ static const char schema[] =
     " hits INTEGER NOT NULL DEFAULT 0,"
     " input_tokens_saved INTEGER NOT NULL DEFAULT 0,"
     " output_tokens_saved INTEGER NOT NULL DEFAULT 0);"
-    "CREATE TABLE IF NOT EXISTS size (bytes INTEGER NOT NULL);"
-    "INSERT INTO size SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM size);"
+    "CREATE TABLE IF NOT EXISTS size (bytes INTEGER NOT NULL,"
+    " entries INTEGER NOT NULL);"
+    "INSERT INTO size SELECT 0, 0 WHERE NOT EXISTS (SELECT 1 FROM size);"
     "CREATE TRIGGER IF NOT EXISTS entries_add AFTER INSERT ON entries"
-    " BEGIN UPDATE size SET bytes = bytes + length(NEW.response); END;"
+    " BEGIN UPDATE size SET bytes = bytes + length(NEW.response),"
+    " entries = entries + 1; END;"
     "CREATE TRIGGER IF NOT EXISTS entries_drop AFTER DELETE ON entries"
-    " BEGIN UPDATE size SET bytes = bytes - length(OLD.response); END;"
-    "PRAGMA user_version=1;";
+    " BEGIN UPDATE size SET bytes = bytes - length(OLD.response),"
+    " entries = entries - 1; END;"
+    "PRAGMA user_version=1;"
+    "COMMIT;";
 
 enum {
 	S_GET, S_HIT, S_PUT, S_LOOKUPS, S_BYTES, S_EVICT, S_BEGIN, S_COMMIT,
@@ -64,7 +76,7 @@ static const char *const sql[S_N] = {
 	    " ON CONFLICT (ns) DO UPDATE SET lookups = lookups + ?2,"
 	    " hits = hits + ?3, input_tokens_saved = input_tokens_saved + ?4,"
 	    " output_tokens_saved = output_tokens_saved + ?5",
-	[S_BYTES] = "SELECT bytes FROM size",
+	[S_BYTES] = "SELECT bytes, entries FROM size",
 	[S_EVICT] = "DELETE FROM entries WHERE id IN"
 	    " (SELECT id FROM entries ORDER BY used LIMIT ?)",
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -106,8 +118,9 @@ ai_cache_open(const char *path, int readonly, char *err)
 	if (sqlite3_open_v2(path, &c->db, readonly ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(c->db, BUSY_MS) != SQLITE_OK ||
-	    (!readonly && sqlite3_exec(c->db, schema, NULL, NULL, NULL) !=
-	    SQLITE_OK))
+	    (!readonly && (sqlite3_exec(c->db, pragmas, NULL, NULL, NULL) !=
+	    SQLITE_OK || sqlite3_exec(c->db, schema, NULL, NULL, NULL) !=
+	    SQLITE_OK)))
 		goto bad;
 	for (i = 0; i < S_N; i++)
 		if (sqlite3_prepare_v2(c->db, sql[i], -1, &c->st[i], NULL) !=
@@ -271,31 +284,45 @@ ai_cache_put(struct ai_cache *c, const struct ai_cache_entry *e, char *err)
 	return run(c, S_PUT, err);
 }
 
-/* The bytes of responses the cache holds. */
-int64_t
-ai_cache_bytes(struct ai_cache *c)
+/* The bytes of responses the cache holds, and the entries; -1 on error. */
+static int64_t
+held(struct ai_cache *c, int64_t *entries)
 {
 	sqlite3_stmt *st = c->st[S_BYTES];
 	int64_t n = -1;
 
-	if (sqlite3_step(st) == SQLITE_ROW)
+	*entries = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
 		n = sqlite3_column_int64(st, 0);
+		*entries = sqlite3_column_int64(st, 1);
+	}
 	sqlite3_reset(st);
 	return n;
 }
 
+int64_t
+ai_cache_bytes(struct ai_cache *c)
+{
+	int64_t entries;
+
+	return held(c, &entries);
+}
+
 /*
  * Drops the entries used longest ago until the responses held fit in
- * max_bytes.  Call it inside a transaction.  Returns how many went.
+ * max_bytes, as many at a time as the excess over the mean entry's size
+ * says.  Call it inside a transaction.  Returns how many went.
  */
 int64_t
 ai_cache_evict(struct ai_cache *c, int64_t max_bytes, char *err)
 {
-	int64_t gone = 0, bytes;
+	int64_t gone = 0, bytes, entries, step;
 	int n;
 
-	while ((bytes = ai_cache_bytes(c)) > max_bytes) {
-		sqlite3_bind_int(c->st[S_EVICT], 1, EVICT_STEP);
+	while ((bytes = held(c, &entries)) > max_bytes && entries > 0) {
+		step = (bytes - max_bytes) / (bytes / entries + 1) + 1;
+		sqlite3_bind_int64(c->st[S_EVICT], 1, step < EVICT_STEP ?
+		    step : EVICT_STEP);
 		if (run(c, S_EVICT, err) == -1)
 			return -1;
 		if ((n = sqlite3_changes(c->db)) == 0)

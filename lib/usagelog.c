@@ -19,9 +19,13 @@
 #define BUSY_MS		30000
 #define NSTR		9
 
-static const char schema[] =
+/* Made in one immediate transaction, so that creators do not race. */
+static const char pragmas[] =
     "PRAGMA journal_mode=WAL;"
-    "PRAGMA synchronous=NORMAL;"
+    "PRAGMA synchronous=NORMAL;";
+
+static const char schema[] =
+    "BEGIN IMMEDIATE;"
     "CREATE TABLE IF NOT EXISTS calls ("
     " id INTEGER PRIMARY KEY,"
     " ts INTEGER NOT NULL,"		/* milliseconds since the epoch, UTC */
@@ -34,7 +38,8 @@ static const char schema[] =
     " trace_id TEXT, request_id TEXT, custom_id TEXT,"
     " prompt TEXT, response TEXT);"
     "CREATE INDEX IF NOT EXISTS calls_ts ON calls(ts);"
-    "PRAGMA user_version=1;";
+    "PRAGMA user_version=1;"
+    "COMMIT;";
 
 static const char insert_sql[] =
     "INSERT INTO calls (ts, provider, model, service, status, http_status,"
@@ -90,6 +95,7 @@ ai_usagelog_open(const char *path, char *err)
 	if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE,
 	    NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(l->db, BUSY_MS) != SQLITE_OK ||
+	    sqlite3_exec(l->db, pragmas, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(l->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(l->db, insert_sql, -1, &l->ins,
 	    NULL) != SQLITE_OK)

@@ -1,0 +1,157 @@
+#!/bin/sh
+# aicache: a response cache as two pipeline stages, and its upkeep.
+. "$(dirname "$0")/lib.sh"
+
+plan 42
+
+start_mock -L "$SCRATCH/sent.log"
+export AICACHE_DB=$SCRATCH/cache.db
+sent() { wc -l <sent.log | tr -d ' '; }
+run() { aicache get "$@" | aiq -J 2>/dev/null | aicache put "$@"; }
+
+cat >in.jsonl <<'EOR'
+{"custom_id":"a","prompt":"alpha","temperature":0}
+{"custom_id":"b","prompt":"beta"}
+not json
+EOR
+
+# --- a second run makes no provider call
+run <in.jsonl >out1.jsonl
+n1=$(sent)
+run <in.jsonl >out2.jsonl
+is "$(sent)" "$n1" 'the second run is answered from the cache: no provider call'
+is "$n1" 2 'the first run called the provider for each request'
+is "$(jq -c '[.custom_id, .aitools.cache.hit]' out2.jsonl 2>/dev/null | head -n 2 | paste -sd' ')" \
+	'["a",true] ["b",true]' 'hits are marked in the metadata'
+is "$(jq -c '.response.body.choices[0].message.content' out2.jsonl 2>/dev/null | head -n 2 | paste -sd' ')" \
+	'"Echo: alpha" "Echo: beta"' 'with the stored answers'
+is "$(sed -n 3p out2.jsonl | jq -r .error.code)" invalid_input 'an invalid line still gets its error record'
+like "$(jq -r '.aitools.cache.key' out2.jsonl 2>/dev/null | head -n1)" '^[0-9a-f]{64}$' 'the key is shown'
+printf '{"prompt":"unseen"}\n' | aicache get >miss.jsonl
+is "$(cat miss.jsonl)" '{"prompt":"unseen"}' 'a miss passes through byte for byte'
+is "$(stat -c %a cache.db)" 600 'the cache file is private'
+is "$(sqlite3 usage.db "SELECT count(*) FROM calls WHERE status = 'cache_hit'")" 2 \
+	'hits are recorded in the usage log'
+
+# --- the key: what makes two requests one entry
+k() { printf '%s\n' "$1" | aicache key; }
+base='{"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":0.5}'
+is "$(k '{"temperature":0.5,"messages":[{"content":"hi","role":"user"}],"model":"m"}')" "$(k "$base")" \
+	'keys in another order: the same key'
+is "$(k '{"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":0.5,"stream":true,"user":"u1","metadata":{"x":1}}')" \
+	"$(k "$base")" 'stream, user and metadata do not count'
+unlike "$(k '{"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":0.7}')" \
+	"$(k "$base")" 'a changed temperature is another key'
+is "$(k '{"model":"m","messages":[],"max_tokens":1.0}')" "$(k '{"model":"m","messages":[],"max_tokens":1}')" \
+	'1.0 and 1 are one number'
+unlike "$(k '{"model":"other","messages":[{"role":"user","content":"hi"}],"temperature":0.5}')" \
+	"$(k "$base")" 'another model is another key'
+is "$(k '{"prompt":"hi","model":"m","temperature":0.5}')" "$(k "$base")" \
+	'a prompt record and its body share a key'
+like "$(printf '%s\n' "$base" | aicache key --canonical)" \
+	'^[0-9a-f]{64}	aitools-cache-key/1	openai	http://127.0.0.1:[0-9]+/v1	\{"messages":\[\{"content":"hi","role":"user"\}\],"model":"m","temperature":0.5\}$' \
+	'--canonical shows what the key digests'
+
+# --- streamed or not, one entry; only answers are stored
+printf '{"prompt":"stream or not","stream":true}\n' | aicache get | aiq -J 2>/dev/null | aicache put >/dev/null
+n0=$(sent)
+printf '{"prompt":"stream or not"}\n' | run >/dev/null
+is "$(sent)" "$n0" 'a streamed answer serves the same request unstreamed'
+printf '{"prompt":"fails [[mock status=500]]"}\n' | aicache get | aiq -J --max-attempts 1 2>/dev/null | aicache put >/dev/null
+printf '{"prompt":"fails [[mock status=500]]"}\n' | aicache get >f.jsonl
+is "$(jq 'has("response")' f.jsonl)" false 'an error is never stored'
+printf '{"prompt":"cut [[mock fault=truncate]]","stream":true}\n' | aiq -J --max-attempts 1 2>/dev/null | aicache put >/dev/null
+printf '{"prompt":"cut [[mock fault=truncate]]"}\n' | aicache get >t.jsonl
+is "$(jq 'has("response")' t.jsonl)" false 'nor a truncated stream'
+
+# --- per-record control and --deterministic
+printf '{"prompt":"alpha","temperature":0,"aitools":{"cache_control":"bypass"}}\n' | aicache get >by.jsonl
+is "$(jq 'has("response")' by.jsonl)" false 'cache_control "bypass" is not answered from the cache'
+printf '{"prompt":"nostore","aitools":{"cache_control":"no-store"}}\n' | run >/dev/null
+printf '{"prompt":"nostore"}\n' | aicache get >ns.jsonl
+is "$(jq 'has("response")' ns.jsonl)" false 'cache_control "no-store" is not stored'
+printf '{"prompt":"warm","temperature":0.7}\n{"prompt":"cold","temperature":0}\n{"prompt":"seeded","seed":1}\n' |
+    aiq -J 2>/dev/null | aicache put --deterministic -n det >/dev/null
+printf '{"prompt":"warm","temperature":0.7}\n{"prompt":"cold","temperature":0}\n{"prompt":"seeded","seed":1}\n' |
+    aicache get -n det | jq -c 'has("response")' >det.txt
+is "$(paste -sd' ' det.txt)" 'false true true' '--deterministic stores only temperature 0 or a seed'
+
+# --- namespaces
+printf '{"prompt":"alpha","temperature":0}\n' | aicache get -n other >o.jsonl
+is "$(jq 'has("response")' o.jsonl)" false 'another namespace does not see the entries'
+printf '{"prompt":"cold","temperature":0}\n' | aicache get -n det >d.jsonl
+is "$(jq 'has("response")' d.jsonl)" true 'its own does'
+
+# --- freshness
+printf '{"prompt":"brief"}\n' | aiq -J 2>/dev/null | aicache put --ttl 1s >/dev/null
+printf '{"prompt":"brief"}\n' | aicache get >b1.jsonl
+sleep 1.2
+printf '{"prompt":"brief"}\n' | aicache get >b2.jsonl
+is "$(jq -c 'has("response")' b1.jsonl b2.jsonl | paste -sd' ')" 'true false' \
+	'put --ttl: the entry expires'
+printf '{"prompt":"beta"}\n' | aicache get --ttl 1s >old.jsonl
+is "$(jq 'has("response")' old.jsonl)" false 'get --ttl: an older entry is not used'
+
+# --- the size cap, least recently used first
+export AICACHE_DB=$SCRATCH/small.db
+awk 'BEGIN { for (i = 1; i <= 30; i++) printf "{\"prompt\":\"entry %d\"}\n", i }' >many.jsonl
+head -n 1 many.jsonl | aiq -J 2>/dev/null | aicache put >/dev/null
+sed -n '2,10p' many.jsonl | aiq -J 2>/dev/null | aicache put >/dev/null
+head -n 1 many.jsonl | aicache get >/dev/null		# entry 1 is used again
+sed -n '11,30p' many.jsonl | aiq -J 2>/dev/null | aicache put --max-size 4K >/dev/null
+bytes=$(sqlite3 small.db 'SELECT bytes FROM size')
+if [ "$bytes" -le 4096 ]; then pass "--max-size holds ($bytes bytes of answers)"
+else fail "--max-size holds ($bytes bytes of answers)"; fi
+is "$(head -n 1 many.jsonl | aicache get | jq 'has("response")')" false \
+	'the entries used longest ago went first'
+is "$(sed -n 30p many.jsonl | aicache get | jq 'has("response")')" true 'the newest stay'
+
+# --- two writers at once, and a killed one
+export AICACHE_DB=$SCRATCH/shared.db
+awk 'BEGIN { for (i = 1; i <= 400; i++) printf "{\"prompt\":\"w%d\"}\n", i }' | aiq -J -j 16 2>/dev/null >ans.jsonl
+sed -n '1,200p' ans.jsonl | aicache put --batch 7 >/dev/null &
+p1=$!
+sed -n '201,400p' ans.jsonl | aicache put --batch 5 >/dev/null &
+p2=$!
+wait $p1; s1=$?
+wait $p2; s2=$?
+is "$s1$s2" 00 'two writers at once both succeed'
+is "$(sqlite3 shared.db 'SELECT count(*) FROM entries')" 400 'and no entry is lost'
+mkfifo feed
+aicache put -f killed.db <feed >kept.jsonl &
+kp=$!
+exec 3>feed
+sed -n '1,50p' ans.jsonl >&3
+i=0
+while [ "$(wc -l <kept.jsonl)" -lt 50 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+kill -9 $kp
+exec 3>&-
+wait $kp 2>/dev/null
+is "$(sqlite3 killed.db 'PRAGMA integrity_check')" ok 'a writer killed mid-run leaves a sound file'
+is "$(sqlite3 killed.db 'SELECT count(*) FROM entries')" "$(wc -l <kept.jsonl | tr -d ' ')" \
+	'and every record it passed on has its entry'
+
+# --- a corrupt or unreadable cache
+head -c 8192 /dev/urandom >bad.db
+printf '{"prompt":"x"}\n' | aicache get -f bad.db >bad.out 2>bad.err
+is "$?" 1 'a corrupt cache: get fails'
+like "$(cat bad.err)" '^aicache: .*bad.db: (file is not a database|database disk image is malformed)' 'with a clear message'
+printf '{"prompt":"x"}\n' | aicache get -f bad.db --fail-open >fo.out 2>fo.err
+is "$?:$(cat fo.out)" '0:{"prompt":"x"}' '--fail-open passes records through'
+
+# --- upkeep: stats, purge, export and import
+export AICACHE_DB=$SCRATCH/cache.db
+aicache stats >stats.txt
+like "$(grep '^hits' stats.txt)" '^hits +[0-9]+ \([0-9.]+%\)$' 'stats: hits and their ratio'
+like "$(grep '^tokens saved' stats.txt)" '^tokens saved +[1-9][0-9]* in, [1-9][0-9]* out$' 'stats: tokens saved'
+aicache export >dump.jsonl
+n=$(wc -l <dump.jsonl | tr -d ' ')
+aicache import -f copy.db <dump.jsonl 2>/dev/null
+is "$(sqlite3 copy.db 'SELECT count(*) FROM entries')" "$n" 'export then import: every entry'
+is "$(printf '{"prompt":"alpha","temperature":0}\n' | aicache get -f copy.db | jq 'has("response")')" true \
+	'and the copy answers'
+aicache purge --model gpt-4o-mini -f copy.db 2>purge.err
+like "$(cat purge.err)" "^aicache: purged $n entries$" 'purge --model'
+aicache purge 2>/dev/null; is "$?" 2 'purge without a filter is a usage error'
+
+done_testing
