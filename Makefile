@@ -45,7 +45,7 @@ UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 BINS = $(BUILD)/aiq $(BUILD)/aimock $(BUILD)/aicache
-MAN1 = man/aiq.1 man/aimock.1
+MAN1 = man/aiq.1 man/aimock.1 man/aicache.1
 MAN5 = man/aitools-record.5
 MAN7 = man/aitools.7
 

@@ -4,9 +4,9 @@
 . "$(dirname "$0")/lib.sh"
 
 TOP=$(cd "$TESTS/.." && pwd)
-TOOLS="aiq aimock"
+TOOLS="aiq aimock aicache"
 
-plan $((12 * 2 + 1))
+plan $((12 * 3 + 1))
 
 # long_options TOOL: the long options of TOOL's getopt_long table.
 long_options() {

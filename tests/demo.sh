@@ -10,7 +10,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/aitools-demo.XXXXXX")
 MOCK_PID=
 trap 'kill $MOCK_PID 2>/dev/null; rm -rf "$WORK"' EXIT INT TERM
 
-aimock -p 0 -d 50-300 >"$WORK/port" &
+aimock -p 0 -d 50-300 -L "$WORK/requests.log" >"$WORK/port" &
 MOCK_PID=$!
 i=0
 until [ -s "$WORK/port" ]; do
@@ -19,7 +19,7 @@ until [ -s "$WORK/port" ]; do
 	sleep 0.01
 done
 export OPENAI_BASE_URL=http://127.0.0.1:$(cat "$WORK/port")/v1
-export AIQ_USAGE_LOG=$WORK/usage.db
+export AIQ_USAGE_LOG=$WORK/usage.db AICACHE_DB=$WORK/cache.db
 echo "aimock is listening: OPENAI_BASE_URL=$OPENAI_BASE_URL"
 
 step() { printf '\n$ %s\n' "$*"; }
@@ -51,3 +51,21 @@ if command -v sqlite3 >/dev/null; then
 else
 	echo "(install sqlite3 to query the usage log)"
 fi
+
+# The same batch twice through the cache: the second run calls nobody.
+requests() { wc -l <"$WORK/requests.log" | tr -d ' '; }
+awk '{ printf "{\"custom_id\":\"q%d\",\"prompt\":\"%s\"}\n", NR, $0 }' \
+    "$WORK/prompts.txt" | grep -v mock >"$WORK/jobs.jsonl"
+for run in first second; do
+	step "aicache get < jobs.jsonl | aiq -J | aicache put > out.jsonl   # $run run"
+	before=$(requests)
+	t0=$(date +%s%N)
+	aicache get <"$WORK/jobs.jsonl" | aiq -J | aicache put >"$WORK/out.jsonl"
+	t1=$(date +%s%N)
+	echo "$(wc -l <"$WORK/out.jsonl" | tr -d ' ') records," \
+	    "$(($(requests) - before)) provider calls," \
+	    "$(grep -c '"hit":true' "$WORK/out.jsonl") answered from the cache," \
+	    "$(((t1 - t0) / 1000000)) ms"
+done
+step 'aicache stats'
+aicache stats
