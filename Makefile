@@ -92,6 +92,9 @@ demo: all
 bench: all
 	sh bench/run.sh $(BUILD)
 
+bench-cache: all
+	sh bench/cache.sh $(BUILD)
+
 install: $(BINS)
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
@@ -120,4 +123,4 @@ uninstall:
 clean:
 	rm -rf build build-san
 
-.PHONY: all test check lint demo bench install uninstall clean
+.PHONY: bench-cache all test check lint demo bench install uninstall clean

@@ -3,8 +3,10 @@
  * (WAL, busy timeout).  Writers batch their changes in short transactions
  * that either land whole or not at all, so a killed process loses at most
  * its last batch and never leaves a torn entry.  The bytes the entries
- * hold are counted by triggers, so that keeping the cache under a size
- * cap needs no scan.
+ * hold are kept in the table size, so that keeping the cache under a
+ * size cap needs no scan; they are counted here rather than by triggers,
+ * as a statement that fires one needs a statement journal, which costs
+ * more than the insert.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -48,18 +50,12 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS size (bytes INTEGER NOT NULL,"
     " entries INTEGER NOT NULL);"
     "INSERT INTO size SELECT 0, 0 WHERE NOT EXISTS (SELECT 1 FROM size);"
-    "CREATE TRIGGER IF NOT EXISTS entries_add AFTER INSERT ON entries"
-    " BEGIN UPDATE size SET bytes = bytes + length(NEW.response),"
-    " entries = entries + 1; END;"
-    "CREATE TRIGGER IF NOT EXISTS entries_drop AFTER DELETE ON entries"
-    " BEGIN UPDATE size SET bytes = bytes - length(OLD.response),"
-    " entries = entries - 1; END;"
     "PRAGMA user_version=1;"
     "COMMIT;";
 
 enum {
-	S_GET, S_HIT, S_PUT, S_LOOKUPS, S_BYTES, S_EVICT, S_BEGIN, S_COMMIT,
-	S_N
+	S_GET, S_HIT, S_FIND, S_INSERT, S_UPDATE, S_LOOKUPS, S_BYTES, S_GROW,
+	S_OLDEST, S_EVICT, S_RECOUNT, S_BEGIN, S_COMMIT, S_N
 };
 
 static const char *const sql[S_N] = {
@@ -68,17 +64,30 @@ static const char *const sql[S_N] = {
 	    " WHERE ns = ?1 AND key = ?2",
 	[S_HIT] = "UPDATE entries SET used = ?3, hits = hits + 1"
 	    " WHERE ns = ?1 AND key = ?2",
-	[S_PUT] = "INSERT OR REPLACE INTO entries (ns, key, provider, model,"
+	[S_FIND] = "SELECT id, length(response) FROM entries"
+	    " WHERE ns = ?1 AND key = ?2",
+	[S_INSERT] = "INSERT INTO entries (ns, key, provider, model,"
 	    " created, expires, used, input_tokens, output_tokens,"
 	    " cached_tokens, response) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+	[S_UPDATE] = "UPDATE entries SET provider = ?3, model = ?4,"
+	    " created = ?5, expires = ?6, used = ?7, input_tokens = ?8,"
+	    " output_tokens = ?9, cached_tokens = ?10, response = ?11"
+	    " WHERE id = ?12",
 	[S_LOOKUPS] = "INSERT INTO totals (ns, lookups, hits,"
 	    " input_tokens_saved, output_tokens_saved) VALUES (?1,?2,?3,?4,?5)"
 	    " ON CONFLICT (ns) DO UPDATE SET lookups = lookups + ?2,"
 	    " hits = hits + ?3, input_tokens_saved = input_tokens_saved + ?4,"
 	    " output_tokens_saved = output_tokens_saved + ?5",
 	[S_BYTES] = "SELECT bytes, entries FROM size",
+	[S_GROW] = "UPDATE size SET bytes = bytes + ?1, entries = entries + ?2",
+	[S_OLDEST] = "SELECT coalesce(sum(length(response)), 0), count(*),"
+	    " coalesce(max(used), 0) FROM (SELECT response, used FROM entries"
+	    " ORDER BY used LIMIT ?)",
 	[S_EVICT] = "DELETE FROM entries WHERE id IN"
 	    " (SELECT id FROM entries ORDER BY used LIMIT ?)",
+	[S_RECOUNT] = "UPDATE size SET"
+	    " bytes = (SELECT coalesce(sum(length(response)), 0) FROM entries),"
+	    " entries = (SELECT count(*) FROM entries)",
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 };
@@ -261,12 +270,47 @@ bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
-/* Stores an entry, replacing any with its namespace and key. */
+/* Adds to the counts of the table size. */
+static int
+grow(struct ai_cache *c, int64_t bytes, int64_t entries, char *err)
+{
+	sqlite3_bind_int64(c->st[S_GROW], 1, bytes);
+	sqlite3_bind_int64(c->st[S_GROW], 2, entries);
+	return run(c, S_GROW, err);
+}
+
+/* The id and size of the entry with e's namespace and key: 0 if none. */
+static int64_t
+find(struct ai_cache *c, const struct ai_cache_entry *e, int64_t *len,
+    char *err)
+{
+	sqlite3_stmt *st = c->st[S_FIND];
+	int64_t id = 0;
+	int rc;
+
+	bind_key(st, e->ns, e->key);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		*len = sqlite3_column_int64(st, 1);
+	} else if (rc != SQLITE_DONE)
+		id = fail(c, err);
+	sqlite3_reset(st);
+	return id;
+}
+
+/*
+ * Stores an entry, replacing any with its namespace and key.  Call it
+ * inside a transaction: the entry and the counts change together.
+ */
 int
 ai_cache_put(struct ai_cache *c, const struct ai_cache_entry *e, char *err)
 {
-	sqlite3_stmt *st = c->st[S_PUT];
+	int64_t id, old = 0;
+	sqlite3_stmt *st;
 
+	if ((id = find(c, e, &old, err)) == -1)
+		return -1;
+	st = c->st[id > 0 ? S_UPDATE : S_INSERT];
 	bind_key(st, e->ns, e->key);
 	bind_text_or_null(st, 3, e->provider);
 	bind_text_or_null(st, 4, e->model);
@@ -281,7 +325,21 @@ ai_cache_put(struct ai_cache *c, const struct ai_cache_entry *e, char *err)
 	sqlite3_bind_int64(st, 10, e->usage.cached);
 	sqlite3_bind_text(st, 11, e->response, (int)e->response_len,
 	    SQLITE_STATIC);
-	return run(c, S_PUT, err);
+	if (id > 0)
+		sqlite3_bind_int64(st, 12, id);
+	if (run(c, id > 0 ? S_UPDATE : S_INSERT, err) == -1)
+		return -1;
+	return grow(c, (int64_t)e->response_len - old, id > 0 ? 0 : 1, err);
+}
+
+/*
+ * Counts the entries and their bytes again, after a change of many at
+ * once (purge).  Call it inside the same transaction.
+ */
+int
+ai_cache_recount(struct ai_cache *c, char *err)
+{
+	return run(c, S_RECOUNT, err);
 }
 
 /* The bytes of responses the cache holds, and the entries; -1 on error. */
@@ -316,18 +374,26 @@ ai_cache_bytes(struct ai_cache *c)
 int64_t
 ai_cache_evict(struct ai_cache *c, int64_t max_bytes, char *err)
 {
-	int64_t gone = 0, bytes, entries, step;
-	int n;
+	sqlite3_stmt *st = c->st[S_OLDEST];
+	int64_t gone = 0, bytes, entries, step, dbytes, dn;
 
 	while ((bytes = held(c, &entries)) > max_bytes && entries > 0) {
 		step = (bytes - max_bytes) / (bytes / entries + 1) + 1;
-		sqlite3_bind_int64(c->st[S_EVICT], 1, step < EVICT_STEP ?
-		    step : EVICT_STEP);
-		if (run(c, S_EVICT, err) == -1)
-			return -1;
-		if ((n = sqlite3_changes(c->db)) == 0)
-			break;
-		gone += n;
+		if (step > EVICT_STEP)
+			step = EVICT_STEP;
+		sqlite3_bind_int64(st, 1, step);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_reset(st);
+			return fail(c, err);
+		}
+		dbytes = sqlite3_column_int64(st, 0);
+		dn = sqlite3_column_int64(st, 1);
+		sqlite3_reset(st);
+		sqlite3_bind_int64(c->st[S_EVICT], 1, step);
+		if (dn == 0 || run(c, S_EVICT, err) == -1 ||
+		    grow(c, -dbytes, -dn, err) == -1)
+			return dn == 0 ? gone : -1;
+		gone += dn;
 	}
 	if (bytes < 0)
 		return fail(c, err);

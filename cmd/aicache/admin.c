@@ -177,6 +177,8 @@ cmd_purge(const struct opts *o)
 	struct ai_cache *c;
 	sqlite3_stmt *st;
 	int64_t now = ai_now_ms();
+	char err[AI_ERRLEN];
+	int n;
 
 	if (!o->all && !o->expired && o->older_ms == 0 &&
 	    o->purge_model == NULL && o->ns[0] == '\0') {
@@ -196,10 +198,13 @@ cmd_purge(const struct opts *o)
 		sqlite3_bind_text(st, 3, o->purge_model, -1, SQLITE_STATIC);
 	if (o->expired)
 		sqlite3_bind_int64(st, 4, now);
+	if (ai_cache_begin(c, err) == -1)
+		errx(1, "%s", err);
 	step_done(c, st);
-	fprintf(stderr, "aicache: purged %d entr%s\n",
-	    sqlite3_changes(ai_cache_db(c)),
-	    sqlite3_changes(ai_cache_db(c)) == 1 ? "y" : "ies");
+	n = sqlite3_changes(ai_cache_db(c));
+	if (ai_cache_recount(c, err) == -1 || ai_cache_commit(c, err) == -1)
+		errx(1, "%s", err);
+	fprintf(stderr, "aicache: purged %d entr%s\n", n, n == 1 ? "y" : "ies");
 	sqlite3_finalize(st);
 	close_or_die(c);
 	return 0;
