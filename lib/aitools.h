@@ -249,6 +249,7 @@ struct ai_cache_entry {
 struct ai_cache *ai_cache_open(const char *, int, char *);
 int	 ai_cache_close(struct ai_cache *, char *);
 int	 ai_cache_begin(struct ai_cache *, char *);
+int	 ai_cache_begin_read(struct ai_cache *, char *);
 int	 ai_cache_commit(struct ai_cache *, char *);
 int	 ai_cache_get(struct ai_cache *, const char *, const unsigned char *,
 	    int64_t, int64_t, struct ai_buf *, struct ai_cache_entry *, char *);

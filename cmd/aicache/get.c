@@ -121,7 +121,22 @@ get_one(void *arg, struct rec *r, struct ai_buf *out)
 	return 0;
 }
 
-/* Writes the batch's bookkeeping: entries used now, and the counts. */
+static int
+get_begin(void *arg)
+{
+	struct get *g = arg;
+	char err[AI_ERRLEN];
+
+	if (g->c != NULL && ai_cache_begin_read(g->c, err) == -1)
+		return cache_failed(g, err);
+	return 0;
+}
+
+/*
+ * Ends the batch's reading, then writes its bookkeeping (entries used
+ * now, the counts) in a short transaction of its own: a read transaction
+ * cannot become a write one once another process has written.
+ */
 static int
 get_end(void *arg)
 {
@@ -130,7 +145,11 @@ get_end(void *arg)
 	int64_t now = ai_now_ms();
 	int i;
 
-	if (g->c == NULL || g->lookups == 0)
+	if (g->c == NULL)
+		return 0;
+	if (ai_cache_commit(g->c, err) == -1)
+		return cache_failed(g, err);
+	if (g->lookups == 0)
 		return 0;
 	if (ai_cache_begin(g->c, err) == -1)
 		return cache_failed(g, err);
@@ -165,7 +184,7 @@ int
 cmd_get(const struct opts *o)
 {
 	struct get g = { .o = o };
-	struct stage s = { NULL, get_one, get_end, &g };
+	struct stage s = { get_begin, get_one, get_end, &g };
 	char err[AI_ERRLEN];
 	int rc;
 
