@@ -195,9 +195,11 @@ run(struct ai_cache *c, int i, char *err)
 	return rc == SQLITE_DONE ? 0 : fail(c, err);
 }
 
+/* Begins a write transaction; counts left by one rolled back are void. */
 int
 ai_cache_begin(struct ai_cache *c, char *err)
 {
+	c->dbytes = c->dentries = 0;
 	return run(c, S_BEGIN, err);
 }
 
