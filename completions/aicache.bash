@@ -21,16 +21,18 @@ _aicache()
 		COMPREPLY=($(compgen -W 'openai anthropic' -- "$cur"))
 		return
 		;;
-	-m|--model|-n|--namespace|--batch|--max-size|--older-than|--ttl)
+	-m|--model|-n|--namespace|-s|--system|-t|--temperature|--batch|\
+	--max-size|--max-tokens|--older-than|--ttl)
 		return
 		;;
 	esac
 	case $cur in
 	-*)
 		COMPREPLY=($(compgen -W '-f --cache -h --help -m --model
-		    -n --namespace -P --provider -V --version --all --batch
-		    --canonical --deterministic --expired --fail-open
-		    --max-size --no-usage-log --older-than --ttl' -- "$cur"))
+		    -n --namespace -P --provider -s --system -t --temperature
+		    -V --version --all --batch --canonical --deterministic
+		    --expired --fail-open --max-size --max-tokens
+		    --no-usage-log --older-than --ttl' -- "$cur"))
 		;;
 	esac
 }

@@ -246,6 +246,7 @@ struct ai_cache_entry {
 	const char	*response;	/* JSON text of the record's response */
 	size_t		 response_len;
 };
+enum { AI_CACHE_READ, AI_CACHE_WRITE, AI_CACHE_CREATE };
 struct ai_cache *ai_cache_open(const char *, int, char *);
 int	 ai_cache_close(struct ai_cache *, char *);
 int	 ai_cache_begin(struct ai_cache *, char *);

@@ -8,21 +8,18 @@
  * as a statement that fires one needs a statement journal, which costs
  * more than the insert.
  */
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aitools.h"
 
 #define BUSY_MS		30000
 #define EVICT_STEP	1024		/* most entries dropped at once */
 
-/*
- * The tables are made in one immediate transaction: two processes that
- * create the file at once would otherwise race from reading the schema to
- * writing it, and SQLite cannot wait out that conflict.
- */
 static const char pragmas[] =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=NORMAL;";
@@ -37,6 +34,13 @@ static const char pragmas[] =
 static const char tuning[] = "PRAGMA cache_size=-32768;"
     "PRAGMA wal_autocheckpoint=8192;";
 
+/*
+ * The tables are made in one immediate transaction: two processes that
+ * create the file at once would otherwise race from reading the schema to
+ * writing it, and SQLite cannot wait out that conflict.  Sizes in bytes
+ * are of the stored text as a blob: SQLite's length() of text counts
+ * characters.
+ */
 static const char schema[] =
     "BEGIN IMMEDIATE;"
     "CREATE TABLE IF NOT EXISTS entries ("
@@ -60,6 +64,8 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS size (bytes INTEGER NOT NULL,"
     " entries INTEGER NOT NULL);"
     "INSERT INTO size SELECT 0, 0 WHERE NOT EXISTS (SELECT 1 FROM size);"
+    "DROP TRIGGER IF EXISTS entries_add;"	/* of development builds */
+    "DROP TRIGGER IF EXISTS entries_drop;"
     "PRAGMA user_version=1;"
     "COMMIT;";
 
@@ -74,7 +80,7 @@ static const char *const sql[S_N] = {
 	    " WHERE ns = ?1 AND key = ?2",
 	[S_HIT] = "UPDATE entries SET used = ?3, hits = hits + 1"
 	    " WHERE ns = ?1 AND key = ?2",
-	[S_FIND] = "SELECT id, length(response) FROM entries"
+	[S_FIND] = "SELECT id, length(CAST(response AS BLOB)) FROM entries"
 	    " WHERE ns = ?1 AND key = ?2",
 	[S_INSERT] = "INSERT INTO entries (ns, key, provider, model,"
 	    " created, expires, used, input_tokens, output_tokens,"
@@ -90,13 +96,13 @@ static const char *const sql[S_N] = {
 	    " output_tokens_saved = output_tokens_saved + ?5",
 	[S_BYTES] = "SELECT bytes, entries FROM size",
 	[S_GROW] = "UPDATE size SET bytes = bytes + ?1, entries = entries + ?2",
-	[S_OLDEST] = "SELECT coalesce(sum(length(response)), 0), count(*),"
+	[S_OLDEST] = "SELECT coalesce(sum(length(CAST(response AS BLOB))), 0), count(*),"
 	    " coalesce(max(used), 0) FROM (SELECT response, used FROM entries"
 	    " ORDER BY used LIMIT ?)",
 	[S_EVICT] = "DELETE FROM entries WHERE id IN"
 	    " (SELECT id FROM entries ORDER BY used LIMIT ?)",
 	[S_RECOUNT] = "UPDATE size SET"
-	    " bytes = (SELECT coalesce(sum(length(response)), 0) FROM entries),"
+	    " bytes = (SELECT coalesce(sum(length(CAST(response AS BLOB))), 0) FROM entries),"
 	    " entries = (SELECT count(*) FROM entries)",
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_READ] = "BEGIN",
@@ -119,17 +125,44 @@ fail(struct ai_cache *c, char *err)
 }
 
 /*
- * Opens the cache at path, creating it (private) unless readonly.  A file
- * that is not a database, or a corrupt one, fails here, with SQLite's
- * reason, not later in the middle of a run.
+ * Opens the cache at path: to read, to write, or to write creating it
+ * (private) if need be.  A file that is not a database, or a corrupt one,
+ * fails here, with SQLite's reason, not later in the middle of a run.
  */
+/*
+ * Whether the database is empty or a cache: a file that holds other
+ * tables (the usage log given by mistake, say) is left alone.
+ */
+static int
+is_ours(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int ours = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT count(*) = 0 OR sum(name ="
+	    " 'entries') > 0 FROM sqlite_master WHERE type = 'table'", -1,
+	    &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		ours = sqlite3_column_int(st, 0);
+	else
+		ours = -1;
+	sqlite3_finalize(st);
+	return ours;
+}
+
 struct ai_cache *
-ai_cache_open(const char *path, int readonly, char *err)
+ai_cache_open(const char *path, int mode, char *err)
 {
 	struct ai_cache *c;
-	int i;
+	int i, ours, readonly = mode == AI_CACHE_READ;
 
-	if (!readonly && ai_db_create_private(path, err) == -1)
+	if (mode != AI_CACHE_CREATE && access(path, F_OK) == -1) {
+		snprintf(err, AI_ERRLEN, "%s: no cache there: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	if (mode == AI_CACHE_CREATE && ai_db_create_private(path, err) == -1)
 		return NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->path = strdup(path)) == NULL) {
@@ -140,7 +173,15 @@ ai_cache_open(const char *path, int readonly, char *err)
 	if (sqlite3_open_v2(path, &c->db, readonly ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(c->db, BUSY_MS) != SQLITE_OK ||
-	    sqlite3_exec(c->db, tuning, NULL, NULL, NULL) != SQLITE_OK ||
+	    (ours = is_ours(c->db)) == -1)
+		goto bad;
+	if (!ours) {
+		snprintf(err, AI_ERRLEN, "%s: not an aicache cache (it holds "
+		    "other tables)", path);
+		ai_cache_close(c, NULL);
+		return NULL;
+	}
+	if (sqlite3_exec(c->db, tuning, NULL, NULL, NULL) != SQLITE_OK ||
 	    (!readonly && (sqlite3_exec(c->db, pragmas, NULL, NULL, NULL) !=
 	    SQLITE_OK || sqlite3_exec(c->db, schema, NULL, NULL, NULL) !=
 	    SQLITE_OK)))

@@ -22,7 +22,8 @@ static const char *const ignored[] = {
 
 /*
  * A copy of v with integral reals as integers (1.0 and 1 are one value)
- * and, at the top of the body, the ignored fields left out.
+ * and, at the top of the body, the ignored fields left out.  Reals are
+ * written with 15 digits, so that 0.7 reads 0.7 in the canonical text.
  */
 static json_t *
 canonical(const json_t *v, int top)
@@ -84,7 +85,7 @@ ai_cache_key(const char *provider, const char *base, const json_t *body,
 	r = ai_buf_printf(text, "%s\n%s\n%s\n", KEY_VERSION, provider, base);
 	if (r == 0)
 		r = json_dump_callback(c, ai_buf_dump_cb, text, JSON_COMPACT |
-		    JSON_SORT_KEYS | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(17));
+		    JSON_SORT_KEYS | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15));
 	json_decref(c);
 	if (r == -1 || ai_buf_append(text, "", 0) == -1) {
 		snprintf(err, AI_ERRLEN, "out of memory");

@@ -2,7 +2,7 @@
 # aicache: a response cache as two pipeline stages, and its upkeep.
 . "$(dirname "$0")/lib.sh"
 
-plan 42
+plan 57
 
 start_mock -L "$SCRATCH/sent.log"
 export AICACHE_DB=$SCRATCH/cache.db
@@ -150,8 +150,56 @@ aicache import -f copy.db <dump.jsonl 2>/dev/null
 is "$(sqlite3 copy.db 'SELECT count(*) FROM entries')" "$n" 'export then import: every entry'
 is "$(printf '{"prompt":"alpha","temperature":0}\n' | aicache get -f copy.db | jq 'has("response")')" true \
 	'and the copy answers'
-aicache purge --model gpt-4o-mini -f copy.db 2>purge.err
-like "$(cat purge.err)" "^aicache: purged $n entries$" 'purge --model'
+aicache purge --model gpt-4o-mini -f copy.db
+is "$(sqlite3 copy.db 'SELECT count(*) FROM entries')" 0 'purge --model'
+
 aicache purge 2>/dev/null; is "$?" 2 'purge without a filter is a usage error'
+
+# --- found by the first users and the review; each failed before
+export AICACHE_DB=$SCRATCH/cache.db
+answered='{"prompt":"alpha","temperature":0,"response":{"status_code":200,"body":{"mine":1}},"aitools":{"v":1,"line":7}}'
+is "$(printf '%s\n' "$answered" | aicache get)" "$answered" 'a record already answered passes get untouched'
+is "$(printf '%s\n' "$answered" | aicache key)" '-	line 1: already answered' 'and has no key'
+printf '{"prompt":"sys"}\n' | aicache get -s French | aiq -J -s French 2>/dev/null | aicache put -s French >/dev/null
+printf '{"prompt":"sys"}\n' | aicache get -s German >sg.jsonl
+printf '{"prompt":"sys"}\n' | aicache get -s French >sf.jsonl
+is "$(jq -c 'has("response")' sg.jsonl sf.jsonl | paste -sd' ')" 'false true' \
+	"aiq's -s is part of the key when aicache is given it too"
+printf '{"prompt":"m"}\n' | aiq -J -m gpt-4o 2>/dev/null | aicache put >/dev/null 2>pm.err
+printf '{"prompt":"m"}\n' | aicache get >pm.jsonl
+is "$(jq 'has("response")' pm.jsonl)" false "an answer from another model than put's -m is not stored"
+like "$(cat pm.err)" 'not by the default model gpt-4o-mini: not stored' 'and put says why'
+printf '{"prompt":"x","response":{"status_code":200,"body":{"choices":[],"usage":{}}}}\n' >ans.jsonl
+aicache put -f bad.db <ans.jsonl >pb.out 2>/dev/null
+is "$?:$(cat pb.out)" "1:$(cat ans.jsonl)" 'put on a corrupt cache still passes every record on, exit 1'
+aicache put -f bad.db --fail-open <ans.jsonl >/dev/null 2>&1
+is "$?" 0 'and exits 0 with --fail-open'
+aicache get --max-size 1M </dev/null 2>opt.err
+is "$?" 2 'an option of another command is a usage error'
+like "$(head -n1 opt.err)" '^aicache: get does not take --max-size' 'naming it'
+aicache stats -f "$SCRATCH/typo/none.db" >/dev/null 2>st.err
+is "$?:$(test -e "$SCRATCH/typo" && echo made)" 1: 'stats on a missing cache fails, creating nothing'
+sqlite3 other.db 'CREATE TABLE calls (id INTEGER)'
+printf '{"prompt":"x"}\n' | aicache get -f other.db >/dev/null 2>ot.err
+like "$(cat ot.err)" 'not an aicache cache' 'a database of something else is left alone'
+export AICACHE_DB=$SCRATCH/utf8.db
+awk 'BEGIN { for (i = 1; i <= 40; i++) printf "{\"prompt\":\"\u00e9\u00e9\u00e9 %d\"}\n", i }' |
+    aiq -J 2>/dev/null >utf8.jsonl
+aicache put --max-size 4K <utf8.jsonl >/dev/null
+aicache put --max-size 4K <utf8.jsonl >/dev/null
+is "$(sqlite3 utf8.db 'SELECT bytes = (SELECT sum(length(CAST(response AS BLOB))) FROM entries), entries = (SELECT count(*) FROM entries) FROM size')" \
+	'1|1' 'the size counts stay exact with text that is not ASCII'
+export AICACHE_DB=$SCRATCH/hits.db
+printf '{"prompt":"often"}\n' | aiq -J 2>/dev/null | aicache put >/dev/null
+awk 'BEGIN { for (i = 1; i <= 5000; i++) print "{\"prompt\":\"often\"}" }' |
+    aicache get --no-usage-log | grep -c '"hit":true' >many.txt
+is "$(cat many.txt):$(aicache stats | awk '/^hits/ { print $2 }')" 5000:5000 \
+	'a long batch counts every hit'
+printf '{"v":1,"namespace":"","key":"%s","response":{}}\n' \
+    "$(printf ':%.0s' $(seq 64))" | aicache import 2>/dev/null
+is "$?" 1 'import refuses a key that is not hex'
+aicache purge -n '' -f "$SCRATCH/cache.db"
+is "$(sqlite3 "$SCRATCH/cache.db" "SELECT count(*) FROM entries WHERE ns = ''"):$(sqlite3 "$SCRATCH/cache.db" "SELECT count(*) > 0 FROM entries WHERE ns <> ''")" \
+	'0:1' "-n '' names the default namespace alone"
 
 done_testing

@@ -16,12 +16,12 @@
 #define IMPORT_BATCH	1000
 
 static struct ai_cache *
-open_or_die(const struct opts *o, int readonly)
+open_or_die(const struct opts *o, int mode)
 {
 	struct ai_cache *c;
 	char err[AI_ERRLEN];
 
-	if ((c = ai_cache_open(o->path, readonly, err)) == NULL)
+	if ((c = ai_cache_open(o->path, mode, err)) == NULL)
 		errx(1, "%s", err);
 	return c;
 }
@@ -64,10 +64,9 @@ key_one(void *arg, struct rec *r, struct ai_buf *out)
 	size_t i;
 	int rc;
 
-	if (!r->keyed)
+	if (!r->keyed || r->answered)
 		rc = ai_buf_printf(out, "-\tline %ld: %s\n", r->lineno,
-		    r->json != NULL && !r->is_request ? "not a request, or "
-		    "already answered" : r->why);
+		    r->answered ? "already answered" : r->why);
 	else {
 		ai_cache_key_hex(r->key, hex);
 		rc = ai_buf_puts(out, hex);
@@ -127,14 +126,14 @@ disk_size(const char *path)
 int
 cmd_stats(const struct opts *o)
 {
-	struct ai_cache *c = open_or_die(o, 0);
+	struct ai_cache *c = open_or_die(o, AI_CACHE_READ);
 	sqlite3_stmt *st;
 	int64_t entries, bytes, lookups = 0, hits = 0, tin = 0, tout = 0;
 	char b1[32], b2[32];
 
-	st = prepare(c, "SELECT count(*), coalesce(sum(length(response)), 0)"
+	st = prepare(c, "SELECT count(*), coalesce(sum(length(CAST(response AS BLOB))), 0)"
 	    " FROM entries WHERE ?1 IS NULL OR ns = ?1");
-	if (o->ns[0] != '\0')	/* else NULL: every namespace */
+	if (o->given_ns)	/* else NULL: every namespace */
 		sqlite3_bind_text(st, 1, o->ns, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		errx(1, "%s: %s", o->path, sqlite3_errmsg(ai_cache_db(c)));
@@ -145,7 +144,7 @@ cmd_stats(const struct opts *o)
 	    " 0), coalesce(sum(input_tokens_saved), 0),"
 	    " coalesce(sum(output_tokens_saved), 0) FROM totals"
 	    " WHERE ?1 IS NULL OR ns = ?1");
-	if (o->ns[0] != '\0')
+	if (o->given_ns)
 		sqlite3_bind_text(st, 1, o->ns, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		lookups = sqlite3_column_int64(st, 0);
@@ -156,8 +155,8 @@ cmd_stats(const struct opts *o)
 	sqlite3_finalize(st);
 	human(disk_size(o->path), b1, sizeof(b1));
 	human(bytes, b2, sizeof(b2));
-	printf("cache         %s%s%s\n", o->path, o->ns[0] ? ", namespace " :
-	    "", o->ns);
+	printf("cache         %s%s%s%s\n", o->path, o->given_ns ?
+	    ", namespace \"" : "", o->ns, o->given_ns ? "\"" : "");
 	printf("size on disk  %s\n", b1);
 	printf("entries       %lld (%s of answers)\n", (long long)entries, b2);
 	printf("lookups       %lld\n", (long long)lookups);
@@ -178,19 +177,18 @@ cmd_purge(const struct opts *o)
 	sqlite3_stmt *st;
 	int64_t now = ai_now_ms();
 	char err[AI_ERRLEN];
-	int n;
 
 	if (!o->all && !o->expired && o->older_ms == 0 &&
-	    o->purge_model == NULL && o->ns[0] == '\0') {
-		warnx("purge: say what: --older-than, --model, --expired, "
-		    "--namespace or --all");
+	    o->purge_model == NULL && !o->given_ns) {
+		warnx("purge needs --all or a filter: --expired, --model, "
+		    "--namespace or --older-than");
 		return 2;
 	}
-	c = open_or_die(o, 0);
+	c = open_or_die(o, AI_CACHE_WRITE);
 	st = prepare(c, "DELETE FROM entries WHERE (?1 IS NULL OR ns = ?1)"
 	    " AND (?2 IS NULL OR created < ?2) AND (?3 IS NULL OR model = ?3)"
 	    " AND (?4 IS NULL OR (expires IS NOT NULL AND expires <= ?4))");
-	if (o->ns[0] != '\0')
+	if (o->given_ns)
 		sqlite3_bind_text(st, 1, o->ns, -1, SQLITE_STATIC);
 	if (o->older_ms > 0)
 		sqlite3_bind_int64(st, 2, now - o->older_ms);
@@ -201,10 +199,8 @@ cmd_purge(const struct opts *o)
 	if (ai_cache_begin(c, err) == -1)
 		errx(1, "%s", err);
 	step_done(c, st);
-	n = sqlite3_changes(ai_cache_db(c));
 	if (ai_cache_recount(c, err) == -1 || ai_cache_commit(c, err) == -1)
 		errx(1, "%s", err);
-	fprintf(stderr, "aicache: purged %d entr%s\n", n, n == 1 ? "y" : "ies");
 	sqlite3_finalize(st);
 	close_or_die(c);
 	return 0;
@@ -247,7 +243,7 @@ export_row(sqlite3_stmt *st, struct ai_buf *b)
 int
 cmd_export(const struct opts *o)
 {
-	struct ai_cache *c = open_or_die(o, 1);
+	struct ai_cache *c = open_or_die(o, AI_CACHE_READ);
 	struct ai_buf b = { 0 };
 	sqlite3_stmt *st;
 	int rc;
@@ -255,7 +251,7 @@ cmd_export(const struct opts *o)
 	st = prepare(c, "SELECT ns, key, provider, model, created,"
 	    " coalesce(expires, 0), used, hits, response FROM entries"
 	    " WHERE ?1 IS NULL OR ns = ?1 ORDER BY id");
-	if (o->ns[0] != '\0')
+	if (o->given_ns)
 		sqlite3_bind_text(st, 1, o->ns, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		export_row(st, &b);
@@ -268,6 +264,16 @@ cmd_export(const struct opts *o)
 }
 
 static int
+hexdigit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static int
 unhex(const char *s, unsigned char key[AI_KEYLEN])
 {
 	int i, hi, lo;
@@ -275,10 +281,8 @@ unhex(const char *s, unsigned char key[AI_KEYLEN])
 	if (s == NULL || strlen(s) != 2 * AI_KEYLEN)
 		return -1;
 	for (i = 0; i < AI_KEYLEN; i++) {
-		hi = s[2 * i] >= 'a' ? s[2 * i] - 'a' + 10 : s[2 * i] - '0';
-		lo = s[2 * i + 1] >= 'a' ? s[2 * i + 1] - 'a' + 10 :
-		    s[2 * i + 1] - '0';
-		if (hi < 0 || hi > 15 || lo < 0 || lo > 15)
+		if ((hi = hexdigit(s[2 * i])) == -1 ||
+		    (lo = hexdigit(s[2 * i + 1])) == -1)
 			return -1;
 		key[i] = (unsigned char)(hi << 4 | lo);
 	}
@@ -321,7 +325,7 @@ import_entry(const json_t *j, struct ai_cache_entry *e, struct ai_buf *b)
 int
 cmd_import(const struct opts *o)
 {
-	struct ai_cache *c = open_or_die(o, 0);
+	struct ai_cache *c = open_or_die(o, AI_CACHE_CREATE);
 	struct ai_cache_entry e;
 	struct ai_lines in;
 	struct ai_buf b = { 0 };
@@ -340,6 +344,8 @@ cmd_import(const struct opts *o)
 				err(1, "stdin");
 			continue;
 		}
+		if (!cut && len == strspn(line, " \t\r"))
+			continue;		/* a blank line */
 		j = cut ? NULL : json_loadb(line, len, 0, NULL);
 		if (import_entry(j, &e, &b) == -1) {
 			warnx("<stdin>:%ld: not an exported cache entry",
@@ -357,7 +363,8 @@ cmd_import(const struct opts *o)
 	ai_lines_free(&in);
 	ai_buf_free(&b);
 	close_or_die(c);
-	fprintf(stderr, "aicache: imported %ld entr%s%s\n", n - bad,
-	    n - bad == 1 ? "y" : "ies", bad > 0 ? ", some lines skipped" : "");
+	if (bad > 0)
+		warnx("imported %ld entr%s; %ld line%s skipped", n - bad,
+		    n - bad == 1 ? "y" : "ies", bad, bad == 1 ? "" : "s");
 	return bad > 0 ? 1 : 0;
 }

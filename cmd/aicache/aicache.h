@@ -11,7 +11,7 @@
 struct opts {
 	const char	*path;		/* the cache file */
 	const char	*ns;		/* namespace */
-	const char	*model;		/* for records that name none */
+	struct ai_defaults defaults;	/* as aiq's -m, -s, -t, --max-tokens */
 	const struct ai_provider *provider;	/* forced by -P, or NULL */
 	int64_t		 ttl_ms;	/* get: max age; put: lifetime */
 	int64_t		 max_size;	/* put: bytes of responses, 0: no cap */
@@ -24,6 +24,8 @@ struct opts {
 	int		 canonical;	/* key: print the canonical request */
 	int		 no_usage_log;
 	int		 batch;		/* records per transaction, 0: as read */
+	unsigned	 given;		/* options given, a bit each */
+	int		 given_ns;	/* -n was given, "" included */
 };
 
 /* What a record is to the cache. */
@@ -34,6 +36,7 @@ struct rec {
 	json_t		*json;		/* NULL: not a JSON object */
 	struct ai_request req;
 	int		 is_request;	/* req is set */
+	int		 answered;	/* has a response or an error already */
 	const struct ai_provider *prov;
 	unsigned char	 key[AI_KEYLEN];
 	const struct ai_buf *canon;	/* the text the key digests */
@@ -44,7 +47,7 @@ struct rec {
 };
 
 /* records.c */
-int	 rec_read(const struct opts *, struct rec *, long, const char *,
+void	 rec_read(const struct opts *, struct rec *, long, const char *,
 	    size_t, struct ai_buf *);
 void	 rec_free(struct rec *);
 int	 deterministic(const json_t *);

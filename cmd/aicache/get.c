@@ -5,6 +5,7 @@
  * is written once a batch, in one short transaction.
  */
 #include <err.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +20,13 @@ struct get {
 	struct ai_usagelog *log;
 	struct ai_buf	 resp;
 	struct ai_buf	 tail;
-	unsigned char	 (*hit)[AI_KEYLEN];	/* this batch's hits */
+	unsigned char	 (*hit)[AI_KEYLEN];	/* hits not yet touched */
 	int		 nhit;
-	int64_t		 lookups, tokens_in, tokens_out;
+	int64_t		 lookups, hits, tokens_in, tokens_out;
 };
+
+static int	get_begin(void *);
+static int	get_end(void *);
 
 static void
 pass(const struct rec *r, struct ai_buf *out)
@@ -95,7 +99,7 @@ get_one(void *arg, struct rec *r, struct ai_buf *out)
 	char err[AI_ERRLEN];
 	int hit;
 
-	if (g->c == NULL || !r->keyed || r->bypass ||
+	if (g->c == NULL || !r->keyed || r->answered || r->bypass ||
 	    (g->o->deterministic && !deterministic(r->req.body))) {
 		pass(r, out);
 		return 0;
@@ -114,10 +118,12 @@ get_one(void *arg, struct rec *r, struct ai_buf *out)
 	}
 	answer(g, r, &e, out);
 	log_hit(g, r, &e);
+	g->hits++;
 	g->tokens_in += e.usage.input;
 	g->tokens_out += e.usage.output;
-	if (g->nhit < MAX_HITS)
-		memcpy(g->hit[g->nhit++], r->key, AI_KEYLEN);
+	memcpy(g->hit[g->nhit++], r->key, AI_KEYLEN);
+	if (g->nhit == MAX_HITS)	/* a long batch: book what it has */
+		return get_end(g) == -1 || get_begin(g) == -1 ? -1 : 0;
 	return 0;
 }
 
@@ -133,34 +139,50 @@ get_begin(void *arg)
 }
 
 /*
- * Ends the batch's reading, then writes its bookkeeping (entries used
- * now, the counts) in a short transaction of its own: a read transaction
- * cannot become a write one once another process has written.
+ * Writes the bookkeeping of lookups: entries used now, and the counts.
+ * It is only bookkeeping: a failure is told, and the records go on.
+ */
+static void
+book(struct get *g)
+{
+	char err[AI_ERRLEN];
+	int64_t now = ai_now_ms();
+	int i;
+
+	if (ai_cache_begin(g->c, err) == -1)
+		goto fail;
+	for (i = 0; i < g->nhit; i++)
+		if (ai_cache_touch(g->c, g->o->ns, g->hit[i], now, err) == -1)
+			goto fail;
+	if (ai_cache_count(g->c, g->o->ns, g->lookups, g->hits, g->tokens_in,
+	    g->tokens_out, err) == -1 || ai_cache_commit(g->c, err) == -1)
+		goto fail;
+	g->lookups = g->hits = g->tokens_in = g->tokens_out = 0;
+	g->nhit = 0;
+	return;
+fail:
+	warnx("%s (hits not counted)", err);
+	sqlite3_exec(ai_cache_db(g->c), "ROLLBACK", NULL, NULL, NULL);
+	g->nhit = 0;
+}
+
+/*
+ * Ends the batch's reading, then writes its bookkeeping in a short
+ * transaction of its own: a read transaction cannot become a write one
+ * once another process has written.
  */
 static int
 get_end(void *arg)
 {
 	struct get *g = arg;
 	char err[AI_ERRLEN];
-	int64_t now = ai_now_ms();
-	int i;
 
 	if (g->c == NULL)
 		return 0;
 	if (ai_cache_commit(g->c, err) == -1)
 		return cache_failed(g, err);
-	if (g->lookups == 0)
-		return 0;
-	if (ai_cache_begin(g->c, err) == -1)
-		return cache_failed(g, err);
-	for (i = 0; i < g->nhit; i++)
-		if (ai_cache_touch(g->c, g->o->ns, g->hit[i], now, err) == -1)
-			return cache_failed(g, err);
-	if (ai_cache_count(g->c, g->o->ns, g->lookups, g->nhit, g->tokens_in,
-	    g->tokens_out, err) == -1 || ai_cache_commit(g->c, err) == -1)
-		return cache_failed(g, err);
-	g->lookups = g->tokens_in = g->tokens_out = 0;
-	g->nhit = 0;
+	if (g->lookups > 0)
+		book(g);
 	if (g->log != NULL && ai_usagelog_tick(g->log, err) == -1)
 		warnx("usage log: %s", err);
 	return 0;
@@ -190,7 +212,7 @@ cmd_get(const struct opts *o)
 
 	if ((g.hit = calloc(MAX_HITS, AI_KEYLEN)) == NULL)
 		errx(1, "out of memory");
-	if ((g.c = ai_cache_open(o->path, 0, err)) == NULL &&
+	if ((g.c = ai_cache_open(o->path, AI_CACHE_CREATE, err)) == NULL &&
 	    cache_failed(&g, err) == -1)
 		exit(1);
 	g.log = open_log(o);

@@ -7,6 +7,7 @@
  * aiq got; the other commands look after the cache.
  */
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -17,8 +18,18 @@
 
 enum {
 	OPT_BATCH = CHAR_MAX + 1, OPT_CANONICAL, OPT_DETERMINISTIC,
-	OPT_EXPIRED, OPT_FAIL_OPEN, OPT_MAX_SIZE, OPT_NO_USAGE_LOG,
-	OPT_OLDER_THAN, OPT_TTL, OPT_ALL,
+	OPT_EXPIRED, OPT_FAIL_OPEN, OPT_MAX_SIZE, OPT_MAX_TOKENS,
+	OPT_NO_USAGE_LOG, OPT_OLDER_THAN, OPT_TTL, OPT_ALL,
+};
+
+/* Each option a bit, so that a command can refuse those not its own. */
+enum {
+	B_F = 1 << 0, B_N = 1 << 1, B_M = 1 << 2, B_P = 1 << 3, B_S = 1 << 4,
+	B_T = 1 << 5, B_MAXTOK = 1 << 6, B_BATCH = 1 << 7, B_DET = 1 << 8,
+	B_FAILOPEN = 1 << 9, B_NOLOG = 1 << 10, B_TTL = 1 << 11,
+	B_MAXSIZE = 1 << 12, B_CANON = 1 << 13, B_ALL = 1 << 14,
+	B_EXPIRED = 1 << 15, B_OLDER = 1 << 16,
+	B_REQUEST = B_M | B_P | B_S | B_T | B_MAXTOK,	/* make the key */
 };
 
 static const struct option longopts[] = {
@@ -31,11 +42,14 @@ static const struct option longopts[] = {
 	{ "fail-open",		no_argument,		NULL, OPT_FAIL_OPEN },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "max-size",		required_argument,	NULL, OPT_MAX_SIZE },
+	{ "max-tokens",		required_argument,	NULL, OPT_MAX_TOKENS },
 	{ "model",		required_argument,	NULL, 'm' },
 	{ "namespace",		required_argument,	NULL, 'n' },
 	{ "no-usage-log",	no_argument,		NULL, OPT_NO_USAGE_LOG },
 	{ "older-than",		required_argument,	NULL, OPT_OLDER_THAN },
 	{ "provider",		required_argument,	NULL, 'P' },
+	{ "system",		required_argument,	NULL, 's' },
+	{ "temperature",	required_argument,	NULL, 't' },
 	{ "ttl",		required_argument,	NULL, OPT_TTL },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ NULL,			0,			NULL, 0 }
@@ -43,12 +57,15 @@ static const struct option longopts[] = {
 
 static const char usage_text[] =
     "usage: aicache get [-f cache] [-m model] [-n namespace] [-P provider]\n"
-    "           [--batch n] [--deterministic] [--fail-open] [--no-usage-log]\n"
+    "           [-s system] [-t temperature] [--batch n] [--deterministic]\n"
+    "           [--fail-open] [--max-tokens n] [--no-usage-log]\n"
     "           [--ttl duration]\n"
     "       aicache put [-f cache] [-m model] [-n namespace] [-P provider]\n"
-    "           [--batch n] [--deterministic] [--max-size size]\n"
+    "           [-s system] [-t temperature] [--batch n] [--deterministic]\n"
+    "           [--fail-open] [--max-size size] [--max-tokens n]\n"
     "           [--ttl duration]\n"
-    "       aicache key [-m model] [-P provider] [--canonical]\n"
+    "       aicache key [-m model] [-P provider] [-s system] [-t temperature]\n"
+    "           [--canonical] [--max-tokens n]\n"
     "       aicache stats [-f cache] [-n namespace]\n"
     "       aicache purge [-f cache] [-n namespace] [--all] [--expired]\n"
     "           [--model model] [--older-than duration]\n"
@@ -59,10 +76,17 @@ static const char usage_text[] =
 static const struct {
 	const char	*name;
 	int		(*run)(const struct opts *);
+	unsigned	 allowed;
 } commands[] = {
-	{ "get", cmd_get }, { "put", cmd_put }, { "key", cmd_key },
-	{ "stats", cmd_stats }, { "purge", cmd_purge },
-	{ "export", cmd_export }, { "import", cmd_import },
+	{ "get", cmd_get, B_F | B_N | B_REQUEST | B_BATCH | B_DET |
+	    B_FAILOPEN | B_NOLOG | B_TTL },
+	{ "put", cmd_put, B_F | B_N | B_REQUEST | B_BATCH | B_DET |
+	    B_FAILOPEN | B_TTL | B_MAXSIZE },
+	{ "key", cmd_key, B_REQUEST | B_CANON },
+	{ "stats", cmd_stats, B_F | B_N },
+	{ "purge", cmd_purge, B_F | B_N | B_M | B_ALL | B_EXPIRED | B_OLDER },
+	{ "export", cmd_export, B_F | B_N },
+	{ "import", cmd_import, B_F },
 };
 
 static void __attribute__((noreturn))
@@ -89,50 +113,131 @@ duration(const char *s, const char *what)
 static int64_t
 size(const char *s)
 {
+	static const char units[] = "KMG";
+	const char *u;
 	char *end;
-	double v = strtod(s, &end);
+	long long v;
 	int64_t mul = 1;
 
-	if (*end == 'K' || *end == 'k')
-		mul = 1024, end++;
-	else if (*end == 'M' || *end == 'm')
-		mul = 1024 * 1024, end++;
-	else if (*end == 'G' || *end == 'g')
-		mul = 1024LL * 1024 * 1024, end++;
-	if (end == s || *end != '\0' || v <= 0 || v * mul > 1e15) {
-		warnx("invalid size '%s': give one such as 500M or 2G", s);
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0' && (u = strchr(units, *end)) != NULL && end[1] ==
+	    '\0') {
+		mul = (int64_t)1 << (10 * (u - units + 1));
+		end++;
+	}
+	if (end == s || *end != '\0' || errno != 0 || v < 1 ||
+	    v > INT64_MAX / mul) {
+		warnx("invalid size '%s': give a whole number of bytes, or of "
+		    "K, M or G, such as 500M", s);
 		usage(2);
 	}
-	return (int64_t)(v * (double)mul);
+	return (int64_t)v * mul;
 }
 
 static void
+add_param(struct opts *o, const char *key, json_t *v)
+{
+	if (v == NULL || (o->defaults.params == NULL &&
+	    (o->defaults.params = json_object()) == NULL) ||
+	    json_object_set_new(o->defaults.params, key, v) == -1)
+		errx(1, "out of memory");
+}
+
+/* -t and --max-tokens, checked as aiq checks them. */
+static void
+param(struct opts *o, int c, const char *s)
+{
+	char *end;
+	double t;
+	long n;
+
+	if (c == 't') {
+		t = strtod(s, &end);
+		if (*s == '\0' || *end != '\0' || t < 0 || t > 2) {
+			warnx("temperature must be from 0 to 2: '%s'", s);
+			usage(2);
+		}
+		add_param(o, "temperature", json_real(t));
+		return;
+	}
+	n = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || n < 1 || n > INT_MAX) {
+		warnx("max tokens must be a number from 1 to %d: '%s'", INT_MAX,
+		    s);
+		usage(2);
+	}
+	add_param(o, "max_tokens", json_integer(n));
+}
+
+static unsigned
 long_option(struct opts *o, int c)
 {
 	char *end;
+	long n;
 
 	switch (c) {
-	case OPT_ALL:		o->all = 1; break;
+	case OPT_ALL:		o->all = 1; return B_ALL;
+	case OPT_MAX_TOKENS:	param(o, c, optarg); return B_MAXTOK;
 	case OPT_BATCH:
-		o->batch = (int)strtol(optarg, &end, 10);
-		if (*optarg == '\0' || *end != '\0' || o->batch < 1 ||
-		    o->batch > 1000000) {
+		n = strtol(optarg, &end, 10);
+		o->batch = (int)n;
+		if (*optarg == '\0' || *end != '\0' || n < 1 || n > 1000000) {
 			warnx("batch must be a number from 1 to 1000000: '%s'",
 			    optarg);
 			usage(2);
 		}
-		break;
-	case OPT_CANONICAL:	o->canonical = 1; break;
-	case OPT_DETERMINISTIC:	o->deterministic = 1; break;
-	case OPT_EXPIRED:	o->expired = 1; break;
-	case OPT_FAIL_OPEN:	o->fail_open = 1; break;
-	case OPT_MAX_SIZE:	o->max_size = size(optarg); break;
-	case OPT_NO_USAGE_LOG:	o->no_usage_log = 1; break;
+		return B_BATCH;
+	case OPT_CANONICAL:	o->canonical = 1; return B_CANON;
+	case OPT_DETERMINISTIC:	o->deterministic = 1; return B_DET;
+	case OPT_EXPIRED:	o->expired = 1; return B_EXPIRED;
+	case OPT_FAIL_OPEN:	o->fail_open = 1; return B_FAILOPEN;
+	case OPT_MAX_SIZE:	o->max_size = size(optarg); return B_MAXSIZE;
+	case OPT_NO_USAGE_LOG:	o->no_usage_log = 1; return B_NOLOG;
 	case OPT_OLDER_THAN:
 		o->older_ms = duration(optarg, "age");
-		break;
-	case OPT_TTL:		o->ttl_ms = duration(optarg, "ttl"); break;
+		return B_OLDER;
+	case OPT_TTL:		o->ttl_ms = duration(optarg, "ttl"); return B_TTL;
 	default:		usage(2);
+	}
+}
+
+static unsigned
+short_option(struct opts *o, int c, int purge)
+{
+	switch (c) {
+	case 'f':	o->path = optarg; return B_F;
+	case 'h':	usage(0);
+	case 'm':
+		if (*optarg == '\0') {
+			warnx("model must not be empty");
+			usage(2);
+		}
+		if (purge)
+			o->purge_model = optarg;
+		else
+			o->defaults.model = optarg;
+		return B_M;
+	case 'n':
+		o->ns = optarg;
+		o->given_ns = 1;
+		return B_N;
+	case 'P':
+		if ((o->provider = ai_provider_find(optarg)) == NULL) {
+			warnx("unknown provider '%s' (openai or anthropic)",
+			    optarg);
+			usage(2);
+		}
+		return B_P;
+	case 's':
+		o->defaults.system = optarg;
+		return B_S;
+	case 't':	param(o, c, optarg); return B_T;
+	case 'V':
+		puts("aicache " AI_VERSION);
+		exit(0);
+	default:
+		return long_option(o, c);
 	}
 }
 
@@ -141,40 +246,29 @@ options(struct opts *o, int argc, char **argv, int purge)
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, "f:hm:n:P:V", longopts,
-	    NULL)) != -1) {
-		switch (c) {
-		case 'f':	o->path = optarg; break;
-		case 'h':	usage(0);
-		case 'm':
-			if (*optarg == '\0') {
-				warnx("model must not be empty");
-				usage(2);
-			}
-			if (purge)
-				o->purge_model = optarg;
-			else
-				o->model = optarg;
-			break;
-		case 'n':	o->ns = optarg; break;
-		case 'P':
-			if ((o->provider = ai_provider_find(optarg)) == NULL) {
-				warnx("unknown provider '%s' (openai or "
-				    "anthropic)", optarg);
-				usage(2);
-			}
-			break;
-		case 'V':
-			puts("aicache " AI_VERSION);
-			exit(0);
-		default:
-			long_option(o, c);
-		}
-	}
+	while ((c = getopt_long(argc, argv, "f:hm:n:P:s:t:V", longopts,
+	    NULL)) != -1)
+		o->given |= short_option(o, c, purge);
 	if (optind != argc) {
 		warnx("unexpected argument '%s'", argv[optind]);
 		usage(2);
 	}
+}
+
+/* The name of the lowest option bit in bits, for a message. */
+static const char *
+option_name(unsigned bits)
+{
+	static const char *const names[] = { "-f", "-n", "-m", "-P", "-s",
+	    "-t", "--max-tokens", "--batch", "--deterministic", "--fail-open",
+	    "--no-usage-log", "--ttl", "--max-size", "--canonical", "--all",
+	    "--expired", "--older-than" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (bits & 1u << i)
+			return names[i];
+	return "that option";
 }
 
 /* $AICACHE_DB, or cache.db in the XDG cache directory. */
@@ -215,12 +309,18 @@ main(int argc, char *argv[])
 	}
 	argv[1] = argv[0];	/* getopt's messages name the program */
 	options(&o, argc - 1, argv + 1, strcmp(commands[i].name, "purge") == 0);
-	if ((o.model == NULL && (o.model = getenv("AIQ_MODEL")) == NULL) ||
-	    *o.model == '\0')
-		o.model = DEFAULT_MODEL;
-	if (o.path == NULL)
+	if ((o.given & ~commands[i].allowed) != 0) {
+		warnx("%s does not take %s", commands[i].name,
+		    option_name(o.given & ~commands[i].allowed));
+		usage(2);
+	}
+	if ((o.defaults.model == NULL && (o.defaults.model =
+	    getenv("AIQ_MODEL")) == NULL) || *o.defaults.model == '\0')
+		o.defaults.model = DEFAULT_MODEL;
+	if (o.path == NULL && strcmp(commands[i].name, "key") != 0)
 		o.path = path = default_path();
 	status = commands[i].run(&o);
+	json_decref(o.defaults.params);
 	free(path);
 	return status;
 }

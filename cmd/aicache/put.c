@@ -13,9 +13,46 @@
 
 struct put {
 	const struct opts *o;
-	struct ai_cache	*c;
+	struct ai_cache	*c;		/* NULL once it failed */
 	struct ai_buf	 resp;
+	int		 failed;
+	int		 warned_model;
 };
+
+/* The cache failed: the records still go on, without it. */
+static int
+cache_failed(struct put *p, const char *err)
+{
+	warnx("%s (passing records on without storing them)", err);
+	ai_cache_close(p->c, NULL);
+	p->c = NULL;
+	p->failed = 1;
+	return 0;
+}
+
+/*
+ * A record that names no model was keyed with the default model; if the
+ * answer came from another, aiq had another -m, and storing it would
+ * give that answer to the default model's requests.
+ */
+static int
+model_matches(struct put *p, const struct rec *r)
+{
+	const char *asked = json_string_value(json_object_get(json_object_get(
+	    r->json, "aitools"), "model"));
+	const char *d = p->o->defaults.model;
+
+	if (r->req.form == AI_FORM_PARAMS || json_is_string(json_object_get(
+	    r->req.form == AI_FORM_BATCH ? json_object_get(r->json, "body") :
+	    r->json, "model")) || asked == NULL ||
+	    strncmp(asked, d, strlen(d)) == 0)
+		return 1;
+	if (!p->warned_model++)
+		warnx("line %ld: answered by %s, not by the default model %s: "
+		    "not stored (give aicache the -m of aiq)", r->lineno, asked,
+		    d);
+	return 0;
+}
 
 /* A record answered by the provider now, not by the cache. */
 static const json_t *
@@ -33,8 +70,9 @@ fresh_answer(const struct rec *r)
 	if (!json_is_integer(code) || json_integer_value(code) < 200 ||
 	    json_integer_value(code) > 299)
 		return NULL;
-	if (!json_is_array(json_object_get(body, "choices")))
-		return NULL;
+	if (!json_is_array(json_object_get(body, "choices")) ||
+	    !json_is_object(json_object_get(body, "usage")))
+		return NULL;	/* a hit must say what it saved */
 	return resp;
 }
 
@@ -56,10 +94,8 @@ store(struct put *p, const struct rec *r, const json_t *resp)
 	ai_usage_from_openai(json_object_get(body, "usage"), &e.usage);
 	e.response = p->resp.data;
 	e.response_len = p->resp.len;
-	if (ai_cache_put(p->c, &e, err) == -1) {
-		warnx("%s", err);
-		return -1;
-	}
+	if (ai_cache_put(p->c, &e, err) == -1)
+		return cache_failed(p, err);
 	return 0;
 }
 
@@ -69,10 +105,8 @@ put_begin(void *arg)
 	struct put *p = arg;
 	char err[AI_ERRLEN];
 
-	if (ai_cache_begin(p->c, err) == -1) {
-		warnx("%s", err);
-		return -1;
-	}
+	if (p->c != NULL && ai_cache_begin(p->c, err) == -1)
+		return cache_failed(p, err);
 	return 0;
 }
 
@@ -85,8 +119,10 @@ put_one(void *arg, struct rec *r, struct ai_buf *out)
 	if (ai_buf_append(out, r->line, r->len) == -1 ||
 	    ai_buf_append(out, "\n", 1) == -1)
 		errx(1, "out of memory");
-	if (!r->keyed || r->no_store || (resp = fresh_answer(r)) == NULL ||
-	    (p->o->deterministic && !deterministic(r->req.body)))
+	if (p->c == NULL || !r->keyed || r->no_store ||
+	    (resp = fresh_answer(r)) == NULL ||
+	    (p->o->deterministic && !deterministic(r->req.body)) ||
+	    !model_matches(p, r))
 		return 0;
 	return store(p, r, resp);
 }
@@ -98,12 +134,10 @@ put_end(void *arg)
 	struct put *p = arg;
 	char err[AI_ERRLEN];
 
-	if ((p->o->max_size > 0 &&
+	if (p->c != NULL && ((p->o->max_size > 0 &&
 	    ai_cache_evict(p->c, p->o->max_size, err) == -1) ||
-	    ai_cache_commit(p->c, err) == -1) {
-		warnx("%s", err);
-		return -1;
-	}
+	    ai_cache_commit(p->c, err) == -1))
+		return cache_failed(p, err);
 	return 0;
 }
 
@@ -115,13 +149,11 @@ cmd_put(const struct opts *o)
 	char err[AI_ERRLEN];
 	int rc;
 
-	if ((p.c = ai_cache_open(o->path, 0, err)) == NULL)
-		errx(1, "%s", err);
+	if ((p.c = ai_cache_open(o->path, AI_CACHE_CREATE, err)) == NULL)
+		cache_failed(&p, err);
 	rc = run_stage(o, &s);
-	if (ai_cache_close(p.c, err) == -1) {
-		warnx("%s", err);
-		rc = -1;
-	}
+	if (p.c != NULL && ai_cache_close(p.c, err) == -1)
+		cache_failed(&p, err);
 	ai_buf_free(&p.resp);
-	return rc == -1 ? 1 : 0;
+	return rc == -1 || (p.failed && !o->fail_open) ? 1 : 0;
 }

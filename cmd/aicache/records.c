@@ -33,7 +33,7 @@ control(struct rec *r)
 	const char *c = json_string_value(json_object_get(json_object_get(
 	    r->json, "aitools"), "cache_control"));
 
-	if (c == NULL)
+	if (c == NULL)		/* other values are for later versions */
 		return;
 	r->bypass = strcmp(c, "bypass") == 0 || strcmp(c, "off") == 0;
 	r->no_store = strcmp(c, "no-store") == 0 || strcmp(c, "off") == 0;
@@ -52,31 +52,34 @@ deterministic(const json_t *body)
 }
 
 /*
- * Reads line into r: its JSON, and for a request (not an answered
- * record) its provider and key.  Returns 0; r->why says why a record
- * has no key.
+ * Reads line into r: its JSON, and for a request its provider and key;
+ * r->why says why a record has none.
  */
-int
+void
 rec_read(const struct opts *o, struct rec *r, long lineno, const char *line,
     size_t len, struct ai_buf *canon)
 {
-	struct ai_defaults d = { .model = o->model };
 	char base[1024], err[AI_ERRLEN];
+	json_error_t je;
 
 	memset(r, 0, sizeof(*r));
 	r->lineno = lineno;
 	r->line = line;
 	r->len = len;
-	if ((r->json = json_loadb(line, len, 0, NULL)) == NULL ||
-	    !json_is_object(r->json)) {
+	if ((r->json = json_loadb(line, len, 0, &je)) == NULL) {
+		snprintf(r->why, sizeof(r->why), "invalid JSON: %s", je.text);
+		return;
+	}
+	if (!json_is_object(r->json)) {
 		json_decref(r->json);
 		r->json = NULL;
 		snprintf(r->why, sizeof(r->why), "not a JSON object");
-		return 0;
+		return;
 	}
 	control(r);
-	if (ai_record_request(r->json, &d, &r->req, r->why) == -1)
-		return 0;
+	r->answered = ai_record_is_done(r->json, 0);
+	if (ai_record_request(r->json, &o->defaults, &r->req, r->why) == -1)
+		return;
 	r->is_request = 1;
 	if (r->req.provider != NULL)
 		r->prov = ai_provider_find(r->req.provider);
@@ -89,7 +92,6 @@ rec_read(const struct opts *o, struct rec *r, long lineno, const char *line,
 		errx(1, "%s", err);
 	r->canon = canon;
 	r->keyed = 1;
-	return 0;
 }
 
 void
@@ -120,40 +122,77 @@ batch_end(const struct stage *s, struct ai_buf *out)
 	return 0;
 }
 
+/*
+ * A line longer than aiq takes yields the record aiq would make of it, an
+ * invalid_input error, so that it is not lost without a word.
+ */
+static void
+too_long(struct rec *r, long lineno, struct ai_buf *out)
+{
+	warnx("<stdin>:%ld: line longer than %u bytes", lineno, MAX_LINE);
+	memset(r, 0, sizeof(*r));
+	r->lineno = lineno;
+	if (ai_buf_printf(out, "{\"error\":{\"code\":\"invalid_input\","
+	    "\"message\":\"line %ld: line too long\"},\"aitools\":{\"v\":%d,"
+	    "\"line\":%ld}}\n", lineno, AI_RECORD_VERSION, lineno) == -1)
+		errx(1, "out of memory");
+}
+
+/* Handles one line of input as a record of the stage. */
+static int
+one_line(const struct opts *o, const struct stage *s, struct ai_lines *in,
+    char *line, size_t len, int cut, struct ai_buf *out, struct ai_buf *canon)
+{
+	struct rec r;
+	int rc;
+
+	if (cut) {
+		too_long(&r, in->lineno, out);
+		return 0;
+	}
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	rec_read(o, &r, in->lineno, line, len, canon);
+	rc = s->one(s->arg, &r, out);
+	rec_free(&r);
+	return rc;
+}
+
 /* The reading loop of run_stage; -1 when the stage failed. */
 static int
 loop(const struct opts *o, const struct stage *s, struct ai_lines *in,
     struct ai_buf *out, struct ai_buf *canon)
 {
-	struct rec r;
 	char *line;
 	size_t len, n = 0;
-	int got, cut, rc, open = 0;
+	int got, cut, open = 0;
 
 	for (;;) {
-		if ((got = ai_lines_next(in, &line, &len, &cut)) == 0) {
-			if (open && (open = 0, batch_end(s, out) == -1))
+		got = ai_lines_next(in, &line, &len, &cut);
+		if (got != 1 && open) {	/* all there is for now: a batch */
+			open = 0;
+			if (batch_end(s, out) == -1)
 				return -1;
+		}
+		if (got == -1)
+			return 0;
+		if (got == 0) {
 			if (ai_lines_fill(in) == -1)
 				err(1, "stdin");
 			continue;
 		}
-		if (got == -1)
-			return open ? batch_end(s, out) : 0;
-		if (!open && (open = 1, s->begin != NULL &&
-		    s->begin(s->arg) == -1))
+		if (!open) {
+			open = 1;
+			if (s->begin != NULL && s->begin(s->arg) == -1)
+				return -1;
+		}
+		if (one_line(o, s, in, line, len, cut, out, canon) == -1)
 			return -1;
-		if (len > 0 && line[len - 1] == '\r')
-			len--;
-		rec_read(o, &r, in->lineno, cut ? "" : line, cut ? 0 : len,
-		    canon);
-		rc = s->one(s->arg, &r, out);
-		rec_free(&r);
-		if (rc == -1)
-			return -1;
-		if (o->batch > 0 && ++n % (size_t)o->batch == 0 &&
-		    (open = 0, batch_end(s, out) == -1))
-			return -1;
+		if (o->batch > 0 && ++n % (size_t)o->batch == 0) {
+			open = 0;
+			if (batch_end(s, out) == -1)
+				return -1;
+		}
 	}
 }
 

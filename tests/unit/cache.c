@@ -101,7 +101,7 @@ test_store(void)
 	if ((fd = mkstemp(path)) == -1)
 		abort();
 	close(fd);
-	if ((c = ai_cache_open(path, 0, err)) == NULL) {
+	if ((c = ai_cache_open(path, AI_CACHE_CREATE, err)) == NULL) {
 		diag("%s", err);
 		abort();
 	}
