@@ -8,7 +8,7 @@ if ! command -v valgrind >/dev/null || [ "${AI_BIN##*/}" = build-san ]; then
 	exit 0
 fi
 
-plan 7
+plan 9
 
 VG="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99"
 
@@ -48,10 +48,20 @@ $VG aiq -J -j 3 --max-wait 10ms <in2.jsonl >out2.jsonl 2>vg5.txt
 is "$?" 1 'aiq: streams, Anthropic, retries: no valgrind errors'
 $VG aiq -m claude-x 'hello there' </dev/null >/dev/null 2>vg6.txt
 is "$?" 0 'aiq text mode, streaming from Anthropic: no valgrind errors'
+AICACHE_DB=$SCRATCH/vg.db $VG aicache get <in2.jsonl 2>vg7.txt |
+    aiq -J --max-wait 10ms 2>/dev/null | AICACHE_DB=$SCRATCH/vg.db $VG aicache put --max-size 1K >/dev/null 2>vg8.txt
+st=$?
+is "$st:$(cat vg7.txt vg8.txt | grep -c '==[0-9]*==')" 0:0 'aicache get and put: no valgrind errors'
+AICACHE_DB=$SCRATCH/vg.db $VG aicache get <in2.jsonl >/dev/null 2>vg9.txt &&
+    AICACHE_DB=$SCRATCH/vg.db $VG aicache stats >/dev/null 2>>vg9.txt &&
+    AICACHE_DB=$SCRATCH/vg.db $VG aicache export 2>>vg9.txt |
+    $VG aicache import -f "$SCRATCH/vg2.db" 2>>vg9.txt
+st=$?
+is "$st:$(grep -c '==[0-9]*==' vg9.txt)" 0:0 'aicache hits, stats, export, import: no valgrind errors'
 kill -TERM $vpid
 wait $vpid
 is "$?" 0 'aimock: no valgrind errors after serving and SIGTERM'
-for f in vg1.txt vg2.txt vg3.txt vg4.txt vg5.txt vg6.txt mock.err; do
+for f in vg1.txt vg2.txt vg3.txt vg4.txt vg5.txt vg6.txt vg7.txt vg8.txt vg9.txt mock.err; do
 	grep -q '==[0-9]*==' $f && diag "$f:" "$(cat $f)"
 done
 _mock_pids=
