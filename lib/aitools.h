@@ -256,8 +256,8 @@ int	 ai_cache_get(struct ai_cache *, const char *, const unsigned char *,
 	    int64_t, int64_t, struct ai_buf *, struct ai_cache_entry *, char *);
 int	 ai_cache_touch(struct ai_cache *, const char *, const unsigned char *,
 	    int64_t, char *);
-int	 ai_cache_count(struct ai_cache *, const char *, int64_t, int64_t,
-	    int64_t, int64_t, char *);
+int	 ai_cache_count(struct ai_cache *, const char *, const char *,
+	    int64_t, int64_t, int64_t, int64_t, char *);
 int	 ai_cache_put(struct ai_cache *, const struct ai_cache_entry *, char *);
 int	 ai_cache_recount(struct ai_cache *, char *);
 int64_t	 ai_cache_bytes(struct ai_cache *);

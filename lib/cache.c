@@ -56,11 +56,13 @@ static const char schema[] =
     " response TEXT NOT NULL,"		/* the record's "response", JSON */
     " UNIQUE (ns, key));"
     "CREATE INDEX IF NOT EXISTS entries_used ON entries(used);"
-    "CREATE TABLE IF NOT EXISTS totals ("
-    " ns TEXT PRIMARY KEY, lookups INTEGER NOT NULL DEFAULT 0,"
+    "CREATE TABLE IF NOT EXISTS savings ("	/* what get's lookups did */
+    " ns TEXT NOT NULL, model TEXT NOT NULL,"
+    " lookups INTEGER NOT NULL DEFAULT 0,"
     " hits INTEGER NOT NULL DEFAULT 0,"
     " input_tokens_saved INTEGER NOT NULL DEFAULT 0,"
-    " output_tokens_saved INTEGER NOT NULL DEFAULT 0);"
+    " output_tokens_saved INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (ns, model));"
     "CREATE TABLE IF NOT EXISTS size (bytes INTEGER NOT NULL,"
     " entries INTEGER NOT NULL);"
     "INSERT INTO size SELECT 0, 0 WHERE NOT EXISTS (SELECT 1 FROM size);"
@@ -89,10 +91,11 @@ static const char *const sql[S_N] = {
 	    " created = ?5, expires = ?6, used = ?7, input_tokens = ?8,"
 	    " output_tokens = ?9, cached_tokens = ?10, response = ?11"
 	    " WHERE id = ?12",
-	[S_LOOKUPS] = "INSERT INTO totals (ns, lookups, hits,"
-	    " input_tokens_saved, output_tokens_saved) VALUES (?1,?2,?3,?4,?5)"
-	    " ON CONFLICT (ns) DO UPDATE SET lookups = lookups + ?2,"
-	    " hits = hits + ?3, input_tokens_saved = input_tokens_saved + ?4,"
+	[S_LOOKUPS] = "INSERT INTO savings (ns, model, lookups, hits,"
+	    " input_tokens_saved, output_tokens_saved)"
+	    " VALUES (?1,?6,?2,?3,?4,?5) ON CONFLICT (ns, model) DO UPDATE SET"
+	    " lookups = lookups + ?2, hits = hits + ?3,"
+	    " input_tokens_saved = input_tokens_saved + ?4,"
 	    " output_tokens_saved = output_tokens_saved + ?5",
 	[S_BYTES] = "SELECT bytes, entries FROM size",
 	[S_GROW] = "UPDATE size SET bytes = bytes + ?1, entries = entries + ?2",
@@ -320,14 +323,19 @@ ai_cache_touch(struct ai_cache *c, const char *ns, const unsigned char *key,
 	return run(c, S_HIT, err);
 }
 
-/* Adds what a run of lookups came to, for `aicache stats`. */
+/*
+ * Adds what a run of lookups of one model's requests came to, for
+ * `aicache stats`: by model, so that what the hits saved can be priced.
+ */
 int
-ai_cache_count(struct ai_cache *c, const char *ns, int64_t lookups,
-    int64_t hits, int64_t tokens_in, int64_t tokens_out, char *err)
+ai_cache_count(struct ai_cache *c, const char *ns, const char *model,
+    int64_t lookups, int64_t hits, int64_t tokens_in, int64_t tokens_out,
+    char *err)
 {
 	sqlite3_stmt *st = c->st[S_LOOKUPS];
 
 	sqlite3_bind_text(st, 1, ns, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, model, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, lookups);
 	sqlite3_bind_int64(st, 3, hits);
 	sqlite3_bind_int64(st, 4, tokens_in);

@@ -2,7 +2,7 @@
 # aicache: a response cache as two pipeline stages, and its upkeep.
 . "$(dirname "$0")/lib.sh"
 
-plan 57
+plan 58
 
 start_mock -L "$SCRATCH/sent.log"
 export AICACHE_DB=$SCRATCH/cache.db
@@ -144,6 +144,8 @@ export AICACHE_DB=$SCRATCH/cache.db
 aicache stats >stats.txt
 like "$(grep '^hits' stats.txt)" '^hits +[0-9]+ \([0-9.]+%\)$' 'stats: hits and their ratio'
 like "$(grep '^tokens saved' stats.txt)" '^tokens saved +[1-9][0-9]* in, [1-9][0-9]* out$' 'stats: tokens saved'
+like "$(grep '^  gpt-4o-mini ' stats.txt)" '^  gpt-4o-mini +[1-9][0-9]* hits, [1-9][0-9]* in, [1-9][0-9]* out$' \
+	'stats: and by model, to be priced'
 aicache export >dump.jsonl
 n=$(wc -l <dump.jsonl | tr -d ' ')
 aicache import -f copy.db <dump.jsonl 2>/dev/null

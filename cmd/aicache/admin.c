@@ -123,6 +123,27 @@ disk_size(const char *path)
 	return n;
 }
 
+/* The hits and tokens saved of each model, most hits first. */
+static void
+by_model(struct ai_cache *c, const struct opts *o)
+{
+	sqlite3_stmt *st;
+
+	st = prepare(c, "SELECT model, sum(hits), sum(input_tokens_saved),"
+	    " sum(output_tokens_saved) FROM savings WHERE (?1 IS NULL OR"
+	    " ns = ?1) GROUP BY model HAVING sum(hits) > 0"
+	    " ORDER BY sum(hits) DESC, model");
+	if (o->given_ns)
+		sqlite3_bind_text(st, 1, o->ns, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		printf("  %-26s %lld hits, %lld in, %lld out\n",
+		    (const char *)sqlite3_column_text(st, 0),
+		    (long long)sqlite3_column_int64(st, 1),
+		    (long long)sqlite3_column_int64(st, 2),
+		    (long long)sqlite3_column_int64(st, 3));
+	sqlite3_finalize(st);
+}
+
 int
 cmd_stats(const struct opts *o)
 {
@@ -142,7 +163,7 @@ cmd_stats(const struct opts *o)
 	sqlite3_finalize(st);
 	st = prepare(c, "SELECT coalesce(sum(lookups), 0), coalesce(sum(hits),"
 	    " 0), coalesce(sum(input_tokens_saved), 0),"
-	    " coalesce(sum(output_tokens_saved), 0) FROM totals"
+	    " coalesce(sum(output_tokens_saved), 0) FROM savings"
 	    " WHERE ?1 IS NULL OR ns = ?1");
 	if (o->given_ns)
 		sqlite3_bind_text(st, 1, o->ns, -1, SQLITE_STATIC);
@@ -164,6 +185,7 @@ cmd_stats(const struct opts *o)
 	    lookups > 0 ? 100.0 * (double)hits / (double)lookups : 0.0);
 	printf("tokens saved  %lld in, %lld out\n", (long long)tin,
 	    (long long)tout);
+	by_model(c, o);
 	close_or_die(c);
 	return fflush(stdout) == EOF || ferror(stdout) ? 1 : 0;
 }

@@ -13,6 +13,13 @@
 #include "aicache.h"
 
 #define MAX_HITS	4096	/* hits kept for one batch's bookkeeping */
+#define MAX_MODELS	16	/* models counted apart in one batch */
+
+/* What the lookups of one model's requests came to in a batch. */
+struct tally {
+	char	 model[128];
+	int64_t	 lookups, hits, tokens_in, tokens_out;
+};
 
 struct get {
 	const struct opts *o;
@@ -22,7 +29,8 @@ struct get {
 	struct ai_buf	 tail;
 	unsigned char	 (*hit)[AI_KEYLEN];	/* hits not yet touched */
 	int		 nhit;
-	int64_t		 lookups, hits, tokens_in, tokens_out;
+	struct tally	 tally[MAX_MODELS];
+	int		 ntally;
 };
 
 static int	get_begin(void *);
@@ -91,11 +99,32 @@ answer(struct get *g, const struct rec *r, const struct ai_cache_entry *e,
 		errx(1, "out of memory");
 }
 
+/* The tally of model in this batch, booking the batch when all are taken. */
+static struct tally *
+tally_of(struct get *g, const char *model)
+{
+	struct tally *t;
+	int i;
+
+	for (i = 0; i < g->ntally; i++)
+		if (strcmp(g->tally[i].model, model) == 0)
+			return &g->tally[i];
+	if (g->ntally == MAX_MODELS) {	/* many models: book what there is */
+		get_end(g);
+		get_begin(g);
+	}
+	t = &g->tally[g->ntally++];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->model, sizeof(t->model), "%s", model);
+	return t;
+}
+
 static int
 get_one(void *arg, struct rec *r, struct ai_buf *out)
 {
 	struct get *g = arg;
 	struct ai_cache_entry e = { 0 };
+	struct tally *t;
 	char err[AI_ERRLEN];
 	int hit;
 
@@ -104,7 +133,8 @@ get_one(void *arg, struct rec *r, struct ai_buf *out)
 		pass(r, out);
 		return 0;
 	}
-	g->lookups++;
+	t = tally_of(g, r->req.model);
+	t->lookups++;
 	ai_buf_reset(&g->resp);
 	hit = ai_cache_get(g->c, g->o->ns, r->key, ai_now_ms(), g->o->ttl_ms,
 	    &g->resp, &e, err);
@@ -118,9 +148,9 @@ get_one(void *arg, struct rec *r, struct ai_buf *out)
 	}
 	answer(g, r, &e, out);
 	log_hit(g, r, &e);
-	g->hits++;
-	g->tokens_in += e.usage.input;
-	g->tokens_out += e.usage.output;
+	t->hits++;
+	t->tokens_in += e.usage.input;
+	t->tokens_out += e.usage.output;
 	memcpy(g->hit[g->nhit++], r->key, AI_KEYLEN);
 	if (g->nhit == MAX_HITS)	/* a long batch: book what it has */
 		return get_end(g) == -1 || get_begin(g) == -1 ? -1 : 0;
@@ -154,16 +184,19 @@ book(struct get *g)
 	for (i = 0; i < g->nhit; i++)
 		if (ai_cache_touch(g->c, g->o->ns, g->hit[i], now, err) == -1)
 			goto fail;
-	if (ai_cache_count(g->c, g->o->ns, g->lookups, g->hits, g->tokens_in,
-	    g->tokens_out, err) == -1 || ai_cache_commit(g->c, err) == -1)
+	for (i = 0; i < g->ntally; i++)
+		if (ai_cache_count(g->c, g->o->ns, g->tally[i].model,
+		    g->tally[i].lookups, g->tally[i].hits,
+		    g->tally[i].tokens_in, g->tally[i].tokens_out, err) == -1)
+			goto fail;
+	if (ai_cache_commit(g->c, err) == -1)
 		goto fail;
-	g->lookups = g->hits = g->tokens_in = g->tokens_out = 0;
-	g->nhit = 0;
+	g->nhit = g->ntally = 0;
 	return;
 fail:
 	warnx("%s (hits not counted)", err);
 	sqlite3_exec(ai_cache_db(g->c), "ROLLBACK", NULL, NULL, NULL);
-	g->nhit = 0;
+	g->nhit = g->ntally = 0;
 }
 
 /*
@@ -181,7 +214,7 @@ get_end(void *arg)
 		return 0;
 	if (ai_cache_commit(g->c, err) == -1)
 		return cache_failed(g, err);
-	if (g->lookups > 0)
+	if (g->ntally > 0)
 		book(g);
 	if (g->log != NULL && ai_usagelog_tick(g->log, err) == -1)
 		warnx("usage log: %s", err);
