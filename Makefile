@@ -71,7 +71,7 @@ $(BUILD)/aicache: $(CACHE_OBJ) $(BUILD)/libaitools.a
 $(BUILD)/aimock: $(MOCK_OBJ) $(BUILD)/libaitools.a
 	$(CC) $(LDFLAGS) -o $@ $(MOCK_OBJ) $(BUILD)/libaitools.a $(MOCK_LIBS) $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libaitools.a
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h tests/unit/tapjson.h $(BUILD)/libaitools.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libaitools.a $(LIBS)
 

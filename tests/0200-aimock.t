@@ -4,21 +4,6 @@
 
 plan 52
 
-# post BODY [CURL-ARGS...]: POSTs BODY to the chat endpoint of $MOCK_URL,
-# leaving the body in out.json, the headers in out.hdr and the status in $code.
-post() {
-	_body=$1
-	shift
-	code=$(curl -s -o out.json -D out.hdr -w '%{http_code}' "$@" \
-	    -H 'Content-Type: application/json' --data-binary "$_body" \
-	    "$MOCK_URL/chat/completions")
-}
-
-# header NAME: the value of a response header in out.hdr.
-header() {
-	tr -d '\r' <out.hdr | awk -v n="$1" -F': ' 'tolower($1) == n { print $2 }'
-}
-
 hello='{"model":"gpt-test","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say hello"}]}'
 
 # --- startup and the success body

@@ -5,23 +5,6 @@
 
 plan 37
 
-# msg BODY [CURL-ARGS...]: POSTs BODY to $MOCK_URL/messages with an
-# anthropic-version header, leaving the body in out.json, the headers in
-# out.hdr and the status in $code.
-msg() {
-	_body=$1
-	shift
-	code=$(curl -s -o out.json -D out.hdr -w '%{http_code}' \
-	    -H 'anthropic-version: 2023-06-01' "$@" \
-	    -H 'Content-Type: application/json' --data-binary "$_body" \
-	    "$MOCK_URL/messages")
-}
-
-# header NAME: the value of a response header in out.hdr.
-header() {
-	tr -d '\r' <out.hdr | awk -v n="$1" -F': ' 'tolower($1) == n { print $2 }'
-}
-
 hello='{"model":"claude-test","max_tokens":64,"system":"You are terse.","messages":[{"role":"user","content":"Say hello"}]}'
 
 start_mock -L "$SCRATCH/requests.log"

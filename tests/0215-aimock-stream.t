@@ -18,11 +18,6 @@ sse() {
 	rc=$?
 }
 
-# header NAME: the value of a response header in out.hdr.
-header() {
-	tr -d '\r' <out.hdr | awk -v n="$1" -F': ' 'tolower($1) == n { print $2 }'
-}
-
 # data: the JSON of each data line of out.sse but [DONE], one a line.
 data() {
 	sed -n 's/^data: //p' out.sse | grep -v '^\[DONE\]$'

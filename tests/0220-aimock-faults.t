@@ -6,34 +6,6 @@
 
 plan 52
 
-# post BODY [CURL-ARGS...]: POSTs BODY to the chat endpoint, leaving the
-# body in out.json, the headers in out.hdr, the status in $code and
-# curl's exit status in $rc.
-post() {
-	_body=$1
-	shift
-	code=$(curl -s -o out.json -D out.hdr -w '%{http_code}' "$@" \
-	    -H 'Content-Type: application/json' --data-binary "$_body" \
-	    "$MOCK_URL/chat/completions")
-	rc=$?
-}
-
-# msg BODY [CURL-ARGS...]: the same on the Anthropic route.
-msg() {
-	_body=$1
-	shift
-	code=$(curl -s -o out.json -D out.hdr -w '%{http_code}' \
-	    -H 'anthropic-version: 2023-06-01' "$@" \
-	    -H 'Content-Type: application/json' --data-binary "$_body" \
-	    "$MOCK_URL/messages")
-	rc=$?
-}
-
-# header NAME: the value of a response header in out.hdr.
-header() {
-	tr -d '\r' <out.hdr | awk -v n="$1" -F': ' 'tolower($1) == n { print $2 }'
-}
-
 # statuses N BODY [CURL-ARGS...]: the statuses of N requests with BODY,
 # sent on one connection, one a line.
 statuses() {

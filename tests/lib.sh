@@ -114,6 +114,35 @@ stop_mock() {
 	wait "$MOCK_PID" 2>/dev/null
 }
 
+# post BODY [CURL-ARGS...]: POSTs BODY to aimock's OpenAI chat endpoint,
+# leaving the body in out.json, the headers in out.hdr, the status in
+# $code and curl's exit status in $rc.
+post() {
+	_body=$1
+	shift
+	code=$(curl -s -o out.json -D out.hdr -w '%{http_code}' "$@" \
+	    -H 'Content-Type: application/json' --data-binary "$_body" \
+	    "$MOCK_URL/chat/completions")
+	rc=$?
+}
+
+# msg BODY [CURL-ARGS...]: the same on the Anthropic route, with an
+# anthropic-version header.
+msg() {
+	_body=$1
+	shift
+	code=$(curl -s -o out.json -D out.hdr -w '%{http_code}' \
+	    -H 'anthropic-version: 2023-06-01' "$@" \
+	    -H 'Content-Type: application/json' --data-binary "$_body" \
+	    "$MOCK_URL/messages")
+	rc=$?
+}
+
+# header NAME: the value of a response header in out.hdr.
+header() {
+	tr -d '\r' <out.hdr | awk -v n="$1" -F': ' 'tolower($1) == n { print $2 }'
+}
+
 done_testing() {
 	[ $_tap_failed -eq 0 ]
 }

@@ -7,33 +7,7 @@
 #include <string.h>
 
 #include "aitools.h"
-#include "tap.h"
-
-static char *
-dump(const json_t *v)
-{
-	return v != NULL ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) :
-	    NULL;
-}
-
-/* Compares a JSON value with the JSON text want, showing it on failure. */
-static void
-json_is(const json_t *got, const char *want, const char *what)
-{
-	json_t *w = json_loads(want, JSON_DECODE_ANY, NULL);
-	char *s;
-
-	if (w == NULL)
-		diag("bad fixture: %s", want);
-	if (!ok(got != NULL && w != NULL && json_equal((json_t *)got, w),
-	    "%s", what)) {
-		s = dump(got);
-		diag("     got: %s", s != NULL ? s : "(null)");
-		diag("expected: %s", want);
-		free(s);
-	}
-	json_decref(w);
-}
+#include "tapjson.h"
 
 static void
 test_providers(void)

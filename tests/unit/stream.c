@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "aitools.h"
-#include "tap.h"
+#include "tapjson.h"
 
 /* The pieces on_text saw, each in brackets. */
 static void
@@ -59,32 +59,6 @@ choice_str(const json_t *body, const char *k1, const char *k2)
 	if (k2 != NULL)
 		c = json_object_get(c, k2);
 	return json_string_value(c);
-}
-
-static char *
-dump(const json_t *v)
-{
-	return v != NULL ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) :
-	    NULL;
-}
-
-/* Compares a JSON value with the JSON text want, showing it on failure. */
-static void
-json_is(const json_t *got, const char *want, const char *what)
-{
-	json_t *w = json_loads(want, JSON_DECODE_ANY, NULL);
-	char *s;
-
-	if (w == NULL)
-		diag("bad fixture: %s", want);
-	if (!ok(got != NULL && w != NULL && json_equal((json_t *)got, w),
-	    "%s", what)) {
-		s = dump(got);
-		diag("     got: %s", s != NULL ? s : "(null)");
-		diag("expected: %s", want);
-		free(s);
-	}
-	json_decref(w);
 }
 
 #define ROLE	"data: {\"id\":\"chatcmpl-9\",\"object\":" \
