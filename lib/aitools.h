@@ -129,10 +129,12 @@ struct ai_request {
 	const char	*provider;	/* whose own format body is in, or NULL
 					   for the common one */
 	const char	*model;		/* borrowed from body */
+	int		 model_defaulted;	/* model is the default one */
 	const char	*custom_id;	/* borrowed from the record, or NULL */
 	char		 idnum[24];	/* a numeric custom_id, as text */
 	const char	*trace_id;	/* borrowed from the record, or NULL */
 };
+int	 ai_in_list(const char *const *, const char *);
 int	 ai_record_is_done(const json_t *, int);
 int	 ai_record_request(const json_t *, const struct ai_defaults *,
 	    struct ai_request *, char *);
@@ -268,6 +270,8 @@ const char	*ai_cache_path(const struct ai_cache *);
 
 /* dbfile.c: the tools' private SQLite files. */
 int	 ai_db_create_private(const char *, char *);
+int	 ai_db_open(const char *, int, struct sqlite3 **);
+int	 ai_db_share(struct sqlite3 *);
 char	*ai_db_default_path(const char *, const char *, const char *,
 	    const char *);
 

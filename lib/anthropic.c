@@ -33,15 +33,6 @@ static const char *const same[] = { "model", "temperature", "top_p",
 static const char *const dropped[] = { "stream_options", "store",
 	"service_tier", "parallel_tool_calls", "seed", "metadata", NULL };
 
-static int
-listed(const char *const *l, const char *k)
-{
-	for (; *l != NULL; l++)
-		if (strcmp(*l, k) == 0)
-			return 1;
-	return 0;
-}
-
 /* An image part: a data: URL is sent inline, any other by its URL. */
 static json_t *
 image_block(const json_t *part)
@@ -172,9 +163,9 @@ stop(json_t *out, const json_t *v)
 static int
 param(json_t *out, const char *k, const json_t *v, char *err)
 {
-	if (listed(same, k))
+	if (ai_in_list(same, k))
 		return json_object_set(out, k, (json_t *)v);
-	if (listed(dropped, k))
+	if (ai_in_list(dropped, k))
 		return 0;
 	if (strcmp(k, "max_tokens") == 0 ||
 	    strcmp(k, "max_completion_tokens") == 0)

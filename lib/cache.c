@@ -17,12 +17,7 @@
 
 #include "aitools.h"
 
-#define BUSY_MS		30000
 #define EVICT_STEP	1024		/* most entries dropped at once */
-
-static const char pragmas[] =
-    "PRAGMA journal_mode=WAL;"
-    "PRAGMA synchronous=NORMAL;";
 
 /*
  * Pages kept in memory: lookups of random keys in a large cache touch
@@ -173,9 +168,7 @@ ai_cache_open(const char *path, int mode, char *err)
 		snprintf(err, AI_ERRLEN, "out of memory");
 		return NULL;
 	}
-	if (sqlite3_open_v2(path, &c->db, readonly ? SQLITE_OPEN_READONLY :
-	    SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-	    sqlite3_busy_timeout(c->db, BUSY_MS) != SQLITE_OK ||
+	if (ai_db_open(path, readonly, &c->db) != SQLITE_OK ||
 	    (ours = is_ours(c->db)) == -1)
 		goto bad;
 	if (!ours) {
@@ -185,9 +178,8 @@ ai_cache_open(const char *path, int mode, char *err)
 		return NULL;
 	}
 	if (sqlite3_exec(c->db, tuning, NULL, NULL, NULL) != SQLITE_OK ||
-	    (!readonly && (sqlite3_exec(c->db, pragmas, NULL, NULL, NULL) !=
-	    SQLITE_OK || sqlite3_exec(c->db, schema, NULL, NULL, NULL) !=
-	    SQLITE_OK)))
+	    (!readonly && (ai_db_share(c->db) != SQLITE_OK ||
+	    sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK)))
 		goto bad;
 	for (i = 0; i < S_N; i++)
 		if (sqlite3_prepare_v2(c->db, sql[i], -1, &c->st[i], NULL) !=

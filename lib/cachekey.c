@@ -28,7 +28,6 @@ static const char *const ignored[] = {
 static json_t *
 canonical(const json_t *v, int top)
 {
-	const char *const *ig;
 	const char *k;
 	json_t *out, *e, *c;
 	size_t i;
@@ -54,10 +53,7 @@ canonical(const json_t *v, int top)
 	if ((out = json_object()) == NULL)
 		return NULL;
 	json_object_foreach((json_t *)v, k, e) {
-		for (ig = ignored; top && *ig != NULL; ig++)
-			if (strcmp(*ig, k) == 0)
-				break;
-		if (top && *ig != NULL)
+		if (top && ai_in_list(ignored, k))
 			continue;
 		if ((c = canonical(e, 0)) == NULL ||
 		    json_object_set_new(out, k, c) == -1)

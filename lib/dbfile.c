@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,37 @@ ai_db_create_private(const char *path, char *err)
 	return 0;
 }
 
+#define BUSY_MS		30000	/* wait this long for another's lock */
+
+/*
+ * Opens the database at path, waiting out other processes' locks.  *db
+ * is set even on failure, for sqlite3_errmsg(); close it.  Returns an
+ * SQLite result code.
+ */
+int
+ai_db_open(const char *path, int readonly, struct sqlite3 **db)
+{
+	int rc;
+
+	rc = sqlite3_open_v2(path, db, readonly ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_busy_timeout(*db, BUSY_MS);
+	return rc;
+}
+
+/*
+ * Makes a database shareable by many processes at once: write-ahead
+ * logging, so readers never wait for a writer, and no fsync at every
+ * commit, only at checkpoints.
+ */
+int
+ai_db_share(struct sqlite3 *db)
+{
+	return sqlite3_exec(db, "PRAGMA journal_mode=WAL;"
+	    "PRAGMA synchronous=NORMAL;", NULL, NULL, NULL);
+}
+
 /*
  * A file under the user's XDG directory: $var_env if set, else
  * $xdg_env/tail if absolute, else $HOME/home_dir/tail.  NULL when there
@@ -58,18 +90,18 @@ ai_db_default_path(const char *var_env, const char *xdg_env,
 {
 	const char *env = getenv(var_env), *home;
 	struct ai_buf b = { 0 };
+	int r;
 
 	if (env != NULL && *env != '\0')
 		return strdup(env);
 	if ((env = getenv(xdg_env)) != NULL && *env == '/')
-		ai_buf_puts(&b, env);
-	else if ((home = getenv("HOME")) != NULL && *home != '\0') {
-		ai_buf_puts(&b, home);
-		ai_buf_puts(&b, "/");
-		ai_buf_puts(&b, home_dir);
-	} else
+		r = ai_buf_puts(&b, env);
+	else if ((home = getenv("HOME")) != NULL && *home != '\0')
+		r = ai_buf_printf(&b, "%s/%s", home, home_dir);
+	else
 		return NULL;
-	if (ai_buf_puts(&b, "/") == -1 || ai_buf_puts(&b, tail) == -1) {
+	if (r == -1 || ai_buf_puts(&b, "/") == -1 ||
+	    ai_buf_puts(&b, tail) == -1) {
 		ai_buf_free(&b);
 		return NULL;
 	}

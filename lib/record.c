@@ -30,8 +30,9 @@ is_set(const json_t *rec, const char *key)
 	return v != NULL && !json_is_null(v);
 }
 
-static int
-in_list(const char *const *list, const char *key)
+/* Whether key is one of the NULL-ended list. */
+int
+ai_in_list(const char *const *list, const char *key)
 {
 	for (; *list != NULL; list++)
 		if (strcmp(*list, key) == 0)
@@ -91,7 +92,7 @@ body_from_bare(const json_t *rec)
 	if ((body = json_object()) == NULL)
 		return NULL;
 	json_object_foreach((json_t *)rec, k, v)
-		if (!in_list(pipeline_keys, k) &&
+		if (!ai_in_list(pipeline_keys, k) &&
 		    json_object_set(body, k, v) == -1)
 			return json_decref(body), NULL;
 	return body;
@@ -134,7 +135,7 @@ body_from_prompt(const json_t *rec, const char *system, char *err)
 		    "valid UTF-8"), NULL;
 	json_array_append_new(msgs, message("user", (json_t *)prompt));
 	json_object_foreach((json_t *)rec, k, v)
-		if (in_list(prompt_params, k))
+		if (ai_in_list(prompt_params, k))
 			json_object_set(body, k, v);
 	if (params != NULL)
 		json_object_update(body, (json_t *)params);
@@ -161,8 +162,10 @@ default_params(json_t *body, json_t *params)
 }
 
 static int
-apply_defaults(json_t *body, const struct ai_defaults *d, char *err)
+apply_defaults(struct ai_request *req, const struct ai_defaults *d,
+    char *err)
 {
+	json_t *body = req->body;
 	const json_t *model = json_object_get(body, "model");
 
 	if (!json_is_array(json_object_get(body, "messages")))
@@ -171,6 +174,7 @@ apply_defaults(json_t *body, const struct ai_defaults *d, char *err)
 		if (d->model == NULL)
 			return fail(err, "request names no model");
 		json_object_set_new(body, "model", json_string(d->model));
+		req->model_defaulted = 1;
 	} else if (!json_is_string(model))
 		return fail(err, "\"model\" is not a string");
 	if (d->params != NULL)
@@ -234,7 +238,7 @@ ai_record_request(const json_t *rec, const struct ai_defaults *d,
 		    "\"params\" or \"prompt\"");
 	if (req->body == NULL)
 		return -1;
-	if (apply_defaults(req->body, d, err) == -1) {
+	if (apply_defaults(req, d, err) == -1) {
 		ai_request_free(req);
 		return -1;
 	}

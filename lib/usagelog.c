@@ -16,14 +16,9 @@
 
 #define BATCH_ROWS	256
 #define BATCH_MS	1000
-#define BUSY_MS		30000
 #define NSTR		9
 
 /* Made in one immediate transaction, so that creators do not race. */
-static const char pragmas[] =
-    "PRAGMA journal_mode=WAL;"
-    "PRAGMA synchronous=NORMAL;";
-
 static const char schema[] =
     "BEGIN IMMEDIATE;"
     "CREATE TABLE IF NOT EXISTS calls ("
@@ -92,10 +87,8 @@ ai_usagelog_open(const char *path, char *err)
 		snprintf(err, AI_ERRLEN, "out of memory");
 		return NULL;
 	}
-	if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE,
-	    NULL) != SQLITE_OK ||
-	    sqlite3_busy_timeout(l->db, BUSY_MS) != SQLITE_OK ||
-	    sqlite3_exec(l->db, pragmas, NULL, NULL, NULL) != SQLITE_OK ||
+	if (ai_db_open(path, 0, &l->db) != SQLITE_OK ||
+	    ai_db_share(l->db) != SQLITE_OK ||
 	    sqlite3_exec(l->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(l->db, insert_sql, -1, &l->ins,
 	    NULL) != SQLITE_OK)

@@ -49,6 +49,7 @@ struct rec {
 /* records.c */
 void	 rec_read(const struct opts *, struct rec *, long, const char *,
 	    size_t, struct ai_buf *);
+void	 rec_pass(const struct rec *, struct ai_buf *);
 void	 rec_free(struct rec *);
 int	 deterministic(const json_t *);
 

@@ -12,7 +12,7 @@
 
 #include "aicache.h"
 
-#define MAX_HITS	4096	/* hits kept for one batch's bookkeeping */
+#define MAX_HITS	1024	/* hits kept for one batch's bookkeeping */
 #define MAX_MODELS	16	/* models counted apart in one batch */
 
 /* What the lookups of one model's requests came to in a batch. */
@@ -35,14 +35,6 @@ struct get {
 
 static int	get_begin(void *);
 static int	get_end(void *);
-
-static void
-pass(const struct rec *r, struct ai_buf *out)
-{
-	if (ai_buf_append(out, r->line, r->len) == -1 ||
-	    ai_buf_append(out, "\n", 1) == -1)
-		errx(1, "out of memory");
-}
 
 /* The cache failed: end, or with --fail-open go on without it. */
 static int
@@ -130,7 +122,7 @@ get_one(void *arg, struct rec *r, struct ai_buf *out)
 
 	if (g->c == NULL || !r->keyed || r->answered || r->bypass ||
 	    (g->o->deterministic && !deterministic(r->req.body))) {
-		pass(r, out);
+		rec_pass(r, out);
 		return 0;
 	}
 	t = tally_of(g, r->req.model);
@@ -139,11 +131,11 @@ get_one(void *arg, struct rec *r, struct ai_buf *out)
 	hit = ai_cache_get(g->c, g->o->ns, r->key, ai_now_ms(), g->o->ttl_ms,
 	    &g->resp, &e, err);
 	if (hit == -1) {
-		pass(r, out);
+		rec_pass(r, out);
 		return cache_failed(g, err);
 	}
 	if (hit == 0 || g->resp.len == 0) {
-		pass(r, out);
+		rec_pass(r, out);
 		return 0;
 	}
 	answer(g, r, &e, out);

@@ -42,9 +42,7 @@ model_matches(struct put *p, const struct rec *r)
 	    r->json, "aitools"), "model"));
 	const char *d = p->o->defaults.model;
 
-	if (r->req.form == AI_FORM_PARAMS || json_is_string(json_object_get(
-	    r->req.form == AI_FORM_BATCH ? json_object_get(r->json, "body") :
-	    r->json, "model")) || asked == NULL ||
+	if (!r->req.model_defaulted || asked == NULL ||
 	    strncmp(asked, d, strlen(d)) == 0)
 		return 1;
 	if (!p->warned_model++)
@@ -116,9 +114,7 @@ put_one(void *arg, struct rec *r, struct ai_buf *out)
 	struct put *p = arg;
 	const json_t *resp;
 
-	if (ai_buf_append(out, r->line, r->len) == -1 ||
-	    ai_buf_append(out, "\n", 1) == -1)
-		errx(1, "out of memory");
+	rec_pass(r, out);
 	if (p->c == NULL || !r->keyed || r->no_store ||
 	    (resp = fresh_answer(r)) == NULL ||
 	    (p->o->deterministic && !deterministic(r->req.body)) ||

@@ -11,19 +11,34 @@
 
 #include "aicache.h"
 
-/* The base URL the request goes to, as aiq finds it, without a final /. */
-static void
-base_url(const struct ai_provider *p, char *dst, size_t size)
+/*
+ * The base URL requests to p go to, as aiq finds it, without a final /.
+ * Found once a provider, not once a record.
+ */
+static const char *
+base_url(const struct ai_provider *p)
 {
-	const char *b = getenv(p->base_env);
-	size_t n;
+	static struct {
+		const struct ai_provider *p;
+		char	 base[1024];
+	} seen[4];
+	const char *b;
+	size_t i, n;
 
-	if (b == NULL || *b == '\0')
+	for (i = 0; i < 4 && seen[i].p != NULL; i++)
+		if (seen[i].p == p)
+			return seen[i].base;
+	if (i == 4)
+		errx(1, "too many providers");
+	if ((b = getenv(p->base_env)) == NULL || *b == '\0')
 		b = p->default_base;
-	snprintf(dst, size, "%s", b);
-	n = strlen(dst);
-	while (n > 0 && dst[n - 1] == '/')
-		dst[--n] = '\0';
+	if ((n = strlen(b)) >= sizeof(seen[i].base))
+		errx(1, "%s: base URL too long", p->base_env);
+	memcpy(seen[i].base, b, n + 1);
+	while (n > 0 && seen[i].base[n - 1] == '/')
+		seen[i].base[--n] = '\0';
+	seen[i].p = p;
+	return seen[i].base;
 }
 
 /* aitools.cache_control: "bypass", "no-store" or "off". */
@@ -59,7 +74,7 @@ void
 rec_read(const struct opts *o, struct rec *r, long lineno, const char *line,
     size_t len, struct ai_buf *canon)
 {
-	char base[1024], err[AI_ERRLEN];
+	char err[AI_ERRLEN];
 	json_error_t je;
 
 	memset(r, 0, sizeof(*r));
@@ -86,12 +101,20 @@ rec_read(const struct opts *o, struct rec *r, long lineno, const char *line,
 	else
 		r->prov = o->provider != NULL ? o->provider :
 		    ai_provider_for_model(r->req.model);
-	base_url(r->prov, base, sizeof(base));
-	if (ai_cache_key(r->prov->name, base, r->req.body, canon, r->key,
-	    err) == -1)
+	if (ai_cache_key(r->prov->name, base_url(r->prov), r->req.body, canon,
+	    r->key, err) == -1)
 		errx(1, "%s", err);
 	r->canon = canon;
 	r->keyed = 1;
+}
+
+/* Passes the record on as it came. */
+void
+rec_pass(const struct rec *r, struct ai_buf *out)
+{
+	if (ai_buf_append(out, r->line, r->len) == -1 ||
+	    ai_buf_append(out, "\n", 1) == -1)
+		errx(1, "out of memory");
 }
 
 void

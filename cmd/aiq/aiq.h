@@ -66,6 +66,7 @@ struct job {
 	int64_t		 due_us;	/* when the next attempt may begin */
 	int		 attempts;
 	int		 final;	/* this failure must not be retried */
+	int		 by_deadline;	/* this attempt ends at the deadline */
 	struct ai_buf	 failures;	/* a JSON object per failed attempt */
 	int		 done;
 	enum ai_errcode	 code;

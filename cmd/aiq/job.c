@@ -283,19 +283,24 @@ set_trace(struct job *j)
 
 /*
  * This attempt's time limit: the per-attempt timeout, or less when the
- * record's deadline comes first.
+ * record's deadline comes first, which j->by_deadline remembers so that
+ * running out of time can be told apart.
  */
 static long
 attempt_timeout(struct aiq *q, struct job *j)
 {
 	int64_t left;
 
+	j->by_deadline = 0;
 	if (q->deadline_ms == 0)
 		return (long)q->timeout_ms;
 	left = q->deadline_ms - (j->t0_us - j->first_us) / 1000;
 	if (left < 1)
 		left = 1;
-	return (long)(left < q->timeout_ms ? left : q->timeout_ms);
+	if (left >= q->timeout_ms)
+		return (long)q->timeout_ms;
+	j->by_deadline = 1;
+	return (long)left;
 }
 
 /* Forgets what the last attempt left behind. */
@@ -564,8 +569,7 @@ transport_error(struct aiq *q, struct job *j, CURLcode rc, char *msg)
 	    curl_easy_strerror(rc);
 
 	snprintf(msg, AI_ERRLEN, "%s", why);
-	if (rc == CURLE_OPERATION_TIMEDOUT && q->deadline_ms > 0 &&
-	    ai_mono_us() - j->first_us >= q->deadline_ms * 1000 - 5000) {
+	if (rc == CURLE_OPERATION_TIMEDOUT && j->by_deadline) {
 		j->final = 1;
 		snprintf(msg, AI_ERRLEN, "the deadline of %lld ms passed "
 		    "during attempt %d", (long long)q->deadline_ms,
