@@ -34,7 +34,7 @@ BUILD = build-san
 endif
 
 LIB_SRC = $(wildcard lib/*.c)
-LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/lib/prices-data.o
 AIQ_SRC = $(wildcard cmd/aiq/*.c)
 AIQ_OBJ = $(AIQ_SRC:%.c=$(BUILD)/%.o)
 MOCK_SRC = $(wildcard cmd/aimock/*.c)
@@ -53,6 +53,17 @@ all: $(BINS) $(UNIT_BIN)
 
 $(BUILD)/%.o: %.c lib/aitools.h $(wildcard cmd/aiq/*.h)
 	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The built-in price table, lib/prices.json, as a C string.
+$(BUILD)/lib/prices-data.c: lib/prices.json
+	@mkdir -p $(@D)
+	{ echo 'extern const char ai_prices_builtin[];'; \
+	  echo 'const char ai_prices_builtin[] ='; \
+	  sed -e 's/[\\"?]/\\&/g' -e 's/^/"/' -e 's/$$/\\n"/' lib/prices.json; \
+	  echo ';'; } > $@
+
+$(BUILD)/lib/prices-data.o: $(BUILD)/lib/prices-data.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libaitools.a: $(LIB_OBJ)

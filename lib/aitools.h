@@ -106,6 +106,7 @@ struct ai_usage {
 	int64_t	 output;	/* completion tokens, reasoning included */
 	int64_t	 cached;	/* prompt tokens read from the provider's cache */
 	int64_t	 cache_write;	/* prompt tokens written to the provider's cache */
+	int64_t	 cache_write_1h; /* of them, written to last an hour */
 	int64_t	 reasoning;
 };
 void	 ai_usage_from_openai(const json_t *, struct ai_usage *);
@@ -227,6 +228,17 @@ void	 ai_stream_error(struct ai_stream *, enum ai_errcode, const char *);
 void	 ai_stream_finish(struct ai_stream *, struct ai_result *);
 void	 ai_stream_free(struct ai_stream *);
 
+/* money.c: dollars summed exactly, in micro- and picodollars. */
+struct ai_money {
+	int64_t	 micro;		/* whole microdollars */
+	int64_t	 pico;		/* and picodollars below them, 0 to 999999 */
+};
+void	 ai_money_add(struct ai_money *, int64_t);
+void	 ai_money_sum(struct ai_money *, const struct ai_money *);
+int64_t	 ai_money_micro(const struct ai_money *);
+void	 ai_money_format(const struct ai_money *, int, char *, size_t);
+double	 ai_money_dollars(const struct ai_money *);
+
 /* cachekey.c: what makes two requests one cache entry. */
 #define AI_KEYLEN	32		/* SHA-256 */
 #define AI_KEYHEX	(2 * AI_KEYLEN + 1)
@@ -247,6 +259,12 @@ struct ai_cache_entry {
 	struct ai_usage	 usage;
 	const char	*response;	/* JSON text of the record's response */
 	size_t		 response_len;
+	char		 model_buf[128];	/* the model, as get found it */
+};
+struct ai_cache_tally {		/* what lookups of one model came to */
+	int64_t		 lookups, hits, tokens_in, tokens_out;
+	struct ai_money	 saved;		/* the hits' cost, had they been calls */
+	int64_t		 unpriced;	/* hits of a model without a price */
 };
 enum { AI_CACHE_READ, AI_CACHE_WRITE, AI_CACHE_CREATE };
 struct ai_cache *ai_cache_open(const char *, int, char *);
@@ -259,7 +277,7 @@ int	 ai_cache_get(struct ai_cache *, const char *, const unsigned char *,
 int	 ai_cache_touch(struct ai_cache *, const char *, const unsigned char *,
 	    int64_t, char *);
 int	 ai_cache_count(struct ai_cache *, const char *, const char *,
-	    int64_t, int64_t, int64_t, int64_t, char *);
+	    const struct ai_cache_tally *, char *);
 int	 ai_cache_put(struct ai_cache *, const struct ai_cache_entry *, char *);
 int	 ai_cache_recount(struct ai_cache *, char *);
 int64_t	 ai_cache_bytes(struct ai_cache *);
@@ -272,8 +290,43 @@ const char	*ai_cache_path(const struct ai_cache *);
 int	 ai_db_create_private(const char *, char *);
 int	 ai_db_open(const char *, int, struct sqlite3 **);
 int	 ai_db_share(struct sqlite3 *);
+int	 ai_db_add_columns(struct sqlite3 *, const char *, const char *const *);
 char	*ai_db_default_path(const char *, const char *, const char *,
 	    const char *);
+
+/* prices.c: price tables, and what a call costs. */
+enum { AI_TIER_STANDARD, AI_TIER_BATCH, AI_TIER_FLEX, AI_TIER_PRIORITY,
+	AI_TIERS };
+struct ai_rates {		/* picodollars a token; -1: not given */
+	int64_t	 input, output, cache_read, cache_write_5m, cache_write_1h;
+	int64_t	 reasoning;
+};
+struct ai_price {
+	char		*model;
+	char		*provider;	/* or NULL */
+	int64_t		 threshold;	/* long-context prompts: more tokens
+					   than this; 0: no such tier */
+	struct ai_rates	 rate[2][AI_TIERS];	/* [long context][tier] */
+	size_t		 seq;		/* load order: later wins */
+};
+struct ai_prices {
+	struct ai_price	*v;		/* sorted by model */
+	size_t		 n, cap, seq;
+	char		*label;		/* the tables loaded, for reports */
+};
+const char *ai_tier_name(int);
+int	 ai_tier_find(const char *);
+int	 ai_prices_load_json(struct ai_prices *, const json_t *, const char *,
+	    char *);
+int	 ai_prices_load_file(struct ai_prices *, const char *, char *);
+int	 ai_prices_load_builtin(struct ai_prices *, char *);
+char	*ai_prices_user_path(void);
+int	 ai_prices_load_default(struct ai_prices *, const char *const *,
+	    char *);
+void	 ai_prices_free(struct ai_prices *);
+const struct ai_price *ai_prices_find(const struct ai_prices *, const char *);
+int	 ai_price_cost(const struct ai_price *, const struct ai_usage *, int,
+	    int64_t *);
 
 /* usagelog.c: the SQLite log of every call. */
 struct ai_usagelog;
@@ -285,6 +338,7 @@ struct ai_logrow {
 	const char	*status;	/* "ok" or an error code */
 	long		 http_status;
 	struct ai_usage	 usage;
+	const char	*tier;		/* the answer's service_tier, or NULL */
 	int64_t		 latency_ms;
 	int		 attempts;
 	const char	*trace_id;

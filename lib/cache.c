@@ -62,9 +62,18 @@ static const char schema[] =
     " entries INTEGER NOT NULL);"
     "INSERT INTO size SELECT 0, 0 WHERE NOT EXISTS (SELECT 1 FROM size);"
     "DROP TRIGGER IF EXISTS entries_add;"	/* of development builds */
-    "DROP TRIGGER IF EXISTS entries_drop;"
-    "PRAGMA user_version=1;"
-    "COMMIT;";
+    "DROP TRIGGER IF EXISTS entries_drop;";
+
+/*
+ * What the hits saved in dollars, priced at the time of each hit: whole
+ * microdollars and the picodollars below them.  Added by version 2.
+ */
+static const char *const savings_v2[] = {
+	"saved_micro INTEGER NOT NULL DEFAULT 0",
+	"saved_pico INTEGER NOT NULL DEFAULT 0",
+	"unpriced_hits INTEGER NOT NULL DEFAULT 0",	/* no price known */
+	NULL
+};
 
 enum {
 	S_GET, S_HIT, S_FIND, S_INSERT, S_UPDATE, S_LOOKUPS, S_BYTES, S_GROW,
@@ -73,7 +82,7 @@ enum {
 
 static const char *const sql[S_N] = {
 	[S_GET] = "SELECT response, created, expires, input_tokens,"
-	    " output_tokens, cached_tokens FROM entries"
+	    " output_tokens, cached_tokens, model FROM entries"
 	    " WHERE ns = ?1 AND key = ?2",
 	[S_HIT] = "UPDATE entries SET used = ?3, hits = hits + 1"
 	    " WHERE ns = ?1 AND key = ?2",
@@ -87,11 +96,15 @@ static const char *const sql[S_N] = {
 	    " output_tokens = ?9, cached_tokens = ?10, response = ?11"
 	    " WHERE id = ?12",
 	[S_LOOKUPS] = "INSERT INTO savings (ns, model, lookups, hits,"
-	    " input_tokens_saved, output_tokens_saved)"
-	    " VALUES (?1,?6,?2,?3,?4,?5) ON CONFLICT (ns, model) DO UPDATE SET"
+	    " input_tokens_saved, output_tokens_saved, saved_micro, saved_pico,"
+	    " unpriced_hits) VALUES (?1,?6,?2,?3,?4,?5,?7,?8,?9)"
+	    " ON CONFLICT (ns, model) DO UPDATE SET"
 	    " lookups = lookups + ?2, hits = hits + ?3,"
 	    " input_tokens_saved = input_tokens_saved + ?4,"
-	    " output_tokens_saved = output_tokens_saved + ?5",
+	    " output_tokens_saved = output_tokens_saved + ?5,"
+	    " saved_micro = saved_micro + ?7 + (saved_pico + ?8) / 1000000,"
+	    " saved_pico = (saved_pico + ?8) % 1000000,"
+	    " unpriced_hits = unpriced_hits + ?9",
 	[S_BYTES] = "SELECT bytes, entries FROM size",
 	[S_GROW] = "UPDATE size SET bytes = bytes + ?1, entries = entries + ?2",
 	[S_OLDEST] = "SELECT coalesce(sum(length(CAST(response AS BLOB))), 0), count(*),"
@@ -179,7 +192,10 @@ ai_cache_open(const char *path, int mode, char *err)
 	}
 	if (sqlite3_exec(c->db, tuning, NULL, NULL, NULL) != SQLITE_OK ||
 	    (!readonly && (ai_db_share(c->db) != SQLITE_OK ||
-	    sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK)))
+	    sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    ai_db_add_columns(c->db, "savings", savings_v2) != SQLITE_OK ||
+	    sqlite3_exec(c->db, "PRAGMA user_version=2; COMMIT", NULL, NULL,
+	    NULL) != SQLITE_OK)))
 		goto bad;
 	for (i = 0; i < S_N; i++)
 		if (sqlite3_prepare_v2(c->db, sql[i], -1, &c->st[i], NULL) !=
@@ -291,6 +307,9 @@ ai_cache_get(struct ai_cache *c, const char *ns, const unsigned char *key,
 		e->usage.input = sqlite3_column_int64(st, 3);
 		e->usage.output = sqlite3_column_int64(st, 4);
 		e->usage.cached = sqlite3_column_int64(st, 5);
+		snprintf(e->model_buf, sizeof(e->model_buf), "%s",
+		    sqlite3_column_type(st, 6) == SQLITE_TEXT ?
+		    (const char *)sqlite3_column_text(st, 6) : "");
 		hit = (sqlite3_column_type(st, 2) == SQLITE_NULL ||
 		    sqlite3_column_int64(st, 2) > now_ms) &&
 		    (max_age_ms == 0 || created + max_age_ms > now_ms);
@@ -321,17 +340,19 @@ ai_cache_touch(struct ai_cache *c, const char *ns, const unsigned char *key,
  */
 int
 ai_cache_count(struct ai_cache *c, const char *ns, const char *model,
-    int64_t lookups, int64_t hits, int64_t tokens_in, int64_t tokens_out,
-    char *err)
+    const struct ai_cache_tally *t, char *err)
 {
 	sqlite3_stmt *st = c->st[S_LOOKUPS];
 
 	sqlite3_bind_text(st, 1, ns, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, lookups);
-	sqlite3_bind_int64(st, 3, hits);
-	sqlite3_bind_int64(st, 4, tokens_in);
-	sqlite3_bind_int64(st, 5, tokens_out);
+	sqlite3_bind_int64(st, 2, t->lookups);
+	sqlite3_bind_int64(st, 3, t->hits);
+	sqlite3_bind_int64(st, 4, t->tokens_in);
+	sqlite3_bind_int64(st, 5, t->tokens_out);
+	sqlite3_bind_int64(st, 7, t->saved.micro);
+	sqlite3_bind_int64(st, 8, t->saved.pico);
+	sqlite3_bind_int64(st, 9, t->unpriced);
 	return run(c, S_LOOKUPS, err);
 }
 

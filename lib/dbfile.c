@@ -80,6 +80,41 @@ ai_db_share(struct sqlite3 *db)
 }
 
 /*
+ * Adds to table the columns ("name TYPE") it lacks: a file made by an
+ * older version gains what the newer one writes.  Call it inside the
+ * transaction that makes the schema, so two processes do not both add.
+ */
+int
+ai_db_add_columns(struct sqlite3 *db, const char *table,
+    const char *const *cols)
+{
+	sqlite3_stmt *st;
+	char sql[256];
+	size_t n;
+	int have, rc = SQLITE_OK;
+
+	for (; rc == SQLITE_OK && *cols != NULL; cols++) {
+		n = strcspn(*cols, " ");
+		snprintf(sql, sizeof(sql), "SELECT 1 FROM pragma_table_info('%s')"
+		    " WHERE name = '%.*s'", table, (int)n, *cols);
+		if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) !=
+		    SQLITE_OK)
+			break;
+		have = (rc = sqlite3_step(st)) == SQLITE_ROW;
+		sqlite3_finalize(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			break;
+		rc = SQLITE_OK;
+		if (!have) {
+			snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s",
+			    table, *cols);
+			rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+		}
+	}
+	return rc;
+}
+
+/*
  * A file under the user's XDG directory: $var_env if set, else
  * $xdg_env/tail if absolute, else $HOME/home_dir/tail.  NULL when there
  * is no home.

@@ -13,7 +13,8 @@ int_at(const json_t *o, const char *k1, const char *k2)
 
 /*
  * Reads a chat.completion "usage" object.  cache_creation_input_tokens
- * is not OpenAI's: answers normalised from Anthropic carry it.
+ * and cache_creation (writes by lifetime) are not OpenAI's: answers
+ * normalised from Anthropic carry them.
  */
 void
 ai_usage_from_openai(const json_t *u, struct ai_usage *out)
@@ -22,6 +23,8 @@ ai_usage_from_openai(const json_t *u, struct ai_usage *out)
 	out->output = int_at(u, "completion_tokens", NULL);
 	out->cached = int_at(u, "prompt_tokens_details", "cached_tokens");
 	out->cache_write = int_at(u, "cache_creation_input_tokens", NULL);
+	out->cache_write_1h = int_at(u, "cache_creation",
+	    "ephemeral_1h_input_tokens");
 	out->reasoning = int_at(u, "completion_tokens_details",
 	    "reasoning_tokens");
 }

@@ -16,7 +16,7 @@
 
 #define BATCH_ROWS	256
 #define BATCH_MS	1000
-#define NSTR		9
+#define NSTR		10
 
 /* Made in one immediate transaction, so that creators do not race. */
 static const char schema[] =
@@ -32,16 +32,21 @@ static const char schema[] =
     " latency_ms INTEGER, attempts INTEGER,"
     " trace_id TEXT, request_id TEXT, custom_id TEXT,"
     " prompt TEXT, response TEXT);"
-    "CREATE INDEX IF NOT EXISTS calls_ts ON calls(ts);"
-    "PRAGMA user_version=1;"
-    "COMMIT;";
+    "CREATE INDEX IF NOT EXISTS calls_ts ON calls(ts);";
+
+/* Columns of version 2, added to a log made by version 1. */
+static const char *const columns_v2[] = {
+	"cache_write_1h_tokens INTEGER",	/* of cache_write_tokens */
+	"service_tier TEXT",			/* batch, flex, priority */
+	NULL
+};
 
 static const char insert_sql[] =
     "INSERT INTO calls (ts, provider, model, service, status, http_status,"
     " input_tokens, output_tokens, cached_tokens, cache_write_tokens,"
     " reasoning_tokens, latency_ms, attempts, trace_id, request_id,"
-    " custom_id, prompt, response)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    " custom_id, prompt, response, cache_write_1h_tokens, service_tier)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
 /* A buffered row owns copies of its strings. */
 struct row {
@@ -90,6 +95,9 @@ ai_usagelog_open(const char *path, char *err)
 	if (ai_db_open(path, 0, &l->db) != SQLITE_OK ||
 	    ai_db_share(l->db) != SQLITE_OK ||
 	    sqlite3_exec(l->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    ai_db_add_columns(l->db, "calls", columns_v2) != SQLITE_OK ||
+	    sqlite3_exec(l->db, "PRAGMA user_version=2; COMMIT", NULL, NULL,
+	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(l->db, insert_sql, -1, &l->ins,
 	    NULL) != SQLITE_OK)
 		return open_failed(l, path, err);
@@ -124,7 +132,7 @@ row_copy(struct row *w, const struct ai_logrow *r)
 {
 	const char *src[NSTR] = { r->provider, r->model, r->service,
 	    r->status, r->trace_id, r->request_id, r->custom_id, r->prompt,
-	    r->response };
+	    r->response, r->tier };
 	int i, oom = 0;
 
 	w->r = *r;
@@ -139,6 +147,7 @@ row_copy(struct row *w, const struct ai_logrow *r)
 	w->r.custom_id = w->s[6];
 	w->r.prompt = w->s[7];
 	w->r.response = w->s[8];
+	w->r.tier = w->s[9];
 	if (oom)
 		row_free(w);
 	return oom ? -1 : 0;
@@ -191,6 +200,8 @@ insert(sqlite3_stmt *st, const struct ai_logrow *r)
 	bind_text(st, 16, r->custom_id);
 	bind_text(st, 17, r->prompt);
 	bind_text(st, 18, r->response);
+	sqlite3_bind_int64(st, 19, r->usage.cache_write_1h);
+	bind_text(st, 20, r->tier);
 	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 }
 

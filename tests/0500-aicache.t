@@ -2,7 +2,7 @@
 # aicache: a response cache as two pipeline stages, and its upkeep.
 . "$(dirname "$0")/lib.sh"
 
-plan 58
+plan 63
 
 start_mock -L "$SCRATCH/sent.log"
 export AICACHE_DB=$SCRATCH/cache.db
@@ -144,8 +144,33 @@ export AICACHE_DB=$SCRATCH/cache.db
 aicache stats >stats.txt
 like "$(grep '^hits' stats.txt)" '^hits +[0-9]+ \([0-9.]+%\)$' 'stats: hits and their ratio'
 like "$(grep '^tokens saved' stats.txt)" '^tokens saved +[1-9][0-9]* in, [1-9][0-9]* out$' 'stats: tokens saved'
-like "$(grep '^  gpt-4o-mini ' stats.txt)" '^  gpt-4o-mini +[1-9][0-9]* hits, [1-9][0-9]* in, [1-9][0-9]* out$' \
-	'stats: and by model, to be priced'
+like "$(grep '^  gpt-4o-mini ' stats.txt)" '^  gpt-4o-mini +[1-9][0-9]* hits, [1-9][0-9]* in, [1-9][0-9]* out, \$0\.0000[0-9][1-9]$' \
+	'stats: and by model'
+like "$(grep '^dollars saved' stats.txt)" '^dollars saved \$0\.0000[0-9][1-9]$' \
+	'stats: dollars saved, priced by the built-in table'
+
+# --- dollars saved: each hit priced as the call it replaced, by the price
+# table (the user's own here), a model without a price counted apart
+cat >prices.json <<'EOP'
+{"aitools_prices": 1, "date": "t", "models": {"gpt-4o-mini": {"input": "1000000", "output": "1000000"}}}
+EOP
+printf '{"prompt":"d%s"}\n' 1 2 3 >d.jsonl
+printf '{"prompt":"u1","model":"mystery-1"}\n' >>d.jsonl
+run -f dollars.db <d.jsonl >/dev/null
+AITOOLS_PRICES=$SCRATCH/prices.json run -f dollars.db <d.jsonl >/dev/null
+aicache stats -f dollars.db >d.txt
+tok=$(awk '/^tokens saved/ { print $3 }' d.txt)
+set -- $(awk '$1 == "gpt-4o-mini" { print $4, $6 }' d.txt)
+is "$(grep '^dollars saved' d.txt)" "dollars saved \$$(($1 + $2)).000000, and 1 hits of unpriced models" \
+	'stats: dollars saved at the price of the time of the hit, unpriced hits counted'
+like "$(grep '^  gpt-4o-mini' d.txt)" "3 hits, $1 in, $2 out, \\\$$(($1 + $2))\\.000000\$" 'and by model'
+like "$(grep '^  mystery-1' d.txt)" '1 hits, [0-9]+ in, [0-9]+ out, \$0\.000000 \(unpriced\)$' \
+	'a model without a price is shown as unpriced, not as free'
+printf '{not json\n' >bad-prices.json
+printf '{"prompt":"d1"}\n' | AITOOLS_PRICES=$SCRATCH/bad-prices.json aicache get -f dollars.db 2>bp.err |
+    jq -r .aitools.cache.hit >bp.out
+like "$(cat bp.out) $(cat bp.err)" '^true aicache: .*bad-prices.json:1: .*\(dollars saved are priced without it\)$' \
+	'a broken price file is told, and the cache still answers'
 aicache export >dump.jsonl
 n=$(wc -l <dump.jsonl | tr -d ' ')
 aicache import -f copy.db <dump.jsonl 2>/dev/null

@@ -9,7 +9,7 @@ set -u
 AI_BIN=${AI_BIN:-$(cd "$(dirname "$0")/.." && pwd)/build}
 TESTS=$(cd "$(dirname "$0")" && pwd)
 PATH=$AI_BIN:$PATH
-export PATH AI_BIN
+export PATH AI_BIN TESTS
 
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/aitools-test.XXXXXX")
 cd "$SCRATCH" || exit 1
@@ -17,7 +17,8 @@ export HOME=$SCRATCH
 export AIQ_USAGE_LOG=$SCRATCH/usage.db
 export LC_ALL=C
 unset OPENAI_API_KEY OPENAI_BASE_URL ANTHROPIC_API_KEY ANTHROPIC_BASE_URL \
-	AIQ_MODEL AIMOCK_API_KEY XDG_STATE_HOME
+	AIQ_MODEL AIMOCK_API_KEY XDG_STATE_HOME XDG_CONFIG_HOME XDG_CACHE_HOME \
+	AITOOLS_PRICES AICACHE_DB
 
 _tap_n=0
 _tap_failed=0

@@ -123,24 +123,58 @@ disk_size(const char *path)
 	return n;
 }
 
-/* The hits and tokens saved of each model, most hits first. */
+/*
+ * What the hits saved in dollars, as SQL: the columns exist in caches
+ * made or written by version 2; older ones show no dollars.
+ */
+static const char *
+saved_sql(struct ai_cache *c)
+{
+	sqlite3_stmt *st;
+	int have;
+
+	st = prepare(c, "SELECT 1 FROM pragma_table_info('savings')"
+	    " WHERE name = 'saved_pico'");
+	have = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return have ? "sum(saved_micro), sum(saved_pico), sum(unpriced_hits)" :
+	    "0, 0, sum(hits)";
+}
+
+/* Dollars from the sums of saved_micro and saved_pico, columns i, i+1. */
+static void
+dollars(sqlite3_stmt *st, int i, char *out, size_t size)
+{
+	struct ai_money m = { sqlite3_column_int64(st, i), 0 };
+
+	ai_money_add(&m, sqlite3_column_int64(st, i + 1));
+	ai_money_format(&m, 6, out, size);
+}
+
+/* The hits and what they saved of each model, most hits first. */
 static void
 by_model(struct ai_cache *c, const struct opts *o)
 {
 	sqlite3_stmt *st;
+	char sql[512], usd[32];
 
-	st = prepare(c, "SELECT model, sum(hits), sum(input_tokens_saved),"
-	    " sum(output_tokens_saved) FROM savings WHERE (?1 IS NULL OR"
-	    " ns = ?1) GROUP BY model HAVING sum(hits) > 0"
-	    " ORDER BY sum(hits) DESC, model");
+	snprintf(sql, sizeof(sql), "SELECT model, sum(hits),"
+	    " sum(input_tokens_saved), sum(output_tokens_saved), %s"
+	    " FROM savings WHERE (?1 IS NULL OR ns = ?1) GROUP BY model"
+	    " HAVING sum(hits) > 0 ORDER BY sum(hits) DESC, model",
+	    saved_sql(c));
+	st = prepare(c, sql);
 	if (o->given_ns)
 		sqlite3_bind_text(st, 1, o->ns, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		printf("  %-26s %lld hits, %lld in, %lld out\n",
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		dollars(st, 4, usd, sizeof(usd));
+		printf("  %-26s %lld hits, %lld in, %lld out, $%s%s\n",
 		    (const char *)sqlite3_column_text(st, 0),
 		    (long long)sqlite3_column_int64(st, 1),
 		    (long long)sqlite3_column_int64(st, 2),
-		    (long long)sqlite3_column_int64(st, 3));
+		    (long long)sqlite3_column_int64(st, 3), usd,
+		    sqlite3_column_int64(st, 6) > 0 ? " (unpriced)" : "");
+	}
 	sqlite3_finalize(st);
 }
 
@@ -150,7 +184,8 @@ cmd_stats(const struct opts *o)
 	struct ai_cache *c = open_or_die(o, AI_CACHE_READ);
 	sqlite3_stmt *st;
 	int64_t entries, bytes, lookups = 0, hits = 0, tin = 0, tout = 0;
-	char b1[32], b2[32];
+	int64_t unpriced = 0;
+	char b1[32], b2[32], sql[512], usd[32] = "0.000000";
 
 	st = prepare(c, "SELECT count(*), coalesce(sum(length(CAST(response AS BLOB))), 0)"
 	    " FROM entries WHERE ?1 IS NULL OR ns = ?1");
@@ -161,10 +196,11 @@ cmd_stats(const struct opts *o)
 	entries = sqlite3_column_int64(st, 0);
 	bytes = sqlite3_column_int64(st, 1);
 	sqlite3_finalize(st);
-	st = prepare(c, "SELECT coalesce(sum(lookups), 0), coalesce(sum(hits),"
-	    " 0), coalesce(sum(input_tokens_saved), 0),"
-	    " coalesce(sum(output_tokens_saved), 0) FROM savings"
-	    " WHERE ?1 IS NULL OR ns = ?1");
+	snprintf(sql, sizeof(sql), "SELECT coalesce(sum(lookups), 0),"
+	    " coalesce(sum(hits), 0), coalesce(sum(input_tokens_saved), 0),"
+	    " coalesce(sum(output_tokens_saved), 0), %s FROM savings"
+	    " WHERE ?1 IS NULL OR ns = ?1", saved_sql(c));
+	st = prepare(c, sql);
 	if (o->given_ns)
 		sqlite3_bind_text(st, 1, o->ns, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -172,6 +208,8 @@ cmd_stats(const struct opts *o)
 		hits = sqlite3_column_int64(st, 1);
 		tin = sqlite3_column_int64(st, 2);
 		tout = sqlite3_column_int64(st, 3);
+		dollars(st, 4, usd, sizeof(usd));
+		unpriced = sqlite3_column_int64(st, 6);
 	}
 	sqlite3_finalize(st);
 	human(disk_size(o->path), b1, sizeof(b1));
@@ -185,6 +223,11 @@ cmd_stats(const struct opts *o)
 	    lookups > 0 ? 100.0 * (double)hits / (double)lookups : 0.0);
 	printf("tokens saved  %lld in, %lld out\n", (long long)tin,
 	    (long long)tout);
+	if (unpriced > 0)
+		printf("dollars saved $%s, and %lld hits of unpriced models\n",
+		    usd, (long long)unpriced);
+	else
+		printf("dollars saved $%s\n", usd);
 	by_model(c, o);
 	close_or_die(c);
 	return fflush(stdout) == EOF || ferror(stdout) ? 1 : 0;

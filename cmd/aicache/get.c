@@ -18,13 +18,14 @@
 /* What the lookups of one model's requests came to in a batch. */
 struct tally {
 	char	 model[128];
-	int64_t	 lookups, hits, tokens_in, tokens_out;
+	struct ai_cache_tally n;
 };
 
 struct get {
 	const struct opts *o;
 	struct ai_cache	*c;		/* NULL once failed with --fail-open */
 	struct ai_usagelog *log;
+	struct ai_prices prices;	/* to price what hits saved */
 	struct ai_buf	 resp;
 	struct ai_buf	 tail;
 	unsigned char	 (*hit)[AI_KEYLEN];	/* hits not yet touched */
@@ -111,6 +112,28 @@ tally_of(struct get *g, const char *model)
 	return t;
 }
 
+/*
+ * Counts a hit, and what it saved: the price of the call it replaced, by
+ * the model that answered it (the one requested if unknown).
+ */
+static void
+count_hit(struct get *g, struct tally *t, const struct rec *r,
+    const struct ai_cache_entry *e)
+{
+	const struct ai_price *p = ai_prices_find(&g->prices,
+	    e->model_buf[0] != '\0' ? e->model_buf : r->req.model);
+	int64_t pico;
+
+	t->n.hits++;
+	t->n.tokens_in += e->usage.input;
+	t->n.tokens_out += e->usage.output;
+	if (p != NULL && ai_price_cost(p, &e->usage, AI_TIER_STANDARD, &pico)
+	    == 0)
+		ai_money_add(&t->n.saved, pico);
+	else
+		t->n.unpriced++;
+}
+
 static int
 get_one(void *arg, struct rec *r, struct ai_buf *out)
 {
@@ -126,7 +149,7 @@ get_one(void *arg, struct rec *r, struct ai_buf *out)
 		return 0;
 	}
 	t = tally_of(g, r->req.model);
-	t->lookups++;
+	t->n.lookups++;
 	ai_buf_reset(&g->resp);
 	hit = ai_cache_get(g->c, g->o->ns, r->key, ai_now_ms(), g->o->ttl_ms,
 	    &g->resp, &e, err);
@@ -140,9 +163,7 @@ get_one(void *arg, struct rec *r, struct ai_buf *out)
 	}
 	answer(g, r, &e, out);
 	log_hit(g, r, &e);
-	t->hits++;
-	t->tokens_in += e.usage.input;
-	t->tokens_out += e.usage.output;
+	count_hit(g, t, r, &e);
 	memcpy(g->hit[g->nhit++], r->key, AI_KEYLEN);
 	if (g->nhit == MAX_HITS)	/* a long batch: book what it has */
 		return get_end(g) == -1 || get_begin(g) == -1 ? -1 : 0;
@@ -178,8 +199,7 @@ book(struct get *g)
 			goto fail;
 	for (i = 0; i < g->ntally; i++)
 		if (ai_cache_count(g->c, g->o->ns, g->tally[i].model,
-		    g->tally[i].lookups, g->tally[i].hits,
-		    g->tally[i].tokens_in, g->tally[i].tokens_out, err) == -1)
+		    &g->tally[i].n, err) == -1)
 			goto fail;
 	if (ai_cache_commit(g->c, err) == -1)
 		goto fail;
@@ -241,6 +261,8 @@ cmd_get(const struct opts *o)
 	    cache_failed(&g, err) == -1)
 		exit(1);
 	g.log = open_log(o);
+	if (ai_prices_load_default(&g.prices, NULL, err) == -1)
+		warnx("%s (dollars saved are priced without it)", err);
 	rc = run_stage(o, &s);
 	if (g.c != NULL && ai_cache_close(g.c, err) == -1)
 		warnx("%s", err);
@@ -248,6 +270,7 @@ cmd_get(const struct opts *o)
 		warnx("usage log: %s", err);
 	ai_buf_free(&g.resp);
 	ai_buf_free(&g.tail);
+	ai_prices_free(&g.prices);
 	free(g.hit);
 	return rc == -1 ? 1 : 0;
 }

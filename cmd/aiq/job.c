@@ -501,6 +501,18 @@ succeed(struct aiq *q, struct job *j, struct ai_result *r, long status)
 	emit(q, j, t);
 }
 
+/* The tier the answer was served at: OpenAI's, else Anthropic's usage. */
+static const char *
+service_tier(const json_t *body)
+{
+	const json_t *t = json_object_get(body, "service_tier");
+
+	if (!json_is_string(t))
+		t = json_object_get(json_object_get(body, "usage"),
+		    "service_tier");
+	return json_is_string(t) ? json_string_value(t) : NULL;
+}
+
 /* A usage log row for every call made; a failing log is reported once. */
 static void
 log_call(struct aiq *q, struct job *j, const struct ai_result *r,
@@ -519,6 +531,7 @@ log_call(struct aiq *q, struct job *j, const struct ai_result *r,
 		.trace_id = j->trace_id,
 		.request_id = j->request_id[0] != '\0' ? j->request_id : NULL,
 		.custom_id = j->req.custom_id,
+		.tier = service_tier(r->body),
 	};
 	char err[AI_ERRLEN];
 	char *prompt = NULL;

@@ -11,7 +11,7 @@ static void
 usage_is(const char *json, long long in, long long out, long long cached,
     long long reasoning, const char *what)
 {
-	struct ai_usage u = { -1, -1, -1, -1, -1 };
+	struct ai_usage u = { -1, -1, -1, -1, -1, -1 };
 	json_t *v = json != NULL ? json_loads(json, 0, NULL) : NULL;
 
 	if (json != NULL && v == NULL)
@@ -21,6 +21,7 @@ usage_is(const char *json, long long in, long long out, long long cached,
 	is_int(u.output, out, "%s: output", what);
 	is_int(u.cached, cached, "%s: cached", what);
 	is_int(u.cache_write, 0, "%s: cache_write", what);
+	is_int(u.cache_write_1h, 0, "%s: cache_write_1h", what);
 	is_int(u.reasoning, reasoning, "%s: reasoning", what);
 	json_decref(v);
 }
@@ -50,7 +51,7 @@ anthropic_is(const char *json, const char *want, const char *what)
 static void
 test_anthropic(void)
 {
-	struct ai_usage u = { -1, -1, -1, -1, -1 };
+	struct ai_usage u = { -1, -1, -1, -1, -1, -1 };
 	json_t *v, *o;
 
 	anthropic_is("{\"input_tokens\":10,\"cache_creation_input_tokens\":3,"
@@ -91,6 +92,16 @@ test_anthropic(void)
 	    "anthropic: the original is not changed");
 	ok(json_object_get(v, "prompt_tokens") == NULL,
 	    "anthropic: nothing added to the original");
+	json_decref(o);
+	json_decref(v);
+
+	v = json_loads("{\"input_tokens\":1,\"cache_creation_input_tokens\":"
+	    "50,\"cache_creation\":{\"ephemeral_5m_input_tokens\":20,"
+	    "\"ephemeral_1h_input_tokens\":30},\"output_tokens\":4}", 0, NULL);
+	o = ai_usage_anthropic_to_openai(v);
+	ai_usage_from_openai(o, &u);
+	is_int(u.cache_write, 50, "anthropic: cache writes of both lifetimes");
+	is_int(u.cache_write_1h, 30, "anthropic: of them, for an hour");
 	json_decref(o);
 	json_decref(v);
 }

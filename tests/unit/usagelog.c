@@ -68,7 +68,7 @@ test_open(void)
 	    SQLITE_OK)
 		abort();
 	is_str(query("PRAGMA journal_mode"), "wal", "WAL journal");
-	is_str(query("PRAGMA user_version"), "1", "user_version 1");
+	is_str(query("PRAGMA user_version"), "2", "user_version 2");
 	is_str(query("SELECT count(*) FROM calls"), "0", "no rows yet");
 }
 
@@ -79,7 +79,7 @@ test_rows(void)
 	struct ai_logrow r = {
 		.ts_ms = 1763890500123LL, .provider = "openai", .model = model,
 		.service = "svc", .status = "ok", .http_status = 200,
-		.usage = { 10, 5, 2, 3, 1 }, .latency_ms = 345, .attempts = 2,
+		.usage = { 10, 5, 2, 3, 2, 1 }, .tier = "flex", .latency_ms = 345, .attempts = 2,
 		.trace_id = "0123456789abcdef0123456789abcdef",
 		.request_id = "req_1", .custom_id = "c1", .prompt = "hi",
 		.response = "hello",
@@ -103,16 +103,18 @@ test_rows(void)
 	    " '|' || cache_write_tokens || '|' || reasoning_tokens || '|' ||"
 	    " latency_ms || '|' || attempts || '|' || trace_id || '|' ||"
 	    " request_id || '|' || custom_id || '|' || prompt || '|' ||"
-	    " response FROM calls ORDER BY id LIMIT 1"),
+	    " response || '|' || cache_write_1h_tokens || '|' || service_tier"
+	    " FROM calls ORDER BY id LIMIT 1"),
 	    "1763890500123|openai|gpt-x|svc|ok|200|10|5|2|3|1|345|2|"
-	    "0123456789abcdef0123456789abcdef|req_1|c1|hi|hello",
+	    "0123456789abcdef0123456789abcdef|req_1|c1|hi|hello|2|flex",
 	    "every column of the full row");
 	is_str(query("SELECT ts || '|' || status || '|' ||"
 	    " quote(provider) || quote(model) || quote(service) ||"
 	    " quote(http_status) || quote(trace_id) || quote(request_id) ||"
-	    " quote(custom_id) || quote(prompt) || quote(response) || '|' ||"
+	    " quote(custom_id) || quote(prompt) || quote(response) ||"
+	    " quote(service_tier) || '|' ||"
 	    " input_tokens || attempts FROM calls WHERE id = 2"),
-	    "5|rate_limited|NULLNULLNULLNULLNULLNULLNULLNULLNULL|00",
+	    "5|rate_limited|NULLNULLNULLNULLNULLNULLNULLNULLNULLNULL|00",
 	    "NULL strings and status 0 are stored as NULL");
 	is_int(ai_usagelog_flush(l, err), 0, "flush of nothing");
 	snprintf(p, sizeof(p), "%s-wal", path);
@@ -146,6 +148,48 @@ test_batches(void)
 	    " FROM calls WHERE ts BETWEEN 1000 AND 1299"), "300 1000 1299",
 	    "all 300 rows");
 	is_int(ai_usagelog_close(NULL, err), 0, "close(NULL) is harmless");
+}
+
+/* A log made by version 1 gains the columns of version 2. */
+static void
+test_upgrade(void)
+{
+	char err[AI_ERRLEN] = "", p[160];
+	struct ai_logrow r = { .status = "ok", .usage = { .cache_write = 5,
+	    .cache_write_1h = 4 } };
+	struct ai_usagelog *l;
+	sqlite3 *old;
+
+	snprintf(p, sizeof(p), "%s/v1.db", dir);
+	if (sqlite3_open(p, &old) != SQLITE_OK || sqlite3_exec(old,
+	    "CREATE TABLE calls (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL,"
+	    " provider TEXT, model TEXT, service TEXT, status TEXT NOT NULL,"
+	    " http_status INTEGER, input_tokens INTEGER, output_tokens INTEGER,"
+	    " cached_tokens INTEGER, cache_write_tokens INTEGER,"
+	    " reasoning_tokens INTEGER, latency_ms INTEGER, attempts INTEGER,"
+	    " trace_id TEXT, request_id TEXT, custom_id TEXT, prompt TEXT,"
+	    " response TEXT); INSERT INTO calls (ts, status) VALUES (1, 'ok');"
+	    " PRAGMA user_version=1", NULL, NULL, NULL) != SQLITE_OK)
+		abort();
+	l = ai_usagelog_open(p, err);
+	ok(l != NULL, "a version 1 log opens: %s", err);
+	if (l == NULL)
+		return;
+	ai_usagelog_add(l, &r, err);
+	is_int(ai_usagelog_close(l, err), 0, "and takes a version 2 row");
+	sqlite3_close(old);
+	if (sqlite3_open(p, &old) != SQLITE_OK)
+		abort();
+	{
+		sqlite3 *keep = db;
+
+		db = old;
+		is_str(query("SELECT group_concat(quote(cache_write_1h_tokens))"
+		    " || ' ' || (SELECT user_version FROM pragma_user_version)"
+		    " FROM calls"), "NULL,4 2", "old rows NULL, new rows kept");
+		db = keep;
+	}
+	sqlite3_close(old);
 }
 
 static void
@@ -219,6 +263,7 @@ main(void)
 	test_open();
 	test_rows();
 	test_batches();
+	test_upgrade();
 	test_errors();
 	test_default_path();
 	sqlite3_close(db);

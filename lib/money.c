@@ -1,0 +1,75 @@
+/*
+ * money.c: sums of dollars kept exactly.  A call's cost is a whole number
+ * of picodollars (tokens times a price per token in picodollars), and a
+ * sum keeps whole microdollars apart from the picodollars below them, so
+ * that millions of calls add up with no rounding until the sum is shown.
+ */
+#include <stdio.h>
+
+#include "aitools.h"
+
+#define PICO_PER_MICRO	1000000
+
+void
+ai_money_add(struct ai_money *m, int64_t pico)
+{
+	m->micro += pico / PICO_PER_MICRO;
+	m->pico += pico % PICO_PER_MICRO;
+	if (m->pico >= PICO_PER_MICRO) {
+		m->micro++;
+		m->pico -= PICO_PER_MICRO;
+	} else if (m->pico < 0) {
+		m->micro--;
+		m->pico += PICO_PER_MICRO;
+	}
+}
+
+void
+ai_money_sum(struct ai_money *m, const struct ai_money *n)
+{
+	m->micro += n->micro;
+	ai_money_add(m, n->pico);
+}
+
+/* The sum in microdollars, rounded half up. */
+int64_t
+ai_money_micro(const struct ai_money *m)
+{
+	return m->micro + (m->pico >= PICO_PER_MICRO / 2);
+}
+
+/*
+ * Dollars with the given number of decimals (0 to 6), rounded half away
+ * from zero: "12.345678", or "12.35" with 2.
+ */
+void
+ai_money_format(const struct ai_money *m, int decimals, char *out,
+    size_t size)
+{
+	static const int64_t pow10[] = { 1, 10, 100, 1000, 10000, 100000,
+	    1000000 };
+	int64_t micro = ai_money_micro(m), unit, v;
+	int neg = micro < 0;
+
+	if (decimals < 0)
+		decimals = 0;
+	if (decimals > 6)
+		decimals = 6;
+	unit = pow10[6 - decimals];
+	v = neg ? -micro : micro;
+	v = (v + unit / 2) / unit;
+	if (decimals == 0)
+		snprintf(out, size, "%s%lld", neg && v ? "-" : "",
+		    (long long)v);
+	else
+		snprintf(out, size, "%s%lld.%0*lld", neg && v ? "-" : "",
+		    (long long)(v / pow10[decimals]), decimals,
+		    (long long)(v % pow10[decimals]));
+}
+
+/* Dollars as a double, for charts and ratios only, never for sums. */
+double
+ai_money_dollars(const struct ai_money *m)
+{
+	return (double)m->micro / 1e6 + (double)m->pico / 1e12;
+}
