@@ -41,11 +41,13 @@ MOCK_SRC = $(wildcard cmd/aimock/*.c)
 MOCK_OBJ = $(MOCK_SRC:%.c=$(BUILD)/%.o)
 CACHE_SRC = $(wildcard cmd/aicache/*.c)
 CACHE_OBJ = $(CACHE_SRC:%.c=$(BUILD)/%.o)
+USAGE_SRC = $(wildcard cmd/aiusage/*.c)
+USAGE_OBJ = $(USAGE_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-BINS = $(BUILD)/aiq $(BUILD)/aimock $(BUILD)/aicache
-MAN1 = man/aiq.1 man/aimock.1 man/aicache.1
+BINS = $(BUILD)/aiq $(BUILD)/aimock $(BUILD)/aicache $(BUILD)/aiusage
+MAN1 = man/aiq.1 man/aimock.1 man/aicache.1 man/aiusage.1
 MAN5 = man/aitools-record.5
 MAN7 = man/aitools.7
 
@@ -75,6 +77,10 @@ $(BUILD)/aiq: $(AIQ_OBJ) $(BUILD)/libaitools.a
 
 $(MOCK_OBJ): cmd/aimock/aimock.h
 $(CACHE_OBJ): cmd/aicache/aicache.h
+$(USAGE_OBJ): cmd/aiusage/aiusage.h
+
+$(BUILD)/aiusage: $(USAGE_OBJ) $(BUILD)/libaitools.a
+	$(CC) $(LDFLAGS) -o $@ $(USAGE_OBJ) $(BUILD)/libaitools.a $(LIBS)
 
 $(BUILD)/aicache: $(CACHE_OBJ) $(BUILD)/libaitools.a
 	$(CC) $(LDFLAGS) -o $@ $(CACHE_OBJ) $(BUILD)/libaitools.a $(LIBS)
@@ -116,14 +122,14 @@ install: $(BINS)
 	cp $(MAN1) $(DESTDIR)$(MANDIR)/man1/
 	cp $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	cp $(MAN7) $(DESTDIR)$(MANDIR)/man7/
-	for t in aiq aimock aicache; do \
+	for t in aiq aimock aicache aiusage; do \
 		cp completions/$$t.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/$$t; \
 		cp completions/_$$t $(DESTDIR)$(DATADIR)/zsh/site-functions/_$$t; \
 		cp completions/$$t.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$t.fish; \
 	done
 
 uninstall:
-	for t in aiq aimock aicache; do \
+	for t in aiq aimock aicache aiusage; do \
 		rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(MANDIR)/man1/$$t.1 \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions/$$t \
 		$(DESTDIR)$(DATADIR)/zsh/site-functions/_$$t \

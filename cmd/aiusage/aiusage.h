@@ -1,0 +1,120 @@
+/* aiusage.h: what the files of aiusage share. */
+#ifndef AIUSAGE_H
+#define AIUSAGE_H
+
+#include <stdio.h>
+
+#include "aitools.h"
+
+#define MAX_BY		4	/* group-by dimensions */
+#define MAX_LINE	(64u << 20)	/* longest record line */
+
+enum dim {
+	D_MODEL, D_PROVIDER, D_SERVICE, D_STATUS, D_TIER,
+	D_HOUR, D_DAY, D_WEEK, D_MONTH, D_FIELD
+};
+
+enum format { F_TABLE, F_CSV, F_TSV, F_JSONL, F_MARKDOWN, F_HTML };
+
+/* One call, from a log row or a record; strings are borrowed. */
+struct call {
+	int64_t		 ts_ms;		/* 0: not known */
+	const char	*provider;
+	const char	*model;
+	const char	*service;
+	const char	*status;	/* "ok", an error code, "cache_hit" */
+	const char	*field;		/* the value of --by field:PATH */
+	struct ai_usage	 usage;
+	int		 tier;		/* AI_TIER_* */
+	int64_t		 latency_ms;	/* -1: not known */
+	int		 hit;		/* answered from aicache */
+	uint64_t	 id;		/* dedup key's hash, 0: none */
+};
+
+/* The command line, once read. */
+struct opts {
+	enum dim	 by[MAX_BY];
+	int		 nby;
+	const char	*field;		/* PATH of --by field:PATH */
+	enum format	 format;
+	int64_t		 since_ms;	/* 0: from the start */
+	int64_t		 until_ms;	/* 0: to now */
+	const char	*model;		/* --model filter */
+	const char	*service;	/* --service filter */
+	const char	*log_path;
+	int		 from_log;	/* -L, or no records on stdin */
+	char		**files;
+	int		 nfiles;
+	const char	*prices[8];	/* --prices files, NULL-ended */
+	int		 nprices;
+	int64_t		 budget_micro;	/* 0: none */
+	int		 period;	/* D_DAY, D_WEEK, D_MONTH */
+	int		 batch_tier;	/* --batch: price records as batch */
+	int		 no_dedup;
+	int		 decimals;
+	int		 no_bars;
+};
+
+/* when.c: times, periods and the names of groups. */
+int	 when_parse(const char *, int64_t, int, int64_t *);
+int64_t	 when_period_start(int, int64_t);
+int64_t	 when_period_end(int, int64_t);
+void	 when_bucket(enum dim, int64_t, char *, size_t);
+int64_t	 when_rfc3339(const char *, size_t);
+
+/* tally.c: calls summed by group, once each, priced. */
+struct hist;
+struct group {
+	char		*key;		/* the group's values, '\x1f' apart */
+	int64_t		 requests, errors, hits, unpriced;
+	int64_t		 in, out, cached;
+	struct ai_money	 cost;
+	struct ai_money	 saved;		/* what the hits would have cost */
+	struct hist	*lat;
+};
+struct tally {
+	const struct opts *o;
+	struct tally	*next;		/* fed the same calls: HTML's charts */
+	const struct ai_prices *prices;
+	struct group	**v;		/* the groups, hashed by key */
+	size_t		 n, cap;
+	struct group	 total;
+	int64_t		 lines, calls, duplicates, undated, bad_lines;
+	long		 first_bad_line;
+	char		 first_bad_name[256];
+	uint64_t	*seen;		/* dedup: hashes of ids, open addressing */
+	size_t		 nseen, capseen;
+	struct unpriced {
+		char	 model[128];
+		int64_t	 calls;
+	}		 unp[16];
+	int		 nunp;
+	int64_t		 first_ms, last_ms;
+};
+void	 tally_init(struct tally *, const struct opts *,
+	    const struct ai_prices *);
+int	 tally_add(struct tally *, const struct call *);
+void	 tally_bad_line(struct tally *, const char *, long);
+struct group **tally_sorted(struct tally *);
+void	 tally_free(struct tally *);
+int64_t	 hist_percentile(const struct hist *, double);
+uint64_t hash64(const void *, size_t, uint64_t);
+
+/* fromlog.c, fromrecords.c: the sources. */
+int	 from_log(struct tally *, const char *);
+int	 from_records(struct tally *, int, const char *);
+
+/* report.c, html.c: the formats. */
+int	 report(FILE *, struct tally *, const char *);
+int	 report_html(FILE *, struct tally *, const char *);
+const char *dim_name(enum dim);
+void	 group_value(const struct group *, int, char *, size_t);
+
+/* budget.c */
+int	 budget_parse(const char *, int64_t *);
+int	 budget_report(FILE *, const struct opts *, const struct tally *,
+	    int64_t);
+
+extern const char *prog_label;	/* the price tables used, for reports */
+
+#endif

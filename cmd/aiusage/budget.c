@@ -1,0 +1,84 @@
+/*
+ * budget.c: spend against a budget for a day, week or month, and the
+ * forecast for the whole period from the trend so far: what was spent,
+ * spread over the time gone, carried on to the period's end.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "aiusage.h"
+
+/* "50", "$49.99": dollars to the microdollar, more than zero. */
+int
+budget_parse(const char *s, int64_t *micro)
+{
+	int64_t whole = 0, frac = 0;
+	int nfrac = 0, digits = 0;
+
+	if (*s == '$')
+		s++;
+	for (; isdigit((unsigned char)*s); s++, digits++) {
+		if (whole > INT64_C(1000000000000))
+			return -1;
+		whole = whole * 10 + (*s - '0');
+	}
+	if (*s == '.')
+		for (s++; isdigit((unsigned char)*s); s++, nfrac++) {
+			if (nfrac == 6)
+				return -1;
+			frac = frac * 10 + (*s - '0');
+		}
+	if (*s != '\0' || digits == 0)
+		return -1;
+	for (; nfrac < 6; nfrac++)
+		frac *= 10;
+	*micro = whole * 1000000 + frac;
+	return *micro > 0 ? 0 : -1;
+}
+
+static const char *
+period_name(int p)
+{
+	return p == D_DAY ? "day" : p == D_WEEK ? "week" : "month";
+}
+
+/*
+ * Says the spend of the period so far, its share of the budget and the
+ * forecast; 1 when the spend is over the budget.
+ */
+int
+budget_report(FILE *f, const struct opts *o, const struct tally *t,
+    int64_t now)
+{
+	int64_t start = when_period_start(o->period, now);
+	int64_t end = when_period_end(o->period, now);
+	struct ai_money budget = { o->budget_micro, 0 }, forecast = { 0, 0 };
+	char b[32], spent[32], fc[32], from[32], to[32];
+	double share, gone;
+	int64_t micro = ai_money_micro(&t->total.cost);
+	int dec = o->budget_micro < 1000000 ? 6 : 2;	/* under $1: all */
+
+	gone = (double)(now - start) / (double)(end - start);
+	if (gone > 0)
+		forecast.micro = (int64_t)((double)micro / gone + 0.5);
+	ai_money_format(&budget, dec, b, sizeof(b));
+	ai_money_format(&t->total.cost, dec, spent, sizeof(spent));
+	ai_money_format(&forecast, dec, fc, sizeof(fc));
+	when_bucket(D_DAY, start, from, sizeof(from));
+	when_bucket(D_DAY, end - 1, to, sizeof(to));
+	share = 100.0 * (double)micro / (double)o->budget_micro;
+	fprintf(f, "budget    $%s a %s, %s to %s\n", b,
+	    period_name(o->period), from, to);
+	fprintf(f, "spent     $%s (%.1f%%), %.0f%% of the %s gone\n", spent,
+	    share, 100 * gone, period_name(o->period));
+	fprintf(f, "forecast  $%s for the %s%s\n", fc, period_name(o->period),
+	    forecast.micro > o->budget_micro && micro <= o->budget_micro ?
+	    ", over the budget" : "");
+	if (micro > o->budget_micro) {
+		fprintf(stderr, "aiusage: over budget: $%s spent of $%s this"
+		    " %s\n", spent, b, period_name(o->period));
+		return 1;
+	}
+	return 0;
+}

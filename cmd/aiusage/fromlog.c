@@ -1,0 +1,105 @@
+/*
+ * fromlog.c: calls from the usage log that aiq(1) and aicache(1) write.
+ * The time range, model and service are filtered by SQLite, on the index
+ * of the time; the log holds each call once, so it needs no dedup.
+ */
+#include <err.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "aiusage.h"
+
+/* A column of version 2 of the log, or NULL in a log made by version 1. */
+static const char *
+column(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st;
+	char sql[128];
+	int have = 0;
+
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM pragma_table_info('calls')"
+	    " WHERE name = '%s'", name);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		have = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	return have ? name : "NULL";
+}
+
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+static void
+read_row(sqlite3_stmt *st, struct call *c)
+{
+	const char *tier = col_text(st, 12);
+
+	memset(c, 0, sizeof(*c));
+	c->ts_ms = sqlite3_column_int64(st, 0);
+	c->provider = col_text(st, 1);
+	c->model = col_text(st, 2);
+	c->service = col_text(st, 3);
+	c->status = col_text(st, 4);
+	c->usage.input = sqlite3_column_int64(st, 5);
+	c->usage.output = sqlite3_column_int64(st, 6);
+	c->usage.cached = sqlite3_column_int64(st, 7);
+	c->usage.cache_write = sqlite3_column_int64(st, 8);
+	c->usage.cache_write_1h = sqlite3_column_int64(st, 9);
+	c->usage.reasoning = sqlite3_column_int64(st, 10);
+	c->latency_ms = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int64(st, 11);
+	c->tier = ai_tier_find(tier) >= 0 ? ai_tier_find(tier) :
+	    AI_TIER_STANDARD;
+	c->hit = c->status != NULL && strcmp(c->status, "cache_hit") == 0;
+	if (c->hit)
+		c->latency_ms = -1;	/* not a call's latency */
+}
+
+int
+from_log(struct tally *t, const char *path)
+{
+	const struct opts *o = t->o;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	struct call c;
+	char sql[1024];
+	int rc;
+
+	if (ai_db_open(path, 1, &db) != SQLITE_OK)
+		goto fail;
+	snprintf(sql, sizeof(sql), "SELECT ts, provider, model, service,"
+	    " status, input_tokens, output_tokens, cached_tokens,"
+	    " cache_write_tokens, %s, reasoning_tokens, latency_ms, %s"
+	    " FROM calls WHERE ts >= ?1 AND (?2 = 0 OR ts < ?2)"
+	    " AND (?3 IS NULL OR model = ?3) AND (?4 IS NULL OR service = ?4)",
+	    column(db, "cache_write_1h_tokens"), column(db, "service_tier"));
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(st, 1, o->since_ms);
+	sqlite3_bind_int64(st, 2, o->until_ms);
+	if (o->model != NULL)
+		sqlite3_bind_text(st, 3, o->model, -1, SQLITE_STATIC);
+	if (o->service != NULL)
+		sqlite3_bind_text(st, 4, o->service, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_row(st, &c);
+		if (o->batch_tier)
+			c.tier = AI_TIER_BATCH;
+		tally_add(t, &c);
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return 0;
+fail:
+	warnx("%s: %s", path, db != NULL ? sqlite3_errmsg(db) :
+	    "out of memory");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return -1;
+}

@@ -1,0 +1,454 @@
+/*
+ * fromrecords.c: calls from JSON lines: records of aiq(1), lines of an
+ * OpenAI Batch output file, and results of Anthropic's Message Batches.
+ *
+ * A report reads millions of lines and needs a dozen fields of each, so
+ * lines are tokenized by jsmn, which builds no tree, and only the fields
+ * wanted are read; jansson (27 times slower on these lines) decodes just
+ * the rare string with escapes.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define JSMN_STATIC
+#define JSMN_STRICT
+#include <jsmn.h>
+
+#include "aiusage.h"
+
+struct doc {
+	const char	*s;
+	jsmntok_t	*t;
+	int		 n;
+};
+
+/* The index of the token after i's subtree. */
+static int
+skip(const struct doc *d, int i)
+{
+	int j = i + 1;
+
+	while (j < d->n && d->t[j].start < d->t[i].end)
+		j++;
+	return j;
+}
+
+static int
+is_key(const struct doc *d, int i, const char *k, size_t klen)
+{
+	return d->t[i].type == JSMN_STRING &&
+	    (size_t)(d->t[i].end - d->t[i].start) == klen &&
+	    memcmp(d->s + d->t[i].start, k, klen) == 0;
+}
+
+/* The value of member k of object o, or -1. */
+static int
+get(const struct doc *d, int o, const char *k)
+{
+	size_t klen = strlen(k);
+	int i, j;
+
+	if (o < 0 || d->t[o].type != JSMN_OBJECT)
+		return -1;
+	for (i = 0, j = o + 1; i < d->t[o].size && j + 1 < d->n; i++) {
+		if (is_key(d, j, k, klen))
+			return j + 1;
+		j = skip(d, j + 1);
+	}
+	return -1;
+}
+
+/* The value at a dotted path, "aitools.cache.hit", or -1. */
+static int
+path(const struct doc *d, int o, const char *p)
+{
+	char k[128];
+	size_t n;
+
+	while (o >= 0 && *p != '\0') {
+		n = strcspn(p, ".");
+		if (n >= sizeof(k))
+			return -1;
+		memcpy(k, p, n);
+		k[n] = '\0';
+		o = get(d, o, k);
+		p += n + (p[n] == '.');
+	}
+	return o;
+}
+
+static int64_t
+integer(const struct doc *d, int i)
+{
+	char buf[32], *end;
+	int len;
+	long long v;
+
+	if (i < 0 || d->t[i].type != JSMN_PRIMITIVE)
+		return 0;
+	len = d->t[i].end - d->t[i].start;
+	if (len <= 0 || len >= (int)sizeof(buf))
+		return 0;
+	memcpy(buf, d->s + d->t[i].start, (size_t)len);
+	buf[len] = '\0';
+	errno = 0;
+	v = strtoll(buf, &end, 10);
+	return *end == '\0' && errno == 0 && v > 0 ? (int64_t)v : 0;
+}
+
+static int
+is_true(const struct doc *d, int i)
+{
+	return i >= 0 && d->t[i].type == JSMN_PRIMITIVE &&
+	    d->s[d->t[i].start] == 't';
+}
+
+/*
+ * The text of string i (or of a number or boolean) into buf, or NULL.
+ * Escapes are decoded by jansson; a string that holds NUL is refused.
+ */
+static const char *
+text(const struct doc *d, int i, char *buf, size_t size)
+{
+	const char *p;
+	size_t len;
+	json_t *j;
+
+	if (i < 0 || d->t[i].type == JSMN_OBJECT ||
+	    d->t[i].type == JSMN_ARRAY ||
+	    (d->t[i].type == JSMN_PRIMITIVE && d->s[d->t[i].start] == 'n'))
+		return NULL;
+	p = d->s + d->t[i].start;
+	len = (size_t)(d->t[i].end - d->t[i].start);
+	if (d->t[i].type == JSMN_STRING && memchr(p, '\\', len) != NULL) {
+		j = json_loadb(p - 1, len + 2, JSON_DECODE_ANY, NULL);
+		if (!json_is_string(j) || strlen(json_string_value(j)) !=
+		    json_string_length(j)) {
+			json_decref(j);
+			return NULL;
+		}
+		snprintf(buf, size, "%s", json_string_value(j));
+		json_decref(j);
+		return buf;
+	}
+	if (len >= size)
+		len = size - 1;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Scratch space for the strings of one call. */
+struct strs {
+	char	 model[256], provider[64], service[256], status[64];
+	char	 field[256], tier[32], scratch[256];
+};
+
+/*
+ * Reads a usage object: chat.completion's (which Anthropic answers from
+ * aiq also carry), the Responses API's, or Anthropic's own, whose
+ * input_tokens leave out cache reads and writes.
+ */
+static void
+read_usage(const struct doc *d, int u, struct ai_usage *out)
+{
+	int64_t rd, wr;
+
+	out->cache_write = integer(d, get(d, u, "cache_creation_input_tokens"));
+	out->cache_write_1h = integer(d, path(d, u,
+	    "cache_creation.ephemeral_1h_input_tokens"));
+	if (get(d, u, "prompt_tokens") >= 0) {
+		out->input = integer(d, get(d, u, "prompt_tokens"));
+		out->output = integer(d, get(d, u, "completion_tokens"));
+		out->cached = integer(d, path(d, u,
+		    "prompt_tokens_details.cached_tokens"));
+		out->reasoning = integer(d, path(d, u,
+		    "completion_tokens_details.reasoning_tokens"));
+	} else if (get(d, u, "cache_read_input_tokens") >= 0 ||
+	    out->cache_write > 0) {
+		rd = integer(d, get(d, u, "cache_read_input_tokens"));
+		wr = out->cache_write;
+		out->input = integer(d, get(d, u, "input_tokens")) + rd + wr;
+		out->output = integer(d, get(d, u, "output_tokens"));
+		out->cached = rd;
+	} else {
+		out->input = integer(d, get(d, u, "input_tokens"));
+		out->output = integer(d, get(d, u, "output_tokens"));
+		out->cached = integer(d, path(d, u,
+		    "input_tokens_details.cached_tokens"));
+		out->reasoning = integer(d, path(d, u,
+		    "output_tokens_details.reasoning_tokens"));
+	}
+}
+
+/* Adds member k's text to a dedup hash; whether it was there. */
+static int
+hash_member(const struct doc *d, int o, const char *k, uint64_t *h)
+{
+	int i = get(d, o, k);
+
+	if (i < 0 || d->t[i].type != JSMN_STRING)
+		return 0;
+	*h = hash64(k, strlen(k) + 1, *h);
+	*h = hash64(d->s + d->t[i].start, (size_t)(d->t[i].end -
+	    d->t[i].start) + 0, *h);
+	*h = hash64("", 1, *h);
+	return 1;
+}
+
+/* An Anthropic Message Batches result: {"custom_id", "result"}. */
+static int
+anthropic_result(const struct doc *d, int res, struct call *c, struct strs *s)
+{
+	int msg = get(d, res, "message");
+	const char *type = text(d, get(d, res, "type"), s->status,
+	    sizeof(s->status));
+	uint64_t h = 0;
+
+	if (type == NULL)
+		return -1;
+	c->status = strcmp(type, "succeeded") == 0 ? "ok" : type;
+	c->provider = "anthropic";
+	c->tier = AI_TIER_BATCH;
+	c->model = text(d, get(d, msg, "model"), s->model, sizeof(s->model));
+	read_usage(d, get(d, msg, "usage"), &c->usage);
+	if (hash_member(d, 0, "custom_id", &h) | hash_member(d, msg, "id", &h))
+		c->id = h | 1;
+	return 0;
+}
+
+/* The status of a response: ok, or the error code of its HTTP status. */
+static const char *
+response_status(const struct doc *d, int resp, int body, struct strs *s)
+{
+	int64_t code = integer(d, get(d, resp, "status_code"));
+	char type[64], ecode[64];
+	const char *t, *e;
+
+	if (code == 0 || (code >= 200 && code < 300))
+		return "ok";
+	t = text(d, path(d, body, "error.type"), type, sizeof(type));
+	e = text(d, path(d, body, "error.code"), ecode, sizeof(ecode));
+	snprintf(s->status, sizeof(s->status), "%s",
+	    ai_errcode_name(ai_errcode_from_http((long)code, t, e)));
+	return s->status;
+}
+
+/* The tier an answer was billed at. */
+static int
+tier_of(const struct doc *d, int body, int usage)
+{
+	char buf[32];
+	const char *t;
+	int id = get(d, 0, "id");
+
+	if (id >= 0 && d->t[id].type == JSMN_STRING &&
+	    d->t[id].end - d->t[id].start > 10 &&
+	    memcmp(d->s + d->t[id].start, "batch_req_", 10) == 0)
+		return AI_TIER_BATCH;	/* a line of OpenAI Batch output */
+	if ((t = text(d, get(d, body, "service_tier"), buf, sizeof(buf))) ==
+	    NULL)
+		t = text(d, get(d, usage, "service_tier"), buf, sizeof(buf));
+	return ai_tier_find(t) >= 0 ? ai_tier_find(t) : AI_TIER_STANDARD;
+}
+
+/* When the call ended: aiq's "finished", else the answer's "created". */
+static int64_t
+time_of(const struct doc *d, int meta, int body)
+{
+	int i = get(d, meta, "finished");
+	int64_t ms = 0;
+
+	if (i < 0)
+		i = get(d, meta, "started");
+	if (i >= 0 && d->t[i].type == JSMN_STRING)
+		ms = when_rfc3339(d->s + d->t[i].start, (size_t)(d->t[i].end -
+		    d->t[i].start));
+	if (ms == 0)
+		ms = integer(d, get(d, body, "created")) * 1000;
+	return ms;
+}
+
+/* A record of aiq, or a line of OpenAI Batch output. */
+static int
+response_record(const struct doc *d, struct call *c, struct strs *s)
+{
+	int meta = get(d, 0, "aitools"), resp = get(d, 0, "response");
+	int body = get(d, resp, "body"), error = get(d, 0, "error");
+	int usage = get(d, body, "usage");
+	const struct ai_provider *p;
+	uint64_t h = 0;
+	int ids;
+
+	if (resp >= 0 && d->t[resp].type == JSMN_OBJECT)
+		c->status = response_status(d, resp, body, s);
+	else if (error >= 0 && d->t[error].type == JSMN_OBJECT) {
+		c->status = text(d, get(d, error, "code"), s->status,
+		    sizeof(s->status));
+		if (c->status == NULL)
+			c->status = "error";
+	} else
+		return -1;	/* not a result */
+	c->hit = is_true(d, path(d, meta, "cache.hit"));
+	if (c->hit)
+		c->status = "cache_hit";
+	if ((c->model = text(d, get(d, meta, "model"), s->model,
+	    sizeof(s->model))) == NULL &&
+	    (c->model = text(d, get(d, body, "model"), s->model,
+	    sizeof(s->model))) == NULL &&
+	    (c->model = text(d, get(d, 0, "model"), s->model,
+	    sizeof(s->model))) == NULL)
+		c->model = text(d, path(d, 0, "body.model"), s->model,
+		    sizeof(s->model));
+	c->provider = text(d, get(d, meta, "provider"), s->provider,
+	    sizeof(s->provider));
+	c->tier = tier_of(d, body, usage);
+	if (c->provider == NULL && c->tier == AI_TIER_BATCH &&
+	    get(d, 0, "id") >= 0)
+		c->provider = "openai";		/* OpenAI Batch output */
+	if (c->provider == NULL && c->model != NULL &&
+	    (p = ai_provider_for_model(c->model)) != NULL)
+		c->provider = p->name;
+	c->service = text(d, get(d, meta, "service"), s->service,
+	    sizeof(s->service));
+	c->latency_ms = get(d, meta, "latency_ms") >= 0 ?
+	    integer(d, get(d, meta, "latency_ms")) : -1;
+	c->ts_ms = time_of(d, meta, body);
+	read_usage(d, usage, &c->usage);
+
+	/* The same call, wherever it is found, has the same ids. */
+	ids = hash_member(d, 0, "id", &h);
+	ids |= hash_member(d, resp, "request_id", &h);
+	ids |= hash_member(d, body, "id", &h);
+	hash_member(d, 0, "custom_id", &h);
+	hash_member(d, meta, "trace_id", &h);
+	if (c->hit) {
+		int age = path(d, meta, "cache.age_ms");
+
+		if (age >= 0)
+			h = hash64(d->s + d->t[age].start, (size_t)(d->t[age].end
+			    - d->t[age].start), h);
+	}
+	if (ids || get(d, meta, "trace_id") >= 0)
+		c->id = h | 1;
+	return 0;
+}
+
+struct reader {
+	struct tally	*t;
+	jsmn_parser	 p;
+	jsmntok_t	*tok;
+	int		 ntok;
+	const char	*name;
+};
+
+static int
+tokenize(struct reader *r, const char *line, size_t len)
+{
+	int n;
+
+	for (;;) {
+		jsmn_init(&r->p);
+		n = jsmn_parse(&r->p, line, len, r->tok, (unsigned)r->ntok);
+		if (n != JSMN_ERROR_NOMEM)
+			return n;
+		if (r->ntok > (1 << 24))
+			return -1;
+		r->ntok *= 2;
+		free(r->tok);
+		if ((r->tok = calloc((size_t)r->ntok, sizeof(*r->tok))) ==
+		    NULL)
+			err(1, NULL);
+	}
+}
+
+static int
+in_range(const struct opts *o, const struct call *c)
+{
+	if (o->since_ms == 0 && o->until_ms == 0)
+		return 1;
+	if (c->ts_ms == 0)
+		return 0;
+	return c->ts_ms >= o->since_ms && (o->until_ms == 0 ||
+	    c->ts_ms < o->until_ms);
+}
+
+static void
+one_line(struct reader *r, const char *line, size_t len, long lineno)
+{
+	const struct opts *o = r->t->o;
+	struct call c = { .latency_ms = -1 };
+	struct strs s;
+	struct doc d;
+	int n, res;
+
+	if ((n = tokenize(r, line, len)) <= 0 || r->tok[0].type != JSMN_OBJECT
+	    || r->tok[0].end != (int)len) {
+		tally_bad_line(r->t, r->name, lineno);
+		return;
+	}
+	d = (struct doc){ line, r->tok, n };
+	res = get(&d, 0, "result");
+	if ((res >= 0 && d.t[res].type == JSMN_OBJECT ?
+	    anthropic_result(&d, res, &c, &s) :
+	    response_record(&d, &c, &s)) == -1) {
+		tally_bad_line(r->t, r->name, lineno);
+		return;
+	}
+	if (o->batch_tier)
+		c.tier = AI_TIER_BATCH;
+	if (o->field != NULL)
+		c.field = text(&d, path(&d, 0, o->field), s.field,
+		    sizeof(s.field));
+	if (c.ts_ms == 0 && (o->since_ms != 0 || o->until_ms != 0))
+		r->t->undated++;
+	if (!in_range(o, &c) ||
+	    (o->model != NULL && (c.model == NULL ||
+	    strcmp(o->model, c.model) != 0)) ||
+	    (o->service != NULL && (c.service == NULL ||
+	    strcmp(o->service, c.service) != 0)))
+		return;
+	tally_add(r->t, &c);
+}
+
+/* Reads the records of fd (named name in messages) into the tally. */
+int
+from_records(struct tally *t, int fd, const char *name)
+{
+	struct reader r = { .t = t, .ntok = 512, .name = name };
+	struct ai_lines in;
+	char *line;
+	size_t len;
+	int got, cut, rc = 0;
+
+	if ((r.tok = calloc((size_t)r.ntok, sizeof(*r.tok))) == NULL)
+		err(1, NULL);
+	ai_lines_init(&in, fd, MAX_LINE);
+	for (;;) {
+		got = ai_lines_next(&in, &line, &len, &cut);
+		if (got == -1)
+			break;
+		if (got == 0) {
+			if (ai_lines_fill(&in) == -1) {
+				warn("%s", name);
+				rc = -1;
+				break;
+			}
+			continue;
+		}
+		if (len > 0 && line[len - 1] == '\r')
+			len--;
+		t->lines++;
+		if (cut)
+			tally_bad_line(t, name, in.lineno);
+		else if (len > 0)
+			one_line(&r, line, len, in.lineno);
+	}
+	ai_lines_free(&in);
+	free(r.tok);
+	return rc;
+}

@@ -1,0 +1,388 @@
+/*
+ * aiusage: token and cost reports, from the usage log of aiq(1) and
+ * aicache(1) or from records: aiq's output, OpenAI Batch output files,
+ * Anthropic Message Batches results.
+ */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aiusage.h"
+
+#define EXIT_BUDGET	3
+#define EXIT_UNPRICED	4
+
+const char *prog_label = "";
+
+enum {
+	OPT_BATCH = 256, OPT_BUDGET, OPT_DECIMALS, OPT_LOG, OPT_NO_BARS,
+	OPT_NO_DEDUP, OPT_PERIOD, OPT_PRICES, OPT_TITLE,
+};
+
+static const struct option longopts[] = {
+	{ "batch",	no_argument,		NULL, OPT_BATCH },
+	{ "budget",	required_argument,	NULL, OPT_BUDGET },
+	{ "by",		required_argument,	NULL, 'b' },
+	{ "decimals",	required_argument,	NULL, OPT_DECIMALS },
+	{ "format",	required_argument,	NULL, 'f' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "log",	no_argument,		NULL, OPT_LOG },
+	{ "model",	required_argument,	NULL, 'm' },
+	{ "no-bars",	no_argument,		NULL, OPT_NO_BARS },
+	{ "no-dedup",	no_argument,		NULL, OPT_NO_DEDUP },
+	{ "period",	required_argument,	NULL, OPT_PERIOD },
+	{ "prices",	required_argument,	NULL, OPT_PRICES },
+	{ "service",	required_argument,	NULL, 'S' },
+	{ "since",	required_argument,	NULL, 's' },
+	{ "title",	required_argument,	NULL, OPT_TITLE },
+	{ "until",	required_argument,	NULL, 'u' },
+	{ "usage-log",	required_argument,	NULL, 'L' },
+	{ "version",	no_argument,		NULL, 'V' },
+	{ NULL,		0,			NULL, 0 }
+};
+
+static void
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+"usage: aiusage [-hV] [-b dims] [-f format] [-L file] [-m model] [-S service]\n"
+"               [-s time] [-u time] [--batch] [--budget dollars]\n"
+"               [--decimals n] [--log] [--no-bars] [--no-dedup]\n"
+"               [--period day|week|month] [--prices file] [--title text]\n"
+"               [file ...]\n");
+	if (status == 0)
+		printf(
+"\n"
+"Token and cost report of LLM calls: from the usage log, or from records\n"
+"(aiq output, OpenAI Batch output, Anthropic batch results) in files or\n"
+"on standard input.\n"
+"\n"
+"  -b, --by dims        group by model, provider, service, status, tier,\n"
+"                       hour, day, week, month, field:PATH (comma list)\n"
+"  -f, --format f       table, markdown, csv, tsv, jsonl or html\n"
+"  -s, --since time     from: 7d, 24h, today, yesterday, week, month,\n"
+"                       2026-11-01 or 2026-11-01T09:00\n"
+"  -u, --until time     to (not included); the same forms\n"
+"  -m, --model name     only this model\n"
+"  -S, --service name   only this service\n"
+"      --log            read the usage log even with records on stdin\n"
+"  -L, --usage-log file the usage log to read (default $AIQ_USAGE_LOG)\n"
+"      --prices file    a price table (aitools or LiteLLM format) over\n"
+"                       the built-in one; may be repeated\n"
+"      --budget dollars spend of this --period against a budget: exit 3\n"
+"                       when over\n"
+"      --period p       day, week or month (default month)\n"
+"      --batch          price the calls at batch rates\n"
+"      --no-dedup       count duplicate records\n"
+"      --decimals n     dollars shown to n decimals (table default 4)\n"
+"      --no-bars        no bar chart in the table\n"
+"      --title text     the HTML report's title\n"
+"  -h, --help           this help\n"
+"  -V, --version        the version\n"
+"\n"
+"Exit status: 0 done, 1 error, 2 bad usage, 3 over budget, 4 calls of\n"
+"models without a price. See aiusage(1).\n");
+	exit(status);
+}
+
+static int
+parse_dim(const char *s, struct opts *o)
+{
+	static const char *const names[] = {
+		[D_MODEL] = "model", [D_PROVIDER] = "provider",
+		[D_SERVICE] = "service", [D_STATUS] = "status",
+		[D_TIER] = "tier", [D_HOUR] = "hour", [D_DAY] = "day",
+		[D_WEEK] = "week", [D_MONTH] = "month",
+	};
+	int d;
+
+	if (o->nby == MAX_BY)
+		return -1;
+	if (strncmp(s, "field:", 6) == 0 && s[6] != '\0' && o->field == NULL) {
+		o->field = s + 6;
+		o->by[o->nby++] = D_FIELD;
+		return 0;
+	}
+	for (d = D_MODEL; d < D_FIELD; d++)
+		if (strcmp(s, names[d]) == 0) {
+			o->by[o->nby++] = (enum dim)d;
+			return 0;
+		}
+	return -1;
+}
+
+static void
+parse_by(char *list, struct opts *o)
+{
+	char *s;
+
+	o->nby = 0;
+	o->field = NULL;
+	for (s = strtok(list, ","); s != NULL; s = strtok(NULL, ","))
+		if (parse_dim(s, o) == -1) {
+			warnx("--by: %s: not model, provider, service, status,"
+			    " tier, hour, day, week, month or field:PATH, or"
+			    " more than %d", s, MAX_BY);
+			usage(2);
+		}
+}
+
+static enum format
+parse_format(const char *s)
+{
+	static const struct {
+		const char	*name;
+		enum format	 f;
+	} f[] = {
+		{ "table", F_TABLE }, { "csv", F_CSV }, { "tsv", F_TSV },
+		{ "jsonl", F_JSONL }, { "json", F_JSONL },
+		{ "markdown", F_MARKDOWN }, { "md", F_MARKDOWN },
+		{ "html", F_HTML },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (strcmp(s, f[i].name) == 0)
+			return f[i].f;
+	warnx("--format: %s: not table, markdown, csv, tsv, jsonl or html", s);
+	usage(2);
+	return F_TABLE;
+}
+
+static int64_t
+parse_time(const char *opt, const char *s, int64_t now)
+{
+	int64_t ms;
+
+	if (when_parse(s, now, 0, &ms) == -1) {
+		warnx("%s: %s: not a time such as 7d, yesterday, month or"
+		    " 2026-11-01", opt, s);
+		usage(2);
+	}
+	return ms;
+}
+
+static void
+parse_args(int argc, char **argv, struct opts *o, const char **title,
+    int64_t now)
+{
+	const char *since = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "b:f:hL:m:s:S:u:V", longopts,
+	    NULL)) != -1)
+		switch (c) {
+		case 'b':	parse_by(optarg, o); break;
+		case 'f':	o->format = parse_format(optarg); break;
+		case 'h':	usage(0); break;
+		case 'L':	o->log_path = optarg; o->from_log = 1; break;
+		case 'm':	o->model = optarg; break;
+		case 's':	since = optarg;
+				o->since_ms = parse_time("--since", optarg,
+				    now);
+				break;
+		case 'S':	o->service = optarg; break;
+		case 'u':	o->until_ms = parse_time("--until", optarg,
+				    now);
+				break;
+		case 'V':	printf("aiusage %s\n", AI_VERSION); exit(0);
+		case OPT_BATCH:	o->batch_tier = 1; break;
+		case OPT_BUDGET:
+			if (budget_parse(optarg, &o->budget_micro) == -1) {
+				warnx("--budget: %s: not an amount of dollars"
+				    " such as 50 or 49.99", optarg);
+				usage(2);
+			}
+			break;
+		case OPT_DECIMALS:
+			if (strlen(optarg) != 1 || optarg[0] < '0' ||
+			    optarg[0] > '6') {
+				warnx("--decimals: %s: not 0 to 6", optarg);
+				usage(2);
+			}
+			o->decimals = optarg[0] - '0';
+			break;
+		case OPT_LOG:	o->from_log = 1; break;
+		case OPT_NO_BARS: o->no_bars = 1; break;
+		case OPT_NO_DEDUP: o->no_dedup = 1; break;
+		case OPT_PERIOD:
+			if (strcmp(optarg, "day") == 0)
+				o->period = D_DAY;
+			else if (strcmp(optarg, "week") == 0)
+				o->period = D_WEEK;
+			else if (strcmp(optarg, "month") == 0)
+				o->period = D_MONTH;
+			else {
+				warnx("--period: %s: not day, week or month",
+				    optarg);
+				usage(2);
+			}
+			break;
+		case OPT_PRICES:
+			if (o->nprices == (int)(sizeof(o->prices) /
+			    sizeof(o->prices[0])) - 1) {
+				warnx("--prices: at most %d files",
+				    o->nprices);
+				usage(2);
+			}
+			o->prices[o->nprices++] = optarg;
+			break;
+		case OPT_TITLE:	*title = optarg; break;
+		default:	usage(2);
+		}
+	o->files = argv + optind;
+	o->nfiles = argc - optind;
+	if (o->from_log && o->nfiles > 0) {
+		warnx("files and --log or -L: one source at a time");
+		usage(2);
+	}
+	if (o->field != NULL && o->from_log) {
+		warnx("--by field:%s: the usage log has no record fields",
+		    o->field);
+		usage(2);
+	}
+	if (o->budget_micro > 0) {
+		if (since != NULL || o->until_ms != 0) {
+			warnx("--budget reports its --period: drop --since"
+			    " and --until");
+			usage(2);
+		}
+		o->since_ms = when_period_start(o->period, now);
+	}
+}
+
+/*
+ * Dollars to six decimals for programs; for people, as many as the total
+ * needs to show more than zeros.
+ */
+static int
+decimals_for(const struct opts *o, const struct tally *t)
+{
+	int64_t micro = ai_money_micro(&t->total.cost);
+
+	if (o->decimals >= 0)
+		return o->decimals;
+	if (o->format == F_CSV || o->format == F_TSV || o->format == F_JSONL ||
+	    micro < 10000)
+		return 6;
+	return micro < 100000000 ? 4 : 2;
+}
+
+/* Whether standard input brings records: a pipe or a file, not a tty. */
+static int
+stdin_has_records(void)
+{
+	struct stat sb;
+
+	return fstat(STDIN_FILENO, &sb) == 0 && (S_ISFIFO(sb.st_mode) ||
+	    S_ISREG(sb.st_mode) || S_ISSOCK(sb.st_mode));
+}
+
+static int
+read_files(struct tally *t, const struct opts *o)
+{
+	int i, fd, rc = 0;
+
+	for (i = 0; i < o->nfiles; i++) {
+		if (strcmp(o->files[i], "-") == 0) {
+			rc |= from_records(t, STDIN_FILENO, "stdin");
+			continue;
+		}
+		if ((fd = open(o->files[i], O_RDONLY | O_CLOEXEC)) == -1) {
+			warn("%s", o->files[i]);
+			rc = -1;
+			continue;
+		}
+		rc |= from_records(t, fd, o->files[i]);
+		close(fd);
+	}
+	return rc;
+}
+
+static int
+read_log(struct tally *t, const struct opts *o)
+{
+	char *path = o->log_path ? strdup(o->log_path) :
+	    ai_usagelog_default_path();
+	struct stat sb;
+	int rc;
+
+	if (path == NULL)
+		errx(1, "no usage log: set AIQ_USAGE_LOG or HOME");
+	if (stat(path, &sb) == -1) {
+		warnx("%s: no usage log here (aiq writes it as it calls)",
+		    path);
+		free(path);
+		return -1;
+	}
+	rc = from_log(t, path);
+	free(path);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = { .period = D_MONTH, .decimals = -1 };
+	struct ai_prices prices = { 0 };
+	struct tally t, by_day, by_service;
+	struct opts o_day, o_service;
+	const char *title = "LLM usage";
+	char msg[AI_ERRLEN];
+	int64_t now = ai_now_ms();
+	int rc, status = 0;
+
+	setlocale(LC_CTYPE, "");
+	parse_args(argc, argv, &o, &title, now);
+	if (ai_prices_load_default(&prices, o.prices, msg) == -1)
+		errx(1, "%s", msg);
+	prog_label = prices.label;
+	tally_init(&t, &o, &prices);
+	if (o.format == F_HTML) {	/* the charts' own groups */
+		o_day = o;
+		o_day.nby = 2;
+		o_day.by[0] = D_DAY;
+		o_day.by[1] = D_MODEL;
+		o_service = o;
+		o_service.nby = 1;
+		o_service.by[0] = D_SERVICE;
+		tally_init(&by_day, &o_day, &prices);
+		tally_init(&by_service, &o_service, &prices);
+		t.next = &by_day;
+		by_day.next = &by_service;
+	}
+	if (o.nfiles > 0)
+		rc = read_files(&t, &o);
+	else if (!o.from_log && stdin_has_records() &&
+	    ((rc = from_records(&t, STDIN_FILENO, "stdin")) == -1 ||
+	    t.lines > 0))
+		;
+	else
+		rc = read_log(&t, &o);
+	if (rc == -1)
+		status = 1;
+	o.decimals = decimals_for(&o, &t);
+	if (report(stdout, &t, title) == -1)
+		err(1, "stdout");
+	if (o.budget_micro > 0 && budget_report(o.format == F_TABLE ||
+	    o.format == F_MARKDOWN ? stdout : stderr, &o, &t, now) == 1)
+		status = status ? status : EXIT_BUDGET;
+	if (t.total.unpriced > 0 && status == 0)
+		status = EXIT_UNPRICED;
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(1, "stdout");
+	if (o.format == F_HTML) {
+		tally_free(&by_day);
+		tally_free(&by_service);
+	}
+	tally_free(&t);
+	ai_prices_free(&prices);
+	return status;
+}

@@ -1,0 +1,344 @@
+/*
+ * report.c: the report as text: an aligned table with a bar of the cost
+ * of each group, Markdown, CSV, TSV or JSON lines.  Every format has the
+ * same columns and a totals row; what the sums leave out (unpriced calls,
+ * duplicates) is said under the table, or on standard error for the
+ * formats that programs read.
+ */
+#include <err.h>
+#include <langinfo.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aiusage.h"
+
+#define NCOLS_MAX	(MAX_BY + 12)
+#define CELL		256
+
+static const char *const dim_names[] = {
+	[D_MODEL] = "model", [D_PROVIDER] = "provider",
+	[D_SERVICE] = "service", [D_STATUS] = "status", [D_TIER] = "tier",
+	[D_HOUR] = "hour", [D_DAY] = "day", [D_WEEK] = "week",
+	[D_MONTH] = "month", [D_FIELD] = "field",
+};
+
+const char *
+dim_name(enum dim d)
+{
+	return dim_names[d];
+}
+
+/* The i-th value of the group's key. */
+void
+group_value(const struct group *g, int i, char *out, size_t size)
+{
+	const char *s = g->key, *e;
+
+	for (; i > 0 && (s = strchr(s, '\x1f')) != NULL; i--)
+		s++;
+	if (s == NULL) {
+		snprintf(out, size, "-");
+		return;
+	}
+	e = strchr(s, '\x1f');
+	snprintf(out, size, "%.*s", (int)(e ? e - s : (ptrdiff_t)strlen(s)),
+	    s);
+}
+
+/* The columns after the group's: name, and whether a number. */
+static const char *const stat_cols[] = {
+	"requests", "errors", "input_tokens", "output_tokens",
+	"cached_tokens", "cost", "cache_hits", "saved", "p50_ms", "p95_ms",
+	"p99_ms", "unpriced",
+};
+#define NSTATS	(int)(sizeof(stat_cols) / sizeof(stat_cols[0]))
+
+static int
+ncols(const struct tally *t)
+{
+	return (t->o->nby > 0 ? t->o->nby : 1) + NSTATS;
+}
+
+static const char *
+col_name(const struct tally *t, int i, char *buf, size_t size)
+{
+	if (t->o->nby == 0 && i == 0)
+		return "group";
+	if (i < t->o->nby) {
+		if (t->o->by[i] == D_FIELD) {
+			snprintf(buf, size, "%s", t->o->field);
+			return buf;
+		}
+		return dim_name(t->o->by[i]);
+	}
+	return stat_cols[i - (t->o->nby > 0 ? t->o->nby : 1)];
+}
+
+static void
+ms_cell(char *cell, int64_t v)
+{
+	if (v < 0)
+		snprintf(cell, CELL, "-");
+	else
+		snprintf(cell, CELL, "%lld", (long long)v);
+}
+
+/* The cells of a row; the totals row when total is set. */
+static void
+row_cells(const struct tally *t, const struct group *g, int total,
+    char cell[][CELL])
+{
+	int i, k = t->o->nby > 0 ? t->o->nby : 1;
+	int dec = t->o->decimals;
+
+	for (i = 0; i < k; i++)
+		if (total)
+			snprintf(cell[i], CELL, "%s", i == 0 ? "TOTAL" : "");
+		else if (t->o->nby == 0)
+			snprintf(cell[i], CELL, "all");
+		else
+			group_value(g, i, cell[i], CELL);
+	snprintf(cell[k++], CELL, "%lld", (long long)g->requests);
+	snprintf(cell[k++], CELL, "%lld", (long long)g->errors);
+	snprintf(cell[k++], CELL, "%lld", (long long)g->in);
+	snprintf(cell[k++], CELL, "%lld", (long long)g->out);
+	snprintf(cell[k++], CELL, "%lld", (long long)g->cached);
+	ai_money_format(&g->cost, dec, cell[k++], CELL);
+	snprintf(cell[k++], CELL, "%lld", (long long)g->hits);
+	ai_money_format(&g->saved, dec, cell[k++], CELL);
+	ms_cell(cell[k++], hist_percentile(g->lat, 0.50));
+	ms_cell(cell[k++], hist_percentile(g->lat, 0.95));
+	ms_cell(cell[k++], hist_percentile(g->lat, 0.99));
+	snprintf(cell[k++], CELL, "%lld", (long long)g->unpriced);
+}
+
+/* --- what the sums leave out */
+
+/* The notes under a report, each one line. */
+static void
+notes(FILE *f, const struct tally *t, const char *prefix)
+{
+	int i;
+
+	fprintf(f, "%sprices: %s\n", prefix, prog_label);
+	if (t->total.unpriced > 0) {
+		fprintf(f, "%swarning: %lld calls of models without a price are"
+		    " not in the cost:", prefix, (long long)t->total.unpriced);
+		for (i = 0; i < t->nunp; i++)
+			fprintf(f, "%s %s (%lld)", i ? "," : "",
+			    t->unp[i].model, (long long)t->unp[i].calls);
+		fprintf(f, "\n");
+	}
+	if (t->duplicates > 0)
+		fprintf(f, "%s%lld duplicate records dropped\n", prefix,
+		    (long long)t->duplicates);
+	if (t->undated > 0)
+		fprintf(f, "%s%lld records without a time left out of the"
+		    " time range\n", prefix, (long long)t->undated);
+	if (t->bad_lines > 0)
+		fprintf(f, "%s%lld lines skipped, not results (the first: %s,"
+		    " line %ld)\n", prefix, (long long)t->bad_lines,
+		    t->first_bad_name, t->first_bad_line);
+}
+
+/* --- the table */
+
+static int
+utf8(void)
+{
+	const char *cs = nl_langinfo(CODESET);
+
+	return cs != NULL && strcmp(cs, "UTF-8") == 0;
+}
+
+static void
+bar(FILE *f, const struct group *g, double max)
+{
+	int i, n;
+
+	if (max <= 0)
+		return;
+	n = (int)(20.0 * ai_money_dollars(&g->cost) / max + 0.5);
+	if (n == 0 && ai_money_micro(&g->cost) > 0)
+		n = 1;
+	fputs("  ", f);
+	for (i = 0; i < n; i++)
+		fputs(utf8() ? "\u2588" : "#", f);
+}
+
+static void
+table(FILE *f, struct tally *t, struct group **v, int md)
+{
+	static char cell[NCOLS_MAX][CELL];
+	int w[NCOLS_MAX] = { 0 }, n = ncols(t), i, k, nby = n - NSTATS;
+	char name[CELL];
+	double max = 0;
+	size_t r;
+
+	n--;		/* "unpriced" is said under the table */
+	for (i = 0; i < n; i++)
+		w[i] = (int)strlen(col_name(t, i, name, sizeof(name)));
+	for (r = 0; ; r++) {
+		row_cells(t, v[r] ? v[r] : &t->total, v[r] == NULL, cell);
+		for (i = 0; i < n; i++)
+			if ((int)strlen(cell[i]) > w[i])
+				w[i] = (int)strlen(cell[i]);
+		if (v[r] == NULL)
+			break;
+		if (ai_money_dollars(&v[r]->cost) > max)
+			max = ai_money_dollars(&v[r]->cost);
+	}
+	for (i = 0; i < n; i++)
+		fprintf(f, md ? "| %-*s " : i ? "  %*s" : "%-*s", w[i],
+		    col_name(t, i, name, sizeof(name)));
+	fputs(md ? "|\n" : "\n", f);
+	if (md) {
+		for (i = 0; i < n; i++)
+			fprintf(f, "|%s", i < nby ? " --- " : " ---: ");
+		fputs("|\n", f);
+	}
+	for (r = 0; ; r++) {
+		const struct group *g = v[r] ? v[r] : &t->total;
+
+		row_cells(t, g, v[r] == NULL, cell);
+		for (i = 0; i < n; i++) {
+			k = i < nby;
+			if (md)
+				fprintf(f, k ? "| %-*s " : "| %*s ", w[i],
+				    cell[i]);
+			else
+				fprintf(f, i == 0 ? "%-*s" : k ? "  %-*s" :
+				    "  %*s", w[i], cell[i]);
+		}
+		if (md)
+			fputs("|", f);
+		else if (v[r] != NULL && !t->o->no_bars)
+			bar(f, g, max);
+		fputs("\n", f);
+		if (v[r] == NULL)
+			break;
+	}
+	fputs("\n", f);
+	notes(f, t, md ? "- " : "");
+}
+
+/* --- CSV, TSV and JSON lines */
+
+static void
+csv_cell(FILE *f, const char *s, int tsv)
+{
+	if (tsv) {
+		for (; *s != '\0'; s++)
+			fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' :
+			    *s, f);
+		return;
+	}
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void
+delimited(FILE *f, struct tally *t, struct group **v, int tsv)
+{
+	static char cell[NCOLS_MAX][CELL];
+	const char *sep = tsv ? "\t" : ",";
+	int n = ncols(t), i;
+	char name[CELL];
+	size_t r;
+
+	for (i = 0; i < n; i++) {
+		fputs(i ? sep : "", f);
+		csv_cell(f, col_name(t, i, name, sizeof(name)), tsv);
+	}
+	fputs(tsv ? "\n" : "\r\n", f);
+	for (r = 0; ; r++) {
+		row_cells(t, v[r] ? v[r] : &t->total, v[r] == NULL, cell);
+		for (i = 0; i < n; i++) {
+			fputs(i ? sep : "", f);
+			csv_cell(f, cell[i], tsv);
+		}
+		fputs(tsv ? "\n" : "\r\n", f);
+		if (v[r] == NULL)
+			break;
+	}
+}
+
+static void
+put_jstr(FILE *f, const char *s)
+{
+	struct ai_buf b = { 0 };
+
+	if (ai_buf_jstr(&b, s) == -1)
+		err(1, NULL);
+	fwrite(b.data, 1, b.len, f);
+	ai_buf_free(&b);
+}
+
+static void
+jsonl(FILE *f, struct tally *t, struct group **v)
+{
+	static char cell[NCOLS_MAX][CELL];
+	int n = ncols(t), i, nby = n - NSTATS;
+	char name[CELL];
+	size_t r;
+
+	for (r = 0; ; r++) {
+		row_cells(t, v[r] ? v[r] : &t->total, v[r] == NULL, cell);
+		fputc('{', f);
+		if (v[r] == NULL)
+			fputs("\"total\":true", f);
+		else
+			for (i = 0; i < nby; i++) {
+				fputs(i ? "," : "", f);
+				put_jstr(f, col_name(t, i, name,
+				    sizeof(name)));
+				fputc(':', f);
+				put_jstr(f, cell[i]);
+			}
+		for (i = nby; i < n; i++) {
+			fputc(',', f);
+			put_jstr(f, col_name(t, i, name, sizeof(name)));
+			fprintf(f, ":%s", strcmp(cell[i], "-") ? cell[i] :
+			    "null");
+		}
+		if (v[r] == NULL) {
+			fputs(",\"prices\":", f);
+			put_jstr(f, prog_label);
+			fprintf(f, ",\"duplicates\":%lld}\n",
+			    (long long)t->duplicates);
+			break;
+		}
+		fputs("}\n", f);
+	}
+}
+
+/* Writes the report in the format of the options; -1 on a write error. */
+int
+report(FILE *f, struct tally *t, const char *title)
+{
+	struct group **v = tally_sorted(t);
+
+	(void)title;
+	switch (t->o->format) {
+	case F_TABLE:	 table(f, t, v, 0); break;
+	case F_MARKDOWN: table(f, t, v, 1); break;
+	case F_CSV:	 delimited(f, t, v, 0); break;
+	case F_TSV:	 delimited(f, t, v, 1); break;
+	case F_JSONL:	 jsonl(f, t, v); break;
+	case F_HTML:	 report_html(f, t, title); break;
+	}
+	if (t->o->format != F_TABLE && t->o->format != F_MARKDOWN &&
+	    t->o->format != F_HTML)
+		notes(stderr, t, "aiusage: ");
+	free(v);
+	return fflush(f) == EOF || ferror(f) ? -1 : 0;
+}

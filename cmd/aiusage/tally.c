@@ -1,0 +1,372 @@
+/*
+ * tally.c: calls summed by group.  Each call is counted once (a call seen
+ * before, by its ids, is a duplicate), priced exactly, and its latency
+ * kept in a histogram of fixed size, so that memory grows with the number
+ * of groups and of distinct ids, never with the calls' text.
+ */
+#include <err.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aiusage.h"
+
+/*
+ * Latencies in milliseconds, to within 1/64 (1.6%): exact below 128,
+ * then 64 buckets for each power of two up to 2^40 ms.
+ */
+#define H_EXACT		128
+#define H_SUB		64
+#define H_OCTAVES	34
+#define H_N		(H_EXACT + H_SUB * H_OCTAVES)
+#define NUNP		(int)(sizeof(((struct tally *)0)->unp) / \
+			    sizeof(((struct tally *)0)->unp[0]))
+
+struct hist {
+	int64_t	 n;
+	uint32_t b[H_N];
+};
+
+static int
+hist_index(int64_t v)
+{
+	int e;
+
+	if (v < H_EXACT)
+		return v < 0 ? 0 : (int)v;
+	e = 63 - __builtin_clzll((unsigned long long)v);	/* >= 7 */
+	if (e - 7 >= H_OCTAVES)
+		return H_N - 1;
+	return H_EXACT + (e - 7) * H_SUB + (int)((v >> (e - 6)) & (H_SUB - 1));
+}
+
+/* The middle of a bucket. */
+static int64_t
+hist_value(int i)
+{
+	int e, sub;
+	int64_t lo, width;
+
+	if (i < H_EXACT)
+		return i;
+	e = (i - H_EXACT) / H_SUB + 7;
+	sub = (i - H_EXACT) % H_SUB;
+	width = (int64_t)1 << (e - 6);
+	lo = ((int64_t)1 << e) + sub * width;
+	return lo + width / 2;
+}
+
+int64_t
+hist_percentile(const struct hist *h, double p)
+{
+	int64_t want, seen = 0;
+	int i;
+
+	if (h == NULL || h->n == 0)
+		return -1;
+	want = (int64_t)(p * (double)h->n + 0.999999);	/* nearest rank */
+	if (want < 1)
+		want = 1;
+	for (i = 0; i < H_N; i++)
+		if ((seen += h->b[i]) >= want)
+			return hist_value(i);
+	return hist_value(H_N - 1);
+}
+
+static void
+hist_add(struct hist **hp, int64_t v)
+{
+	if (*hp == NULL && (*hp = calloc(1, sizeof(**hp))) == NULL)
+		err(1, NULL);
+	(*hp)->n++;
+	(*hp)->b[hist_index(v)]++;
+}
+
+/* FNV-1a, 64 bits: ids and group keys are short. */
+uint64_t
+hash64(const void *p, size_t n, uint64_t h)
+{
+	const unsigned char *s = p;
+
+	if (h == 0)
+		h = 0xcbf29ce484222325ULL;
+	while (n-- > 0)
+		h = (h ^ *s++) * 0x100000001b3ULL;
+	return h;
+}
+
+void
+tally_init(struct tally *t, const struct opts *o, const struct ai_prices *p)
+{
+	memset(t, 0, sizeof(*t));
+	t->o = o;
+	t->prices = p;
+	t->total.key = (char *)"";
+}
+
+/* --- duplicates */
+
+/* Whether the id was seen before; notes it if not. */
+static int
+seen_before(struct tally *t, uint64_t id)
+{
+	size_t i, mask;
+
+	if (t->nseen * 2 >= t->capseen) {
+		size_t cap = t->capseen ? 2 * t->capseen : 1024, j;
+		uint64_t *v = calloc(cap, sizeof(*v));
+
+		if (v == NULL)
+			err(1, NULL);
+		for (j = 0; j < t->capseen; j++)
+			if (t->seen[j] != 0)
+				for (i = t->seen[j] & (cap - 1); ;
+				    i = (i + 1) & (cap - 1))
+					if (v[i] == 0) {
+						v[i] = t->seen[j];
+						break;
+					}
+		free(t->seen);
+		t->seen = v;
+		t->capseen = cap;
+	}
+	mask = t->capseen - 1;
+	for (i = id & mask; t->seen[i] != 0; i = (i + 1) & mask)
+		if (t->seen[i] == id)
+			return 1;
+	t->seen[i] = id;
+	t->nseen++;
+	return 0;
+}
+
+/* --- groups */
+
+static void
+key_part(char *key, size_t size, size_t *len, const char *v)
+{
+	int n = snprintf(key + *len, size - *len, "%s%s", *len ? "\x1f" : "",
+	    v != NULL && *v != '\0' ? v : "-");
+
+	if (n > 0)
+		*len = *len + (size_t)n < size ? *len + (size_t)n : size - 1;
+}
+
+/* The key of the call's group: its value of each --by, '\x1f' apart. */
+static void
+group_key(struct tally *t, const struct call *c, char *key, size_t size)
+{
+	static int64_t lo[D_FIELD + 1], hi[D_FIELD + 1];
+	static char name[D_FIELD + 1][32];
+	size_t len = 0;
+	int i;
+
+	key[0] = '\0';
+	for (i = 0; i < t->o->nby; i++) {
+		enum dim d = t->o->by[i];
+
+		switch (d) {
+		case D_MODEL:	key_part(key, size, &len, c->model); break;
+		case D_PROVIDER: key_part(key, size, &len, c->provider); break;
+		case D_SERVICE: key_part(key, size, &len, c->service); break;
+		case D_STATUS:	key_part(key, size, &len, c->status); break;
+		case D_TIER:	key_part(key, size, &len,
+				    ai_tier_name(c->tier)); break;
+		case D_FIELD:	key_part(key, size, &len, c->field); break;
+		default:	/* a time: one localtime(3) per bucket */
+			if (c->ts_ms <= 0)
+				key_part(key, size, &len, "-");
+			else {
+				if (c->ts_ms < lo[d] || c->ts_ms >= hi[d]) {
+					lo[d] = when_period_start(d, c->ts_ms);
+					hi[d] = when_period_end(d, c->ts_ms);
+					when_bucket(d, c->ts_ms, name[d],
+					    sizeof(name[d]));
+				}
+				key_part(key, size, &len, name[d]);
+			}
+		}
+	}
+}
+
+static struct group *
+group_find(struct tally *t, const char *key)
+{
+	size_t i, mask;
+	uint64_t h = hash64(key, strlen(key), 0);
+
+	if (t->n * 2 >= t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 64, j;
+		struct group **v = calloc(cap, sizeof(*v));
+
+		if (v == NULL)
+			err(1, NULL);
+		for (j = 0; j < t->cap; j++) {
+			if (t->v[j] == NULL)
+				continue;
+			i = hash64(t->v[j]->key, strlen(t->v[j]->key), 0) &
+			    (cap - 1);
+			while (v[i] != NULL)
+				i = (i + 1) & (cap - 1);
+			v[i] = t->v[j];
+		}
+		free(t->v);
+		t->v = v;
+		t->cap = cap;
+	}
+	mask = t->cap - 1;
+	for (i = h & mask; t->v[i] != NULL; i = (i + 1) & mask)
+		if (strcmp(t->v[i]->key, key) == 0)
+			return t->v[i];
+	if ((t->v[i] = calloc(1, sizeof(**t->v))) == NULL ||
+	    (t->v[i]->key = strdup(key)) == NULL)
+		err(1, NULL);
+	t->n++;
+	return t->v[i];
+}
+
+static void
+note_unpriced(struct tally *t, const char *model)
+{
+	int i;
+
+	if (model == NULL || *model == '\0')
+		model = "(no model)";
+	for (i = 0; i < t->nunp; i++)
+		if (strcmp(t->unp[i].model, model) == 0)
+			break;
+	if (i == t->nunp) {
+		if (t->nunp == NUNP) {	/* the last one stands for the rest */
+			i = NUNP - 1;
+			model = "(others)";
+		} else
+			t->nunp++;
+		snprintf(t->unp[i].model, sizeof(t->unp[i].model), "%s", model);
+	}
+	t->unp[i].calls++;
+}
+
+static void
+group_add(struct group *g, const struct call *c, int priced, int64_t pico)
+{
+	if (c->hit) {
+		g->hits++;
+		if (priced)
+			ai_money_add(&g->saved, pico);
+		return;
+	}
+	g->requests++;
+	if (c->status != NULL && strcmp(c->status, "ok") != 0)
+		g->errors++;
+	g->in += c->usage.input;
+	g->out += c->usage.output;
+	g->cached += c->usage.cached;
+	if (priced)
+		ai_money_add(&g->cost, pico);
+	else
+		g->unpriced++;
+	if (c->latency_ms >= 0)
+		hist_add(&g->lat, c->latency_ms);
+}
+
+static int
+has_tokens(const struct ai_usage *u)
+{
+	return u->input > 0 || u->output > 0;
+}
+
+/* Counts a call that passed the filters. */
+int
+tally_add(struct tally *t, const struct call *c)
+{
+	const struct ai_price *p;
+	char key[1024];
+	int64_t pico = 0;
+	int priced = 1;
+
+	if (c->id != 0 && !t->o->no_dedup && seen_before(t, c->id)) {
+		t->duplicates++;
+		return 0;
+	}
+	t->calls++;
+	if (c->ts_ms > 0) {
+		if (t->first_ms == 0 || c->ts_ms < t->first_ms)
+			t->first_ms = c->ts_ms;
+		if (c->ts_ms > t->last_ms)
+			t->last_ms = c->ts_ms;
+	}
+	if (has_tokens(&c->usage)) {
+		p = ai_prices_find(t->prices, c->model);
+		if (p == NULL || ai_price_cost(p, &c->usage, c->tier, &pico) ==
+		    -1) {
+			priced = 0;
+			if (!c->hit)
+				note_unpriced(t, c->model);
+		}
+	}
+	group_key(t, c, key, sizeof(key));
+	group_add(group_find(t, key), c, priced, pico);
+	group_add(&t->total, c, priced, pico);
+	return t->next != NULL ? tally_add(t->next, c) : 0;
+}
+
+void
+tally_bad_line(struct tally *t, const char *name, long line)
+{
+	if (t->bad_lines++ == 0) {
+		snprintf(t->first_bad_name, sizeof(t->first_bad_name), "%s",
+		    name);
+		t->first_bad_line = line;
+	}
+}
+
+/* --- order */
+
+static int time_first;
+
+static int
+by_cost(const void *a, const void *b)
+{
+	const struct group *x = *(struct group *const *)a;
+	const struct group *y = *(struct group *const *)b;
+	int64_t cx = ai_money_micro(&x->cost), cy = ai_money_micro(&y->cost);
+
+	if (time_first || cx == cy)
+		return strcmp(x->key, y->key);
+	return cx < cy ? 1 : -1;
+}
+
+/*
+ * The groups in the order of the report: by time when grouped by a time
+ * first, else by cost, the highest first.  The array ends with NULL.
+ */
+struct group **
+tally_sorted(struct tally *t)
+{
+	struct group **v;
+	size_t i, n = 0;
+
+	if ((v = calloc(t->n + 1, sizeof(*v))) == NULL)
+		err(1, NULL);
+	for (i = 0; i < t->cap; i++)
+		if (t->v[i] != NULL)
+			v[n++] = t->v[i];
+	time_first = t->o->nby > 0 && t->o->by[0] >= D_HOUR &&
+	    t->o->by[0] <= D_MONTH;
+	qsort(v, n, sizeof(*v), by_cost);
+	return v;
+}
+
+void
+tally_free(struct tally *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->cap; i++)
+		if (t->v[i] != NULL) {
+			free(t->v[i]->key);
+			free(t->v[i]->lat);
+			free(t->v[i]);
+		}
+	free(t->v);
+	free(t->total.lat);
+	free(t->seen);
+}

@@ -1,0 +1,219 @@
+/*
+ * when.c: the times of reports.  Days, weeks and months are the local
+ * time's (TZ), as date(1) shows them; weeks start on Monday, as ISO
+ * 8601's do.
+ */
+#define _XOPEN_SOURCE 700	/* strptime(3) */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "aiusage.h"
+
+static int64_t
+local_ms(struct tm *tm)
+{
+	time_t t;
+
+	tm->tm_isdst = -1;
+	if ((t = mktime(tm)) == (time_t)-1)
+		return -1;
+	return (int64_t)t * 1000;
+}
+
+static void
+local_tm(int64_t ms, struct tm *tm)
+{
+	time_t t = (time_t)(ms / 1000);
+
+	localtime_r(&t, tm);
+}
+
+/* The start of the day, week or month that holds ms. */
+int64_t
+when_period_start(int period, int64_t ms)
+{
+	struct tm tm;
+
+	local_tm(ms, &tm);
+	tm.tm_min = tm.tm_sec = 0;
+	if (period != D_HOUR)
+		tm.tm_hour = 0;
+	if (period == D_WEEK)
+		tm.tm_mday -= (tm.tm_wday + 6) % 7;
+	else if (period == D_MONTH)
+		tm.tm_mday = 1;
+	return local_ms(&tm);
+}
+
+/* The start of the next one. */
+int64_t
+when_period_end(int period, int64_t ms)
+{
+	struct tm tm;
+
+	local_tm(when_period_start(period, ms), &tm);
+	if (period == D_HOUR)
+		tm.tm_hour++;
+	else if (period == D_DAY)
+		tm.tm_mday++;
+	else if (period == D_WEEK)
+		tm.tm_mday += 7;
+	else
+		tm.tm_mon++;
+	return local_ms(&tm);
+}
+
+/* "2026-11-23", "2026-11-23T10:00", local time; or with a Z, UTC. */
+static int
+absolute(const char *s, int64_t *out)
+{
+	struct tm tm = { 0 };
+	const char *end;
+	int utc;
+
+	if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL)
+		return -1;
+	if (*end == 'T' || *end == ' ') {
+		const char *e2 = strptime(end + 1, "%H:%M:%S", &tm);
+
+		if (e2 == NULL && (e2 = strptime(end + 1, "%H:%M", &tm)) ==
+		    NULL)
+			return -1;
+		end = e2;
+	}
+	utc = *end == 'Z';
+	if (*end != '\0' && strcmp(end, "Z") != 0)
+		return -1;
+	if (utc) {
+		time_t t = timegm(&tm);
+
+		*out = (int64_t)t * 1000;
+		return 0;
+	}
+	return (*out = local_ms(&tm)) == -1 ? -1 : 0;
+}
+
+/*
+ * A time of --since or --until: "now"; "today", "yesterday", "week",
+ * "month" (their starts); "7d", "12h" (that long ago); or a date.
+ */
+int
+when_parse(const char *s, int64_t now, int until, int64_t *out)
+{
+	int64_t ago;
+
+	(void)until;
+	if (strcmp(s, "now") == 0)
+		*out = now;
+	else if (strcmp(s, "today") == 0)
+		*out = when_period_start(D_DAY, now);
+	else if (strcmp(s, "yesterday") == 0)
+		*out = when_period_start(D_DAY, when_period_start(D_DAY, now) -
+		    1);
+	else if (strcmp(s, "week") == 0)
+		*out = when_period_start(D_WEEK, now);
+	else if (strcmp(s, "month") == 0)
+		*out = when_period_start(D_MONTH, now);
+	else if (isdigit((unsigned char)s[0]) && strchr(s, '-') == NULL) {
+		if (ai_parse_duration(s, &ago) == -1 || strspn(s,
+		    "0123456789.") == strlen(s))
+			return -1;	/* a bare number is no time */
+		*out = now - ago;
+	} else
+		return absolute(s, out);
+	return 0;
+}
+
+/* The name of the hour, day, week or month that holds ms. */
+void
+when_bucket(enum dim d, int64_t ms, char *out, size_t size)
+{
+	struct tm tm;
+
+	if (ms <= 0) {
+		snprintf(out, size, "-");
+		return;
+	}
+	local_tm(ms, &tm);
+	switch (d) {
+	case D_HOUR:
+		strftime(out, size, "%Y-%m-%dT%H", &tm);
+		break;
+	case D_WEEK:
+		strftime(out, size, "%G-W%V", &tm);
+		break;
+	case D_MONTH:
+		strftime(out, size, "%Y-%m", &tm);
+		break;
+	default:
+		strftime(out, size, "%Y-%m-%d", &tm);
+		break;
+	}
+}
+
+/* Days from 1970-01-01 to a date of the Gregorian calendar. */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int
+digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (; n > 0; n--, s++) {
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+/*
+ * "2026-11-23T10:42:09.256Z" as milliseconds, or 0 if not such a time.
+ * Read by hand, not by strptime(3) and timegm(3): a report reads one for
+ * each of millions of records.
+ */
+int64_t
+when_rfc3339(const char *s, size_t len)
+{
+	int y, mo, d, h, mi, sec, ms = 0, i;
+	size_t k;
+
+	if (len < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    s[13] != ':' || s[16] != ':' || s[len - 1] != 'Z')
+		return 0;
+	if ((y = digits(s, 4)) < 0 || (mo = digits(s + 5, 2)) < 1 || mo > 12 ||
+	    (d = digits(s + 8, 2)) < 1 || d > 31 || (h = digits(s + 11, 2)) < 0
+	    || h > 23 || (mi = digits(s + 14, 2)) < 0 || mi > 59 ||
+	    (sec = digits(s + 17, 2)) < 0 || sec > 60)
+		return 0;
+	k = 19;
+	if (s[k] == '.')
+		for (i = 0, k++; k < len - 1; k++, i++) {
+			if (!isdigit((unsigned char)s[k]))
+				return 0;
+			if (i < 3)
+				ms = ms * 10 + (s[k] - '0');
+		}
+	else
+		i = 3;
+	if (k != len - 1)
+		return 0;
+	for (; i < 3; i++)
+		ms *= 10;
+	return ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000 +
+	    (int64_t)sec * 1000 + ms;
+}
