@@ -189,8 +189,9 @@ table(FILE *f, struct tally *t, struct group **v, int md)
 			max = ai_money_dollars(&v[r]->cost);
 	}
 	for (i = 0; i < n; i++)
-		fprintf(f, md ? "| %-*s " : i ? "  %*s" : "%-*s", w[i],
-		    col_name(t, i, name, sizeof(name)));
+		fprintf(f, md ? "| %-*s " : i == 0 ? "%-*s" : i < nby ?
+		    "  %-*s" : "  %*s", w[i], col_name(t, i, name,
+		    sizeof(name)));
 	fputs(md ? "|\n" : "\n", f);
 	if (md) {
 		for (i = 0; i < n; i++)

@@ -1,0 +1,136 @@
+#!/bin/sh
+# aiusage: token and cost reports from records and from the usage log.
+# The fixtures in tests/data/aiusage have one record of each usage shape;
+# their costs, worked by hand from prices.json, are in the comments.
+. "$(dirname "$0")/lib.sh"
+
+plan 43
+
+export TZ=UTC
+D=$TESTS/data/aiusage
+cp "$D/prices.json" prices.json
+P='--prices prices.json'
+golden() {	# golden NAME ARGS...: the report, the built-in table's date masked
+	name=$1; shift
+	aiusage $P "$@" <"$D/records.jsonl" 2>/dev/null | sed 's/built-in of [0-9-]*/built-in of DATE/' >"got.$name"
+	if cmp -s "got.$name" "$D/golden.$name"; then
+		pass "golden $name: $*"
+	else
+		fail "golden $name: $*"
+		diff "$D/golden.$name" "got.$name" | sed 's/^/# /' >&2
+	fi
+}
+jcost() { aiusage $P -f jsonl "$@" 2>/dev/null | jq -r "$JQ"; }
+
+# --- every format, golden
+golden table -b model
+golden csv -b model -f csv
+golden tsv -b model -f tsv
+golden jsonl -b model -f jsonl
+golden markdown -b model -f markdown
+golden day-service.table -b day,service
+
+# --- the cost of each usage shape, in dollars
+# jq shows the costs (six decimals in the output) without trailing zeros
+JQ='select(.model == "gpt-x") | .cost'
+# plain 1000/500 at $2/$8: 0.006; 800 of 1000 cached at $0.50, 100 out:
+# 0.0016; batch 1000/500 at $1/$4: 0.003; 500 out with 400 reasoning: 0.004
+is "$(jcost -b model <"$D/records.jsonl")" 0.0146 'gpt-x: plain, cached read, batch discount, reasoning'
+JQ='select(.model == "claude-x") | .cost'
+# 100 in at $3, 900 written for 1h at $6, 100 out at $15: 0.0072;
+# 250,000 in past the 200k tier at $6, 1000 out at $22.50: 1.5225
+is "$(jcost -b model <"$D/records.jsonl")" 1.5297 'claude-x: 1-hour cache writes, long-context tier'
+JQ='select(.total) | [.cost, .saved, .duplicates, .unpriced] | @tsv'
+is "$(jcost <"$D/records.jsonl")" "$(printf '1.5443\t0.006\t1\t1')" \
+	'totals: cost, what the cache hit saved, duplicates, unpriced calls'
+JQ='select(.total) | [.requests, .cost] | @tsv'
+is "$(jcost --no-dedup <"$D/records.jsonl")" "$(printf '9\t1.5503')" '--no-dedup counts the duplicate'
+JQ='select(.model == "claude-x") | [.tier, .cost] | @tsv'
+is "$(jcost -b model,tier "$D/anthropic-batch.jsonl")" "$(printf 'batch\t0.0105')" \
+	'Anthropic batch results: read; no batch price, so the standard one'
+JQ='select(.status == "ok") | [.provider, .model, .tier, .cost] | @tsv'
+is "$(jcost -b provider,model,tier,status "$D/openai-batch.jsonl")" "$(printf 'openai\tgpt-4o-2024-08-06\tbatch\t0.00375')" \
+	'OpenAI Batch output: gpt-4o at the built-in batch rates'
+JQ='select(.total) | [.requests, .errors] | @tsv'
+is "$(jcost "$D/openai-batch.jsonl" "$D/anthropic-batch.jsonl" "$D/openai-batch.jsonl")" "$(printf '4\t2')" \
+	'files: several, with duplicates across them'
+JQ='select(.model == "gpt-4o") | .cost'
+printf '%s\n' '{"response":{"status_code":200,"body":{"id":"x","model":"gpt-4o","usage":{"prompt_tokens":1000000,"completion_tokens":1000000}}}}' >l.jsonl
+is "$(aiusage --prices "$TESTS/data/litellm-model-prices-2024.json" -b model -f jsonl l.jsonl 2>/dev/null | jq -r "$JQ")" 20 \
+	"LiteLLM's table: gpt-4o at its 2024 \$5 and \$15"
+
+# --- groups and filters
+JQ='[.day, .requests] | @tsv'
+is "$(jcost -b day --since 2026-11-21 --until 2026-11-22 <"$D/records.jsonl" | head -n1)" "$(printf '2026-11-21\t2')" \
+	'--since and --until: absolute dates, the end left out'
+JQ='select(.total) | .requests'
+is "$(jcost --model claude-x <"$D/records.jsonl")" 2 '--model'
+is "$(jcost --service chat <"$D/records.jsonl")" 3 '--service'
+JQ='.week // .month // .hour'
+is "$(jcost -b week <"$D/records.jsonl" | paste -sd' ')" '2026-W47 2026-W48 null' 'by week (ISO)'
+is "$(jcost -b month <"$D/records.jsonl" | paste -sd' ')" '2026-11 null' 'by month'
+is "$(jcost -b hour --since 2026-11-22 <"$D/records.jsonl" | head -n2 | paste -sd' ')" '2026-11-22T09 2026-11-22T10' 'by hour'
+JQ='select(.total | not) | [.["metadata.team"], .requests] | @tsv'
+is "$(jcost -b field:metadata.team <"$D/records.jsonl" | sort | paste -sd' ')" "$(printf -- '-\t5 blue\t1 red\t2')" \
+	'by a field of the records: a team tag'
+JQ='select(.total | not) | .status'
+is "$(jcost -b status <"$D/records.jsonl" | sort | paste -sd' ')" 'cache_hit ok rate_limited' 'by status'
+
+# --- unpriced models, budgets and exit codes
+aiusage $P <"$D/records.jsonl" >/dev/null 2>&1
+is "$?" 4 'a model without a price: exit 4'
+like "$(aiusage $P <"$D/records.jsonl" 2>/dev/null | grep warning)" 'mystery \(1\)' 'and a warning naming it'
+aiusage $P --model gpt-x <"$D/records.jsonl" >/dev/null 2>&1
+is "$?" 0 'every call priced: exit 0'
+aiusage -b nope </dev/null >/dev/null 2>err.txt
+is "$?:$(head -n1 err.txt)" '2:aiusage: --by: nope: not model, provider, service, status, tier, hour, day, week, month or field:PATH, or more than 4' \
+	'a bad --by: exit 2, saying why'
+aiusage --since someday </dev/null >/dev/null 2>/dev/null; is "$?" 2 'a bad --since: exit 2'
+aiusage -f pdf </dev/null >/dev/null 2>/dev/null; is "$?" 2 'a bad --format: exit 2'
+
+# --- the usage log, written by aiq against aimock
+start_mock
+printf '{"prompt":"one"}\n{"prompt":"two"}\n{"prompt":"three","model":"gpt-4o"}\n' >jobs.jsonl
+aiq -J --service batchjob <jobs.jsonl >out.jsonl 2>/dev/null
+JQ='select(.total) | [.requests, .errors] | @tsv'
+is "$(aiusage --since today -f jsonl </dev/null 2>/dev/null | jq -r "$JQ")" "$(printf '3\t0')" \
+	'from the usage log when stdin has no records'
+is "$(: | aiusage -f jsonl 2>/dev/null | jq -r "$JQ")" "$(printf '3\t0')" \
+	'an empty pipe (cron) is no records: the usage log'
+JQ='select(.service == "batchjob") | .requests'
+is "$(aiusage --log -b service -f jsonl <out.jsonl 2>/dev/null | jq -r "$JQ")" 3 '--log: the log even with records on stdin; services'
+JQ='select(.total) | .cost'
+is "$(aiusage --log -f jsonl 2>/dev/null | jq -r "$JQ")" "$(aiusage -f jsonl <out.jsonl 2>/dev/null | jq -r "$JQ")" \
+	'the log and the records of one run cost the same'
+sqlite3 usage.db "INSERT INTO calls (ts, model, status, input_tokens, output_tokens) VALUES (1000, 'gpt-4o', 'ok', 5, 5)"
+JQ='select(.total) | .requests'
+is "$(aiusage --log --since 2026-01-01 -f jsonl 2>/dev/null | jq -r "$JQ")" 3 '--since filters the log'
+aiusage -L "$SCRATCH/none.db" >/dev/null 2>err.txt
+is "$?:$(cat err.txt)" "1:aiusage: $SCRATCH/none.db: no usage log here (aiq writes it as it calls)" 'no usage log: exit 1, saying so'
+
+aiusage --log --budget 1000 --period month >b.txt 2>b.err
+is "$?" 0 'under budget: exit 0'
+like "$(grep -c '^budget\|^spent\|^forecast' b.txt)" '^3$' 'the budget, the spend and the forecast are told'
+like "$(grep '^spent' b.txt)" '^spent +\$0\.[0-9]+ \([0-9.]+%\), [0-9]+% of the month gone$' '  the spend, in dollars and share'
+aiusage --log --budget 0.000001 --period day >b.txt 2>b.err
+is "$?:$(cat b.err)" "3:aiusage: over budget: \$$(awk '/^spent/ { print substr($2, 2) }' b.txt) spent of \$0.000001 this day" \
+	'over budget: exit 3, saying so (a cron alert)'
+aiusage --log --budget 10 --since 7d >/dev/null 2>&1; is "$?" 2 '--budget has its own period: no --since'
+
+# --- the HTML report
+aiusage $P -f html --title 'Usage <test>' <"$D/records.jsonl" >r.html 2>/dev/null
+like "$(grep -c '<svg id="cost-per-day"\|<svg id="tokens-by-service"' r.html)" '^2$' 'HTML: two inline SVG charts'
+is "$(grep -o 'https*://[^"]*' r.html | sort -u)" 'http://www.w3.org/2000/svg' 'HTML: nothing from the network (the only URL is the SVG namespace)'
+like "$(grep -o '<title>[^<]*</title>' r.html | head -n1)" 'Usage &lt;test&gt;' 'HTML: the title, escaped'
+if command -v chromium >/dev/null 2>&1; then
+	# Rendered by the browser: each chart's bars laid out with a size.
+	sed 's#</body>#<script>var o=[];document.querySelectorAll("svg").forEach(function(s){var n=0;s.querySelectorAll("rect.bar").forEach(function(r){var b=r.getBBox();if(b.width>0\&\&b.height>0)n++;});o.push(s.id+"="+n);});document.body.setAttribute("data-bars",o.join(" "));</script></body>#' r.html >probe.html
+	timeout 60 chromium --headless --no-sandbox --disable-gpu --no-first-run \
+	    --dump-dom "file://$SCRATCH/probe.html" >dom.html 2>/dev/null
+	is "$(sed -n 's/.*data-bars="\([^"]*\)".*/\1/p' dom.html)" 'cost-per-day=6 tokens-by-service=6' \
+		'HTML in headless Chromium: both charts render their bars'
+else
+	pass '# SKIP chromium not installed'
+fi
+
+done_testing
