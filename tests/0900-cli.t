@@ -4,9 +4,9 @@
 . "$(dirname "$0")/lib.sh"
 
 TOP=$(cd "$TESTS/.." && pwd)
-TOOLS="aiq aimock aicache"
+TOOLS="aiq aimock aicache aiusage"
 
-plan $((12 * 3 + 1))
+plan $((12 * 4 + 1))
 
 # long_options TOOL: the long options of TOOL's getopt_long table.
 long_options() {

@@ -55,40 +55,8 @@ usage(int status)
 "usage: aiusage [-hV] [-b dims] [-f format] [-L file] [-m model] [-S service]\n"
 "               [-s time] [-u time] [--batch] [--budget dollars]\n"
 "               [--decimals n] [--log] [--no-bars] [--no-dedup]\n"
-"               [--period day|week|month] [--prices file] [--title text]\n"
+"               [--period period] [--prices file] [--title text]\n"
 "               [file ...]\n");
-	if (status == 0)
-		printf(
-"\n"
-"Token and cost report of LLM calls: from the usage log, or from records\n"
-"(aiq output, OpenAI Batch output, Anthropic batch results) in files or\n"
-"on standard input.\n"
-"\n"
-"  -b, --by dims        group by model, provider, service, status, tier,\n"
-"                       hour, day, week, month, field:PATH (comma list)\n"
-"  -f, --format f       table, markdown, csv, tsv, jsonl or html\n"
-"  -s, --since time     from: 7d, 24h, today, yesterday, week, month,\n"
-"                       2026-11-01 or 2026-11-01T09:00\n"
-"  -u, --until time     to (not included); the same forms\n"
-"  -m, --model name     only this model\n"
-"  -S, --service name   only this service\n"
-"      --log            read the usage log even with records on stdin\n"
-"  -L, --usage-log file the usage log to read (default $AIQ_USAGE_LOG)\n"
-"      --prices file    a price table (aitools or LiteLLM format) over\n"
-"                       the built-in one; may be repeated\n"
-"      --budget dollars spend of this --period against a budget: exit 3\n"
-"                       when over\n"
-"      --period p       day, week or month (default month)\n"
-"      --batch          price the calls at batch rates\n"
-"      --no-dedup       count duplicate records\n"
-"      --decimals n     dollars shown to n decimals (table default 4)\n"
-"      --no-bars        no bar chart in the table\n"
-"      --title text     the HTML report's title\n"
-"  -h, --help           this help\n"
-"  -V, --version        the version\n"
-"\n"
-"Exit status: 0 done, 1 error, 2 bad usage, 3 over budget, 4 calls of\n"
-"models without a price. See aiusage(1).\n");
 	exit(status);
 }
 

@@ -1,0 +1,39 @@
+# bash completion for aiusage(1)
+_aiusage()
+{
+	local cur prev
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD-1]}
+	case $prev in
+	-L|--usage-log|--prices)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
+	-f|--format)
+		COMPREPLY=($(compgen -W 'table markdown csv tsv jsonl html' -- "$cur"))
+		return
+		;;
+	-b|--by)
+		COMPREPLY=($(compgen -W 'model provider service status tier hour
+		    day week month field:' -- "${cur##*,}"))
+		return
+		;;
+	-s|--since|-u|--until)
+		COMPREPLY=($(compgen -W 'today yesterday week month 7d 24h 30d' -- "$cur"))
+		return
+		;;
+	--period)
+		COMPREPLY=($(compgen -W 'day week month' -- "$cur"))
+		return
+		;;
+	-m|--model|-S|--service|--budget|--decimals|--title)
+		return
+		;;
+	esac
+	COMPREPLY=($(compgen -W '-b --by -f --format -h --help -L --usage-log
+	    -m --model -S --service -s --since -u --until -V --version --batch
+	    --budget --decimals --log --no-bars --no-dedup --period --prices
+	    --title' -- "$cur"))
+	[ ${#COMPREPLY[@]} -eq 0 ] && COMPREPLY=($(compgen -f -- "$cur"))
+}
+complete -o filenames -F _aiusage aiusage
