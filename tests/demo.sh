@@ -69,3 +69,7 @@ for run in first second; do
 done
 step 'aicache stats'
 aicache stats
+
+# What it all cost: every call of the demo, from the usage log.
+step 'aiusage --by model,status'
+aiusage --by model,status || [ $? -eq 4 ]
