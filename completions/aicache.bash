@@ -21,7 +21,7 @@ _aicache()
 		COMPREPLY=($(compgen -W 'openai anthropic' -- "$cur"))
 		return
 		;;
-	-m|--model|-n|--namespace|-s|--system|-t|--temperature|--batch|\
+	-m|--model|-n|--namespace|-s|--system|-t|--temperature|--batch|--base-url|\
 	--max-size|--max-tokens|--older-than|--ttl)
 		return
 		;;
@@ -30,7 +30,7 @@ _aicache()
 	-*)
 		COMPREPLY=($(compgen -W '-f --cache -h --help -m --model
 		    -n --namespace -P --provider -s --system -t --temperature
-		    -V --version --all --batch --canonical --deterministic
+		    -V --version --all --base-url --batch --canonical --deterministic
 		    --expired --fail-open --max-size --max-tokens
 		    --no-usage-log --older-than --ttl' -- "$cur"))
 		;;

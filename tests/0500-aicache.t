@@ -2,7 +2,7 @@
 # aicache: a response cache as two pipeline stages, and its upkeep.
 . "$(dirname "$0")/lib.sh"
 
-plan 63
+plan 68
 
 start_mock -L "$SCRATCH/sent.log"
 export AICACHE_DB=$SCRATCH/cache.db
@@ -164,7 +164,7 @@ set -- $(awk '$1 == "gpt-4o-mini" { print $4, $6 }' d.txt)
 is "$(grep '^dollars saved' d.txt)" "dollars saved \$$(($1 + $2)).000000, and 1 hits of unpriced models" \
 	'stats: dollars saved at the price of the time of the hit, unpriced hits counted'
 like "$(grep '^  gpt-4o-mini' d.txt)" "3 hits, $1 in, $2 out, \\\$$(($1 + $2))\\.000000\$" 'and by model'
-like "$(grep '^  mystery-1' d.txt)" '1 hits, [0-9]+ in, [0-9]+ out, \$0\.000000 \(unpriced\)$' \
+like "$(grep '^  mystery-1' d.txt)" '1 hits, [0-9]+ in, [0-9]+ out, unpriced$' \
 	'a model without a price is shown as unpriced, not as free'
 printf '{not json\n' >bad-prices.json
 printf '{"prompt":"d1"}\n' | AITOOLS_PRICES=$SCRATCH/bad-prices.json aicache get -f dollars.db 2>bp.err |
@@ -228,5 +228,26 @@ is "$?" 1 'import refuses a key that is not hex'
 aicache purge -n '' -f "$SCRATCH/cache.db"
 is "$(sqlite3 "$SCRATCH/cache.db" "SELECT count(*) FROM entries WHERE ns = ''"):$(sqlite3 "$SCRATCH/cache.db" "SELECT count(*) > 0 FROM entries WHERE ns <> ''")" \
 	'0:1' "-n '' names the default namespace alone"
+
+# --- found by the second trial; each failed before
+printf '{"prompt":"where"}\n' >w.jsonl
+aicache get -f where.db <w.jsonl | aiq -J --base-url "$OPENAI_BASE_URL" 2>/dev/null |
+    env -u OPENAI_BASE_URL aicache put -f where.db --base-url "$OPENAI_BASE_URL" >/dev/null
+is "$(env -u OPENAI_BASE_URL aicache get -f where.db <w.jsonl | jq -r '.aitools.cache.hit // false')" false \
+	'--base-url is part of the key: an answer of one server is not served for another'
+is "$(env -u OPENAI_BASE_URL aicache get -f where.db --base-url "$OPENAI_BASE_URL" <w.jsonl | jq -r '.aitools.cache.hit')" true \
+	'and serves requests to the same server'
+printf '{"prompt":"p","model":"gpt-4o","response":{"status_code":200,"body":{"choices":[],"usage":{"prompt_tokens":1}}},"aitools":{"provider":"anthropic"}}\n' |
+    aicache put -f prov.db 2>prov.err >/dev/null
+is "$(sqlite3 prov.db 'SELECT count(*) FROM entries'):$(grep -c 'sent to anthropic, not to openai' prov.err)" 0:1 \
+	'put does not store an answer of another provider than the key says'
+aicache export -f dollars.db | head -n1 >one.jsonl
+jq -c '.response.status_code = 500' one.jsonl >bad1.jsonl
+jq -c 'del(.response.body.usage)' one.jsonl >bad2.jsonl
+jq -c '.response = {"foo": 1}' one.jsonl >bad3.jsonl
+cat bad1.jsonl bad2.jsonl bad3.jsonl | aicache import -f imp.db 2>/dev/null
+is "$?:$(sqlite3 imp.db 'SELECT count(*) FROM entries')" 1:0 'import refuses what put would not store'
+head -c 67108870 /dev/zero | tr '\0' a >huge.txt; echo >>huge.txt
+is "$(aicache key <huge.txt 2>/dev/null)" '-	line 1: line too long' 'key: a line too long is a key-less line, not a record'
 
 done_testing

@@ -87,7 +87,7 @@ key_one(void *arg, struct rec *r, struct ai_buf *out)
 int
 cmd_key(const struct opts *o)
 {
-	struct stage s = { NULL, key_one, NULL, (void *)o };
+	struct stage s = { NULL, key_one, NULL, (void *)o, 1 };
 
 	return run_stage(o, &s) == -1 ? 1 : 0;
 }
@@ -167,13 +167,21 @@ by_model(struct ai_cache *c, const struct opts *o)
 	if (o->given_ns)
 		sqlite3_bind_text(st, 1, o->ns, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t hits = sqlite3_column_int64(st, 1);
+		int64_t unpriced = sqlite3_column_int64(st, 6);
+
 		dollars(st, 4, usd, sizeof(usd));
-		printf("  %-26s %lld hits, %lld in, %lld out, $%s%s\n",
-		    (const char *)sqlite3_column_text(st, 0),
-		    (long long)sqlite3_column_int64(st, 1),
+		printf("  %-26s %lld hits, %lld in, %lld out, ",
+		    (const char *)sqlite3_column_text(st, 0), (long long)hits,
 		    (long long)sqlite3_column_int64(st, 2),
-		    (long long)sqlite3_column_int64(st, 3), usd,
-		    sqlite3_column_int64(st, 6) > 0 ? " (unpriced)" : "");
+		    (long long)sqlite3_column_int64(st, 3));
+		if (unpriced == hits)
+			printf("unpriced\n");
+		else if (unpriced > 0)
+			printf("$%s, and %lld hits unpriced\n", usd,
+			    (long long)unpriced);
+		else
+			printf("$%s\n", usd);
 	}
 	sqlite3_finalize(st);
 }
@@ -367,7 +375,7 @@ import_entry(const json_t *j, struct ai_cache_entry *e, struct ai_buf *b)
 	const json_t *resp = json_object_get(j, "response");
 
 	memset(e, 0, sizeof(*e));
-	if (!json_is_object(j) || !json_is_object(resp) ||
+	if (!json_is_object(j) || !storable(resp) ||
 	    unhex(json_string_value(json_object_get(j, "key")), e->key) == -1 ||
 	    !json_is_string(json_object_get(j, "namespace")))
 		return -1;

@@ -13,6 +13,8 @@ struct opts {
 	const char	*ns;		/* namespace */
 	struct ai_defaults defaults;	/* as aiq's -m, -s, -t, --max-tokens */
 	const struct ai_provider *provider;	/* forced by -P, or NULL */
+	const char	*base_url;	/* --base-url, of -P's provider or
+					   else of OpenAI's, as in aiq */
 	int64_t		 ttl_ms;	/* get: max age; put: lifetime */
 	int64_t		 max_size;	/* put: bytes of responses, 0: no cap */
 	int64_t		 older_ms;	/* purge --older-than */
@@ -52,6 +54,7 @@ void	 rec_read(const struct opts *, struct rec *, long, const char *,
 void	 rec_pass(const struct rec *, struct ai_buf *);
 void	 rec_free(struct rec *);
 int	 deterministic(const json_t *);
+int	 storable(const json_t *);
 
 /*
  * A stage over the records of stdin: begin and end frame each batch (the
@@ -63,6 +66,7 @@ struct stage {
 	int	(*one)(void *, struct rec *, struct ai_buf *);
 	int	(*end)(void *);
 	void	*arg;
+	int	 keys;		/* writes keys, not records: aicache key */
 };
 int	 run_stage(const struct opts *, const struct stage *);
 

@@ -251,7 +251,7 @@ int
 cmd_get(const struct opts *o)
 {
 	struct get g = { .o = o };
-	struct stage s = { get_begin, get_one, get_end, &g };
+	struct stage s = { get_begin, get_one, get_end, &g, 0 };
 	char err[AI_ERRLEN];
 	int rc;
 

@@ -19,7 +19,7 @@
 enum {
 	OPT_BATCH = CHAR_MAX + 1, OPT_CANONICAL, OPT_DETERMINISTIC,
 	OPT_EXPIRED, OPT_FAIL_OPEN, OPT_MAX_SIZE, OPT_MAX_TOKENS,
-	OPT_NO_USAGE_LOG, OPT_OLDER_THAN, OPT_TTL, OPT_ALL,
+	OPT_NO_USAGE_LOG, OPT_OLDER_THAN, OPT_TTL, OPT_ALL, OPT_BASE_URL,
 };
 
 /* Each option a bit, so that a command can refuse those not its own. */
@@ -28,12 +28,13 @@ enum {
 	B_T = 1 << 5, B_MAXTOK = 1 << 6, B_BATCH = 1 << 7, B_DET = 1 << 8,
 	B_FAILOPEN = 1 << 9, B_NOLOG = 1 << 10, B_TTL = 1 << 11,
 	B_MAXSIZE = 1 << 12, B_CANON = 1 << 13, B_ALL = 1 << 14,
-	B_EXPIRED = 1 << 15, B_OLDER = 1 << 16,
-	B_REQUEST = B_M | B_P | B_S | B_T | B_MAXTOK,	/* make the key */
+	B_EXPIRED = 1 << 15, B_OLDER = 1 << 16, B_BASE = 1 << 17,
+	B_REQUEST = B_M | B_P | B_S | B_T | B_MAXTOK | B_BASE,	/* make the key */
 };
 
 static const struct option longopts[] = {
 	{ "all",		no_argument,		NULL, OPT_ALL },
+	{ "base-url",		required_argument,	NULL, OPT_BASE_URL },
 	{ "batch",		required_argument,	NULL, OPT_BATCH },
 	{ "cache",		required_argument,	NULL, 'f' },
 	{ "canonical",		no_argument,		NULL, OPT_CANONICAL },
@@ -57,15 +58,15 @@ static const struct option longopts[] = {
 
 static const char usage_text[] =
     "usage: aicache get [-f cache] [-m model] [-n namespace] [-P provider]\n"
-    "           [-s system] [-t temperature] [--batch n] [--deterministic]\n"
-    "           [--fail-open] [--max-tokens n] [--no-usage-log]\n"
-    "           [--ttl duration]\n"
+    "           [-s system] [-t temperature] [--base-url url] [--batch n]\n"
+    "           [--deterministic] [--fail-open] [--max-tokens n]\n"
+    "           [--no-usage-log] [--ttl duration]\n"
     "       aicache put [-f cache] [-m model] [-n namespace] [-P provider]\n"
-    "           [-s system] [-t temperature] [--batch n] [--deterministic]\n"
-    "           [--fail-open] [--max-size size] [--max-tokens n]\n"
-    "           [--ttl duration]\n"
+    "           [-s system] [-t temperature] [--base-url url] [--batch n]\n"
+    "           [--deterministic] [--fail-open] [--max-size size]\n"
+    "           [--max-tokens n] [--ttl duration]\n"
     "       aicache key [-m model] [-P provider] [-s system] [-t temperature]\n"
-    "           [--canonical] [--max-tokens n]\n"
+    "           [--base-url url] [--canonical] [--max-tokens n]\n"
     "       aicache stats [-f cache] [-n namespace]\n"
     "       aicache purge [-f cache] [-n namespace] [--all] [--expired]\n"
     "           [--model model] [--older-than duration]\n"
@@ -178,6 +179,7 @@ long_option(struct opts *o, int c)
 
 	switch (c) {
 	case OPT_ALL:		o->all = 1; return B_ALL;
+	case OPT_BASE_URL:	o->base_url = optarg; return B_BASE;
 	case OPT_MAX_TOKENS:	param(o, c, optarg); return B_MAXTOK;
 	case OPT_BATCH:
 		n = strtol(optarg, &end, 10);

@@ -38,10 +38,19 @@ cache_failed(struct put *p, const char *err)
 static int
 model_matches(struct put *p, const struct rec *r)
 {
-	const char *asked = json_string_value(json_object_get(json_object_get(
-	    r->json, "aitools"), "model"));
+	const json_t *meta = json_object_get(r->json, "aitools");
+	const char *asked = json_string_value(json_object_get(meta, "model"));
+	const char *prov = json_string_value(json_object_get(meta,
+	    "provider"));
 	const char *d = p->o->defaults.model;
 
+	if (prov != NULL && strcmp(prov, r->prov->name) != 0) {
+		if (!p->warned_model++)
+			warnx("line %ld: sent to %s, not to %s: not stored (give"
+			    " aicache the -P of aiq)", r->lineno, prov,
+			    r->prov->name);
+		return 0;
+	}
 	if (!r->req.model_defaulted || asked == NULL ||
 	    strncmp(asked, d, strlen(d)) == 0)
 		return 1;
@@ -57,20 +66,12 @@ static const json_t *
 fresh_answer(const struct rec *r)
 {
 	const json_t *resp = json_object_get(r->json, "response");
-	const json_t *body = json_object_get(resp, "body");
-	const json_t *code = json_object_get(resp, "status_code");
 	const json_t *hit = json_object_get(json_object_get(json_object_get(
 	    r->json, "aitools"), "cache"), "hit");
 
-	if (!json_is_object(resp) || json_is_true(hit) ||
-	    json_object_get(r->json, "error") != NULL)
+	if (json_is_true(hit) || json_object_get(r->json, "error") != NULL ||
+	    !storable(resp))
 		return NULL;
-	if (!json_is_integer(code) || json_integer_value(code) < 200 ||
-	    json_integer_value(code) > 299)
-		return NULL;
-	if (!json_is_array(json_object_get(body, "choices")) ||
-	    !json_is_object(json_object_get(body, "usage")))
-		return NULL;	/* a hit must say what it saved */
 	return resp;
 }
 
@@ -141,7 +142,7 @@ int
 cmd_put(const struct opts *o)
 {
 	struct put p = { .o = o };
-	struct stage s = { put_begin, put_one, put_end, &p };
+	struct stage s = { put_begin, put_one, put_end, &p, 0 };
 	char err[AI_ERRLEN];
 	int rc;
 

@@ -16,7 +16,7 @@
  * Found once a provider, not once a record.
  */
 static const char *
-base_url(const struct ai_provider *p)
+base_url(const struct opts *o, const struct ai_provider *p)
 {
 	static struct {
 		const struct ai_provider *p;
@@ -30,7 +30,10 @@ base_url(const struct ai_provider *p)
 			return seen[i].base;
 	if (i == 4)
 		errx(1, "too many providers");
-	if ((b = getenv(p->base_env)) == NULL || *b == '\0')
+	if (o->base_url != NULL && p == (o->provider != NULL ? o->provider :
+	    &ai_openai))
+		b = o->base_url;
+	else if ((b = getenv(p->base_env)) == NULL || *b == '\0')
 		b = p->default_base;
 	if ((n = strlen(b)) >= sizeof(seen[i].base))
 		errx(1, "%s: base URL too long", p->base_env);
@@ -39,6 +42,22 @@ base_url(const struct ai_provider *p)
 		seen[i].base[--n] = '\0';
 	seen[i].p = p;
 	return seen[i].base;
+}
+
+/*
+ * Whether a response may be stored: a success, in the chat.completion
+ * shape, with the usage that says what a hit on it saves.
+ */
+int
+storable(const json_t *resp)
+{
+	const json_t *body = json_object_get(resp, "body");
+	const json_t *code = json_object_get(resp, "status_code");
+
+	return json_is_object(resp) && json_is_integer(code) &&
+	    json_integer_value(code) >= 200 && json_integer_value(code) <= 299
+	    && json_is_array(json_object_get(body, "choices")) &&
+	    json_is_object(json_object_get(body, "usage"));
 }
 
 /* aitools.cache_control: "bypass", "no-store" or "off". */
@@ -101,7 +120,7 @@ rec_read(const struct opts *o, struct rec *r, long lineno, const char *line,
 	else
 		r->prov = o->provider != NULL ? o->provider :
 		    ai_provider_for_model(r->req.model);
-	if (ai_cache_key(r->prov->name, base_url(r->prov), r->req.body, canon,
+	if (ai_cache_key(r->prov->name, base_url(o, r->prov), r->req.body, canon,
 	    r->key, err) == -1)
 		errx(1, "%s", err);
 	r->canon = canon;
@@ -150,14 +169,19 @@ batch_end(const struct stage *s, struct ai_buf *out)
  * invalid_input error, so that it is not lost without a word.
  */
 static void
-too_long(struct rec *r, long lineno, struct ai_buf *out)
+too_long(const struct stage *s, long lineno, struct ai_buf *out)
 {
+	int rc;
+
 	warnx("<stdin>:%ld: line longer than %u bytes", lineno, MAX_LINE);
-	memset(r, 0, sizeof(*r));
-	r->lineno = lineno;
-	if (ai_buf_printf(out, "{\"error\":{\"code\":\"invalid_input\","
-	    "\"message\":\"line %ld: line too long\"},\"aitools\":{\"v\":%d,"
-	    "\"line\":%ld}}\n", lineno, AI_RECORD_VERSION, lineno) == -1)
+	if (s->keys)
+		rc = ai_buf_printf(out, "-\tline %ld: line too long\n", lineno);
+	else
+		rc = ai_buf_printf(out, "{\"error\":{\"code\":"
+		    "\"invalid_input\",\"message\":\"line %ld: line too long\"},"
+		    "\"aitools\":{\"v\":%d,\"line\":%ld}}\n", lineno,
+		    AI_RECORD_VERSION, lineno);
+	if (rc == -1)
 		errx(1, "out of memory");
 }
 
@@ -170,7 +194,7 @@ one_line(const struct opts *o, const struct stage *s, struct ai_lines *in,
 	int rc;
 
 	if (cut) {
-		too_long(&r, in->lineno, out);
+		too_long(s, in->lineno, out);
 		return 0;
 	}
 	if (len > 0 && line[len - 1] == '\r')
