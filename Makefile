@@ -112,6 +112,9 @@ bench: all
 bench-cache: all
 	sh bench/cache.sh $(BUILD)
 
+bench-usage: all
+	sh bench/usage.sh $(BUILD)
+
 install: $(BINS)
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
@@ -140,4 +143,4 @@ uninstall:
 clean:
 	rm -rf build build-san
 
-.PHONY: bench-cache all test check lint demo bench install uninstall clean
+.PHONY: bench-cache bench-usage all test check lint demo bench install uninstall clean
