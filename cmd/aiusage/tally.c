@@ -150,12 +150,38 @@ key_part(char *key, size_t size, size_t *len, const char *v)
 		*len = *len + (size_t)n < size ? *len + (size_t)n : size - 1;
 }
 
+/*
+ * The name of the hour, day, week or month of a time.  localtime(3) stats
+ * the zone file at each call, too slow for millions of records: names are
+ * kept by quarter hour (every zone's offset is a whole number of them).
+ */
+#define QUARTER_MS	900000
+#define NQUARTERS	8192
+
+static const char *
+time_name(enum dim d, int64_t ms)
+{
+	static struct {
+		int64_t	 q;		/* quarter + 1; 0: empty */
+		char	 name[D_MONTH - D_HOUR + 1][24];
+	} c[NQUARTERS];
+	int64_t q = ms / QUARTER_MS;
+	size_t i = (size_t)q % NQUARTERS;
+	int k;
+
+	if (c[i].q != q + 1) {
+		for (k = D_HOUR; k <= D_MONTH; k++)
+			when_bucket((enum dim)k, q * QUARTER_MS,
+			    c[i].name[k - D_HOUR], sizeof(c[i].name[0]));
+		c[i].q = q + 1;
+	}
+	return c[i].name[d - D_HOUR];
+}
+
 /* The key of the call's group: its value of each --by, '\x1f' apart. */
 static void
 group_key(struct tally *t, const struct call *c, char *key, size_t size)
 {
-	static int64_t lo[D_FIELD + 1], hi[D_FIELD + 1];
-	static char name[D_FIELD + 1][32];
 	size_t len = 0;
 	int i;
 
@@ -171,18 +197,9 @@ group_key(struct tally *t, const struct call *c, char *key, size_t size)
 		case D_TIER:	key_part(key, size, &len,
 				    ai_tier_name(c->tier)); break;
 		case D_FIELD:	key_part(key, size, &len, c->field); break;
-		default:	/* a time: one localtime(3) per bucket */
-			if (c->ts_ms <= 0)
-				key_part(key, size, &len, "-");
-			else {
-				if (c->ts_ms < lo[d] || c->ts_ms >= hi[d]) {
-					lo[d] = when_period_start(d, c->ts_ms);
-					hi[d] = when_period_end(d, c->ts_ms);
-					when_bucket(d, c->ts_ms, name[d],
-					    sizeof(name[d]));
-				}
-				key_part(key, size, &len, name[d]);
-			}
+		default:
+			key_part(key, size, &len, c->ts_ms > 0 ?
+			    time_name(d, c->ts_ms) : "-");
 		}
 	}
 }
