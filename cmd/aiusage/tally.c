@@ -140,14 +140,22 @@ seen_before(struct tally *t, uint64_t id)
 
 /* --- groups */
 
+/* Appends a value to a group key, '\x1f' apart, cut to fit. */
 static void
 key_part(char *key, size_t size, size_t *len, const char *v)
 {
-	int n = snprintf(key + *len, size - *len, "%s%s", *len ? "\x1f" : "",
-	    v != NULL && *v != '\0' ? v : "-");
+	size_t n;
 
-	if (n > 0)
-		*len = *len + (size_t)n < size ? *len + (size_t)n : size - 1;
+	if (v == NULL || *v == '\0')
+		v = "-";
+	if (*len > 0 && *len + 1 < size)
+		key[(*len)++] = '\x1f';
+	n = strlen(v);
+	if (n > size - 1 - *len)
+		n = size - 1 - *len;
+	memcpy(key + *len, v, n);
+	*len += n;
+	key[*len] = '\0';
 }
 
 /*
