@@ -233,6 +233,7 @@ struct ai_money {
 	int64_t	 micro;		/* whole microdollars */
 	int64_t	 pico;		/* and picodollars below them, 0 to 999999 */
 };
+int	 ai_money_parse(const char *, int64_t *);
 void	 ai_money_add(struct ai_money *, int64_t);
 void	 ai_money_sum(struct ai_money *, const struct ai_money *);
 int64_t	 ai_money_micro(const struct ai_money *);
@@ -290,6 +291,8 @@ const char	*ai_cache_path(const struct ai_cache *);
 int	 ai_db_create_private(const char *, char *);
 int	 ai_db_open(const char *, int, struct sqlite3 **);
 int	 ai_db_share(struct sqlite3 *);
+int	 ai_db_has_column(struct sqlite3 *, const char *, const char *,
+	    size_t);
 int	 ai_db_add_columns(struct sqlite3 *, const char *, const char *const *);
 char	*ai_db_default_path(const char *, const char *, const char *,
 	    const char *);

@@ -79,6 +79,28 @@ ai_db_share(struct sqlite3 *db)
 	    "PRAGMA synchronous=NORMAL;", NULL, NULL, NULL);
 }
 
+/* Whether table has the column: a file of an older version may not. */
+int
+ai_db_has_column(struct sqlite3 *db, const char *table, const char *col,
+    size_t len)
+{
+	sqlite3_stmt *st;
+	int have;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1)"
+	    " WHERE name = ?2", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, col, (int)len, SQLITE_STATIC);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:	have = 1; break;
+	case SQLITE_DONE:	have = 0; break;
+	default:		have = -1; break;
+	}
+	sqlite3_finalize(st);
+	return have;
+}
+
 /*
  * Adds to table the columns ("name TYPE") it lacks: a file made by an
  * older version gains what the newer one writes.  Call it inside the
@@ -88,23 +110,13 @@ int
 ai_db_add_columns(struct sqlite3 *db, const char *table,
     const char *const *cols)
 {
-	sqlite3_stmt *st;
 	char sql[256];
-	size_t n;
 	int have, rc = SQLITE_OK;
 
 	for (; rc == SQLITE_OK && *cols != NULL; cols++) {
-		n = strcspn(*cols, " ");
-		snprintf(sql, sizeof(sql), "SELECT 1 FROM pragma_table_info('%s')"
-		    " WHERE name = '%.*s'", table, (int)n, *cols);
-		if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) !=
-		    SQLITE_OK)
-			break;
-		have = (rc = sqlite3_step(st)) == SQLITE_ROW;
-		sqlite3_finalize(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			break;
-		rc = SQLITE_OK;
+		if ((have = ai_db_has_column(db, table, *cols,
+		    strcspn(*cols, " "))) == -1)
+			return sqlite3_errcode(db);
 		if (!have) {
 			snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s",
 			    table, *cols);

@@ -4,11 +4,42 @@
  * sum keeps whole microdollars apart from the picodollars below them, so
  * that millions of calls add up with no rounding until the sum is shown.
  */
+#include <ctype.h>
 #include <stdio.h>
 
 #include "aitools.h"
 
 #define PICO_PER_MICRO	1000000
+#define MICRO_MAX	INT64_C(1000000000000000000)	/* a trillion dollars */
+
+/*
+ * "2.50": dollars, exactly, as microdollars; at most six decimals, no
+ * sign.  -1 for anything else.
+ */
+int
+ai_money_parse(const char *s, int64_t *micro)
+{
+	int64_t whole = 0, frac = 0;
+	int digits = 0, nfrac = 0;
+
+	for (; isdigit((unsigned char)*s); s++, digits++) {
+		if (whole > MICRO_MAX / PICO_PER_MICRO / 10)
+			return -1;
+		whole = whole * 10 + (*s - '0');
+	}
+	if (*s == '.')
+		for (s++; isdigit((unsigned char)*s); s++, nfrac++, digits++) {
+			if (nfrac == 6)
+				return -1;	/* finer than a microdollar */
+			frac = frac * 10 + (*s - '0');
+		}
+	if (*s != '\0' || digits == 0)
+		return -1;
+	for (; nfrac < 6; nfrac++)
+		frac *= 10;
+	*micro = whole * PICO_PER_MICRO + frac;
+	return 0;
+}
 
 void
 ai_money_add(struct ai_money *m, int64_t pico)

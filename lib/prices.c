@@ -61,38 +61,14 @@ price_unset(struct ai_price *p)
 			rates_unset(&p->rate[l][t]);
 }
 
-/* "2.50" dollars per million tokens, exactly, as picodollars a token. */
-static int
-parse_decimal(const char *s, int64_t *out)
-{
-	int64_t whole = 0, frac = 0;
-	int digits = 0, nfrac = 0;
-
-	for (; isdigit((unsigned char)*s); s++, digits++) {
-		if (whole > PICO_MAX / 10)
-			return -1;
-		whole = whole * 10 + (*s - '0');
-	}
-	if (*s == '.')
-		for (s++; isdigit((unsigned char)*s); s++, nfrac++, digits++) {
-			if (nfrac == 6)
-				return -1;	/* finer than a picodollar */
-			frac = frac * 10 + (*s - '0');
-		}
-	if (*s != '\0' || digits == 0 || whole > PICO_MAX / 1000000)
-		return -1;
-	for (; nfrac < 6; nfrac++)
-		frac *= 10;
-	*out = whole * 1000000 + frac;
-	return 0;
-}
-
 /* A price in the aitools table: a decimal string, or a whole number. */
 static int
 per_million(const json_t *v, int64_t *out)
 {
+	/* dollars a million tokens, as microdollars, are picodollars a token */
 	if (json_is_string(v))
-		return parse_decimal(json_string_value(v), out);
+		return ai_money_parse(json_string_value(v), out) == 0 &&
+		    *out <= PICO_MAX ? 0 : -1;
 	if (json_is_integer(v) && json_integer_value(v) >= 0 &&
 	    json_integer_value(v) <= PICO_MAX / 1000000) {
 		*out = json_integer_value(v) * 1000000;
@@ -158,6 +134,24 @@ table_add(struct ai_prices *p, struct ai_price *e, char *err)
 	}
 	e->seq = p->seq++;
 	p->v[p->n++] = *e;
+	return 0;
+}
+
+/* Adds e, named model, of provider prov (a JSON string or not). */
+static int
+table_keep(struct ai_prices *p, struct ai_price *e, const char *model,
+    const json_t *prov, char *err)
+{
+	e->model = strdup(model);
+	e->provider = json_is_string(prov) ? strdup(json_string_value(prov)) :
+	    NULL;
+	if (e->model == NULL || (json_is_string(prov) && e->provider == NULL) ||
+	    table_add(p, e, err) == -1) {
+		free(e->model);
+		free(e->provider);
+		snprintf(err, AI_ERRLEN, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -294,16 +288,7 @@ own_model(struct ai_prices *p, const char *model, const json_t *o, char *err)
 		    " prices", model);
 		return -1;
 	}
-	e.model = strdup(model);
-	e.provider = json_is_string(prov) ? strdup(json_string_value(prov)) :
-	    NULL;
-	if (e.model == NULL || (json_is_string(prov) && e.provider == NULL) ||
-	    table_add(p, &e, err) == -1) {
-		price_free(&e);
-		snprintf(err, AI_ERRLEN, "out of memory");
-		return -1;
-	}
-	return 0;
+	return table_keep(p, &e, model, prov, err);
 }
 
 static int
@@ -413,16 +398,7 @@ litellm_model(struct ai_prices *p, const char *model, const json_t *o,
 	}
 	if (e.rate[0][0].input == UNSET || e.rate[0][0].output == UNSET)
 		return 0;	/* not priced by the token: images, audio */
-	e.model = strdup(model);
-	e.provider = json_is_string(prov) ? strdup(json_string_value(prov)) :
-	    NULL;
-	if (e.model == NULL || (json_is_string(prov) && e.provider == NULL) ||
-	    table_add(p, &e, err) == -1) {
-		price_free(&e);
-		snprintf(err, AI_ERRLEN, "out of memory");
-		return -1;
-	}
-	return 0;
+	return table_keep(p, &e, model, prov, err);
 }
 
 static int

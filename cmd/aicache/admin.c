@@ -130,14 +130,9 @@ disk_size(const char *path)
 static const char *
 saved_sql(struct ai_cache *c)
 {
-	sqlite3_stmt *st;
-	int have;
-
-	st = prepare(c, "SELECT 1 FROM pragma_table_info('savings')"
-	    " WHERE name = 'saved_pico'");
-	have = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return have ? "sum(saved_micro), sum(saved_pico), sum(unpriced_hits)" :
+	return ai_db_has_column(ai_cache_db(c), "savings", "saved_pico",
+	    strlen("saved_pico")) == 1 ?
+	    "sum(saved_micro), sum(saved_pico), sum(unpriced_hits)" :
 	    "0, 0, sum(hits)";
 }
 

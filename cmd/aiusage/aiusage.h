@@ -56,7 +56,7 @@ struct opts {
 };
 
 /* when.c: times, periods and the names of groups. */
-int	 when_parse(const char *, int64_t, int, int64_t *);
+int	 when_parse(const char *, int64_t, int64_t *);
 int64_t	 when_period_start(int, int64_t);
 int64_t	 when_period_end(int, int64_t);
 void	 when_bucket(enum dim, int64_t, char *, size_t);
@@ -66,6 +66,7 @@ int64_t	 when_rfc3339(const char *, size_t);
 struct hist;
 struct group {
 	char		*key;		/* the group's values, '\x1f' apart */
+	uint64_t	 hash;		/* of key */
 	int64_t		 requests, errors, hits, unpriced;
 	int64_t		 in, out, cached;
 	struct ai_money	 cost;

@@ -3,7 +3,6 @@
  * forecast for the whole period from the trend so far: what was spent,
  * spread over the time gone, carried on to the period's end.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,28 +12,8 @@
 int
 budget_parse(const char *s, int64_t *micro)
 {
-	int64_t whole = 0, frac = 0;
-	int nfrac = 0, digits = 0;
-
-	if (*s == '$')
-		s++;
-	for (; isdigit((unsigned char)*s); s++, digits++) {
-		if (whole > INT64_C(1000000000000))
-			return -1;
-		whole = whole * 10 + (*s - '0');
-	}
-	if (*s == '.')
-		for (s++; isdigit((unsigned char)*s); s++, nfrac++) {
-			if (nfrac == 6)
-				return -1;
-			frac = frac * 10 + (*s - '0');
-		}
-	if (*s != '\0' || digits == 0)
-		return -1;
-	for (; nfrac < 6; nfrac++)
-		frac *= 10;
-	*micro = whole * 1000000 + frac;
-	return *micro > 0 ? 0 : -1;
+	return ai_money_parse(s + (*s == '$'), micro) == 0 && *micro > 0 ?
+	    0 : -1;
 }
 
 static const char *

@@ -14,17 +14,8 @@
 static const char *
 column(sqlite3 *db, const char *name)
 {
-	sqlite3_stmt *st;
-	char sql[128];
-	int have = 0;
-
-	snprintf(sql, sizeof(sql), "SELECT 1 FROM pragma_table_info('calls')"
-	    " WHERE name = '%s'", name);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-		have = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_finalize(st);
-	}
-	return have ? name : "NULL";
+	return ai_db_has_column(db, "calls", name, strlen(name)) == 1 ? name :
+	    "NULL";
 }
 
 static const char *

@@ -109,7 +109,7 @@ chart_cost(FILE *f, struct tally *dm)
 	fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"axis\" text-anchor=\"end\">"
 	    "$0</text>\n", PAD_L - 6, CHART_H - PAD_B);
 	bw = nd > 0 ? (double)(CHART_W - PAD_L - 10) / nd : 0;
-	for (r = 0, k = 0; v[r] != NULL; r++) {
+	for (r = 0; v[r] != NULL; r++) {
 		group_value(v[r], 0, day, sizeof(day));
 		group_value(v[r], 1, model, sizeof(model));
 		for (k = 0; k < nd && strcmp(days[k], day) != 0; k++)

@@ -129,7 +129,7 @@ parse_time(const char *opt, const char *s, int64_t now)
 {
 	int64_t ms;
 
-	if (when_parse(s, now, 0, &ms) == -1) {
+	if (when_parse(s, now, &ms) == -1) {
 		warnx("%s: %s: not a time such as 7d, yesterday, month or"
 		    " 2026-11-01", opt, s);
 		usage(2);

@@ -326,20 +326,23 @@ jsonl(FILE *f, struct tally *t, struct group **v)
 int
 report(FILE *f, struct tally *t, const char *title)
 {
-	struct group **v = tally_sorted(t);
+	struct group **v;
 
-	(void)title;
-	switch (t->o->format) {
-	case F_TABLE:	 table(f, t, v, 0); break;
-	case F_MARKDOWN: table(f, t, v, 1); break;
-	case F_CSV:	 delimited(f, t, v, 0); break;
-	case F_TSV:	 delimited(f, t, v, 1); break;
-	case F_JSONL:	 jsonl(f, t, v); break;
-	case F_HTML:	 report_html(f, t, title); break;
+	if (t->o->format == F_HTML)
+		report_html(f, t, title);
+	else {
+		v = tally_sorted(t);
+		switch (t->o->format) {
+		case F_MARKDOWN: table(f, t, v, 1); break;
+		case F_CSV:	 delimited(f, t, v, 0); break;
+		case F_TSV:	 delimited(f, t, v, 1); break;
+		case F_JSONL:	 jsonl(f, t, v); break;
+		default:	 table(f, t, v, 0); break;
+		}
+		free(v);
 	}
 	if (t->o->format != F_TABLE && t->o->format != F_MARKDOWN &&
 	    t->o->format != F_HTML)
 		notes(stderr, t, "aiusage: ");
-	free(v);
 	return fflush(f) == EOF || ferror(f) ? -1 : 0;
 }

@@ -227,8 +227,7 @@ group_find(struct tally *t, const char *key)
 		for (j = 0; j < t->cap; j++) {
 			if (t->v[j] == NULL)
 				continue;
-			i = hash64(t->v[j]->key, strlen(t->v[j]->key), 0) &
-			    (cap - 1);
+			i = t->v[j]->hash & (cap - 1);
 			while (v[i] != NULL)
 				i = (i + 1) & (cap - 1);
 			v[i] = t->v[j];
@@ -239,11 +238,12 @@ group_find(struct tally *t, const char *key)
 	}
 	mask = t->cap - 1;
 	for (i = h & mask; t->v[i] != NULL; i = (i + 1) & mask)
-		if (strcmp(t->v[i]->key, key) == 0)
+		if (t->v[i]->hash == h && strcmp(t->v[i]->key, key) == 0)
 			return t->v[i];
 	if ((t->v[i] = calloc(1, sizeof(**t->v))) == NULL ||
 	    (t->v[i]->key = strdup(key)) == NULL)
 		err(1, NULL);
+	t->v[i]->hash = h;
 	t->n++;
 	return t->v[i];
 }

@@ -101,11 +101,10 @@ absolute(const char *s, int64_t *out)
  * "month" (their starts); "7d", "12h" (that long ago); or a date.
  */
 int
-when_parse(const char *s, int64_t now, int until, int64_t *out)
+when_parse(const char *s, int64_t now, int64_t *out)
 {
 	int64_t ago;
 
-	(void)until;
 	if (strcmp(s, "now") == 0)
 		*out = now;
 	else if (strcmp(s, "today") == 0)
