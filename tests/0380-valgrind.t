@@ -1,6 +1,6 @@
 #!/bin/sh
 # No leaks or memory errors under valgrind, in every mode of aiq and in
-# aimock.  Skipped without valgrind and for sanitized builds.
+# aimock, aicache and aiusage.  Skipped without valgrind and for sanitized builds.
 . "$(dirname "$0")/lib.sh"
 
 if ! command -v valgrind >/dev/null || [ "${AI_BIN##*/}" = build-san ]; then
@@ -8,7 +8,7 @@ if ! command -v valgrind >/dev/null || [ "${AI_BIN##*/}" = build-san ]; then
 	exit 0
 fi
 
-plan 9
+plan 11
 
 VG="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99"
 
@@ -58,10 +58,27 @@ AICACHE_DB=$SCRATCH/vg.db $VG aicache get <in2.jsonl >/dev/null 2>vg9.txt &&
     $VG aicache import -f "$SCRATCH/vg2.db" 2>>vg9.txt
 st=$?
 is "$st:$(grep -c '==[0-9]*==' vg9.txt)" 0:0 'aicache hits, stats, export, import: no valgrind errors'
+D=$TESTS/data/aiusage
+{
+	for f in html csv jsonl markdown; do
+		$VG aiusage -f $f -b model,day,field:custom_id --prices "$D/prices.json" \
+		    --prices "$TESTS/data/litellm-model-prices-2024.json" \
+		    out.jsonl out2.jsonl "$D/records.jsonl" "$D/anthropic-batch.jsonl" \
+		    "$D/openai-batch.jsonl" in.jsonl
+		echo "exit $?"
+	done
+} >/dev/null 2>vg10.txt
+is "$(grep -c '==[0-9]*==' vg10.txt)" 0 'aiusage over records, every format: no valgrind errors'
+{
+	$VG aiusage -b service,status,hour --since 7d -f html
+	$VG aiusage --budget 0.000001 --period month
+	$VG aiusage -b week,provider,tier -m nothing -f tsv
+} >/dev/null 2>vg11.txt
+is "$(grep -c '==[0-9]*==' vg11.txt)" 0 'aiusage over the usage log, and a budget: no valgrind errors'
 kill -TERM $vpid
 wait $vpid
 is "$?" 0 'aimock: no valgrind errors after serving and SIGTERM'
-for f in vg1.txt vg2.txt vg3.txt vg4.txt vg5.txt vg6.txt vg7.txt vg8.txt vg9.txt mock.err; do
+for f in vg1.txt vg2.txt vg3.txt vg4.txt vg5.txt vg6.txt vg7.txt vg8.txt vg9.txt vg10.txt vg11.txt mock.err; do
 	grep -q '==[0-9]*==' $f && diag "$f:" "$(cat $f)"
 done
 _mock_pids=

@@ -64,7 +64,8 @@ series_of(struct group **v, struct series *s, int max)
 		if (i == n) {
 			if (n == max)
 				continue;
-			snprintf(s[n++].name, sizeof(s->name), "%s", model);
+			snprintf(s[n].name, sizeof(s->name), "%s", model);
+			s[n++].total = 0;
 		}
 		s[i].total += ai_money_dollars(&v[r]->cost);
 	}
