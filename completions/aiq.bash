@@ -21,7 +21,7 @@ _aiq()
 		return
 		;;
 	-H|--header|-j|--jobs|-m|--model|-s|--system|-T|--timeout|\
-	-t|--temperature|--base-url|--max-tokens|--service|--deadline|\
+	-t|--temperature|--base-url|--max-tokens|--service|--tag|--deadline|\
 	--max-attempts|--max-wait)
 		return
 		;;
@@ -34,7 +34,7 @@ _aiq()
 		    -t --temperature -u --unordered -V --version --allow-http
 		    --base-url --deadline --key-command --key-file
 		    --log-content --max-attempts --max-tokens --max-wait
-		    --no-stream --no-usage-log --service --stream --summary
+		    --no-stream --no-usage-log --service --stream --summary --tag
 		    --usage-log' -- "$cur"))
 		;;
 	esac

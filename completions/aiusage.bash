@@ -14,8 +14,10 @@ _aiusage()
 		return
 		;;
 	-b|--by)
-		COMPREPLY=($(compgen -W 'model provider service status tier hour
-		    day week month field:' -- "${cur##*,}"))
+		local done=
+		case $cur in *,*) done=${cur%,*}, ;; esac
+		COMPREPLY=($(compgen -P "$done" -W 'model provider service status
+		    tier hour day week month tag: field:' -- "${cur##*,}"))
 		return
 		;;
 	-s|--since|-u|--until)

@@ -1,5 +1,5 @@
 # fish completion for aiusage(1)
-complete -c aiusage -s b -l by -x -a 'model provider service status tier hour day week month field:' -d 'Group by these dimensions'
+complete -c aiusage -s b -l by -x -a 'model provider service status tier hour day week month tag: field:' -d 'Group by these dimensions'
 complete -c aiusage -s f -l format -x -a 'table markdown csv tsv jsonl html' -d 'Report format'
 complete -c aiusage -s h -l help -d 'Print the usage and exit'
 complete -c aiusage -s L -l usage-log -r -F -d 'Read this usage log'

@@ -134,8 +134,10 @@ struct ai_request {
 	const char	*custom_id;	/* borrowed from the record, or NULL */
 	char		 idnum[24];	/* a numeric custom_id, as text */
 	const char	*trace_id;	/* borrowed from the record, or NULL */
+	const json_t	*tags;		/* aitools.tags of the record, or NULL */
 };
 int	 ai_in_list(const char *const *, const char *);
+int	 ai_tag_name_ok(const char *);
 int	 ai_record_is_done(const json_t *, int);
 int	 ai_record_request(const json_t *, const struct ai_defaults *,
 	    struct ai_request *, char *);
@@ -342,6 +344,7 @@ struct ai_logrow {
 	long		 http_status;
 	struct ai_usage	 usage;
 	const char	*tier;		/* the answer's service_tier, or NULL */
+	const char	*tags;		/* a JSON object's text, or NULL */
 	int64_t		 latency_ms;
 	int		 attempts;
 	const char	*trace_id;

@@ -194,6 +194,40 @@ trace_of(const json_t *rec)
 	return json_string_value(t);
 }
 
+/* A tag's name: what aiusage --by tag:NAME can name. */
+int
+ai_tag_name_ok(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+
+	return n > 0 && n <= 64 && s[n] == '\0';
+}
+
+/*
+ * The record's own tags, which aiq logs with the call: an object of
+ * strings, numbers or booleans, so that each has a value to group by.
+ */
+static int
+tags_of(const json_t *rec, const json_t **tags, char *err)
+{
+	const json_t *t = json_object_get(json_object_get(rec, "aitools"),
+	    "tags"), *v;
+	const char *k;
+
+	*tags = NULL;
+	if (t == NULL || json_is_null(t))
+		return 0;
+	if (!json_is_object(t))
+		return fail(err, "\"aitools.tags\" is not an object");
+	json_object_foreach((json_t *)t, k, v)
+		if (json_is_object(v) || json_is_array(v) || json_is_null(v))
+			return fail(err, "\"aitools.tags\" holds a value that"
+			    " is not a string, number or boolean");
+	*tags = json_object_size(t) > 0 ? t : NULL;
+	return 0;
+}
+
 /*
  * Fills req from a parsed input record: which form it has, the request
  * body to send (defaults applied), and its ids.  Returns 0, or -1 with
@@ -208,6 +242,8 @@ ai_record_request(const json_t *rec, const struct ai_defaults *d,
 	memset(req, 0, sizeof(*req));
 	if (!json_is_object(rec))
 		return fail(err, "record is not a JSON object");
+	if (tags_of(rec, &req->tags, err) == -1)
+		return -1;
 	if (json_object_get(rec, "body") != NULL) {
 		req->form = AI_FORM_BATCH;
 		req->body = body_from_batch(rec, err);

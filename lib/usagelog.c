@@ -16,7 +16,7 @@
 
 #define BATCH_ROWS	256
 #define BATCH_MS	1000
-#define NSTR		10
+#define NSTR		11
 
 /* Made in one immediate transaction, so that creators do not race. */
 static const char schema[] =
@@ -34,10 +34,11 @@ static const char schema[] =
     " prompt TEXT, response TEXT);"
     "CREATE INDEX IF NOT EXISTS calls_ts ON calls(ts);";
 
-/* Columns of version 2, added to a log made by version 1. */
-static const char *const columns_v2[] = {
+/* Columns of versions 2 and 3, added to a log made by an older one. */
+static const char *const columns_added[] = {
 	"cache_write_1h_tokens INTEGER",	/* of cache_write_tokens */
 	"service_tier TEXT",			/* batch, flex, priority */
+	"tags TEXT",				/* a JSON object, v3 */
 	NULL
 };
 
@@ -45,8 +46,8 @@ static const char insert_sql[] =
     "INSERT INTO calls (ts, provider, model, service, status, http_status,"
     " input_tokens, output_tokens, cached_tokens, cache_write_tokens,"
     " reasoning_tokens, latency_ms, attempts, trace_id, request_id,"
-    " custom_id, prompt, response, cache_write_1h_tokens, service_tier)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    " custom_id, prompt, response, cache_write_1h_tokens, service_tier,"
+    " tags) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
 /* A buffered row owns copies of its strings. */
 struct row {
@@ -95,8 +96,8 @@ ai_usagelog_open(const char *path, char *err)
 	if (ai_db_open(path, 0, &l->db) != SQLITE_OK ||
 	    ai_db_share(l->db) != SQLITE_OK ||
 	    sqlite3_exec(l->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
-	    ai_db_add_columns(l->db, "calls", columns_v2) != SQLITE_OK ||
-	    sqlite3_exec(l->db, "PRAGMA user_version=2; COMMIT", NULL, NULL,
+	    ai_db_add_columns(l->db, "calls", columns_added) != SQLITE_OK ||
+	    sqlite3_exec(l->db, "PRAGMA user_version=3; COMMIT", NULL, NULL,
 	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(l->db, insert_sql, -1, &l->ins,
 	    NULL) != SQLITE_OK)
@@ -132,7 +133,7 @@ row_copy(struct row *w, const struct ai_logrow *r)
 {
 	const char *src[NSTR] = { r->provider, r->model, r->service,
 	    r->status, r->trace_id, r->request_id, r->custom_id, r->prompt,
-	    r->response, r->tier };
+	    r->response, r->tier, r->tags };
 	int i, oom = 0;
 
 	w->r = *r;
@@ -148,6 +149,7 @@ row_copy(struct row *w, const struct ai_logrow *r)
 	w->r.prompt = w->s[7];
 	w->r.response = w->s[8];
 	w->r.tier = w->s[9];
+	w->r.tags = w->s[10];
 	if (oom)
 		row_free(w);
 	return oom ? -1 : 0;
@@ -202,6 +204,7 @@ insert(sqlite3_stmt *st, const struct ai_logrow *r)
 	bind_text(st, 18, r->response);
 	sqlite3_bind_int64(st, 19, r->usage.cache_write_1h);
 	bind_text(st, 20, r->tier);
+	bind_text(st, 21, r->tags);
 	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 }
 

@@ -2,7 +2,7 @@
 # aiq: the usage log, a SQLite database shared by concurrent processes.
 . "$(dirname "$0")/lib.sh"
 
-plan 18
+plan 22
 
 start_mock -d 0-10
 
@@ -35,6 +35,23 @@ like "$(q "SELECT response FROM calls WHERE response IS NOT NULL")" 'Echo: keep 
 
 printf '{"custom_id":42,"prompt":"numbered"}\n' | aiq -J >/dev/null
 is "$(q "SELECT custom_id FROM calls WHERE custom_id = '42'")" 42 'a numeric custom_id is logged as text'
+
+# tags: --tag for every record, a record's own aitools.tags first
+printf '%s\n' '{"custom_id":"t1","prompt":"a"}' \
+	'{"custom_id":"t2","prompt":"b","aitools":{"tags":{"team":"ads","n":2}}}' \
+	'{"custom_id":"t3","prompt":"c","aitools":{"tags":"x"}}' |
+	aiq -J --tag team=search --tag env=prod >tags.jsonl 2>/dev/null
+is "$(jq -c '[.custom_id, .aitools.tags]' tags.jsonl | tr '\n' ' ')" \
+	'["t1",{"team":"search","env":"prod"}] ["t2",{"team":"ads","n":2,"env":"prod"}] ["t3",{"team":"search","env":"prod"}] ' \
+	'--tag stamps aitools.tags; a record keeps its own values'
+is "$(tail -n1 tags.jsonl | jq -r .error.message)" 'line 3: "aitools.tags" is not an object' \
+	'tags that are not an object: an invalid_input record'
+is "$(q "SELECT custom_id || ' ' || tags FROM calls WHERE tags IS NOT NULL ORDER BY custom_id")" \
+	"$(printf 't1 {"team":"search","env":"prod"}\nt2 {"team":"ads","n":2,"env":"prod"}')" \
+	'the usage log keeps the tags as a JSON object'
+aiq -J --tag 'bad name=1' </dev/null >/dev/null 2>err.txt
+is "$?:$(head -n1 err.txt)" "2:aiq: --tag must be name=value, the name of letters, digits, '-' and '_': 'bad name=1'" \
+	'a bad --tag: exit 2, saying why'
 
 n=$(q 'SELECT count(*) FROM calls')
 printf '{"prompt":"quiet"}\n' | aiq -J --no-usage-log >/dev/null

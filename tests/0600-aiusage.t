@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 43
+plan 47
 
 export TZ=UTC
 D=$TESTS/data/aiusage
@@ -83,7 +83,7 @@ like "$(aiusage $P <"$D/records.jsonl" 2>/dev/null | grep warning)" 'mystery \(1
 aiusage $P --model gpt-x <"$D/records.jsonl" >/dev/null 2>&1
 is "$?" 0 'every call priced: exit 0'
 aiusage -b nope </dev/null >/dev/null 2>err.txt
-is "$?:$(head -n1 err.txt)" '2:aiusage: --by: nope: not model, provider, service, status, tier, hour, day, week, month or field:PATH, or more than 4' \
+is "$?:$(head -n1 err.txt)" '2:aiusage: --by: nope: not model, provider, service, status, tier, hour, day, week, month, tag:NAME or field:PATH, or more than 4, or a second tag: or field:' \
 	'a bad --by: exit 2, saying why'
 aiusage --since someday </dev/null >/dev/null 2>/dev/null; is "$?" 2 'a bad --since: exit 2'
 aiusage -f pdf </dev/null >/dev/null 2>/dev/null; is "$?" 2 'a bad --format: exit 2'
@@ -105,6 +105,19 @@ is "$(aiusage --log -f jsonl 2>/dev/null | jq -r "$JQ")" "$(aiusage -f jsonl <ou
 sqlite3 usage.db "INSERT INTO calls (ts, model, status, input_tokens, output_tokens) VALUES (1000, 'gpt-4o', 'ok', 5, 5)"
 JQ='select(.total) | .requests'
 is "$(aiusage --log --since 2026-01-01 -f jsonl 2>/dev/null | jq -r "$JQ")" 3 '--since filters the log'
+printf '%s\n' '{"prompt":"t1"}' '{"prompt":"t2","aitools":{"tags":{"team":"ads"}}}' |
+	aiq -J --tag team=search --tag env=prod >tags.jsonl 2>/dev/null
+JQ='select(.team) | [.team, .requests] | @tsv'
+is "$(aiusage --log -b tag:team -f jsonl 2>/dev/null | jq -r "$JQ" | sort | tr '\n' ' ')" "$(printf -- '-\t4 ads\t1 search\t1 ')" \
+	'--by tag:NAME from the usage log (aiq --tag); untagged calls are -'
+is "$(aiusage -b tag:team -f jsonl tags.jsonl 2>/dev/null | jq -r "$JQ" | sort | tr '\n' ' ')" "$(printf 'ads\t1 search\t1 ')" \
+	'--by tag:NAME from records'
+is "$(aiusage --log -b tag:env -f csv 2>/dev/null | cut -d, -f1-3 | tr '\n' ' ')" \
+	'env,requests,errors -,4,0 prod,2,0 TOTAL,6,0 ' \
+	'the tag names its column'
+aiusage --log -b field:team >/dev/null 2>err.txt
+is "$?:$(head -n1 err.txt)" '2:aiusage: --by field:team: the usage log keeps no record fields; tag the calls with aiq --tag and group by tag:NAME' \
+	'field: on the log: exit 2, pointing to tags'
 aiusage -L "$SCRATCH/none.db" >/dev/null 2>err.txt
 is "$?:$(cat err.txt)" "1:aiusage: $SCRATCH/none.db: no usage log here (aiq writes it as it calls)" 'no usage log: exit 1, saying so'
 

@@ -68,6 +68,8 @@ struct job {
 	int		 final;	/* this failure must not be retried */
 	int		 by_deadline;	/* this attempt ends at the deadline */
 	struct ai_buf	 failures;	/* a JSON object per failed attempt */
+	const char	*tags;		/* JSON text: q's, or own_tags */
+	char		*own_tags;	/* the record's merged with q's */
 	int		 done;
 	enum ai_errcode	 code;
 	struct ai_usage	 usage;
@@ -99,6 +101,8 @@ struct aiq {
 	const struct ai_provider *provider;	/* forced by -P, or NULL */
 	const struct ai_provider *own;	/* the one -H and key options are for */
 	const char	*service;
+	json_t		*tags;		/* of --tag, or NULL */
+	char		*tags_text;	/* and as JSON text */
 	struct ai_defaults defaults;
 	struct endpoint	 eps[MAX_PROVIDERS];	/* set up on first use */
 	struct curl_slist *extra;	/* -H headers, for every endpoint */

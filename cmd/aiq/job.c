@@ -195,6 +195,20 @@ choose_stream(struct aiq *q, struct job *j)
  * in, else the one the model name implies; and puts the request in its
  * format, so that a request it cannot take fails before it is sent.
  */
+/* The record's own tags, then those of --tag it does not set itself. */
+static void
+own_tags(const struct aiq *q, struct job *j)
+{
+	json_t *t = json_copy((json_t *)j->req.tags);
+
+	if (t == NULL || (q->tags != NULL &&
+	    json_object_update_missing(t, q->tags) == -1) ||
+	    (j->own_tags = json_dumps(t, JSON_COMPACT)) == NULL)
+		errx(1, "out of memory");
+	json_decref(t);
+	j->tags = j->own_tags;
+}
+
 static void
 route(struct aiq *q, struct job *j)
 {
@@ -245,6 +259,7 @@ job_new(struct aiq *q, const char *line, size_t len, long lineno, int cut)
 	j->lineno = lineno;
 	j->seq = q->next++;
 	j->started_ms = ai_now_ms();
+	j->tags = q->tags_text;
 	q->st.records++;
 	if (cut)
 		input_error(q, j, "line too long");
@@ -261,8 +276,11 @@ job_new(struct aiq *q, const char *line, size_t len, long lineno, int cut)
 		input_error(q, j, q->mode != MODE_JSON && json_string_length(
 		    json_object_get(j->rec, "prompt")) == 0 ? "empty line" :
 		    what);
-	else
+	else {
+		if (j->req.tags != NULL)
+			own_tags(q, j);
 		route(q, j);
+	}
 	return j;
 }
 
@@ -380,6 +398,9 @@ meta(struct aiq *q, struct job *j, struct ai_buf *b, const char *model)
 		return -1;
 	if (q->service != NULL && (ai_buf_puts(b, ",\"service\":") == -1 ||
 	    ai_buf_jstr(b, q->service) == -1))
+		return -1;
+	if (j->tags != NULL && (ai_buf_puts(b, ",\"tags\":") == -1 ||
+	    ai_buf_puts(b, j->tags) == -1))
 		return -1;
 	return ai_buf_puts(b, "}}");	/* closes aitools and the tail */
 }
@@ -532,6 +553,7 @@ log_call(struct aiq *q, struct job *j, const struct ai_result *r,
 		.request_id = j->request_id[0] != '\0' ? j->request_id : NULL,
 		.custom_id = j->req.custom_id,
 		.tier = service_tier(r->body),
+		.tags = j->tags,
 	};
 	char err[AI_ERRLEN];
 	char *prompt = NULL;
@@ -758,5 +780,6 @@ job_free(struct job *j)
 	ai_buf_free(&j->out);
 	ai_buf_free(&j->failures);
 	ai_stream_free(&j->st);
+	free(j->own_tags);
 	free(j);
 }

@@ -23,7 +23,7 @@ enum {
 	OPT_ALLOW_HTTP = CHAR_MAX + 1, OPT_BASE_URL, OPT_DEADLINE,
 	OPT_KEY_COMMAND, OPT_KEY_FILE, OPT_LOG_CONTENT, OPT_MAX_ATTEMPTS,
 	OPT_MAX_TOKENS, OPT_MAX_WAIT, OPT_NO_STREAM, OPT_NO_USAGE_LOG,
-	OPT_SERVICE, OPT_STREAM, OPT_SUMMARY, OPT_USAGE_LOG,
+	OPT_SERVICE, OPT_STREAM, OPT_SUMMARY, OPT_TAG, OPT_USAGE_LOG,
 };
 
 static const struct option longopts[] = {
@@ -50,6 +50,7 @@ static const struct option longopts[] = {
 	{ "stream",		no_argument,		NULL, OPT_STREAM },
 	{ "summary",		no_argument,		NULL, OPT_SUMMARY },
 	{ "system",		required_argument,	NULL, 's' },
+	{ "tag",		required_argument,	NULL, OPT_TAG },
 	{ "temperature",	required_argument,	NULL, 't' },
 	{ "timeout",		required_argument,	NULL, 'T' },
 	{ "unordered",		no_argument,		NULL, 'u' },
@@ -65,7 +66,7 @@ static const char usage_text[] =
     "           [--key-file file] [--log-content] [--max-attempts n]\n"
     "           [--max-tokens n] [--max-wait duration] [--no-stream]\n"
     "           [--no-usage-log] [--service name] [--stream] [--summary]\n"
-    "           [--usage-log file] [prompt ...]\n";
+    "           [--tag name=value] [--usage-log file] [prompt ...]\n";
 
 /* Where options land before they are checked and applied. */
 struct opts {
@@ -119,6 +120,31 @@ utf8(const char *s, const char *what)
 		warnx("%s is not valid UTF-8", what);
 	json_decref(v);
 	return v != NULL;
+}
+
+/* --tag name=value: a tag for every record and its usage log row. */
+static void
+tag(struct aiq *q, char *arg)
+{
+	char *eq = strchr(arg, '=');
+	json_t *v;
+
+	if (eq != NULL)
+		*eq = '\0';
+	if (eq == NULL || !ai_tag_name_ok(arg)) {
+		if (eq != NULL)
+			*eq = '=';
+		warnx("--tag must be name=value, the name of letters, digits,"
+		    " '-' and '_': '%s'", arg);
+		usage(2);
+	}
+	if ((v = json_string(eq + 1)) == NULL) {
+		warnx("--tag %s: the value is not valid UTF-8", arg);
+		usage(2);
+	}
+	if ((q->tags == NULL && (q->tags = json_object()) == NULL) ||
+	    json_object_set_new(q->tags, arg, v) == -1)
+		errx(1, "out of memory");
 }
 
 static void
@@ -206,6 +232,7 @@ parse_long_option(struct aiq *q, struct opts *o, int c)
 	case OPT_NO_USAGE_LOG:	o->no_usage_log = 1; break;
 	case OPT_SERVICE:	q->service = optarg; break;
 	case OPT_SUMMARY:	q->summary = 1; break;
+	case OPT_TAG:		tag(q, optarg); break;
 	case OPT_USAGE_LOG:	o->usage_log = optarg; break;
 	default:		usage(2);
 	}
@@ -428,6 +455,9 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	check_mode(&q, &o, argc, argv);
+	if (q.tags != NULL &&
+	    (q.tags_text = json_dumps(q.tags, JSON_COMPACT)) == NULL)
+		errx(1, "out of memory");
 	setup_signals();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		errx(1, "cannot initialise libcurl");
@@ -440,6 +470,8 @@ main(int argc, char *argv[])
 	free(prompt);
 	curl_slist_free_all(q.extra);
 	json_decref(q.defaults.params);
+	json_decref(q.tags);
+	free(q.tags_text);
 	curl_global_cleanup();
 	return status;
 }

@@ -23,7 +23,7 @@ struct call {
 	const char	*model;
 	const char	*service;
 	const char	*status;	/* "ok", an error code, "cache_hit" */
-	const char	*field;		/* the value of --by field:PATH */
+	const char	*field;		/* the value of --by field: or tag: */
 	struct ai_usage	 usage;
 	int		 tier;		/* AI_TIER_* */
 	int64_t		 latency_ms;	/* -1: not known */
@@ -36,6 +36,9 @@ struct opts {
 	enum dim	 by[MAX_BY];
 	int		 nby;
 	const char	*field;		/* PATH of --by field:PATH */
+	const char	*field_label;	/* its column: PATH, or NAME of tag: */
+	const char	*tag;		/* NAME of --by tag:NAME, or NULL */
+	char		 tag_path[96];	/* and its field, aitools.tags.NAME */
 	enum format	 format;
 	int64_t		 since_ms;	/* 0: from the start */
 	int64_t		 until_ms;	/* 0: to now */

@@ -10,7 +10,7 @@
 
 #include "aiusage.h"
 
-/* A column of version 2 of the log, or NULL in a log made by version 1. */
+/* A column added by version 2 or 3 of the log, or NULL in an older log. */
 static const char *
 column(sqlite3 *db, const char *name)
 {
@@ -45,6 +45,7 @@ read_row(sqlite3_stmt *st, struct call *c)
 	    sqlite3_column_int64(st, 11);
 	c->tier = ai_tier_find(tier) >= 0 ? ai_tier_find(tier) :
 	    AI_TIER_STANDARD;
+	c->field = col_text(st, 13);
 	c->hit = c->status != NULL && strcmp(c->status, "cache_hit") == 0;
 	if (c->hit)
 		c->latency_ms = -1;	/* not a call's latency */
@@ -57,17 +58,24 @@ from_log(struct tally *t, const char *path)
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	struct call c;
-	char sql[1024];
+	char sql[1024], tag_path[80];
 	int rc;
 
+	if (o->tag != NULL)
+		snprintf(tag_path, sizeof(tag_path), "$.\"%s\"", o->tag);
 	if (ai_db_open(path, 1, &db) != SQLITE_OK)
 		goto fail;
+	/* A tag's true and false read as in records, not as 1 and 0. */
 	snprintf(sql, sizeof(sql), "SELECT ts, provider, model, service,"
 	    " status, input_tokens, output_tokens, cached_tokens,"
-	    " cache_write_tokens, %s, reasoning_tokens, latency_ms, %s"
+	    " cache_write_tokens, %s, reasoning_tokens, latency_ms, %s,"
+	    " CASE json_type(%s, ?5) WHEN 'true' THEN 'true'"
+	    " WHEN 'false' THEN 'false' ELSE json_extract(%s, ?5) END"
 	    " FROM calls WHERE ts >= ?1 AND (?2 = 0 OR ts < ?2)"
 	    " AND (?3 IS NULL OR model = ?3) AND (?4 IS NULL OR service = ?4)",
-	    column(db, "cache_write_1h_tokens"), column(db, "service_tier"));
+	    column(db, "cache_write_1h_tokens"), column(db, "service_tier"),
+	    o->tag != NULL ? column(db, "tags") : "NULL",
+	    o->tag != NULL ? column(db, "tags") : "NULL");
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_int64(st, 1, o->since_ms);
@@ -76,6 +84,8 @@ from_log(struct tally *t, const char *path)
 		sqlite3_bind_text(st, 3, o->model, -1, SQLITE_STATIC);
 	if (o->service != NULL)
 		sqlite3_bind_text(st, 4, o->service, -1, SQLITE_STATIC);
+	if (o->tag != NULL)
+		sqlite3_bind_text(st, 5, tag_path, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		read_row(st, &c);
 		if (o->batch_tier)

@@ -220,7 +220,7 @@ html_table(FILE *f, struct tally *t)
 	for (i = 0; i < nby; i++) {
 		fputs("<th>", f);
 		esc(f, t->o->nby == 0 ? "group" : t->o->by[i] == D_FIELD ?
-		    t->o->field : dim_name(t->o->by[i]));
+		    t->o->field_label : dim_name(t->o->by[i]));
 		fputs("</th>", f);
 	}
 	fputs("<th class=\"n\">requests</th><th class=\"n\">errors</th>"

@@ -74,7 +74,16 @@ parse_dim(const char *s, struct opts *o)
 	if (o->nby == MAX_BY)
 		return -1;
 	if (strncmp(s, "field:", 6) == 0 && s[6] != '\0' && o->field == NULL) {
-		o->field = s + 6;
+		o->field = o->field_label = s + 6;
+		o->by[o->nby++] = D_FIELD;
+		return 0;
+	}
+	if (strncmp(s, "tag:", 4) == 0 && ai_tag_name_ok(s + 4) &&
+	    o->field == NULL) {
+		o->tag = o->field_label = s + 4;
+		snprintf(o->tag_path, sizeof(o->tag_path), "aitools.tags.%s",
+		    o->tag);
+		o->field = o->tag_path;
 		o->by[o->nby++] = D_FIELD;
 		return 0;
 	}
@@ -92,12 +101,13 @@ parse_by(char *list, struct opts *o)
 	char *s;
 
 	o->nby = 0;
-	o->field = NULL;
+	o->field = o->field_label = o->tag = NULL;
 	for (s = strtok(list, ","); s != NULL; s = strtok(NULL, ","))
 		if (parse_dim(s, o) == -1) {
 			warnx("--by: %s: not model, provider, service, status,"
-			    " tier, hour, day, week, month or field:PATH, or"
-			    " more than %d", s, MAX_BY);
+			    " tier, hour, day, week, month, tag:NAME or"
+			    " field:PATH, or more than %d, or a second tag: or"
+			    " field:", s, MAX_BY);
 			usage(2);
 		}
 }
@@ -211,8 +221,9 @@ parse_args(int argc, char **argv, struct opts *o, const char **title,
 		warnx("files and --log or -L: one source at a time");
 		usage(2);
 	}
-	if (o->field != NULL && o->from_log) {
-		warnx("--by field:%s: the usage log has no record fields",
+	if (o->field != NULL && o->tag == NULL && o->from_log) {
+		warnx("--by field:%s: the usage log keeps no record fields;"
+		    " tag the calls with aiq --tag and group by tag:NAME",
 		    o->field);
 		usage(2);
 	}

@@ -66,7 +66,7 @@ col_name(const struct tally *t, int i, char *buf, size_t size)
 		return "group";
 	if (i < t->o->nby) {
 		if (t->o->by[i] == D_FIELD) {
-			snprintf(buf, size, "%s", t->o->field);
+			snprintf(buf, size, "%s", t->o->field_label);
 			return buf;
 		}
 		return dim_name(t->o->by[i]);

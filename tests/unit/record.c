@@ -236,6 +236,34 @@ test_system_invalid(void)
 	json_decref(rec);
 }
 
+/* A record's own tags, borrowed for the usage log; bad ones refused. */
+static void
+test_tags(void)
+{
+	char err[AI_ERRLEN] = "";
+	struct ai_request req;
+	json_t *rec = parse("{\"prompt\":\"Q\",\"aitools\":{\"tags\":"
+	    "{\"team\":\"search\",\"n\":2,\"ab\":true}}}");
+
+	is_int(ai_record_request(rec, defaults("m", NULL), &req, err), 0,
+	    "tags: a record with aitools.tags");
+	is_str(dump(req.tags), "{\"team\":\"search\",\"n\":2,\"ab\":true}",
+	    "  are borrowed as they are");
+	ai_request_free(&req);
+	json_decref(rec);
+	rec = parse("{\"prompt\":\"Q\",\"aitools\":{\"tags\":{}}}");
+	is_int(ai_record_request(rec, defaults("m", NULL), &req, err), 0,
+	    "tags: empty");
+	ok(req.tags == NULL, "  are none");
+	ai_request_free(&req);
+	json_decref(rec);
+	request_bad("{\"prompt\":\"Q\",\"aitools\":{\"tags\":[\"a\"]}}",
+	    defaults("m", NULL), "\"aitools.tags\" is not an object");
+	request_bad("{\"prompt\":\"Q\",\"aitools\":{\"tags\":{\"a\":{}}}}",
+	    defaults("m", NULL), "\"aitools.tags\" holds a value that is not"
+	    " a string, number or boolean");
+}
+
 static void
 test_no_form(void)
 {
@@ -366,6 +394,7 @@ main(void)
 	test_prompt();
 	test_system_owned();
 	test_system_invalid();
+	test_tags();
 	test_no_form();
 	test_done();
 	test_prompt_record();

@@ -68,7 +68,7 @@ test_open(void)
 	    SQLITE_OK)
 		abort();
 	is_str(query("PRAGMA journal_mode"), "wal", "WAL journal");
-	is_str(query("PRAGMA user_version"), "2", "user_version 2");
+	is_str(query("PRAGMA user_version"), "3", "user_version 3");
 	is_str(query("SELECT count(*) FROM calls"), "0", "no rows yet");
 }
 
@@ -79,7 +79,8 @@ test_rows(void)
 	struct ai_logrow r = {
 		.ts_ms = 1763890500123LL, .provider = "openai", .model = model,
 		.service = "svc", .status = "ok", .http_status = 200,
-		.usage = { 10, 5, 2, 3, 2, 1 }, .tier = "flex", .latency_ms = 345, .attempts = 2,
+		.usage = { 10, 5, 2, 3, 2, 1 }, .tier = "flex",
+		.tags = "{\"team\":\"search\"}", .latency_ms = 345, .attempts = 2,
 		.trace_id = "0123456789abcdef0123456789abcdef",
 		.request_id = "req_1", .custom_id = "c1", .prompt = "hi",
 		.response = "hello",
@@ -104,17 +105,18 @@ test_rows(void)
 	    " latency_ms || '|' || attempts || '|' || trace_id || '|' ||"
 	    " request_id || '|' || custom_id || '|' || prompt || '|' ||"
 	    " response || '|' || cache_write_1h_tokens || '|' || service_tier"
-	    " FROM calls ORDER BY id LIMIT 1"),
+	    " || '|' || tags FROM calls ORDER BY id LIMIT 1"),
 	    "1763890500123|openai|gpt-x|svc|ok|200|10|5|2|3|1|345|2|"
-	    "0123456789abcdef0123456789abcdef|req_1|c1|hi|hello|2|flex",
+	    "0123456789abcdef0123456789abcdef|req_1|c1|hi|hello|2|flex|"
+	    "{\"team\":\"search\"}",
 	    "every column of the full row");
 	is_str(query("SELECT ts || '|' || status || '|' ||"
 	    " quote(provider) || quote(model) || quote(service) ||"
 	    " quote(http_status) || quote(trace_id) || quote(request_id) ||"
 	    " quote(custom_id) || quote(prompt) || quote(response) ||"
-	    " quote(service_tier) || '|' ||"
+	    " quote(service_tier) || quote(tags) || '|' ||"
 	    " input_tokens || attempts FROM calls WHERE id = 2"),
-	    "5|rate_limited|NULLNULLNULLNULLNULLNULLNULLNULLNULLNULL|00",
+	    "5|rate_limited|NULLNULLNULLNULLNULLNULLNULLNULLNULLNULLNULL|00",
 	    "NULL strings and status 0 are stored as NULL");
 	is_int(ai_usagelog_flush(l, err), 0, "flush of nothing");
 	snprintf(p, sizeof(p), "%s-wal", path);
@@ -150,13 +152,13 @@ test_batches(void)
 	is_int(ai_usagelog_close(NULL, err), 0, "close(NULL) is harmless");
 }
 
-/* A log made by version 1 gains the columns of version 2. */
+/* A log made by version 1 gains the columns of versions 2 and 3. */
 static void
 test_upgrade(void)
 {
 	char err[AI_ERRLEN] = "", p[160];
 	struct ai_logrow r = { .status = "ok", .usage = { .cache_write = 5,
-	    .cache_write_1h = 4 } };
+	    .cache_write_1h = 4 }, .tags = "{}" };
 	struct ai_usagelog *l;
 	sqlite3 *old;
 
@@ -176,7 +178,7 @@ test_upgrade(void)
 	if (l == NULL)
 		return;
 	ai_usagelog_add(l, &r, err);
-	is_int(ai_usagelog_close(l, err), 0, "and takes a version 2 row");
+	is_int(ai_usagelog_close(l, err), 0, "and takes a version 3 row");
 	sqlite3_close(old);
 	if (sqlite3_open(p, &old) != SQLITE_OK)
 		abort();
@@ -184,9 +186,10 @@ test_upgrade(void)
 		sqlite3 *keep = db;
 
 		db = old;
-		is_str(query("SELECT group_concat(quote(cache_write_1h_tokens))"
-		    " || ' ' || (SELECT user_version FROM pragma_user_version)"
-		    " FROM calls"), "NULL,4 2", "old rows NULL, new rows kept");
+		is_str(query("SELECT group_concat(quote(cache_write_1h_tokens)"
+		    " || quote(tags)) || ' ' ||"
+		    " (SELECT user_version FROM pragma_user_version) FROM calls"),
+		    "NULLNULL,4'{}' 3", "old rows NULL, new rows kept");
 		db = keep;
 	}
 	sqlite3_close(old);
