@@ -333,6 +333,9 @@ const struct ai_price *ai_prices_find(const struct ai_prices *, const char *);
 int	 ai_price_cost(const struct ai_price *, const struct ai_usage *, int,
 	    int64_t *);
 
+/* text.c: strings from records made safe to show. */
+size_t	 ai_text_clean(char *, size_t, const char *, size_t);
+
 /* usagelog.c: the SQLite log of every call. */
 struct ai_usagelog;
 struct ai_logrow {

@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 47
+plan 52
 
 export TZ=UTC
 D=$TESTS/data/aiusage
@@ -113,7 +113,7 @@ is "$(aiusage --log -b tag:team -f jsonl 2>/dev/null | jq -r "$JQ" | sort | tr '
 is "$(aiusage -b tag:team -f jsonl tags.jsonl 2>/dev/null | jq -r "$JQ" | sort | tr '\n' ' ')" "$(printf 'ads\t1 search\t1 ')" \
 	'--by tag:NAME from records'
 is "$(aiusage --log -b tag:env -f csv 2>/dev/null | cut -d, -f1-3 | tr '\n' ' ')" \
-	'env,requests,errors -,4,0 prod,2,0 TOTAL,6,0 ' \
+	'env,requests,errors ,4,0 prod,2,0 TOTAL,6,0 ' \
 	'the tag names its column'
 aiusage --log -b field:team >/dev/null 2>err.txt
 is "$?:$(head -n1 err.txt)" '2:aiusage: --by field:team: the usage log keeps no record fields; tag the calls with aiq --tag and group by tag:NAME' \
@@ -129,6 +129,19 @@ aiusage --log --budget 0.000001 --period day >b.txt 2>b.err
 is "$?:$(cat b.err)" "3:aiusage: over budget: \$$(awk '/^spent/ { print substr($2, 2) }' b.txt) spent of \$0.000001 this day" \
 	'over budget: exit 3, saying so (a cron alert)'
 aiusage --log --budget 10 --since 7d >/dev/null 2>&1; is "$?" 2 '--budget has its own period: no --since'
+
+# --- hostile strings: every format stays whole
+rec() { printf '{"response":{"status_code":200,"body":{"model":"%s","usage":{"prompt_tokens":1,"completion_tokens":1}}},"aitools":{"service":"%s"}}\n' "$1" "$2"; }
+{ rec 'a|b' s; rec '=1+2' s; rec "$(printf 'bad\377x')" s; rec 'x\u001fy' z; rec 'e\u001b[31m' s; } >hostile.jsonl
+is "$(aiusage -b model -f markdown hostile.jsonl 2>/dev/null | grep -c '^| a\\|b ')" 1 'Markdown: a | in a value is escaped'
+is "$(aiusage -b model -f csv hostile.jsonl 2>/dev/null | grep -c "^'=1+2,")" 1 'CSV: a value a spreadsheet would run is made text'
+is "$(aiusage -b model,service -f jsonl hostile.jsonl 2>/dev/null | jq -r 'select(.model) | .model + "/" + .service' | sort | tr '\n' ' ')" \
+	'=1+2/s a|b/s bad?x/s e?[31m/s x?y/z ' \
+	'JSON lines: bad UTF-8 and control characters (the key separator, ESC) become ?'
+aiusage -b model hostile.jsonl 2>&1 | grep -c "$(printf '\033')" >n.txt
+is "$(cat n.txt)" 0 'the table and its warnings write no escape to the terminal'
+is "$(aiusage -b model -f jsonl hostile.jsonl 2>/dev/null | jq -c 'select(.total) | .unpriced_models | keys')" \
+	'["=1+2","a|b","bad?x","e?[31m","x?y"]' 'the totals of JSON lines name the unpriced models'
 
 # --- the HTML report
 aiusage $P -f html --title 'Usage <test>' <"$D/records.jsonl" >r.html 2>/dev/null

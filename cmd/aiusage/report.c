@@ -41,8 +41,7 @@ group_value(const struct group *g, int i, char *out, size_t size)
 		return;
 	}
 	e = strchr(s, '\x1f');
-	snprintf(out, size, "%.*s", (int)(e ? e - s : (ptrdiff_t)strlen(s)),
-	    s);
+	ai_text_clean(out, size, s, e ? (size_t)(e - s) : strlen(s));
 }
 
 /* The columns after the group's: name, and whether a number. */
@@ -103,7 +102,10 @@ row_cells(const struct tally *t, const struct group *g, int total,
 	snprintf(cell[k++], CELL, "%lld", (long long)g->in);
 	snprintf(cell[k++], CELL, "%lld", (long long)g->out);
 	snprintf(cell[k++], CELL, "%lld", (long long)g->cached);
-	ai_money_format(&g->cost, dec, cell[k++], CELL);
+	if (g->unpriced > 0 && g->unpriced == g->requests + g->hits)
+		snprintf(cell[k++], CELL, "-");	/* not $0: unknown */
+	else
+		ai_money_format(&g->cost, dec, cell[k++], CELL);
 	snprintf(cell[k++], CELL, "%lld", (long long)g->hits);
 	ai_money_format(&g->saved, dec, cell[k++], CELL);
 	ms_cell(cell[k++], hist_percentile(g->lat, 0.50));
@@ -143,6 +145,34 @@ notes(FILE *f, const struct tally *t, const char *prefix)
 
 /* --- the table */
 
+/* A Markdown cell: a '|' in a value would start another cell. */
+static void
+md_escape(char *cell)
+{
+	char tmp[CELL];
+	size_t i, o = 0;
+
+	for (i = 0; cell[i] != '\0' && o < sizeof(tmp) - 2; i++) {
+		if (cell[i] == '|' || cell[i] == '\\')
+			tmp[o++] = '\\';
+		tmp[o++] = cell[i];
+	}
+	tmp[o] = '\0';
+	memcpy(cell, tmp, o + 1);
+}
+
+/* The row's cells, as the table or Markdown shows them. */
+static void
+table_cells(const struct tally *t, const struct group *g, int total,
+    char cell[][CELL], int md)
+{
+	int i;
+
+	row_cells(t, g, total, cell);
+	for (i = 0; md && i < t->o->nby; i++)
+		md_escape(cell[i]);
+}
+
 static int
 utf8(void)
 {
@@ -179,7 +209,8 @@ table(FILE *f, struct tally *t, struct group **v, int md)
 	for (i = 0; i < n; i++)
 		w[i] = (int)strlen(col_name(t, i, name, sizeof(name)));
 	for (r = 0; ; r++) {
-		row_cells(t, v[r] ? v[r] : &t->total, v[r] == NULL, cell);
+		table_cells(t, v[r] ? v[r] : &t->total, v[r] == NULL, cell,
+		    md);
 		for (i = 0; i < n; i++)
 			if ((int)strlen(cell[i]) > w[i])
 				w[i] = (int)strlen(cell[i]);
@@ -201,7 +232,7 @@ table(FILE *f, struct tally *t, struct group **v, int md)
 	for (r = 0; ; r++) {
 		const struct group *g = v[r] ? v[r] : &t->total;
 
-		row_cells(t, g, v[r] == NULL, cell);
+		table_cells(t, g, v[r] == NULL, cell, md);
 		for (i = 0; i < n; i++) {
 			k = i < nby;
 			if (md)
@@ -225,9 +256,18 @@ table(FILE *f, struct tally *t, struct group **v, int md)
 
 /* --- CSV, TSV and JSON lines */
 
+/*
+ * A cell of CSV or TSV.  "-", what a report writes for no value, is an
+ * empty cell; a value that a spreadsheet would run as a formula is made
+ * text with a leading quote.
+ */
 static void
 csv_cell(FILE *f, const char *s, int tsv)
 {
+	if (strcmp(s, "-") == 0)
+		return;
+	if (strchr("=+-@", *s) != NULL && *s != '\0')
+		fputc('\'', f);
 	if (tsv) {
 		for (; *s != '\0'; s++)
 			fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' :
@@ -279,9 +319,29 @@ put_jstr(FILE *f, const char *s)
 	struct ai_buf b = { 0 };
 
 	if (ai_buf_jstr(&b, s) == -1)
-		err(1, NULL);
+		errx(1, "out of memory, or a string that is not UTF-8");
 	fwrite(b.data, 1, b.len, f);
 	ai_buf_free(&b);
+}
+
+/* What the sums leave out, as members of the totals object. */
+static void
+jsonl_notes(FILE *f, const struct tally *t)
+{
+	int i;
+
+	fputs(",\"prices\":", f);
+	put_jstr(f, prog_label);
+	fprintf(f, ",\"duplicates\":%lld,\"undated\":%lld,"
+	    "\"skipped_lines\":%lld,\"unpriced_models\":{",
+	    (long long)t->duplicates, (long long)t->undated,
+	    (long long)t->bad_lines);
+	for (i = 0; i < t->nunp; i++) {
+		fputs(i ? "," : "", f);
+		put_jstr(f, t->unp[i].model);
+		fprintf(f, ":%lld", (long long)t->unp[i].calls);
+	}
+	fputs("}}\n", f);
 }
 
 static void
@@ -312,10 +372,7 @@ jsonl(FILE *f, struct tally *t, struct group **v)
 			    "null");
 		}
 		if (v[r] == NULL) {
-			fputs(",\"prices\":", f);
-			put_jstr(f, prog_label);
-			fprintf(f, ",\"duplicates\":%lld}\n",
-			    (long long)t->duplicates);
+			jsonl_notes(f, t);
 			break;
 		}
 		fputs("}\n", f);

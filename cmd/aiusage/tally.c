@@ -140,22 +140,18 @@ seen_before(struct tally *t, uint64_t id)
 
 /* --- groups */
 
-/* Appends a value to a group key, '\x1f' apart, cut to fit. */
+/*
+ * Appends a value to a group key, '\x1f' apart, cut to fit; cleaned, so
+ * that no value holds the separator and every format can show it.
+ */
 static void
 key_part(char *key, size_t size, size_t *len, const char *v)
 {
-	size_t n;
-
 	if (v == NULL || *v == '\0')
 		v = "-";
 	if (*len > 0 && *len + 1 < size)
 		key[(*len)++] = '\x1f';
-	n = strlen(v);
-	if (n > size - 1 - *len)
-		n = size - 1 - *len;
-	memcpy(key + *len, v, n);
-	*len += n;
-	key[*len] = '\0';
+	*len += ai_text_clean(key + *len, size - *len, v, strlen(v));
 }
 
 /*
@@ -249,22 +245,24 @@ group_find(struct tally *t, const char *key)
 }
 
 static void
-note_unpriced(struct tally *t, const char *model)
+note_unpriced(struct tally *t, const char *name)
 {
+	char model[sizeof(t->unp[0].model)];
 	int i;
 
-	if (model == NULL || *model == '\0')
-		model = "(no model)";
+	if (name == NULL || *name == '\0')
+		name = "(no model)";
+	ai_text_clean(model, sizeof(model), name, strlen(name));
 	for (i = 0; i < t->nunp; i++)
 		if (strcmp(t->unp[i].model, model) == 0)
 			break;
 	if (i == t->nunp) {
-		if (t->nunp == NUNP) {	/* the last one stands for the rest */
-			i = NUNP - 1;
-			model = "(others)";
-		} else
+		if (t->nunp == NUNP)	/* the last one stands for the rest */
+			snprintf(model, sizeof(model), "%s", "(others)");
+		else
 			t->nunp++;
-		snprintf(t->unp[i].model, sizeof(t->unp[i].model), "%s", model);
+		i = t->nunp - 1;
+		memcpy(t->unp[i].model, model, sizeof(model));
 	}
 	t->unp[i].calls++;
 }
