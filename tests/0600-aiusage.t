@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 52
+plan 53
 
 export TZ=UTC
 D=$TESTS/data/aiusage
@@ -54,6 +54,9 @@ is "$(jcost -b provider,model,tier,status "$D/openai-batch.jsonl")" "$(printf 'o
 JQ='select(.total) | [.requests, .errors] | @tsv'
 is "$(jcost "$D/openai-batch.jsonl" "$D/anthropic-batch.jsonl" "$D/openai-batch.jsonl")" "$(printf '4\t2')" \
 	'files: several, with duplicates across them'
+sed 's/msg_0/msg_9/' "$D/anthropic-batch.jsonl" >batch2.jsonl
+is "$(jcost "$D/anthropic-batch.jsonl" batch2.jsonl)" "$(printf '4\t2')" \
+	'two batches reusing custom_ids: their errors are not duplicates'
 JQ='select(.model == "gpt-4o") | .cost'
 printf '%s\n' '{"response":{"status_code":200,"body":{"id":"x","model":"gpt-4o","usage":{"prompt_tokens":1000000,"completion_tokens":1000000}}}}' >l.jsonl
 is "$(aiusage --prices "$TESTS/data/litellm-model-prices-2024.json" -b model -f jsonl l.jsonl 2>/dev/null | jq -r "$JQ")" 20 \

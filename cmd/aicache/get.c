@@ -53,10 +53,12 @@ cache_failed(struct get *g, const char *err)
 
 /* A usage log row for each hit, so that reports can show the savings. */
 static void
-log_hit(struct get *g, const struct rec *r, const struct ai_cache_entry *e)
+log_hit(struct get *g, const struct rec *r, const struct ai_cache_entry *e,
+    const char *trace_id, int64_t now)
 {
 	struct ai_logrow row = {
-		.ts_ms = ai_now_ms(),
+		.ts_ms = now,
+		.trace_id = trace_id,
 		.provider = r->prov->name,
 		.model = r->req.model,
 		.status = "cache_hit",
@@ -73,22 +75,28 @@ log_hit(struct get *g, const struct rec *r, const struct ai_cache_entry *e)
 	}
 }
 
-/* Writes the record answered: its response and a mark of the hit. */
+/*
+ * Writes the record answered: its response and a mark of the hit, when
+ * and with a trace id of its own, so that reports date it and tell two
+ * hits of one answer apart.
+ */
 static void
 answer(struct get *g, const struct rec *r, const struct ai_cache_entry *e,
-    struct ai_buf *out)
+    const char *trace_id, int64_t now, struct ai_buf *out)
 {
-	char hex[AI_KEYHEX];
+	char hex[AI_KEYHEX], when[32];
 
 	ai_cache_key_hex(r->key, hex);
+	ai_format_time(now, when, sizeof(when));
 	ai_buf_reset(&g->tail);
 	if (ai_buf_puts(&g->tail, "{\"response\":") == -1 ||
 	    ai_buf_append(&g->tail, g->resp.data, g->resp.len) == -1 ||
-	    ai_buf_printf(&g->tail, ",\"aitools\":{\"v\":%d,\"cache\":"
-	    "{\"hit\":true,\"key\":\"%s\",\"age_ms\":%lld}}}",
-	    AI_RECORD_VERSION, hex, (long long)(ai_now_ms() - e->created_ms))
-	    == -1 || ai_record_splice(out, r->line, r->len, r->json,
-	    g->tail.data, g->tail.len) == -1)
+	    ai_buf_printf(&g->tail, ",\"aitools\":{\"v\":%d,\"finished\":"
+	    "\"%s\",\"trace_id\":\"%s\",\"cache\":{\"hit\":true,"
+	    "\"key\":\"%s\",\"age_ms\":%lld}}}", AI_RECORD_VERSION, when,
+	    trace_id, hex, (long long)(now - e->created_ms)) == -1 ||
+	    ai_record_splice(out, r->line, r->len, r->json, g->tail.data,
+	    g->tail.len) == -1)
 		errx(1, "out of memory");
 }
 
@@ -140,6 +148,8 @@ get_one(void *arg, struct rec *r, struct ai_buf *out)
 	struct get *g = arg;
 	struct ai_cache_entry e = { 0 };
 	struct tally *t;
+	char trace_id[33];
+	int64_t now;
 	char err[AI_ERRLEN];
 	int hit;
 
@@ -161,8 +171,10 @@ get_one(void *arg, struct rec *r, struct ai_buf *out)
 		rec_pass(r, out);
 		return 0;
 	}
-	answer(g, r, &e, out);
-	log_hit(g, r, &e);
+	now = ai_now_ms();
+	ai_trace_id(trace_id);
+	answer(g, r, &e, trace_id, now, out);
+	log_hit(g, r, &e, trace_id, now);
 	count_hit(g, t, r, &e);
 	memcpy(g->hit[g->nhit++], r->key, AI_KEYLEN);
 	if (g->nhit == MAX_HITS)	/* a long batch: book what it has */

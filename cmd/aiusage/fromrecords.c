@@ -216,8 +216,11 @@ anthropic_result(const struct doc *d, int res, struct call *c, struct strs *s)
 	c->tier = AI_TIER_BATCH;
 	c->model = text(d, get(d, msg, "model"), s->model, sizeof(s->model));
 	read_usage(d, get(d, msg, "usage"), &c->usage);
-	if (hash_member(d, 0, "custom_id", &h) | hash_member(d, msg, "id", &h))
+	/* A custom_id is unique within its batch only: errors have no id. */
+	if (hash_member(d, msg, "id", &h)) {
+		hash_member(d, 0, "custom_id", &h);
 		c->id = h | 1;
+	}
 	return 0;
 }
 
@@ -325,15 +328,15 @@ response_record(const struct doc *d, struct call *c, struct strs *s)
 	ids |= hash_member(d, resp, "request_id", &h);
 	ids |= hash_member(d, body, "id", &h);
 	hash_member(d, 0, "custom_id", &h);
-	hash_member(d, meta, "trace_id", &h);
-	if (c->hit) {
+	ids |= hash_member(d, meta, "trace_id", &h);
+	if (c->hit) {		/* a hit written with no trace id */
 		int age = path(d, meta, "cache.age_ms");
 
 		if (age >= 0)
 			h = hash64(d->s + d->t[age].start, (size_t)(d->t[age].end
 			    - d->t[age].start), h);
 	}
-	if (ids || get(d, meta, "trace_id") >= 0)
+	if (ids)
 		c->id = h | 1;
 	return 0;
 }
