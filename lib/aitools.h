@@ -237,7 +237,6 @@ struct ai_money {
 };
 int	 ai_money_parse(const char *, int64_t *);
 void	 ai_money_add(struct ai_money *, int64_t);
-void	 ai_money_sum(struct ai_money *, const struct ai_money *);
 int64_t	 ai_money_micro(const struct ai_money *);
 void	 ai_money_format(const struct ai_money *, int, char *, size_t);
 double	 ai_money_dollars(const struct ai_money *);

@@ -10,6 +10,7 @@
 #include "aitools.h"
 
 #define PICO_PER_MICRO	1000000
+#define MICRO_PER_DOLLAR 1000000
 #define MICRO_MAX	INT64_C(1000000000000000000)	/* a trillion dollars */
 
 /*
@@ -23,7 +24,7 @@ ai_money_parse(const char *s, int64_t *micro)
 	int digits = 0, nfrac = 0;
 
 	for (; isdigit((unsigned char)*s); s++, digits++) {
-		if (whole > MICRO_MAX / PICO_PER_MICRO / 10)
+		if (whole > MICRO_MAX / MICRO_PER_DOLLAR / 10)
 			return -1;
 		whole = whole * 10 + (*s - '0');
 	}
@@ -37,7 +38,7 @@ ai_money_parse(const char *s, int64_t *micro)
 		return -1;
 	for (; nfrac < 6; nfrac++)
 		frac *= 10;
-	*micro = whole * PICO_PER_MICRO + frac;
+	*micro = whole * MICRO_PER_DOLLAR + frac;
 	return 0;
 }
 
@@ -55,13 +56,6 @@ ai_money_add(struct ai_money *m, int64_t pico)
 	}
 }
 
-void
-ai_money_sum(struct ai_money *m, const struct ai_money *n)
-{
-	m->micro += n->micro;
-	ai_money_add(m, n->pico);
-}
-
 /* The sum in microdollars, rounded half up. */
 int64_t
 ai_money_micro(const struct ai_money *m)
@@ -70,8 +64,8 @@ ai_money_micro(const struct ai_money *m)
 }
 
 /*
- * Dollars with the given number of decimals (0 to 6), rounded half away
- * from zero: "12.345678", or "12.35" with 2.
+ * Dollars with the given number of decimals (0 to 6), rounded once, half
+ * away from zero, from the exact sum: "12.345678", or "12.35" with 2.
  */
 void
 ai_money_format(const struct ai_money *m, int decimals, char *out,
@@ -79,16 +73,22 @@ ai_money_format(const struct ai_money *m, int decimals, char *out,
 {
 	static const int64_t pow10[] = { 1, 10, 100, 1000, 10000, 100000,
 	    1000000 };
-	int64_t micro = ai_money_micro(m), unit, v;
+	int64_t micro = m->micro, pico = m->pico, unit, v, rem;
 	int neg = micro < 0;
 
 	if (decimals < 0)
 		decimals = 0;
 	if (decimals > 6)
 		decimals = 6;
+	if (neg) {			/* the magnitude, as micro + pico */
+		micro = -micro - (pico > 0);
+		pico = pico > 0 ? PICO_PER_MICRO - pico : 0;
+	}
 	unit = pow10[6 - decimals];
-	v = neg ? -micro : micro;
-	v = (v + unit / 2) / unit;
+	v = micro / unit;
+	rem = micro % unit;
+	if (rem * PICO_PER_MICRO + pico >= unit * PICO_PER_MICRO / 2)
+		v++;
 	if (decimals == 0)
 		snprintf(out, size, "%s%lld", neg && v ? "-" : "",
 		    (long long)v);

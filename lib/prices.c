@@ -603,25 +603,70 @@ ai_prices_find(const struct ai_prices *p, const char *model)
 
 /* --- what a call costs */
 
+/* The rate of one field as the table gives it, or UNSET. */
+static int64_t
+given(const struct ai_price *e, int lng, int tier, size_t off)
+{
+	return *(const int64_t *)(const void *)((const char *)
+	    &e->rate[lng][tier] + off);
+}
+
+/* The side a field is priced with: input (and cache) or output. */
+static size_t
+side(size_t off)
+{
+	return off == offsetof(struct ai_rates, output) ||
+	    off == offsetof(struct ai_rates, reasoning) ?
+	    offsetof(struct ai_rates, output) : offsetof(struct ai_rates, input);
+}
+
 /*
- * The rate of one field: the tier's own, else the standard one; in a
- * long-context call the long-context rates first.
+ * v scaled by the ratio of two given rates, a and b, of the field's side,
+ * else of the other side; unscaled when neither side has both.
+ */
+static int64_t
+scale(const struct ai_price *e, int64_t v, int la, int ta, int lb, int tb,
+    size_t off)
+{
+	size_t s[2] = { side(off), side(off) == offsetof(struct ai_rates,
+	    input) ? offsetof(struct ai_rates, output) :
+	    offsetof(struct ai_rates, input) };
+	int64_t a, b;
+	int i;
+
+	if (v == UNSET)
+		return UNSET;
+	for (i = 0; i < 2; i++) {
+		a = given(e, la, ta, s[i]);
+		b = given(e, lb, tb, s[i]);
+		if (a != UNSET && b > 0)
+			return (int64_t)(((__int128)v * a + b / 2) / b);
+	}
+	return v;
+}
+
+/*
+ * The rate of one field for a tier, in a long-context call or not: the
+ * table's own, else derived so that discounts stack as providers bill
+ * them.  A missing tier rate is the standard one times the tier's
+ * discount (batch cache reads are half price when batch input is); a
+ * missing long-context rate is the short one times the long-context
+ * premium (long cache reads cost double when long input does).
  */
 static int64_t
 rate(const struct ai_price *e, int lng, int tier, size_t off)
 {
-	const int64_t *v;
-	int l, t;
+	const int S = AI_TIER_STANDARD;
+	int64_t v;
 
-	for (l = lng; l >= 0; l--)
-		for (t = tier; ; t = AI_TIER_STANDARD) {
-			v = (const int64_t *)(const void *)
-			    ((const char *)&e->rate[l][t] + off);
-			if (*v != UNSET)
-				return *v;
-			if (t == AI_TIER_STANDARD)
-				break;
-		}
+	if ((v = given(e, lng, tier, off)) != UNSET)
+		return v;
+	if (lng && tier != S && (v = given(e, 1, S, off)) != UNSET)
+		return scale(e, v, 0, tier, 0, S, off);
+	if (lng)
+		return scale(e, rate(e, 0, tier, off), 1, S, 0, S, off);
+	if (tier != S)
+		return scale(e, given(e, 0, S, off), 0, tier, 0, S, off);
 	return UNSET;
 }
 
@@ -645,9 +690,10 @@ add_cost(int64_t *sum, int64_t tokens, int64_t pico)
  * of them, cached ones are cache reads and cache_write ones (of which
  * cache_write_1h for an hour) are cache writes.  Output counts reasoning
  * tokens, priced as output unless the table has a reasoning price.  A
- * missing rate falls back to the one it is a variant of: cache reads and
- * writes to input, batch, flex and priority to standard.  Past the
- * long-context threshold, every token of the call is at the long rates.
+ * missing rate is derived (see rate()), else falls back to the one it is
+ * a variant of: cache reads and writes to input, reasoning to output.
+ * Past the long-context threshold, every token of the call is at the long
+ * rates.
  */
 int
 ai_price_cost(const struct ai_price *e, const struct ai_usage *u, int tier,

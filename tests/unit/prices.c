@@ -69,10 +69,12 @@ test_shapes(void)
 	/* 1000 at $1.50, 500 at $7.50 */
 	is_str(cost("m", AI_TIER_BATCH, 1000, 500, 0, 0, 0, 0), "0.005250",
 	    "batch discount");
-	is_str(cost("m", AI_TIER_BATCH, 1000, 500, 800, 0, 0, 0), "0.004290",
-	    "batch: cache reads at the standard cache price");
-	is_str(cost("m", AI_TIER_FLEX, 1000, 500, 0, 0, 0, 0), "0.008750",
-	    "flex: its input price, the standard output price");
+	/* 200 at $1.50, 800 read at $0.15 (half, as batch input), 500 out */
+	is_str(cost("m", AI_TIER_BATCH, 1000, 500, 800, 0, 0, 0), "0.004170",
+	    "batch: cache reads get the batch discount too");
+	/* 1000 at $1.25, 500 out at $15 * 1.25 / 3 = $6.25 */
+	is_str(cost("m", AI_TIER_FLEX, 1000, 500, 0, 0, 0, 0), "0.004375",
+	    "flex: a missing output price gets the input's discount");
 	is_str(cost("r", AI_TIER_BATCH, 1000, 0, 0, 0, 0, 0), "0.001000",
 	    "no batch price: the standard one");
 	is_str(cost("m", 0, 200000, 1000, 0, 0, 0, 0), "0.615000",
@@ -83,9 +85,15 @@ test_shapes(void)
 	/* 50000 at $6, 200000 read at $0.60, 0 out */
 	is_str(cost("m", 0, 250000, 0, 200000, 0, 0, 0), "0.420000",
 	    "long context counts cached tokens, reads at the long price");
-	/* 150000 at $6, 100000 written 5m: no long price, so the standard */
-	is_str(cost("m", 0, 250000, 0, 0, 100000, 0, 0), "1.275000",
-	    "long context: a missing long price falls back to the standard");
+	/* 150000 at $6, 100000 written 5m at $3.75 * 6 / 3 = $7.50 */
+	is_str(cost("m", 0, 250000, 0, 0, 100000, 0, 0), "1.650000",
+	    "long context: a missing long price gets the input's premium");
+	/* 250000 at $6 / 2, 1000 out at $22.50 / 2 */
+	is_str(cost("m", AI_TIER_BATCH, 250000, 1000, 0, 0, 0, 0), "0.761250",
+	    "long context and batch: the discount on the long prices");
+	/* 50000 at $3, 200000 read at $0.60 / 2 */
+	is_str(cost("m", AI_TIER_BATCH, 250000, 0, 200000, 0, 0, 0),
+	    "0.210000", "long context, batch and cache reads: all three stack");
 	is_str(cost("m", 0, -1, 0, 0, 0, 0, 0), "error", "negative tokens");
 	is_str(cost("m", 0, INT64_MAX / 2, 0, 0, 0, 0, 0), "error",
 	    "an overflowing cost is an error, not a wrong sum");
@@ -123,6 +131,18 @@ test_money(void)
 	m = (struct ai_money){ 1235000, 0 };
 	ai_money_format(&m, 2, s, sizeof(s));
 	is_str(s, "1.24", "two decimals, half up");
+	m = (struct ai_money){ 4999, 600000 };	/* $0.0049996 */
+	ai_money_format(&m, 2, s, sizeof(s));
+	is_str(s, "0.00", "rounded once, from the exact sum, not twice");
+	m = (struct ai_money){ 4999, 999999 };
+	ai_money_format(&m, 2, s, sizeof(s));
+	is_str(s, "0.00", "  just below half a cent");
+	m = (struct ai_money){ 5000, 0 };
+	ai_money_format(&m, 2, s, sizeof(s));
+	is_str(s, "0.01", "  at half a cent");
+	m = (struct ai_money){ -1, 400000 };	/* -$0.0000006 */
+	ai_money_format(&m, 6, s, sizeof(s));
+	is_str(s, "-0.000001", "a negative sum rounds away from zero");
 	m = (struct ai_money){ 5, 0 };
 	ai_money_add(&m, -6000000);
 	is_int(m.micro, -1, "subtracting borrows");
