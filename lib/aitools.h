@@ -345,6 +345,7 @@ struct ai_logrow {
 	const char	*status;	/* "ok" or an error code */
 	long		 http_status;
 	struct ai_usage	 usage;
+	int		 no_usage;	/* the answer told no tokens */
 	const char	*tier;		/* the answer's service_tier, or NULL */
 	const char	*tags;		/* a JSON object's text, or NULL */
 	int64_t		 latency_ms;

@@ -190,11 +190,13 @@ insert(sqlite3_stmt *st, const struct ai_logrow *r)
 	bind_text(st, 5, r->status);
 	if (r->http_status > 0)
 		sqlite3_bind_int64(st, 6, r->http_status);
-	sqlite3_bind_int64(st, 7, r->usage.input);
-	sqlite3_bind_int64(st, 8, r->usage.output);
-	sqlite3_bind_int64(st, 9, r->usage.cached);
-	sqlite3_bind_int64(st, 10, r->usage.cache_write);
-	sqlite3_bind_int64(st, 11, r->usage.reasoning);
+	if (!r->no_usage) {		/* else NULL: not known, not 0 */
+		sqlite3_bind_int64(st, 7, r->usage.input);
+		sqlite3_bind_int64(st, 8, r->usage.output);
+		sqlite3_bind_int64(st, 9, r->usage.cached);
+		sqlite3_bind_int64(st, 10, r->usage.cache_write);
+		sqlite3_bind_int64(st, 11, r->usage.reasoning);
+	}
 	sqlite3_bind_int64(st, 12, r->latency_ms);
 	sqlite3_bind_int(st, 13, r->attempts);
 	bind_text(st, 14, r->trace_id);
@@ -202,7 +204,8 @@ insert(sqlite3_stmt *st, const struct ai_logrow *r)
 	bind_text(st, 16, r->custom_id);
 	bind_text(st, 17, r->prompt);
 	bind_text(st, 18, r->response);
-	sqlite3_bind_int64(st, 19, r->usage.cache_write_1h);
+	if (!r->no_usage)
+		sqlite3_bind_int64(st, 19, r->usage.cache_write_1h);
 	bind_text(st, 20, r->tier);
 	bind_text(st, 21, r->tags);
 	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;

@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 53
+plan 58
 
 export TZ=UTC
 D=$TESTS/data/aiusage
@@ -133,6 +133,19 @@ is "$?:$(cat b.err)" "3:aiusage: over budget: \$$(awk '/^spent/ { print substr($
 	'over budget: exit 3, saying so (a cron alert)'
 aiusage --log --budget 10 --since 7d >/dev/null 2>&1; is "$?" 2 '--budget has its own period: no --since'
 
+# --- calls whose tokens are not known are said, not costed as nothing
+u() { printf '{"response":{"status_code":200,"body":{"id":"%s","model":"gpt-x"%s}},"aitools":{"latency_ms":%s}}\n' "$1" "$2" "$3"; }
+{ u n1 '' 100; u n2 ',"usage":{"prompt_tokens":-5,"completion_tokens":1}' null
+  u n3 ',"usage":{"prompt_tokens":"7","completion_tokens":1}' 300; u n4 ',"usage":{"prompt_tokens":1e20,"completion_tokens":1}' 1.5
+  u ok ',"usage":{"prompt_tokens":1000,"completion_tokens":0}' 500; } >nousage.jsonl
+aiusage $P -f jsonl nousage.jsonl >nu.out 2>nu.err
+like "$?:$(jq -r 'select(.total) | "\(.requests) \(.input_tokens) \(.cost) \(.no_usage) \(.p50_ms)"' nu.out)" '^4:5 1000 0.002 4 30[0-5]$' \
+	'no usage, or counts that are not counts: exit 4, counted apart; a latency that is not one is unknown'
+is "$(grep -c 'warning: 4 successful calls have no token counts' nu.err)" 1 'and the warning says so'
+printf '{"prompt":"quiet","stream":true,"stream_options":{"include_usage":false}}\n' | aiq -J >/dev/null 2>&1
+is "$(aiusage --log --since today -f jsonl 2>/dev/null | jq -r 'select(.total) | .no_usage'):$(sqlite3 usage.db "SELECT quote(input_tokens) FROM calls ORDER BY id DESC LIMIT 1")" \
+	'1:NULL' 'aiq logs no tokens as NULL, and aiusage counts such a call apart'
+
 # --- hostile strings: every format stays whole
 rec() { printf '{"response":{"status_code":200,"body":{"model":"%s","usage":{"prompt_tokens":1,"completion_tokens":1}}},"aitools":{"service":"%s"}}\n' "$1" "$2"; }
 { rec 'a|b' s; rec '=1+2' s; rec "$(printf 'bad\377x')" s; rec 'x\u001fy' z; rec 'e\u001b[31m' s; } >hostile.jsonl
@@ -151,6 +164,8 @@ aiusage $P -f html --title 'Usage <test>' <"$D/records.jsonl" >r.html 2>/dev/nul
 like "$(grep -c '<svg id="cost-per-day"\|<svg id="tokens-by-service"' r.html)" '^2$' 'HTML: two inline SVG charts'
 is "$(grep -o 'https*://[^"]*' r.html | sort -u)" 'http://www.w3.org/2000/svg' 'HTML: nothing from the network (the only URL is the SVG namespace)'
 like "$(grep -o '<title>[^<]*</title>' r.html | head -n1)" 'Usage &lt;test&gt;' 'HTML: the title, escaped'
+is "$(grep -c '<p class="note">1 lines skipped, not results\|<p class="warn">warning: 1 calls of models without a price' r.html)" 2 \
+	'HTML: the notes of the other formats, skipped lines too'
 if command -v chromium >/dev/null 2>&1; then
 	# Rendered by the browser: each chart's bars laid out with a size.
 	sed 's#</body>#<script>var o=[];document.querySelectorAll("svg").forEach(function(s){var n=0;s.querySelectorAll("rect.bar").forEach(function(r){var b=r.getBBox();if(b.width>0\&\&b.height>0)n++;});o.push(s.id+"="+n);});document.body.setAttribute("data-bars",o.join(" "));</script></body>#' r.html >probe.html

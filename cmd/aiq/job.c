@@ -553,6 +553,8 @@ log_call(struct aiq *q, struct job *j, const struct ai_result *r,
 		.request_id = j->request_id[0] != '\0' ? j->request_id : NULL,
 		.custom_id = j->req.custom_id,
 		.tier = service_tier(r->body),
+		.no_usage = j->code == AI_OK &&
+		    !json_is_object(json_object_get(r->body, "usage")),
 		.tags = j->tags,
 	};
 	char err[AI_ERRLEN];

@@ -28,6 +28,7 @@ struct call {
 	int		 tier;		/* AI_TIER_* */
 	int64_t		 latency_ms;	/* -1: not known */
 	int		 hit;		/* answered from aicache */
+	int		 no_usage;	/* ok, but its tokens are not known */
 	uint64_t	 id;		/* dedup key's hash, 0: none */
 };
 
@@ -84,6 +85,7 @@ struct tally {
 	size_t		 n, cap;
 	struct group	 total;
 	int64_t		 lines, calls, duplicates, undated, bad_lines;
+	int64_t		 no_usage;	/* ok calls of unknown tokens */
 	long		 first_bad_line;
 	char		 first_bad_name[256];
 	uint64_t	*seen;		/* dedup: hashes of ids, open addressing */
@@ -112,6 +114,8 @@ int	 from_records(struct tally *, int, const char *);
 int	 report(FILE *, struct tally *, const char *);
 int	 report_html(FILE *, struct tally *, const char *);
 const char *dim_name(enum dim);
+typedef void (*note_fn)(void *, int, const char *);
+void	 report_notes(const struct tally *, note_fn, void *);
 void	 group_value(const struct group *, int, char *, size_t);
 
 /* budget.c */

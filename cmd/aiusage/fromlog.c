@@ -46,6 +46,8 @@ read_row(sqlite3_stmt *st, struct call *c)
 	c->tier = ai_tier_find(tier) >= 0 ? ai_tier_find(tier) :
 	    AI_TIER_STANDARD;
 	c->field = col_text(st, 13);
+	c->no_usage = sqlite3_column_type(st, 5) == SQLITE_NULL &&
+	    c->status != NULL && strcmp(c->status, "ok") == 0;
 	c->hit = c->status != NULL && strcmp(c->status, "cache_hit") == 0;
 	if (c->hit)
 		c->latency_ms = -1;	/* not a call's latency */

@@ -20,6 +20,10 @@
 
 #include "aiusage.h"
 
+#define MAX_TOKENS	INT64_C(10000000000)	/* of one kind in one call */
+#define MAX_EPOCH_S	INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
+#define MAX_LATENCY_MS	INT64_C(2592000000)	/* 30 days */
+
 struct doc {
 	const char	*s;
 	jsmntok_t	*t;
@@ -81,23 +85,41 @@ path(const struct doc *d, int o, const char *p)
 	return o;
 }
 
+/* A whole number from 0 to max, or -1: absent, or anything else. */
 static int64_t
-integer(const struct doc *d, int i)
+integer(const struct doc *d, int i, int64_t max)
 {
 	char buf[32], *end;
 	int len;
 	long long v;
 
 	if (i < 0 || d->t[i].type != JSMN_PRIMITIVE)
-		return 0;
+		return -1;
 	len = d->t[i].end - d->t[i].start;
 	if (len <= 0 || len >= (int)sizeof(buf))
-		return 0;
+		return -1;
 	memcpy(buf, d->s + d->t[i].start, (size_t)len);
 	buf[len] = '\0';
 	errno = 0;
 	v = strtoll(buf, &end, 10);
-	return *end == '\0' && errno == 0 && v > 0 ? (int64_t)v : 0;
+	return *end == '\0' && errno == 0 && v >= 0 && v <= max ?
+	    (int64_t)v : -1;
+}
+
+/*
+ * A token count: 0 when absent, -1 when not a count.  Ten billion tokens
+ * is past any call, and keeps a call's cost and every sum in range.
+ */
+static int64_t
+count(const struct doc *d, int i, int *bad)
+{
+	int64_t v;
+
+	if (i < 0)
+		return 0;
+	if ((v = integer(d, i, MAX_TOKENS)) < 0)
+		*bad = 1;
+	return v < 0 ? 0 : v;
 }
 
 static int
@@ -151,38 +173,47 @@ struct strs {
 /*
  * Reads a usage object: chat.completion's (which Anthropic answers from
  * aiq also carry), the Responses API's, or Anthropic's own, whose
- * input_tokens leave out cache reads and writes.
+ * input_tokens leave out cache reads and writes.  -1 when there is none,
+ * or a count in it is not one: the call's tokens are not known.
  */
-static void
+static int
 read_usage(const struct doc *d, int u, struct ai_usage *out)
 {
-	int64_t rd, wr;
+	int64_t rd;
+	int bad = 0;
 
-	out->cache_write = integer(d, get(d, u, "cache_creation_input_tokens"));
-	out->cache_write_1h = integer(d, path(d, u,
-	    "cache_creation.ephemeral_1h_input_tokens"));
+	memset(out, 0, sizeof(*out));
+	if (u < 0 || d->t[u].type != JSMN_OBJECT)
+		return -1;
+	out->cache_write = count(d, get(d, u, "cache_creation_input_tokens"),
+	    &bad);
+	out->cache_write_1h = count(d, path(d, u,
+	    "cache_creation.ephemeral_1h_input_tokens"), &bad);
 	if (get(d, u, "prompt_tokens") >= 0) {
-		out->input = integer(d, get(d, u, "prompt_tokens"));
-		out->output = integer(d, get(d, u, "completion_tokens"));
-		out->cached = integer(d, path(d, u,
-		    "prompt_tokens_details.cached_tokens"));
-		out->reasoning = integer(d, path(d, u,
-		    "completion_tokens_details.reasoning_tokens"));
+		out->input = count(d, get(d, u, "prompt_tokens"), &bad);
+		out->output = count(d, get(d, u, "completion_tokens"), &bad);
+		out->cached = count(d, path(d, u,
+		    "prompt_tokens_details.cached_tokens"), &bad);
+		out->reasoning = count(d, path(d, u,
+		    "completion_tokens_details.reasoning_tokens"), &bad);
 	} else if (get(d, u, "cache_read_input_tokens") >= 0 ||
 	    out->cache_write > 0) {
-		rd = integer(d, get(d, u, "cache_read_input_tokens"));
-		wr = out->cache_write;
-		out->input = integer(d, get(d, u, "input_tokens")) + rd + wr;
-		out->output = integer(d, get(d, u, "output_tokens"));
+		rd = count(d, get(d, u, "cache_read_input_tokens"), &bad);
+		out->input = count(d, get(d, u, "input_tokens"), &bad) + rd +
+		    out->cache_write;
+		out->output = count(d, get(d, u, "output_tokens"), &bad);
 		out->cached = rd;
 	} else {
-		out->input = integer(d, get(d, u, "input_tokens"));
-		out->output = integer(d, get(d, u, "output_tokens"));
-		out->cached = integer(d, path(d, u,
-		    "input_tokens_details.cached_tokens"));
-		out->reasoning = integer(d, path(d, u,
-		    "output_tokens_details.reasoning_tokens"));
+		out->input = count(d, get(d, u, "input_tokens"), &bad);
+		out->output = count(d, get(d, u, "output_tokens"), &bad);
+		out->cached = count(d, path(d, u,
+		    "input_tokens_details.cached_tokens"), &bad);
+		out->reasoning = count(d, path(d, u,
+		    "output_tokens_details.reasoning_tokens"), &bad);
 	}
+	if (bad)
+		memset(out, 0, sizeof(*out));
+	return bad ? -1 : 0;
 }
 
 /* Adds member k's text to a dedup hash; whether it was there. */
@@ -215,7 +246,9 @@ anthropic_result(const struct doc *d, int res, struct call *c, struct strs *s)
 	c->provider = "anthropic";
 	c->tier = AI_TIER_BATCH;
 	c->model = text(d, get(d, msg, "model"), s->model, sizeof(s->model));
-	read_usage(d, get(d, msg, "usage"), &c->usage);
+	if (read_usage(d, get(d, msg, "usage"), &c->usage) == -1 &&
+	    strcmp(c->status, "ok") == 0)
+		c->no_usage = 1;
 	/* A custom_id is unique within its batch only: errors have no id. */
 	if (hash_member(d, msg, "id", &h)) {
 		hash_member(d, 0, "custom_id", &h);
@@ -228,11 +261,11 @@ anthropic_result(const struct doc *d, int res, struct call *c, struct strs *s)
 static const char *
 response_status(const struct doc *d, int resp, int body, struct strs *s)
 {
-	int64_t code = integer(d, get(d, resp, "status_code"));
+	int64_t code = integer(d, get(d, resp, "status_code"), 999);
 	char type[64], ecode[64];
 	const char *t, *e;
 
-	if (code == 0 || (code >= 200 && code < 300))
+	if (code <= 0 || (code >= 200 && code < 300))
 		return "ok";
 	t = text(d, path(d, body, "error.type"), type, sizeof(type));
 	e = text(d, path(d, body, "error.code"), ecode, sizeof(ecode));
@@ -272,8 +305,8 @@ time_of(const struct doc *d, int meta, int body)
 		ms = when_rfc3339(d->s + d->t[i].start, (size_t)(d->t[i].end -
 		    d->t[i].start));
 	if (ms == 0)
-		ms = integer(d, get(d, body, "created")) * 1000;
-	return ms;
+		ms = integer(d, get(d, body, "created"), MAX_EPOCH_S) * 1000;
+	return ms > 0 ? ms : 0;
 }
 
 /* A record of aiq, or a line of OpenAI Batch output. */
@@ -318,10 +351,11 @@ response_record(const struct doc *d, struct call *c, struct strs *s)
 		c->provider = p->name;
 	c->service = text(d, get(d, meta, "service"), s->service,
 	    sizeof(s->service));
-	c->latency_ms = get(d, meta, "latency_ms") >= 0 ?
-	    integer(d, get(d, meta, "latency_ms")) : -1;
+	c->latency_ms = integer(d, get(d, meta, "latency_ms"), MAX_LATENCY_MS);
 	c->ts_ms = time_of(d, meta, body);
-	read_usage(d, usage, &c->usage);
+	if (read_usage(d, usage, &c->usage) == -1 && !c->hit &&
+	    strcmp(c->status, "ok") == 0)
+		c->no_usage = 1;
 
 	/* The same call, wherever it is found, has the same ids. */
 	ids = hash_member(d, 0, "id", &h);

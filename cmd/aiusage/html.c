@@ -34,6 +34,16 @@ esc(FILE *f, const char *s)
 		}
 }
 
+static void
+html_note(void *arg, int warn, const char *line)
+{
+	FILE *f = arg;
+
+	fprintf(f, "<p class=\"%s\">", warn ? "warn" : "note");
+	esc(f, line);
+	fputs("</p>\n", f);
+}
+
 struct series {
 	char	 name[128];
 	double	 total;
@@ -277,7 +287,6 @@ int
 report_html(FILE *f, struct tally *t, const char *title)
 {
 	char total[32];
-	int i;
 
 	ai_money_format(&t->total.cost, t->o->decimals, total, sizeof(total));
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta"
@@ -293,22 +302,7 @@ report_html(FILE *f, struct tally *t, const char *title)
 	chart_tokens(f, t->next->next);
 	fputs("<h2>Details</h2>\n", f);
 	html_table(f, t);
-	fputs("<p class=\"note\">Prices: ", f);
-	esc(f, prog_label);
-	fputs("</p>\n", f);
-	if (t->total.unpriced > 0) {
-		fprintf(f, "<p class=\"warn\">%lld calls of models without a"
-		    " price are not in the cost:", (long long)t->total.unpriced);
-		for (i = 0; i < t->nunp; i++) {
-			fputs(i ? ", " : " ", f);
-			esc(f, t->unp[i].model);
-			fprintf(f, " (%lld)", (long long)t->unp[i].calls);
-		}
-		fputs("</p>\n", f);
-	}
-	if (t->duplicates > 0)
-		fprintf(f, "<p class=\"note\">%lld duplicate records dropped."
-		    "</p>\n", (long long)t->duplicates);
+	report_notes(t, html_note, f);
 	fputs("</body>\n</html>\n", f);
 	return 0;
 }

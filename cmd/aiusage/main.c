@@ -353,7 +353,7 @@ main(int argc, char **argv)
 	if (o.budget_micro > 0 && budget_report(o.format == F_TABLE ||
 	    o.format == F_MARKDOWN ? stdout : stderr, &o, &t, now) == 1)
 		status = status ? status : EXIT_BUDGET;
-	if (t.total.unpriced > 0 && status == 0)
+	if ((t.total.unpriced > 0 || t.no_usage > 0) && status == 0)
 		status = EXIT_UNPRICED;
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(1, "stdout");

@@ -116,31 +116,73 @@ row_cells(const struct tally *t, const struct group *g, int total,
 
 /* --- what the sums leave out */
 
+/*
+ * What the sums leave out, a line each, given to put with whether it is a
+ * warning: the formats write them each their own way.
+ */
+void
+report_notes(const struct tally *t, note_fn put, void *arg)
+{
+	char line[4096];
+	size_t n;
+	int i;
+
+	snprintf(line, sizeof(line), "prices: %s", prog_label);
+	put(arg, 0, line);
+	if (t->total.unpriced > 0) {
+		n = (size_t)snprintf(line, sizeof(line), "warning: %lld calls of"
+		    " models without a price are not in the cost:",
+		    (long long)t->total.unpriced);
+		for (i = 0; i < t->nunp && n < sizeof(line); i++)
+			n += (size_t)snprintf(line + n, sizeof(line) - n,
+			    "%s %s (%lld)", i ? "," : "", t->unp[i].model,
+			    (long long)t->unp[i].calls);
+		put(arg, 1, line);
+	}
+	if (t->no_usage > 0) {
+		snprintf(line, sizeof(line), "warning: %lld successful calls"
+		    " have no token counts, so are not in the tokens or the"
+		    " cost", (long long)t->no_usage);
+		put(arg, 1, line);
+	}
+	if (t->duplicates > 0) {
+		snprintf(line, sizeof(line), "%lld duplicate records dropped",
+		    (long long)t->duplicates);
+		put(arg, 0, line);
+	}
+	if (t->undated > 0) {
+		snprintf(line, sizeof(line), "%lld records without a time left"
+		    " out of the time range", (long long)t->undated);
+		put(arg, 0, line);
+	}
+	if (t->bad_lines > 0) {
+		snprintf(line, sizeof(line), "%lld lines skipped, not results"
+		    " (the first: %s, line %ld)", (long long)t->bad_lines,
+		    t->first_bad_name, t->first_bad_line);
+		put(arg, 0, line);
+	}
+}
+
+struct plain_notes {
+	FILE		*f;
+	const char	*prefix;
+};
+
+static void
+plain_note(void *arg, int warn, const char *line)
+{
+	struct plain_notes *p = arg;
+
+	fprintf(p->f, "%s%s\n", p->prefix, line);
+}
+
 /* The notes under a report, each one line. */
 static void
 notes(FILE *f, const struct tally *t, const char *prefix)
 {
-	int i;
+	struct plain_notes p = { f, prefix };
 
-	fprintf(f, "%sprices: %s\n", prefix, prog_label);
-	if (t->total.unpriced > 0) {
-		fprintf(f, "%swarning: %lld calls of models without a price are"
-		    " not in the cost:", prefix, (long long)t->total.unpriced);
-		for (i = 0; i < t->nunp; i++)
-			fprintf(f, "%s %s (%lld)", i ? "," : "",
-			    t->unp[i].model, (long long)t->unp[i].calls);
-		fprintf(f, "\n");
-	}
-	if (t->duplicates > 0)
-		fprintf(f, "%s%lld duplicate records dropped\n", prefix,
-		    (long long)t->duplicates);
-	if (t->undated > 0)
-		fprintf(f, "%s%lld records without a time left out of the"
-		    " time range\n", prefix, (long long)t->undated);
-	if (t->bad_lines > 0)
-		fprintf(f, "%s%lld lines skipped, not results (the first: %s,"
-		    " line %ld)\n", prefix, (long long)t->bad_lines,
-		    t->first_bad_name, t->first_bad_line);
+	report_notes(t, plain_note, &p);
 }
 
 /* --- the table */
@@ -333,9 +375,10 @@ jsonl_notes(FILE *f, const struct tally *t)
 	fputs(",\"prices\":", f);
 	put_jstr(f, prog_label);
 	fprintf(f, ",\"duplicates\":%lld,\"undated\":%lld,"
-	    "\"skipped_lines\":%lld,\"unpriced_models\":{",
-	    (long long)t->duplicates, (long long)t->undated,
-	    (long long)t->bad_lines);
+	    "\"skipped_lines\":%lld,\"no_usage\":%lld,"
+	    "\"unpriced_models\":{", (long long)t->duplicates,
+	    (long long)t->undated, (long long)t->bad_lines,
+	    (long long)t->no_usage);
 	for (i = 0; i < t->nunp; i++) {
 		fputs(i ? "," : "", f);
 		put_jstr(f, t->unp[i].model);

@@ -310,6 +310,7 @@ tally_add(struct tally *t, const struct call *c)
 		return 0;
 	}
 	t->calls++;
+	t->no_usage += c->no_usage;
 	if (c->ts_ms > 0) {
 		if (t->first_ms == 0 || c->ts_ms < t->first_ms)
 			t->first_ms = c->ts_ms;
