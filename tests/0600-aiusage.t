@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 58
+plan 57
 
 export TZ=UTC
 D=$TESTS/data/aiusage
