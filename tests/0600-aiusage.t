@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 57
+plan 58
 
 export TZ=UTC
 D=$TESTS/data/aiusage
@@ -145,6 +145,17 @@ is "$(grep -c 'warning: 4 successful calls have no token counts' nu.err)" 1 'and
 printf '{"prompt":"quiet","stream":true,"stream_options":{"include_usage":false}}\n' | aiq -J >/dev/null 2>&1
 is "$(aiusage --log --since today -f jsonl 2>/dev/null | jq -r 'select(.total) | .no_usage'):$(sqlite3 usage.db "SELECT quote(input_tokens) FROM calls ORDER BY id DESC LIMIT 1")" \
 	'1:NULL' 'aiq logs no tokens as NULL, and aiusage counts such a call apart'
+
+# --- lines that are not JSON are skipped, whatever jsmn lets through
+b='"body":{"id":"%s","model":"gpt-x","usage":{"prompt_tokens":1000,"completion_tokens":0}}'
+{ printf '{"response":{"status_code":200 '"$b"'}}\n' j1	# a comma missing
+  printf '{"response":{"status_code":200,'"$b"',}}\n' j2	# one too many
+  printf '{"response":{"status_code":200,"x" 1,'"$b"'}}\n' j3	# a colon missing
+  printf '{"response":{"status_code":200,'"$b"'}}x\n' j4
+  printf '{"response":{"status_code":200,'"$b"'}}  \t\r\n' j5	# blanks after: fine
+  printf '{"response":{"status_code":200,"a":[1, 2 ,{}],'"$b"'}}\n' j6; } >broken.jsonl
+is "$(aiusage $P -f jsonl broken.jsonl 2>/dev/null | jq -r 'select(.total) | "\(.requests) \(.skipped_lines)"')" '2 4' \
+	'missing or extra commas and colons, and text after the object: skipped lines; blanks after it are fine'
 
 # --- hostile strings: every format stays whole
 rec() { printf '{"response":{"status_code":200,"body":{"model":"%s","usage":{"prompt_tokens":1,"completion_tokens":1}}},"aitools":{"service":"%s"}}\n' "$1" "$2"; }

@@ -56,6 +56,7 @@ struct opts {
 	int		 batch_tier;	/* --batch: price records as batch */
 	int		 no_dedup;
 	int		 decimals;
+	int		 decimals_set;	/* by --decimals */
 	int		 no_bars;
 };
 

@@ -36,7 +36,8 @@ budget_report(FILE *f, const struct opts *o, const struct tally *t,
 	char b[32], spent[32], fc[32], from[32], to[32];
 	double share, gone;
 	int64_t micro = ai_money_micro(&t->total.cost);
-	int dec = o->budget_micro < 1000000 ? 6 : 2;	/* under $1: all */
+	int dec = o->decimals_set ? o->decimals :
+	    o->budget_micro < 1000000 ? 6 : 2;		/* under $1: all */
 
 	gone = (double)(now - start) / (double)(end - start);
 	if (gone > 0)

@@ -70,14 +70,14 @@ from_log(struct tally *t, const char *path)
 	/* A tag's true and false read as in records, not as 1 and 0. */
 	snprintf(sql, sizeof(sql), "SELECT ts, provider, model, service,"
 	    " status, input_tokens, output_tokens, cached_tokens,"
-	    " cache_write_tokens, %s, reasoning_tokens, latency_ms, %s,"
-	    " CASE json_type(%s, ?5) WHEN 'true' THEN 'true'"
-	    " WHEN 'false' THEN 'false' ELSE json_extract(%s, ?5) END"
+	    " cache_write_tokens, %s, reasoning_tokens, latency_ms, %s, %s"
 	    " FROM calls WHERE ts >= ?1 AND (?2 = 0 OR ts < ?2)"
 	    " AND (?3 IS NULL OR model = ?3) AND (?4 IS NULL OR service = ?4)",
 	    column(db, "cache_write_1h_tokens"), column(db, "service_tier"),
-	    o->tag != NULL ? column(db, "tags") : "NULL",
-	    o->tag != NULL ? column(db, "tags") : "NULL");
+	    o->tag != NULL && ai_db_has_column(db, "calls", "tags", 4) == 1 ?
+	    "CASE json_type(tags, ?5) WHEN 'true' THEN 'true'"
+	    " WHEN 'false' THEN 'false' ELSE json_extract(tags, ?5) END" :
+	    "NULL");
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_int64(st, 1, o->since_ms);
@@ -86,7 +86,7 @@ from_log(struct tally *t, const char *path)
 		sqlite3_bind_text(st, 3, o->model, -1, SQLITE_STATIC);
 	if (o->service != NULL)
 		sqlite3_bind_text(st, 4, o->service, -1, SQLITE_STATIC);
-	if (o->tag != NULL)
+	if (sqlite3_bind_parameter_count(st) == 5)	/* a tag, in a v3 log */
 		sqlite3_bind_text(st, 5, tag_path, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		read_row(st, &c);

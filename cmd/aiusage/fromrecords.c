@@ -23,6 +23,7 @@
 #define MAX_TOKENS	INT64_C(10000000000)	/* of one kind in one call */
 #define MAX_EPOCH_S	INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
 #define MAX_LATENCY_MS	INT64_C(2592000000)	/* 30 days */
+#define MAX_JSMN_TOKENS	(1 << 22)		/* of one line: 64 MiB */
 
 struct doc {
 	const char	*s;
@@ -393,7 +394,7 @@ tokenize(struct reader *r, const char *line, size_t len)
 		n = jsmn_parse(&r->p, line, len, r->tok, (unsigned)r->ntok);
 		if (n != JSMN_ERROR_NOMEM)
 			return n;
-		if (r->ntok > (1 << 24))
+		if (r->ntok >= MAX_JSMN_TOKENS)
 			return -1;
 		r->ntok *= 2;
 		free(r->tok);
@@ -401,6 +402,46 @@ tokenize(struct reader *r, const char *line, size_t len)
 		    NULL)
 			err(1, NULL);
 	}
+}
+
+/*
+ * Whether the tokens are of valid JSON.  jsmn checks brackets and strings
+ * but not separators: {"a":1 "b":2} and {"a" 1} pass it.  Between tokens
+ * there may only be blanks, quotes, brackets and separators, and as many
+ * colons and commas as the objects and arrays need.
+ */
+static int
+well_formed(const char *s, const jsmntok_t *t, int n, size_t len)
+{
+	long colons = 0, commas = 0;
+	int i, from;
+	const char *p, *e;
+
+	for (i = 0; i < n; i++) {
+		if (t[i].type == JSMN_OBJECT)
+			colons += t[i].size;
+		if ((t[i].type == JSMN_OBJECT || t[i].type == JSMN_ARRAY) &&
+		    t[i].size > 0)
+			commas += t[i].size - 1;
+		from = i == 0 ? 0 : t[i - 1].type == JSMN_OBJECT ||
+		    t[i - 1].type == JSMN_ARRAY ? t[i - 1].start + 1 :
+		    t[i - 1].end;
+		for (p = s + from, e = s + t[i].start; p < e; p++)
+			switch (*p) {
+			case ':':	colons--; break;
+			case ',':	commas--; break;
+			case ' ': case '\t': case '"': case '{': case '}':
+			case '[': case ']':
+				break;
+			default:
+				return 0;
+			}
+	}
+	for (p = s + t[n - 1].end, e = s + len; p < e; p++)
+		if (*p != '}' && *p != ']' && *p != '"' && *p != ' ' &&
+		    *p != '\t')
+			return 0;
+	return colons == 0 && commas == 0;
 }
 
 static int
@@ -424,7 +465,8 @@ one_line(struct reader *r, const char *line, size_t len, long lineno)
 	int n, res;
 
 	if ((n = tokenize(r, line, len)) <= 0 || r->tok[0].type != JSMN_OBJECT
-	    || r->tok[0].end != (int)len) {
+	    || r->tok[0].end != (int)len ||
+	    !well_formed(line, r->tok, n, len)) {
 		tally_bad_line(r->t, r->name, lineno);
 		return;
 	}
@@ -441,15 +483,15 @@ one_line(struct reader *r, const char *line, size_t len, long lineno)
 	if (o->field != NULL)
 		c.field = text(&d, path(&d, 0, o->field), s.field,
 		    sizeof(s.field));
-	if (c.ts_ms == 0 && (o->since_ms != 0 || o->until_ms != 0))
-		r->t->undated++;
-	if (!in_range(o, &c) ||
-	    (o->model != NULL && (c.model == NULL ||
+	if ((o->model != NULL && (c.model == NULL ||
 	    strcmp(o->model, c.model) != 0)) ||
 	    (o->service != NULL && (c.service == NULL ||
 	    strcmp(o->service, c.service) != 0)))
 		return;
-	tally_add(r->t, &c);
+	if (c.ts_ms == 0 && (o->since_ms != 0 || o->until_ms != 0))
+		r->t->undated++;
+	else if (in_range(o, &c))
+		tally_add(r->t, &c);
 }
 
 /* Reads the records of fd (named name in messages) into the tally. */
@@ -477,7 +519,8 @@ from_records(struct tally *t, int fd, const char *name)
 			}
 			continue;
 		}
-		if (len > 0 && line[len - 1] == '\r')
+		while (len > 0 && (line[len - 1] == '\r' ||
+		    line[len - 1] == ' ' || line[len - 1] == '\t'))
 			len--;
 		t->lines++;
 		if (cut)

@@ -186,6 +186,7 @@ parse_args(int argc, char **argv, struct opts *o, const char **title,
 				usage(2);
 			}
 			o->decimals = optarg[0] - '0';
+			o->decimals_set = 1;
 			break;
 		case OPT_LOG:	o->from_log = 1; break;
 		case OPT_NO_BARS: o->no_bars = 1; break;
