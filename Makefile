@@ -80,7 +80,7 @@ $(CACHE_OBJ): cmd/aicache/aicache.h
 $(USAGE_OBJ): cmd/aiusage/aiusage.h
 
 $(BUILD)/aiusage: $(USAGE_OBJ) $(BUILD)/libaitools.a
-	$(CC) $(LDFLAGS) -o $@ $(USAGE_OBJ) $(BUILD)/libaitools.a $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(USAGE_OBJ) $(BUILD)/libaitools.a $(LIBS) -lpthread
 
 $(BUILD)/aicache: $(CACHE_OBJ) $(BUILD)/libaitools.a
 	$(CC) $(LDFLAGS) -o $@ $(CACHE_OBJ) $(BUILD)/libaitools.a $(LIBS)

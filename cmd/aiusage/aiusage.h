@@ -107,8 +107,27 @@ void	 tally_free(struct tally *);
 int64_t	 hist_percentile(const struct hist *, double);
 uint64_t hash64(const void *, size_t, uint64_t);
 
-/* fromlog.c, fromrecords.c: the sources. */
+/* fromlog.c: the usage log as a source. */
 int	 from_log(struct tally *, const char *);
+
+/* fromrecords.c: a line of records read as a call. */
+struct call_text {		/* the strings a call points to */
+	char	 model[256], provider[64], service[256], status[64];
+	char	 field[256], tier[32], scratch[256];
+};
+enum parsed_kind { PARSED_CALL, PARSED_BAD, PARSED_UNDATED, PARSED_OUT };
+struct parsed {
+	enum parsed_kind kind;
+	struct call	 c;
+	struct call_text s;
+};
+struct parser;
+struct parser *parser_new(void);
+void	 parser_free(struct parser *);
+void	 parse_record(struct parser *, const struct opts *, const char *,
+	    size_t, struct parsed *);
+
+/* readrecords.c: records read and summed here, parsed in a thread. */
 int	 from_records(struct tally *, int, const char *);
 
 /* report.c, html.c: the formats. */

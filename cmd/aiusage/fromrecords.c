@@ -166,11 +166,6 @@ text(const struct doc *d, int i, char *buf, size_t size)
 }
 
 /* Scratch space for the strings of one call. */
-struct strs {
-	char	 model[256], provider[64], service[256], status[64];
-	char	 field[256], tier[32], scratch[256];
-};
-
 /*
  * Reads a usage object: chat.completion's (which Anthropic answers from
  * aiq also carry), the Responses API's, or Anthropic's own, whose
@@ -234,7 +229,7 @@ hash_member(const struct doc *d, int o, const char *k, uint64_t *h)
 
 /* An Anthropic Message Batches result: {"custom_id", "result"}. */
 static int
-anthropic_result(const struct doc *d, int res, struct call *c, struct strs *s)
+anthropic_result(const struct doc *d, int res, struct call *c, struct call_text *s)
 {
 	int msg = get(d, res, "message");
 	const char *type = text(d, get(d, res, "type"), s->status,
@@ -260,7 +255,7 @@ anthropic_result(const struct doc *d, int res, struct call *c, struct strs *s)
 
 /* The status of a response: ok, or the error code of its HTTP status. */
 static const char *
-response_status(const struct doc *d, int resp, int body, struct strs *s)
+response_status(const struct doc *d, int resp, int body, struct call_text *s)
 {
 	int64_t code = integer(d, get(d, resp, "status_code"), 999);
 	char type[64], ecode[64];
@@ -312,7 +307,7 @@ time_of(const struct doc *d, int meta, int body)
 
 /* A record of aiq, or a line of OpenAI Batch output. */
 static int
-response_record(const struct doc *d, struct call *c, struct strs *s)
+response_record(const struct doc *d, struct call *c, struct call_text *s)
 {
 	int meta = get(d, 0, "aitools"), resp = get(d, 0, "response");
 	int body = get(d, resp, "body"), error = get(d, 0, "error");
@@ -376,16 +371,34 @@ response_record(const struct doc *d, struct call *c, struct strs *s)
 	return 0;
 }
 
-struct reader {
-	struct tally	*t;
+struct parser {
 	jsmn_parser	 p;
 	jsmntok_t	*tok;
 	int		 ntok;
-	const char	*name;
 };
 
+struct parser *
+parser_new(void)
+{
+	struct parser *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->tok = calloc(512, sizeof(*r->tok))) == NULL)
+		err(1, NULL);
+	r->ntok = 512;
+	return r;
+}
+
+void
+parser_free(struct parser *r)
+{
+	if (r != NULL)
+		free(r->tok);
+	free(r);
+}
+
 static int
-tokenize(struct reader *r, const char *line, size_t len)
+tokenize(struct parser *r, const char *line, size_t len)
 {
 	int n;
 
@@ -455,80 +468,44 @@ in_range(const struct opts *o, const struct call *c)
 	    c->ts_ms < o->until_ms);
 }
 
-static void
-one_line(struct reader *r, const char *line, size_t len, long lineno)
+/*
+ * Reads one line (without its newline) into out: a call, a line that is
+ * not a result, or a call the filters leave out.  Needs nothing but the
+ * options, so that it can run in a thread of its own.
+ */
+void
+parse_record(struct parser *r, const struct opts *o, const char *line,
+    size_t len, struct parsed *out)
 {
-	const struct opts *o = r->t->o;
-	struct call c = { .latency_ms = -1 };
-	struct strs s;
+	struct call *c = &out->c;
+	struct call_text *s = &out->s;
 	struct doc d;
 	int n, res;
 
+	memset(c, 0, sizeof(*c));
+	c->latency_ms = -1;
+	out->kind = PARSED_BAD;
 	if ((n = tokenize(r, line, len)) <= 0 || r->tok[0].type != JSMN_OBJECT
-	    || r->tok[0].end != (int)len ||
-	    !well_formed(line, r->tok, n, len)) {
-		tally_bad_line(r->t, r->name, lineno);
+	    || r->tok[0].end != (int)len || !well_formed(line, r->tok, n, len))
 		return;
-	}
 	d = (struct doc){ line, r->tok, n };
 	res = get(&d, 0, "result");
 	if ((res >= 0 && d.t[res].type == JSMN_OBJECT ?
-	    anthropic_result(&d, res, &c, &s) :
-	    response_record(&d, &c, &s)) == -1) {
-		tally_bad_line(r->t, r->name, lineno);
+	    anthropic_result(&d, res, c, s) :
+	    response_record(&d, c, s)) == -1)
 		return;
-	}
 	if (o->batch_tier)
-		c.tier = AI_TIER_BATCH;
+		c->tier = AI_TIER_BATCH;
 	if (o->field != NULL)
-		c.field = text(&d, path(&d, 0, o->field), s.field,
-		    sizeof(s.field));
-	if ((o->model != NULL && (c.model == NULL ||
-	    strcmp(o->model, c.model) != 0)) ||
-	    (o->service != NULL && (c.service == NULL ||
-	    strcmp(o->service, c.service) != 0)))
-		return;
-	if (c.ts_ms == 0 && (o->since_ms != 0 || o->until_ms != 0))
-		r->t->undated++;
-	else if (in_range(o, &c))
-		tally_add(r->t, &c);
-}
-
-/* Reads the records of fd (named name in messages) into the tally. */
-int
-from_records(struct tally *t, int fd, const char *name)
-{
-	struct reader r = { .t = t, .ntok = 512, .name = name };
-	struct ai_lines in;
-	char *line;
-	size_t len;
-	int got, cut, rc = 0;
-
-	if ((r.tok = calloc((size_t)r.ntok, sizeof(*r.tok))) == NULL)
-		err(1, NULL);
-	ai_lines_init(&in, fd, MAX_LINE);
-	for (;;) {
-		got = ai_lines_next(&in, &line, &len, &cut);
-		if (got == -1)
-			break;
-		if (got == 0) {
-			if (ai_lines_fill(&in) == -1) {
-				warn("%s", name);
-				rc = -1;
-				break;
-			}
-			continue;
-		}
-		while (len > 0 && (line[len - 1] == '\r' ||
-		    line[len - 1] == ' ' || line[len - 1] == '\t'))
-			len--;
-		t->lines++;
-		if (cut)
-			tally_bad_line(t, name, in.lineno);
-		else if (len > 0)
-			one_line(&r, line, len, in.lineno);
-	}
-	ai_lines_free(&in);
-	free(r.tok);
-	return rc;
+		c->field = text(&d, path(&d, 0, o->field), s->field,
+		    sizeof(s->field));
+	if ((o->model != NULL && (c->model == NULL ||
+	    strcmp(o->model, c->model) != 0)) ||
+	    (o->service != NULL && (c->service == NULL ||
+	    strcmp(o->service, c->service) != 0)))
+		out->kind = PARSED_OUT;
+	else if (c->ts_ms == 0 && (o->since_ms != 0 || o->until_ms != 0))
+		out->kind = PARSED_UNDATED;
+	else
+		out->kind = in_range(o, c) ? PARSED_CALL : PARSED_OUT;
 }
