@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 58
+plan 62
 
 export TZ=UTC
 D=$TESTS/data/aiusage
@@ -86,9 +86,18 @@ like "$(aiusage $P <"$D/records.jsonl" 2>/dev/null | grep warning)" 'mystery \(1
 aiusage $P --model gpt-x <"$D/records.jsonl" >/dev/null 2>&1
 is "$?" 0 'every call priced: exit 0'
 aiusage -b nope </dev/null >/dev/null 2>err.txt
-is "$?:$(head -n1 err.txt)" '2:aiusage: --by: nope: not model, provider, service, status, tier, hour, day, week, month, tag:NAME or field:PATH, or more than 4, or a second tag: or field:' \
+is "$?:$(head -n1 err.txt)" '2:aiusage: --by: nope: not model, provider, service, status, tier, hour, day, week, month, tag:NAME or field:PATH, or given twice, or a second tag: or field:' \
 	'a bad --by: exit 2, saying why'
 aiusage --since someday </dev/null >/dev/null 2>/dev/null; is "$?" 2 'a bad --since: exit 2'
+aiusage -b model,service,status,day,hour </dev/null >/dev/null 2>err.txt
+is "$?:$(head -n1 err.txt)" '2:aiusage: --by: hour: more than 4 dimensions' 'five dimensions: exit 2, saying so'
+aiusage -s 2026-02-30 </dev/null >/dev/null 2>/dev/null; is "$?" 2 'February 30 is no date'
+aiusage -s today -u yesterday </dev/null >/dev/null 2>err.txt
+is "$?:$(head -n1 err.txt)" '2:aiusage: --since must be before --until' '--since after --until: exit 2'
+r='{"response":{"status_code":200,"body":{"model":"gpt-x","usage":{"prompt_tokens":1,"completion_tokens":1}}},"aitools":{"finished":"%s"}}\n'
+printf "$r$r$r" 2026-11-20T23:30:00-05:00 2026-11-21T04:29:59.999Z 2026-11-21T04:30:00.000Z >tz.jsonl
+is "$(aiusage $P -f jsonl -s 2026-11-21T04:30:00.000Z tz.jsonl 2>/dev/null | jq -r 'select(.total) | .requests')" 2 \
+	'RFC 3339 times with an offset or milliseconds, in records and in --since'
 aiusage -f pdf </dev/null >/dev/null 2>/dev/null; is "$?" 2 'a bad --format: exit 2'
 
 # --- the usage log, written by aiq against aimock
@@ -129,7 +138,7 @@ is "$?" 0 'under budget: exit 0'
 like "$(grep -c '^budget\|^spent\|^forecast' b.txt)" '^3$' 'the budget, the spend and the forecast are told'
 like "$(grep '^spent' b.txt)" '^spent +\$0\.[0-9]+ \([0-9.]+%\), [0-9]+% of the month gone$' '  the spend, in dollars and share'
 aiusage --log --budget 0.000001 --period day >b.txt 2>b.err
-is "$?:$(cat b.err)" "3:aiusage: over budget: \$$(awk '/^spent/ { print substr($2, 2) }' b.txt) spent of \$0.000001 this day" \
+is "$?:$(cat b.err)" "3:aiusage: over budget: \$$(awk '/^spent/ { print substr($2, 2) }' b.txt) spent of \$0.000001 today" \
 	'over budget: exit 3, saying so (a cron alert)'
 aiusage --log --budget 10 --since 7d >/dev/null 2>&1; is "$?" 2 '--budget has its own period: no --since'
 
@@ -175,7 +184,7 @@ aiusage $P -f html --title 'Usage <test>' <"$D/records.jsonl" >r.html 2>/dev/nul
 like "$(grep -c '<svg id="cost-per-day"\|<svg id="tokens-by-service"' r.html)" '^2$' 'HTML: two inline SVG charts'
 is "$(grep -o 'https*://[^"]*' r.html | sort -u)" 'http://www.w3.org/2000/svg' 'HTML: nothing from the network (the only URL is the SVG namespace)'
 like "$(grep -o '<title>[^<]*</title>' r.html | head -n1)" 'Usage &lt;test&gt;' 'HTML: the title, escaped'
-is "$(grep -c '<p class="note">1 lines skipped, not results\|<p class="warn">warning: 1 calls of models without a price' r.html)" 2 \
+is "$(grep -c '<p class="note">1 line skipped, not results\|<p class="warn">warning: 1 call of models without a price' r.html)" 2 \
 	'HTML: the notes of the other formats, skipped lines too'
 if command -v chromium >/dev/null 2>&1; then
 	# Rendered by the browser: each chart's bars laid out with a size.

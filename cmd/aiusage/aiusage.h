@@ -7,6 +7,7 @@
 #include "aitools.h"
 
 #define MAX_BY		4	/* group-by dimensions */
+#define MAX_BY_TEXT	"4"
 #define MAX_LINE	(64u << 20)	/* longest record line */
 
 enum dim {

@@ -56,8 +56,9 @@ budget_report(FILE *f, const struct opts *o, const struct tally *t,
 	    forecast.micro > o->budget_micro && micro <= o->budget_micro ?
 	    ", over the budget" : "");
 	if (micro > o->budget_micro) {
-		fprintf(stderr, "aiusage: over budget: $%s spent of $%s this"
-		    " %s\n", spent, b, period_name(o->period));
+		fprintf(stderr, "aiusage: over budget: $%s spent of $%s %s\n",
+		    spent, b, o->period == D_DAY ? "today" : o->period ==
+		    D_WEEK ? "this week" : "this month");
 		return 1;
 	}
 	return 0;

@@ -61,6 +61,17 @@ usage(int status)
 }
 
 static int
+has_dim(const struct opts *o, enum dim d)
+{
+	int i;
+
+	for (i = 0; i < o->nby; i++)
+		if (o->by[i] == d)
+			return 1;
+	return 0;
+}
+
+static int
 parse_dim(const char *s, struct opts *o)
 {
 	static const char *const names[] = {
@@ -88,7 +99,7 @@ parse_dim(const char *s, struct opts *o)
 		return 0;
 	}
 	for (d = D_MODEL; d < D_FIELD; d++)
-		if (strcmp(s, names[d]) == 0) {
+		if (strcmp(s, names[d]) == 0 && !has_dim(o, (enum dim)d)) {
 			o->by[o->nby++] = (enum dim)d;
 			return 0;
 		}
@@ -104,10 +115,11 @@ parse_by(char *list, struct opts *o)
 	o->field = o->field_label = o->tag = NULL;
 	for (s = strtok(list, ","); s != NULL; s = strtok(NULL, ","))
 		if (parse_dim(s, o) == -1) {
-			warnx("--by: %s: not model, provider, service, status,"
-			    " tier, hour, day, week, month, tag:NAME or"
-			    " field:PATH, or more than %d, or a second tag: or"
-			    " field:", s, MAX_BY);
+			warnx("--by: %s: %s", s, o->nby == MAX_BY ?
+			    "more than " MAX_BY_TEXT " dimensions" :
+			    "not model, provider, service, status, tier, hour,"
+			    " day, week, month, tag:NAME or field:PATH, or"
+			    " given twice, or a second tag: or field:");
 			usage(2);
 		}
 }
@@ -175,7 +187,7 @@ parse_args(int argc, char **argv, struct opts *o, const char **title,
 		case OPT_BUDGET:
 			if (budget_parse(optarg, &o->budget_micro) == -1) {
 				warnx("--budget: %s: not an amount of dollars"
-				    " such as 50 or 49.99", optarg);
+				    " above 0, such as 50 or 49.99", optarg);
 				usage(2);
 			}
 			break;
@@ -226,6 +238,10 @@ parse_args(int argc, char **argv, struct opts *o, const char **title,
 		warnx("--by field:%s: the usage log keeps no record fields;"
 		    " tag the calls with aiq --tag and group by tag:NAME",
 		    o->field);
+		usage(2);
+	}
+	if (o->until_ms != 0 && o->since_ms >= o->until_ms) {
+		warnx("--since must be before --until");
 		usage(2);
 	}
 	if (o->budget_micro > 0) {

@@ -130,9 +130,10 @@ report_notes(const struct tally *t, note_fn put, void *arg)
 	snprintf(line, sizeof(line), "prices: %s", prog_label);
 	put(arg, 0, line);
 	if (t->total.unpriced > 0) {
-		n = (size_t)snprintf(line, sizeof(line), "warning: %lld calls of"
-		    " models without a price are not in the cost:",
-		    (long long)t->total.unpriced);
+		n = (size_t)snprintf(line, sizeof(line), "warning: %lld %s of"
+		    " models without a price %s not in the cost:",
+		    (long long)t->total.unpriced, t->total.unpriced == 1 ?
+		    "call" : "calls", t->total.unpriced == 1 ? "is" : "are");
 		for (i = 0; i < t->nunp && n < sizeof(line); i++)
 			n += (size_t)snprintf(line + n, sizeof(line) - n,
 			    "%s %s (%lld)", i ? "," : "", t->unp[i].model,
@@ -140,25 +141,29 @@ report_notes(const struct tally *t, note_fn put, void *arg)
 		put(arg, 1, line);
 	}
 	if (t->no_usage > 0) {
-		snprintf(line, sizeof(line), "warning: %lld successful calls"
-		    " have no token counts, so are not in the tokens or the"
-		    " cost", (long long)t->no_usage);
+		snprintf(line, sizeof(line), "warning: %lld successful %s no"
+		    " token counts, so %s not in the tokens or the cost",
+		    (long long)t->no_usage, t->no_usage == 1 ? "call has" :
+		    "calls have", t->no_usage == 1 ? "is" : "are");
 		put(arg, 1, line);
 	}
 	if (t->duplicates > 0) {
-		snprintf(line, sizeof(line), "%lld duplicate records dropped",
-		    (long long)t->duplicates);
+		snprintf(line, sizeof(line), "%lld duplicate %s dropped",
+		    (long long)t->duplicates, t->duplicates == 1 ? "record" :
+		    "records");
 		put(arg, 0, line);
 	}
 	if (t->undated > 0) {
-		snprintf(line, sizeof(line), "%lld records without a time left"
-		    " out of the time range", (long long)t->undated);
+		snprintf(line, sizeof(line), "%lld %s without a time left"
+		    " out of the time range", (long long)t->undated,
+		    t->undated == 1 ? "record" : "records");
 		put(arg, 0, line);
 	}
 	if (t->bad_lines > 0) {
-		snprintf(line, sizeof(line), "%lld lines skipped, not results"
+		snprintf(line, sizeof(line), "%lld %s skipped, not results"
 		    " (the first: %s, line %ld)", (long long)t->bad_lines,
-		    t->first_bad_name, t->first_bad_line);
+		    t->bad_lines == 1 ? "line" : "lines", t->first_bad_name,
+		    t->first_bad_line);
 		put(arg, 0, line);
 	}
 }

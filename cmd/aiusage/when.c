@@ -66,35 +66,7 @@ when_period_end(int period, int64_t ms)
 	return local_ms(&tm);
 }
 
-/* "2026-11-23", "2026-11-23T10:00", local time; or with a Z, UTC. */
-static int
-absolute(const char *s, int64_t *out)
-{
-	struct tm tm = { 0 };
-	const char *end;
-	int utc;
-
-	if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL)
-		return -1;
-	if (*end == 'T' || *end == ' ') {
-		const char *e2 = strptime(end + 1, "%H:%M:%S", &tm);
-
-		if (e2 == NULL && (e2 = strptime(end + 1, "%H:%M", &tm)) ==
-		    NULL)
-			return -1;
-		end = e2;
-	}
-	utc = *end == 'Z';
-	if (*end != '\0' && strcmp(end, "Z") != 0)
-		return -1;
-	if (utc) {
-		time_t t = timegm(&tm);
-
-		*out = (int64_t)t * 1000;
-		return 0;
-	}
-	return (*out = local_ms(&tm)) == -1 ? -1 : 0;
-}
+static int	absolute(const char *, int64_t *);
 
 /*
  * A time of --since or --until: "now"; "today", "yesterday", "week",
@@ -154,6 +126,16 @@ when_bucket(enum dim d, int64_t ms, char *out, size_t size)
 }
 
 /* Days from 1970-01-01 to a date of the Gregorian calendar. */
+static int
+month_days(int y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+
+	return m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) ? 29 :
+	    days[m - 1];
+}
+
 static int64_t
 days_from_civil(int64_t y, int m, int d)
 {
@@ -191,11 +173,23 @@ when_rfc3339(const char *s, size_t len)
 	int y, mo, d, h, mi, sec, ms = 0, i;
 	size_t k;
 
-	if (len < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-	    s[13] != ':' || s[16] != ':' || s[len - 1] != 'Z')
+	int64_t off = 0;
+
+	if (len >= 25 && (s[len - 6] == '+' || s[len - 6] == '-') &&
+	    s[len - 3] == ':') {		/* an offset, "+01:00" */
+		if ((h = digits(s + len - 5, 2)) < 0 || h > 23 ||
+		    (mi = digits(s + len - 2, 2)) < 0 || mi > 59)
+			return 0;
+		off = (s[len - 6] == '+' ? 1 : -1) * (h * 60 + mi) * 60000;
+		len -= 5;		/* the sign stands for the Z */
+	} else if (len < 20 || s[len - 1] != 'Z')
+		return 0;
+	if (s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' &&
+	    s[10] != ' ') || s[13] != ':' || s[16] != ':')
 		return 0;
 	if ((y = digits(s, 4)) < 0 || (mo = digits(s + 5, 2)) < 1 || mo > 12 ||
-	    (d = digits(s + 8, 2)) < 1 || d > 31 || (h = digits(s + 11, 2)) < 0
+	    (d = digits(s + 8, 2)) < 1 || d > month_days(y, mo) ||
+	    (h = digits(s + 11, 2)) < 0
 	    || h > 23 || (mi = digits(s + 14, 2)) < 0 || mi > 59 ||
 	    (sec = digits(s + 17, 2)) < 0 || sec > 60)
 		return 0;
@@ -214,5 +208,34 @@ when_rfc3339(const char *s, size_t len)
 	for (; i < 3; i++)
 		ms *= 10;
 	return ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000 +
-	    (int64_t)sec * 1000 + ms;
+	    (int64_t)sec * 1000 + ms - off;
+}
+
+/*
+ * "2026-11-23", "2026-11-23T10:00" or "2026-11-23 10:00:00", local time;
+ * or an RFC 3339 time with its Z or offset, as records have them.
+ */
+static int
+absolute(const char *s, int64_t *out)
+{
+	struct tm tm = { 0 };
+	const char *end;
+
+	if ((*out = when_rfc3339(s, strlen(s))) != 0)
+		return 0;
+	if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL || !isdigit(
+	    (unsigned char)*s) || tm.tm_mday > month_days(tm.tm_year + 1900,
+	    tm.tm_mon + 1))
+		return -1;	/* strptime takes blanks, and February 30 */
+	if (*end == 'T' || *end == ' ') {
+		const char *e2 = strptime(end + 1, "%H:%M:%S", &tm);
+
+		if (e2 == NULL && (e2 = strptime(end + 1, "%H:%M", &tm)) ==
+		    NULL)
+			return -1;
+		end = e2;
+	}
+	if (*end != '\0')
+		return -1;
+	return (*out = local_ms(&tm)) == -1 ? -1 : 0;
 }
