@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 62
+plan 63
 
 export TZ=UTC
 D=$TESTS/data/aiusage
@@ -130,8 +130,11 @@ is "$(aiusage --log -b tag:env -f csv 2>/dev/null | cut -d, -f1-3 | tr '\n' ' ')
 aiusage --log -b field:team >/dev/null 2>err.txt
 is "$?:$(head -n1 err.txt)" '2:aiusage: --by field:team: the usage log keeps no record fields; tag the calls with aiq --tag and group by tag:NAME' \
 	'field: on the log: exit 2, pointing to tags'
-aiusage -L "$SCRATCH/none.db" >/dev/null 2>err.txt
-is "$?:$(cat err.txt)" "1:aiusage: $SCRATCH/none.db: no usage log here (aiq writes it as it calls)" 'no usage log: exit 1, saying so'
+aiusage -L "$SCRATCH/none.db" >out.txt 2>err.txt
+is "$?:$(cat err.txt):$(cat out.txt)" "1:aiusage: $SCRATCH/none.db: no usage log here (aiq writes it as it calls):" 'no usage log: exit 1, saying so, and no report of nothing'
+aiusage -f jsonl nosuch.jsonl "$D/anthropic-batch.jsonl" >out.txt 2>err.txt
+is "$?:$(jq -r 'select(.total) | .requests' out.txt):$(grep -c 'warning: 1 file could not be read' err.txt)" '1:2:1' \
+	'a file that cannot be read: exit 1, the others reported, and the report says so'
 
 aiusage --log --budget 1000 --period month >b.txt 2>b.err
 is "$?" 0 'under budget: exit 0'

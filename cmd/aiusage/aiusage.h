@@ -88,6 +88,7 @@ struct tally {
 	struct group	 total;
 	int64_t		 lines, calls, duplicates, undated, bad_lines;
 	int64_t		 no_usage;	/* ok calls of unknown tokens */
+	int		 unread;	/* files that could not be opened */
 	long		 first_bad_line;
 	char		 first_bad_name[256];
 	uint64_t	*seen;		/* dedup: hashes of ids, open addressing */

@@ -293,6 +293,7 @@ read_files(struct tally *t, const struct opts *o)
 		}
 		if ((fd = open(o->files[i], O_RDONLY | O_CLOEXEC)) == -1) {
 			warn("%s", o->files[i]);
+			t->unread++;
 			rc = -1;
 			continue;
 		}
@@ -354,14 +355,16 @@ main(int argc, char **argv)
 		t.next = &by_day;
 		by_day.next = &by_service;
 	}
+	rc = 0;
 	if (o.nfiles > 0)
 		rc = read_files(&t, &o);
-	else if (!o.from_log && stdin_has_records() &&
-	    ((rc = from_records(&t, STDIN_FILENO, "stdin")) == -1 ||
-	    t.lines > 0))
-		;
-	else
-		rc = read_log(&t, &o);
+	else if (!o.from_log && stdin_has_records())
+		rc = from_records(&t, STDIN_FILENO, "stdin");
+	if (o.nfiles == 0 && rc == 0 && t.lines == 0 &&
+	    read_log(&t, &o) == -1) {	/* no records: the usage log */
+		status = 1;
+		goto out;		/* and no report of nothing */
+	}
 	if (rc == -1)
 		status = 1;
 	o.decimals = decimals_for(&o, &t);
@@ -374,6 +377,7 @@ main(int argc, char **argv)
 		status = EXIT_UNPRICED;
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(1, "stdout");
+out:
 	if (o.format == F_HTML) {
 		tally_free(&by_day);
 		tally_free(&by_service);

@@ -129,6 +129,12 @@ report_notes(const struct tally *t, note_fn put, void *arg)
 
 	snprintf(line, sizeof(line), "prices: %s", prog_label);
 	put(arg, 0, line);
+	if (t->unread > 0) {
+		snprintf(line, sizeof(line), "warning: %d %s could not be read,"
+		    " so %s not in the report", t->unread, t->unread == 1 ?
+		    "file" : "files", t->unread == 1 ? "is" : "are");
+		put(arg, 1, line);
+	}
 	if (t->total.unpriced > 0) {
 		n = (size_t)snprintf(line, sizeof(line), "warning: %lld %s of"
 		    " models without a price %s not in the cost:",
