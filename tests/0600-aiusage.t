@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 63
+plan 64
 
 export TZ=UTC
 D=$TESTS/data/aiusage
@@ -189,6 +189,9 @@ is "$(grep -o 'https*://[^"]*' r.html | sort -u)" 'http://www.w3.org/2000/svg' '
 like "$(grep -o '<title>[^<]*</title>' r.html | head -n1)" 'Usage &lt;test&gt;' 'HTML: the title, escaped'
 is "$(grep -c '<p class="note">1 line skipped, not results\|<p class="warn">warning: 1 call of models without a price' r.html)" 2 \
 	'HTML: the notes of the other formats, skipped lines too'
+awk 'BEGIN { for (i = 0; i < 420; i++) printf "{\"response\":{\"status_code\":200,\"body\":{\"id\":\"d%d\",\"created\":%d,\"model\":\"gpt-x\",\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":1}}}}\n", i, 1700000000 + i * 86400 }' >days.jsonl
+aiusage $P -f html days.jsonl 2>/dev/null | sed -n '/id="cost-per-day"/,/<\/svg>/p' | grep -o '<title>20[0-9-]*' | sed 's/<title>//' >days.txt
+is "$(wc -l <days.txt | tr -d ' ') $(head -n1 days.txt) $(tail -n1 days.txt)" '400 2023-12-04 2025-01-06' 'HTML: over 400 days, the chart shows the last 400'
 if command -v chromium >/dev/null 2>&1; then
 	# Rendered by the browser: each chart's bars laid out with a size.
 	sed 's#</body>#<script>var o=[];document.querySelectorAll("svg").forEach(function(s){var n=0;s.querySelectorAll("rect.bar").forEach(function(r){var b=r.getBBox();if(b.width>0\&\&b.height>0)n++;});o.push(s.id+"="+n);});document.body.setAttribute("data-bars",o.join(" "));</script></body>#' r.html >probe.html

@@ -86,7 +86,7 @@ struct tally {
 	struct group	**v;		/* the groups, hashed by key */
 	size_t		 n, cap;
 	struct group	 total;
-	int64_t		 lines, calls, duplicates, undated, bad_lines;
+	int64_t		 lines, duplicates, undated, bad_lines;
 	int64_t		 no_usage;	/* ok calls of unknown tokens */
 	int		 unread;	/* files that could not be opened */
 	long		 first_bad_line;
@@ -98,7 +98,6 @@ struct tally {
 		int64_t	 calls;
 	}		 unp[16];
 	int		 nunp;
-	int64_t		 first_ms, last_ms;
 };
 void	 tally_init(struct tally *, const struct opts *,
 	    const struct ai_prices *);

@@ -97,9 +97,14 @@ chart_cost(FILE *f, struct tally *dm)
 	ns = series_of(v, s, 64);
 	for (r = 0; v[r] != NULL; r++) {	/* sorted by day first */
 		group_value(v[r], 0, day, sizeof(day));
+		if (strcmp(day, "-") == 0)
+			continue;		/* undated: on no day */
 		if (strcmp(day, prev) != 0) {
-			if (nd == 400)
-				break;
+			if (nd == 400) {	/* the last 400 days */
+				memmove(days, days + 1, sizeof(days[0]) * 399);
+				memmove(total, total + 1, sizeof(total[0]) * 399);
+				total[--nd] = 0;
+			}
 			snprintf(days[nd++], sizeof(days[0]), "%s", day);
 			snprintf(prev, sizeof(prev), "%s", day);
 		}

@@ -74,12 +74,6 @@ has_dim(const struct opts *o, enum dim d)
 static int
 parse_dim(const char *s, struct opts *o)
 {
-	static const char *const names[] = {
-		[D_MODEL] = "model", [D_PROVIDER] = "provider",
-		[D_SERVICE] = "service", [D_STATUS] = "status",
-		[D_TIER] = "tier", [D_HOUR] = "hour", [D_DAY] = "day",
-		[D_WEEK] = "week", [D_MONTH] = "month",
-	};
 	int d;
 
 	if (o->nby == MAX_BY)
@@ -99,7 +93,8 @@ parse_dim(const char *s, struct opts *o)
 		return 0;
 	}
 	for (d = D_MODEL; d < D_FIELD; d++)
-		if (strcmp(s, names[d]) == 0 && !has_dim(o, (enum dim)d)) {
+		if (strcmp(s, dim_name((enum dim)d)) == 0 &&
+		    !has_dim(o, (enum dim)d)) {
 			o->by[o->nby++] = (enum dim)d;
 			return 0;
 		}

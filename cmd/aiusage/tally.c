@@ -309,14 +309,7 @@ tally_add(struct tally *t, const struct call *c)
 		t->duplicates++;
 		return 0;
 	}
-	t->calls++;
 	t->no_usage += c->no_usage;
-	if (c->ts_ms > 0) {
-		if (t->first_ms == 0 || c->ts_ms < t->first_ms)
-			t->first_ms = c->ts_ms;
-		if (c->ts_ms > t->last_ms)
-			t->last_ms = c->ts_ms;
-	}
 	if (has_tokens(&c->usage)) {
 		p = ai_prices_find(t->prices, c->model);
 		if (p == NULL || ai_price_cost(p, &c->usage, c->tier, &pico) ==

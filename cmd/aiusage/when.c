@@ -38,9 +38,7 @@ when_period_start(int period, int64_t ms)
 	struct tm tm;
 
 	local_tm(ms, &tm);
-	tm.tm_min = tm.tm_sec = 0;
-	if (period != D_HOUR)
-		tm.tm_hour = 0;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
 	if (period == D_WEEK)
 		tm.tm_mday -= (tm.tm_wday + 6) % 7;
 	else if (period == D_MONTH)
@@ -55,9 +53,7 @@ when_period_end(int period, int64_t ms)
 	struct tm tm;
 
 	local_tm(when_period_start(period, ms), &tm);
-	if (period == D_HOUR)
-		tm.tm_hour++;
-	else if (period == D_DAY)
+	if (period == D_DAY)
 		tm.tm_mday++;
 	else if (period == D_WEEK)
 		tm.tm_mday += 7;
