@@ -166,6 +166,24 @@ text(const struct doc *d, int i, char *buf, size_t size)
 }
 
 /* Scratch space for the strings of one call. */
+/* Where a usage object has input, output, cached and reasoning tokens. */
+static const char *const chat_counts[] = { "prompt_tokens",
+    "completion_tokens", "prompt_tokens_details.cached_tokens",
+    "completion_tokens_details.reasoning_tokens" };
+static const char *const responses_counts[] = { "input_tokens",
+    "output_tokens", "input_tokens_details.cached_tokens",
+    "output_tokens_details.reasoning_tokens" };
+
+static void
+read_counts(const struct doc *d, int u, const char *const k[4],
+    struct ai_usage *out, int *bad)
+{
+	out->input = count(d, path(d, u, k[0]), bad);
+	out->output = count(d, path(d, u, k[1]), bad);
+	out->cached = count(d, path(d, u, k[2]), bad);
+	out->reasoning = count(d, path(d, u, k[3]), bad);
+}
+
 /*
  * Reads a usage object: chat.completion's (which Anthropic answers from
  * aiq also carry), the Responses API's, or Anthropic's own, whose
@@ -185,28 +203,17 @@ read_usage(const struct doc *d, int u, struct ai_usage *out)
 	    &bad);
 	out->cache_write_1h = count(d, path(d, u,
 	    "cache_creation.ephemeral_1h_input_tokens"), &bad);
-	if (get(d, u, "prompt_tokens") >= 0) {
-		out->input = count(d, get(d, u, "prompt_tokens"), &bad);
-		out->output = count(d, get(d, u, "completion_tokens"), &bad);
-		out->cached = count(d, path(d, u,
-		    "prompt_tokens_details.cached_tokens"), &bad);
-		out->reasoning = count(d, path(d, u,
-		    "completion_tokens_details.reasoning_tokens"), &bad);
-	} else if (get(d, u, "cache_read_input_tokens") >= 0 ||
+	if (get(d, u, "prompt_tokens") >= 0)
+		read_counts(d, u, chat_counts, out, &bad);
+	else if (get(d, u, "cache_read_input_tokens") >= 0 ||
 	    out->cache_write > 0) {
 		rd = count(d, get(d, u, "cache_read_input_tokens"), &bad);
 		out->input = count(d, get(d, u, "input_tokens"), &bad) + rd +
 		    out->cache_write;
 		out->output = count(d, get(d, u, "output_tokens"), &bad);
 		out->cached = rd;
-	} else {
-		out->input = count(d, get(d, u, "input_tokens"), &bad);
-		out->output = count(d, get(d, u, "output_tokens"), &bad);
-		out->cached = count(d, path(d, u,
-		    "input_tokens_details.cached_tokens"), &bad);
-		out->reasoning = count(d, path(d, u,
-		    "output_tokens_details.reasoning_tokens"), &bad);
-	}
+	} else
+		read_counts(d, u, responses_counts, out, &bad);
 	if (bad)
 		memset(out, 0, sizeof(*out));
 	return bad ? -1 : 0;
