@@ -14,6 +14,8 @@ _aiusage()
 		return
 		;;
 	-b|--by)
+		# a list, and tag: and field: go on: no space, no escapes
+		compopt +o filenames -o nospace 2>/dev/null
 		local done=
 		case $cur in *,*) done=${cur%,*}, ;; esac
 		COMPREPLY=($(compgen -P "$done" -W 'model provider service status

@@ -220,10 +220,14 @@ tags_of(const json_t *rec, const json_t **tags, char *err)
 		return 0;
 	if (!json_is_object(t))
 		return fail(err, "\"aitools.tags\" is not an object");
-	json_object_foreach((json_t *)t, k, v)
+	json_object_foreach((json_t *)t, k, v) {
 		if (json_is_object(v) || json_is_array(v) || json_is_null(v))
 			return fail(err, "\"aitools.tags\" holds a value that"
 			    " is not a string, number or boolean");
+		if (!ai_tag_name_ok(k))
+			return fail(err, "\"aitools.tags\" has a name that is"
+			    " not 1 to 64 letters, digits, - and _");
+	}
 	*tags = json_object_size(t) > 0 ? t : NULL;
 	return 0;
 }

@@ -2,7 +2,7 @@
 # aicache: a response cache as two pipeline stages, and its upkeep.
 . "$(dirname "$0")/lib.sh"
 
-plan 70
+plan 71
 
 start_mock -L "$SCRATCH/sent.log"
 export AICACHE_DB=$SCRATCH/cache.db
@@ -35,6 +35,9 @@ is "$(sqlite3 usage.db "SELECT count(*) FROM calls WHERE status = 'cache_hit'")"
 now=$(date -u +%Y-%m-%dT%H)
 is "$(head -n1 out2.jsonl | jq -r '.aitools | (.finished[0:13] == "'"$now"'"), (.trace_id | test("^[0-9a-f]{32}$"))' | paste -sd' ')" \
 	'true true' 'a hit has its time and a trace id of its own'
+printf '{"prompt":"alpha","temperature":0,"aitools":{"tags":{"team":"own"}}}\n' | aicache get >/dev/null
+is "$(sqlite3 usage.db "SELECT tags FROM calls WHERE status = 'cache_hit' ORDER BY id DESC LIMIT 1")" '{"team":"own"}' \
+	"a hit's usage log row has the record's own tags"
 printf '{"prompt":"alpha","temperature":0}\n{"prompt":"alpha","temperature":0}\n' | aicache get >twice.jsonl
 is "$(aiusage -f jsonl twice.jsonl 2>/dev/null | jq -r 'select(.total) | "\(.cache_hits) \(.duplicates)"')" '2 0' \
 	'two hits of one answer at once are two hits to aiusage, not duplicates'

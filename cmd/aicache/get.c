@@ -66,13 +66,20 @@ log_hit(struct get *g, const struct rec *r, const struct ai_cache_entry *e,
 		.usage = e->usage,
 		.custom_id = r->req.custom_id,
 	};
-	char err[AI_ERRLEN];
+	char err[AI_ERRLEN], *tags = NULL;
 
-	if (g->log != NULL && ai_usagelog_add(g->log, &row, err) == -1) {
+	if (g->log == NULL)
+		return;
+	if (r->req.tags != NULL && (tags = json_dumps(r->req.tags,
+	    JSON_COMPACT)) == NULL)
+		errx(1, "out of memory");
+	row.tags = tags;	/* the record's own: aiq never sees a hit */
+	if (ai_usagelog_add(g->log, &row, err) == -1) {
 		warnx("usage log: %s", err);
 		ai_usagelog_close(g->log, NULL);
 		g->log = NULL;
 	}
+	free(tags);
 }
 
 /*

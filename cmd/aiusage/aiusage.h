@@ -104,6 +104,7 @@ void	 tally_init(struct tally *, const struct opts *,
 int	 tally_add(struct tally *, const struct call *);
 void	 tally_bad_line(struct tally *, const char *, long);
 struct group **tally_sorted(struct tally *);
+int	 group_cost_unknown(const struct group *);
 void	 tally_free(struct tally *);
 int64_t	 hist_percentile(const struct hist *, double);
 uint64_t hash64(const void *, size_t, uint64_t);

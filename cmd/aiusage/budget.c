@@ -22,6 +22,13 @@ period_name(int p)
 	return p == D_DAY ? "day" : p == D_WEEK ? "week" : "month";
 }
 
+/* Decimals that show a sum: all under a dollar, cents from $100. */
+static int
+places(int64_t micro)
+{
+	return micro < 1000000 ? 6 : micro < 100000000 ? 4 : 2;
+}
+
 /*
  * Says the spend of the period so far, its share of the budget and the
  * forecast; 1 when the spend is over the budget.
@@ -36,15 +43,16 @@ budget_report(FILE *f, const struct opts *o, const struct tally *t,
 	char b[32], spent[32], fc[32], from[32], to[32];
 	double share, gone;
 	int64_t micro = ai_money_micro(&t->total.cost);
-	int dec = o->decimals_set ? o->decimals :
-	    o->budget_micro < 1000000 ? 6 : 2;		/* under $1: all */
+	int dec = o->decimals_set ? o->decimals : o->budget_micro % 10000 ==
+	    0 ? 2 : 6;		/* as given: in cents, or finer */
+	int sdec = o->decimals_set ? o->decimals : places(micro);
 
 	gone = (double)(now - start) / (double)(end - start);
 	if (gone > 0)
 		forecast.micro = (int64_t)((double)micro / gone + 0.5);
 	ai_money_format(&budget, dec, b, sizeof(b));
-	ai_money_format(&t->total.cost, dec, spent, sizeof(spent));
-	ai_money_format(&forecast, dec, fc, sizeof(fc));
+	ai_money_format(&t->total.cost, sdec, spent, sizeof(spent));
+	ai_money_format(&forecast, sdec, fc, sizeof(fc));
 	when_bucket(D_DAY, start, from, sizeof(from));
 	when_bucket(D_DAY, end - 1, to, sizeof(to));
 	share = 100.0 * (double)micro / (double)o->budget_micro;

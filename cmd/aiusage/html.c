@@ -67,6 +67,8 @@ series_of(struct group **v, struct series *s, int max)
 	size_t r;
 
 	for (r = 0; v[r] != NULL; r++) {
+		if (group_cost_unknown(v[r]))
+			continue;	/* unpriced: no bar, never $0 */
 		group_value(v[r], 1, model, sizeof(model));
 		for (i = 0; i < n; i++)
 			if (strcmp(s[i].name, model) == 0)
@@ -130,7 +132,7 @@ chart_cost(FILE *f, struct tally *dm)
 		group_value(v[r], 1, model, sizeof(model));
 		for (k = 0; k < nd && strcmp(days[k], day) != 0; k++)
 			;
-		if (k == nd || max <= 0)
+		if (k == nd || max <= 0 || group_cost_unknown(v[r]))
 			continue;
 		for (i = 0; i < ns && i < MAX_SERIES &&
 		    strcmp(s[i].name, model) != 0; i++)

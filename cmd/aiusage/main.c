@@ -60,6 +60,17 @@ usage(int status)
 	exit(status);
 }
 
+static void
+no_field_in_log(const struct opts *o)
+{
+	if (o->field != NULL && o->tag == NULL) {
+		warnx("--by field:%s: the usage log keeps no record fields;"
+		    " tag the calls with aiq --tag and group by tag:NAME",
+		    o->field);
+		usage(2);
+	}
+}
+
 static int
 has_dim(const struct opts *o, enum dim d)
 {
@@ -229,12 +240,8 @@ parse_args(int argc, char **argv, struct opts *o, const char **title,
 		warnx("files and --log or -L: one source at a time");
 		usage(2);
 	}
-	if (o->field != NULL && o->tag == NULL && o->from_log) {
-		warnx("--by field:%s: the usage log keeps no record fields;"
-		    " tag the calls with aiq --tag and group by tag:NAME",
-		    o->field);
-		usage(2);
-	}
+	if (o->from_log)
+		no_field_in_log(o);
 	if (o->until_ms != 0 && o->since_ms >= o->until_ms) {
 		warnx("--since must be before --until");
 		usage(2);
@@ -292,7 +299,10 @@ read_files(struct tally *t, const struct opts *o)
 			rc = -1;
 			continue;
 		}
-		rc |= from_records(t, fd, o->files[i]);
+		if (from_records(t, fd, o->files[i]) == -1) {
+			t->unread++;	/* a directory, say */
+			rc = -1;
+		}
 		close(fd);
 	}
 	return rc;
@@ -355,10 +365,12 @@ main(int argc, char **argv)
 		rc = read_files(&t, &o);
 	else if (!o.from_log && stdin_has_records())
 		rc = from_records(&t, STDIN_FILENO, "stdin");
-	if (o.nfiles == 0 && rc == 0 && t.lines == 0 &&
-	    read_log(&t, &o) == -1) {	/* no records: the usage log */
-		status = 1;
-		goto out;		/* and no report of nothing */
+	if (o.nfiles == 0 && rc == 0 && t.lines == 0) {
+		no_field_in_log(&o);	/* no records: the usage log */
+		if (read_log(&t, &o) == -1) {
+			status = 1;
+			goto out;	/* and no report of nothing */
+		}
 	}
 	if (rc == -1)
 		status = 1;

@@ -102,7 +102,7 @@ row_cells(const struct tally *t, const struct group *g, int total,
 	snprintf(cell[k++], CELL, "%lld", (long long)g->in);
 	snprintf(cell[k++], CELL, "%lld", (long long)g->out);
 	snprintf(cell[k++], CELL, "%lld", (long long)g->cached);
-	if (g->unpriced > 0 && g->unpriced == g->requests + g->hits)
+	if (group_cost_unknown(g))
 		snprintf(cell[k++], CELL, "-");	/* not $0: unknown */
 	else
 		ai_money_format(&g->cost, dec, cell[k++], CELL);

@@ -325,6 +325,13 @@ tally_add(struct tally *t, const struct call *c)
 	return t->next != NULL ? tally_add(t->next, c) : 0;
 }
 
+/* Whether no call of the group has a price: its cost is not known. */
+int
+group_cost_unknown(const struct group *g)
+{
+	return g->unpriced > 0 && g->unpriced == g->requests + g->hits;
+}
+
 void
 tally_bad_line(struct tally *t, const char *name, long line)
 {

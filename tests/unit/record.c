@@ -262,6 +262,9 @@ test_tags(void)
 	request_bad("{\"prompt\":\"Q\",\"aitools\":{\"tags\":{\"a\":{}}}}",
 	    defaults("m", NULL), "\"aitools.tags\" holds a value that is not"
 	    " a string, number or boolean");
+	request_bad("{\"prompt\":\"Q\",\"aitools\":{\"tags\":{\"a b\":1}}}",
+	    defaults("m", NULL), "\"aitools.tags\" has a name that is not 1"
+	    " to 64 letters, digits, - and _");
 }
 
 static void
