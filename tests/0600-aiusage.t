@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 64
+plan 67
 
 export TZ=UTC
 D=$TESTS/data/aiusage
@@ -127,6 +127,11 @@ is "$(aiusage -b tag:team -f jsonl tags.jsonl 2>/dev/null | jq -r "$JQ" | sort |
 is "$(aiusage --log -b tag:env -f csv 2>/dev/null | cut -d, -f1-3 | tr '\n' ' ')" \
 	'env,requests,errors ,4,0 prod,2,0 TOTAL,6,0 ' \
 	'the tag names its column'
+aiusage -b field:team </dev/null >/dev/null 2>err2.txt
+is "$?:$(head -n1 err2.txt)" '2:aiusage: --by field:team: the usage log keeps no record fields; tag the calls with aiq --tag and group by tag:NAME' \
+	'field: with no records on stdin, so the usage log: exit 2 too'
+aiusage --log --budget 50 >b.txt 2>/dev/null
+like "$(grep '^budget\|^spent' b.txt | tr '\n' ' ')" '^budget +\$50\.00 a month.* spent +\$0\.0000[0-9]{2} ' 'the budget in cents, a small spend to the microdollar'
 aiusage --log -b field:team >/dev/null 2>err.txt
 is "$?:$(head -n1 err.txt)" '2:aiusage: --by field:team: the usage log keeps no record fields; tag the calls with aiq --tag and group by tag:NAME' \
 	'field: on the log: exit 2, pointing to tags'
@@ -189,6 +194,7 @@ is "$(grep -o 'https*://[^"]*' r.html | sort -u)" 'http://www.w3.org/2000/svg' '
 like "$(grep -o '<title>[^<]*</title>' r.html | head -n1)" 'Usage &lt;test&gt;' 'HTML: the title, escaped'
 is "$(grep -c '<p class="note">1 line skipped, not results\|<p class="warn">warning: 1 call of models without a price' r.html)" 2 \
 	'HTML: the notes of the other formats, skipped lines too'
+is "$(sed -n '/id="cost-per-day"/,/<\/svg>/p' r.html | grep -c 'mystery:')" 0 'HTML: an unpriced model has no bar, never one of $0'
 awk 'BEGIN { for (i = 0; i < 420; i++) printf "{\"response\":{\"status_code\":200,\"body\":{\"id\":\"d%d\",\"created\":%d,\"model\":\"gpt-x\",\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":1}}}}\n", i, 1700000000 + i * 86400 }' >days.jsonl
 aiusage $P -f html days.jsonl 2>/dev/null | sed -n '/id="cost-per-day"/,/<\/svg>/p' | grep -o '<title>20[0-9-]*' | sed 's/<title>//' >days.txt
 is "$(wc -l <days.txt | tr -d ' ') $(head -n1 days.txt) $(tail -n1 days.txt)" '400 2023-12-04 2025-01-06' 'HTML: over 400 days, the chart shows the last 400'

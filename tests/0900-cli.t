@@ -6,7 +6,7 @@
 TOP=$(cd "$TESTS/.." && pwd)
 TOOLS="aiq aimock aicache aiusage"
 
-plan $((12 * 4 + 1))
+plan $((12 * 4 + 2))
 
 # long_options TOOL: the long options of TOOL's getopt_long table.
 long_options() {
@@ -55,6 +55,9 @@ for t in $TOOLS; do
 		pass "$t: zsh completion (skipped: no zsh)"
 	fi
 done
+
+got=$(bash -c ". '$TOP/completions/aiusage.bash'; COMP_WORDS=(aiusage -b model,ta); COMP_CWORD=2; _aiusage; echo \"\${COMPREPLY[*]}\"")
+is "$got" 'model,tag:' 'bash completes a --by list after its comma'
 
 lint=$(mandoc -Tlint -Wwarning "$TOP"/man/* 2>&1)
 is "$lint" '' 'mandoc -Tlint is clean on every page'
