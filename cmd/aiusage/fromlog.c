@@ -43,8 +43,8 @@ read_row(sqlite3_stmt *st, struct call *c)
 	c->usage.reasoning = sqlite3_column_int64(st, 10);
 	c->latency_ms = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 :
 	    sqlite3_column_int64(st, 11);
-	c->tier = ai_tier_find(tier) >= 0 ? ai_tier_find(tier) :
-	    AI_TIER_STANDARD;
+	if ((c->tier = ai_tier_find(tier)) < 0)
+		c->tier = AI_TIER_STANDARD;
 	c->field = col_text(st, 13);
 	c->no_usage = sqlite3_column_type(st, 5) == SQLITE_NULL &&
 	    c->status != NULL && strcmp(c->status, "ok") == 0;

@@ -283,7 +283,7 @@ tier_of(const struct doc *d, int body, int usage)
 {
 	char buf[32];
 	const char *t;
-	int id = get(d, 0, "id");
+	int id = get(d, 0, "id"), tier;
 
 	if (id >= 0 && d->t[id].type == JSMN_STRING &&
 	    d->t[id].end - d->t[id].start > 10 &&
@@ -292,7 +292,7 @@ tier_of(const struct doc *d, int body, int usage)
 	if ((t = text(d, get(d, body, "service_tier"), buf, sizeof(buf))) ==
 	    NULL)
 		t = text(d, get(d, usage, "service_tier"), buf, sizeof(buf));
-	return ai_tier_find(t) >= 0 ? ai_tier_find(t) : AI_TIER_STANDARD;
+	return (tier = ai_tier_find(t)) >= 0 ? tier : AI_TIER_STANDARD;
 }
 
 /* When the call ended: aiq's "finished", else the answer's "created". */

@@ -235,7 +235,7 @@ utf8(void)
 }
 
 static void
-bar(FILE *f, const struct group *g, double max)
+bar(FILE *f, const struct group *g, double max, const char *block)
 {
 	int i, n;
 
@@ -244,9 +244,10 @@ bar(FILE *f, const struct group *g, double max)
 	n = (int)(20.0 * ai_money_dollars(&g->cost) / max + 0.5);
 	if (n == 0 && ai_money_micro(&g->cost) > 0)
 		n = 1;
-	fputs("  ", f);
+	if (n > 0)
+		fputs("  ", f);
 	for (i = 0; i < n; i++)
-		fputs(utf8() ? "\u2588" : "#", f);
+		fputs(block, f);
 }
 
 static void
@@ -298,7 +299,7 @@ table(FILE *f, struct tally *t, struct group **v, int md)
 		if (md)
 			fputs("|", f);
 		else if (v[r] != NULL && !t->o->no_bars)
-			bar(f, g, max);
+			bar(f, g, max, utf8() ? "\u2588" : "#");
 		fputs("\n", f);
 		if (v[r] == NULL)
 			break;
