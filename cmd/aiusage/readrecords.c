@@ -216,7 +216,7 @@ from_records(struct tally *t, int fd, const char *name)
 	struct ring *g;
 	struct ai_lines in;
 	struct worker w[WORKERS];
-	int pending[RING] = { 0 };	/* given to the worker, not summed */
+	int pending[RING] = { 0 };	/* given to a worker, not summed */
 	int i, k, more = 1, rc = 0;
 
 	if ((g = calloc(1, sizeof(*g))) == NULL)
