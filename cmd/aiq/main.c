@@ -124,16 +124,15 @@ utf8(const char *s, const char *what)
 
 /* --tag name=value: a tag for every record and its usage log row. */
 static void
-tag(struct aiq *q, char *arg)
+tag(struct aiq *q, const char *arg)
 {
-	char *eq = strchr(arg, '=');
+	const char *eq = strchr(arg, '=');
+	char name[72];
 	json_t *v;
 
-	if (eq != NULL)
-		*eq = '\0';
-	if (eq == NULL || !ai_tag_name_ok(arg)) {
-		if (eq != NULL)
-			*eq = '=';
+	if (eq == NULL || eq - arg >= (ptrdiff_t)sizeof(name) ||
+	    (snprintf(name, sizeof(name), "%.*s", (int)(eq - arg), arg),
+	    !ai_tag_name_ok(name))) {
 		warnx("--tag must be name=value, the name of letters, digits,"
 		    " '-' and '_': '%s'", arg);
 		usage(2);
@@ -143,7 +142,7 @@ tag(struct aiq *q, char *arg)
 		usage(2);
 	}
 	if ((q->tags == NULL && (q->tags = json_object()) == NULL) ||
-	    json_object_set_new(q->tags, arg, v) == -1)
+	    json_object_set_new(q->tags, name, v) == -1)
 		errx(1, "out of memory");
 }
 

@@ -7,7 +7,6 @@
 #include "aitools.h"
 
 #define MAX_BY		4	/* group-by dimensions */
-#define MAX_BY_TEXT	"4"
 #define MAX_LINE	(64u << 20)	/* longest record line */
 
 enum dim {
@@ -115,7 +114,7 @@ int	 from_log(struct tally *, const char *);
 /* fromrecords.c: a line of records read as a call. */
 struct call_text {		/* the strings a call points to */
 	char	 model[256], provider[64], service[256], status[64];
-	char	 field[256], tier[32], scratch[256];
+	char	 field[256];
 };
 enum parsed_kind { PARSED_CALL, PARSED_BAD, PARSED_UNDATED, PARSED_OUT };
 struct parsed {

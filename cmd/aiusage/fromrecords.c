@@ -464,17 +464,6 @@ well_formed(const char *s, const jsmntok_t *t, int n, size_t len)
 	return colons == 0 && commas == 0;
 }
 
-static int
-in_range(const struct opts *o, const struct call *c)
-{
-	if (o->since_ms == 0 && o->until_ms == 0)
-		return 1;
-	if (c->ts_ms == 0)
-		return 0;
-	return c->ts_ms >= o->since_ms && (o->until_ms == 0 ||
-	    c->ts_ms < o->until_ms);
-}
-
 /*
  * Reads one line (without its newline) into out: a call, a line that is
  * not a result, or a call the filters leave out.  Needs nothing but the
@@ -513,6 +502,9 @@ parse_record(struct parser *r, const struct opts *o, const char *line,
 		out->kind = PARSED_OUT;
 	else if (c->ts_ms == 0 && (o->since_ms != 0 || o->until_ms != 0))
 		out->kind = PARSED_UNDATED;
+	else if (c->ts_ms < o->since_ms ||
+	    (o->until_ms != 0 && c->ts_ms >= o->until_ms))
+		out->kind = PARSED_OUT;
 	else
-		out->kind = in_range(o, c) ? PARSED_CALL : PARSED_OUT;
+		out->kind = PARSED_CALL;
 }

@@ -121,11 +121,14 @@ parse_by(char *list, struct opts *o)
 	o->field = o->field_label = o->tag = NULL;
 	for (s = strtok(list, ","); s != NULL; s = strtok(NULL, ","))
 		if (parse_dim(s, o) == -1) {
-			warnx("--by: %s: %s", s, o->nby == MAX_BY ?
-			    "more than " MAX_BY_TEXT " dimensions" :
-			    "not model, provider, service, status, tier, hour,"
-			    " day, week, month, tag:NAME or field:PATH, or"
-			    " given twice, or a second tag: or field:");
+			if (o->nby == MAX_BY)
+				warnx("--by: %s: more than %d dimensions", s,
+				    MAX_BY);
+			else
+				warnx("--by: %s: not model, provider, service,"
+				    " status, tier, hour, day, week, month,"
+				    " tag:NAME or field:PATH, or given twice, or"
+				    " a second tag: or field:", s);
 			usage(2);
 		}
 }

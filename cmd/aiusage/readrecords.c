@@ -217,7 +217,7 @@ from_records(struct tally *t, int fd, const char *name)
 	struct ai_lines in;
 	struct worker w[WORKERS];
 	int pending[RING] = { 0 };	/* given to a worker, not summed */
-	int i, k, more = 1, rc = 0;
+	int i, k, filled, more = 1, rc = 0;
 
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		err(1, NULL);
@@ -242,9 +242,10 @@ from_records(struct tally *t, int fd, const char *name)
 			wait_for(g, b, PARSED);
 			sum_batch(t, b, name);
 		}
-		if ((more = fill(t, &in, b, name)) == -1)
+		filled = fill(t, &in, b, name);
+		if (filled == -1)
 			rc = -1;
-		more = more == 1;
+		more = filled == 1;
 		pending[i] = b->n > 0;
 		set_state(g, b, b->n > 0 ? FILLED : FREE);
 	}
