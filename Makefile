@@ -22,8 +22,9 @@ MOCK_PKGS = libmicrohttpd
 WARN = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
        -Wmissing-prototypes -Wno-unused-parameter
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-	-DAI_VERSION='"$(VERSION)"' $(WARN) -Ilib \
-	$(shell $(PKG_CONFIG) --cflags $(PKGS) $(MOCK_PKGS)) $(CFLAGS)
+	-DAI_VERSION='"$(VERSION)"' $(WARN) -Ilib -MMD -MP \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS)
+MOCK_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(MOCK_PKGS))
 LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
 MOCK_LIBS = $(shell $(PKG_CONFIG) --libs $(MOCK_PKGS)) -lpthread
 
@@ -53,9 +54,12 @@ MAN7 = man/aitools.7
 
 all: $(BINS) $(UNIT_BIN)
 
-$(BUILD)/%.o: %.c lib/aitools.h $(wildcard cmd/aiq/*.h)
+# Each object's header dependencies are in its .d file, made by -MMD.
+$(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(MOCK_OBJ): ALL_CFLAGS += $(MOCK_CFLAGS)
 
 # The built-in price table, lib/prices.json, as a C string.
 $(BUILD)/lib/prices-data.c: lib/prices.json
@@ -74,10 +78,6 @@ $(BUILD)/libaitools.a: $(LIB_OBJ)
 
 $(BUILD)/aiq: $(AIQ_OBJ) $(BUILD)/libaitools.a
 	$(CC) $(LDFLAGS) -o $@ $(AIQ_OBJ) $(BUILD)/libaitools.a $(LIBS)
-
-$(MOCK_OBJ): cmd/aimock/aimock.h
-$(CACHE_OBJ): cmd/aicache/aicache.h
-$(USAGE_OBJ): cmd/aiusage/aiusage.h
 
 $(BUILD)/aiusage: $(USAGE_OBJ) $(BUILD)/libaitools.a
 	$(CC) $(LDFLAGS) -o $@ $(USAGE_OBJ) $(BUILD)/libaitools.a $(LIBS) -lpthread
@@ -116,19 +116,19 @@ bench-usage: all
 	sh bench/usage.sh $(BUILD)
 
 install: $(BINS)
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	install -d -m 755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions \
 		$(DESTDIR)$(DATADIR)/zsh/site-functions \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d
-	cp $(BINS) $(DESTDIR)$(BINDIR)/
-	cp $(MAN1) $(DESTDIR)$(MANDIR)/man1/
-	cp $(MAN5) $(DESTDIR)$(MANDIR)/man5/
-	cp $(MAN7) $(DESTDIR)$(MANDIR)/man7/
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/
 	for t in aiq aimock aicache aiusage; do \
-		cp completions/$$t.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/$$t; \
-		cp completions/_$$t $(DESTDIR)$(DATADIR)/zsh/site-functions/_$$t; \
-		cp completions/$$t.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$t.fish; \
+		install -m 644 completions/$$t.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/$$t; \
+		install -m 644 completions/_$$t $(DESTDIR)$(DATADIR)/zsh/site-functions/_$$t; \
+		install -m 644 completions/$$t.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$t.fish; \
 	done
 
 uninstall:
@@ -142,5 +142,8 @@ uninstall:
 
 clean:
 	rm -rf build build-san
+
+-include $(LIB_OBJ:.o=.d) $(AIQ_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) \
+	$(CACHE_OBJ:.o=.d) $(USAGE_OBJ:.o=.d) $(UNIT_BIN:=.d)
 
 .PHONY: bench-cache bench-usage all test check lint demo bench install uninstall clean

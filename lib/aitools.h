@@ -19,6 +19,9 @@
 
 #define AI_ERRLEN 256
 #define AI_RECORD_VERSION 1	/* "v" of the aitools metadata object */
+#define AI_MAX_LINE	(64u << 20)	/* longest record line, in every tool */
+#define AI_DEFAULT_MODEL "gpt-4o-mini"	/* of requests that name none */
+#define AI_MAX_TOKENS	INT64_C(10000000000)	/* of one kind in one call */
 
 /* buf.c: a growable byte buffer. */
 struct ai_buf {
@@ -60,6 +63,15 @@ int64_t	 ai_now_ms(void);		/* wall clock, milliseconds */
 int64_t	 ai_mono_us(void);		/* monotonic clock, microseconds */
 int	 ai_parse_duration(const char *, int64_t *);	/* "30s" -> ms */
 void	 ai_format_time(int64_t, char *, size_t);	/* ms -> RFC 3339 UTC */
+
+/* opt.c: option values, checked one way in every tool. */
+int	 ai_opt_number(const char *, int64_t, int64_t, int64_t *, char *);
+int	 ai_opt_duration(const char *, int64_t, int64_t *, char *);
+int	 ai_opt_temperature(const char *, double *, char *);
+int	 ai_opt_size(const char *, int64_t *, char *);
+int	 ai_opt_header(const char *, char *);
+const char *ai_default_model(const char *);
+int	 ai_params_set(json_t **, const char *, json_t *);
 
 /* rand.c: fast non-cryptographic randomness seeded from the kernel. */
 uint64_t ai_rand64(void);
@@ -109,7 +121,8 @@ struct ai_usage {
 	int64_t	 cache_write_1h; /* of them, written to last an hour */
 	int64_t	 reasoning;
 };
-void	 ai_usage_from_openai(const json_t *, struct ai_usage *);
+int	 ai_token_count_ok(int64_t);
+int	 ai_usage_from_openai(const json_t *, struct ai_usage *);
 json_t	*ai_usage_anthropic_to_openai(const json_t *);
 
 /* record.c: input records in any accepted form, normalised. */
@@ -127,8 +140,8 @@ struct ai_defaults {
 struct ai_request {
 	enum ai_form	 form;
 	json_t		*body;		/* chat-completion request body */
-	const char	*provider;	/* whose own format body is in, or NULL
-					   for the common one */
+	const struct ai_provider *native;	/* whose own form body is in,
+					   or NULL for the common one */
 	const char	*model;		/* borrowed from body */
 	int		 model_defaulted;	/* model is the default one */
 	const char	*custom_id;	/* borrowed from the record, or NULL */
@@ -145,6 +158,34 @@ void	 ai_request_free(struct ai_request *);
 json_t	*ai_prompt_record(const char *, size_t);
 int	 ai_record_splice(struct ai_buf *, const char *, size_t,
 	    const json_t *, const char *, size_t);
+int	 ai_record_bare(struct ai_buf *, const char *, const char *, size_t);
+char	*ai_record_salvage_id(const char *, size_t);
+
+/*
+ * The "aitools" object of an output record, as the writer of a result
+ * fills it; members that are NULL or 0 are left out.
+ */
+struct ai_meta {
+	long		 line;		/* the input line */
+	int64_t		 started_ms, finished_ms;
+	const char	*provider;
+	const char	*model;
+	int		 attempts;	/* 0: no call was made */
+	int64_t		 latency_ms;	/* with attempts */
+	const char	*trace_id;
+	const char	*failed_attempts;	/* JSON text: the list's members */
+	size_t		 failed_len;
+	const char	*service;
+	const char	*tags;		/* JSON text of an object */
+	const char	*key;		/* hex cache key of the request sent */
+	const char	*cache;		/* JSON text of aicache's mark of a hit */
+};
+int	 ai_tail_response(struct ai_buf *, long, const char *, const char *,
+	    size_t, const struct ai_meta *);
+int	 ai_tail_stored(struct ai_buf *, const char *, size_t,
+	    const struct ai_meta *);
+int	 ai_tail_error(struct ai_buf *, enum ai_errcode, const char *, long,
+	    const struct ai_meta *);
 
 /* sse.c: the server-sent events framing of streamed answers. */
 typedef int (*ai_sse_cb)(void *, const char *, const char *, size_t);
@@ -175,6 +216,8 @@ struct ai_result {
 	struct ai_usage	 usage;
 	const char	*model;		/* borrowed from body */
 	int		 native;	/* body is the answer's own bytes, as is */
+	int		 no_usage;	/* a success whose tokens are not known:
+					   no usage, or counts that are not */
 };
 
 /*
@@ -209,17 +252,37 @@ struct ai_provider {
 	const char	*base_env;	/* base URL variable */
 	const char	*auth_header;	/* "Authorization: Bearer " etc. */
 	const char *const *headers;	/* sent with every request */
+	const char *const *model_prefixes;	/* of the models it serves */
+	const char	*native_key;	/* a record's member holding a request
+					   in this provider's own form */
+	const char *const *key_prefixes;	/* how its API keys begin */
 	int	(*prepare)(struct ai_call *, char *);
 	void	(*parse)(long, const char *, size_t, struct ai_result *);
 	int	(*stream_event)(struct ai_stream *, const char *, const char *,
 		    size_t);
 };
 const struct ai_provider *ai_provider_find(const char *);
+const struct ai_provider *ai_provider_named(const char *, char *);
 const struct ai_provider *ai_provider_for_model(const char *);
+const struct ai_provider *ai_provider_of_record(const json_t *);
 void	 ai_call_free(struct ai_call *);
 void	 ai_result_free(struct ai_result *);
 extern const struct ai_provider ai_openai;
 extern const struct ai_provider ai_anthropic;
+
+/* route.c: which provider and base URL a request goes to. */
+#define AI_BASELEN	1024
+struct ai_router {
+	const struct ai_provider *forced;	/* -P, or NULL */
+	const struct ai_provider *own;	/* -P's, else the default model's */
+	const char	*own_base;	/* --base-url, for own, or NULL */
+};
+int	 ai_router_init(struct ai_router *, const char *, const char *,
+	    const char *, char *);
+const struct ai_provider *ai_route_provider(const struct ai_router *,
+	    const struct ai_request *, char *);
+int	 ai_route_base(const struct ai_router *, const struct ai_provider *,
+	    char *, size_t, char *);
 
 /* stream.c: streamed answers, whatever the provider. */
 void	 ai_stream_init(struct ai_stream *, const struct ai_provider *);
@@ -332,8 +395,12 @@ const struct ai_price *ai_prices_find(const struct ai_prices *, const char *);
 int	 ai_price_cost(const struct ai_price *, const struct ai_usage *, int,
 	    int64_t *);
 
-/* text.c: strings from records made safe to show. */
+/* text.c: strings from outside made safe to keep and to show. */
+size_t	 ai_utf8_char(const unsigned char *, size_t);
 size_t	 ai_text_clean(char *, size_t, const char *, size_t);
+size_t	 ai_text_utf8(char *, size_t, const char *, size_t);
+int	 ai_buf_utf8(struct ai_buf *, const char *, size_t);
+const char *ai_text_show(char *, size_t, const char *);
 
 /* usagelog.c: the SQLite log of every call. */
 struct ai_usagelog;

@@ -393,7 +393,8 @@ parse(long status, const char *data, size_t len, struct ai_result *r)
 	}
 	r->code = AI_OK;
 	r->model = json_string_value(json_object_get(r->body, "model"));
-	ai_usage_from_openai(json_object_get(r->body, "usage"), &r->usage);
+	r->no_usage = ai_usage_from_openai(json_object_get(r->body, "usage"),
+	    &r->usage) == -1;
 }
 
 /* message_delta's usage adds to, and overrides, message_start's. */
@@ -543,6 +544,9 @@ static const char *const headers[] = {
 	NULL
 };
 
+static const char *const model_prefixes[] = { "claude-", NULL };
+static const char *const key_prefixes[] = { "sk-ant-", NULL };
+
 const struct ai_provider ai_anthropic = {
 	.name = "anthropic",
 	.default_base = "https://api.anthropic.com",
@@ -550,6 +554,9 @@ const struct ai_provider ai_anthropic = {
 	.base_env = "ANTHROPIC_BASE_URL",
 	.auth_header = "x-api-key: ",
 	.headers = headers,
+	.model_prefixes = model_prefixes,
+	.native_key = "params",		/* Message Batches requests */
+	.key_prefixes = key_prefixes,
 	.prepare = prepare,
 	.parse = parse,
 	.stream_event = stream_event,

@@ -99,11 +99,17 @@ ai_buf_printf(struct ai_buf *b, const char *fmt, ...)
 	return 0;
 }
 
-/* Appends s as a JSON string; jansson escapes what needs escaping. */
+/*
+ * Appends s as a JSON string; jansson escapes what needs escaping.  Text
+ * from outside (a provider's message, a header) may not be UTF-8: a byte
+ * that is not becomes U+FFFD, so that one bad byte costs a character, not
+ * the record.
+ */
 int
 ai_buf_jstr(struct ai_buf *b, const char *s)
 {
 	const unsigned char *p;
+	struct ai_buf fixed = { 0 };
 	json_t *v;
 	int r;
 
@@ -114,8 +120,15 @@ ai_buf_jstr(struct ai_buf *b, const char *s)
 		return ai_buf_append(b, "\"", 1) == -1 ||
 		    ai_buf_puts(b, s) == -1 || ai_buf_append(b, "\"", 1) == -1 ?
 		    -1 : 0;
-	if ((v = json_string(s)) == NULL)
-		return -1;
+	if ((v = json_string(s)) == NULL) {
+		if (ai_buf_utf8(&fixed, s, strlen(s)) == -1 ||
+		    ai_buf_append(&fixed, "", 0) == -1 ||
+		    (v = json_string(fixed.data)) == NULL) {
+			ai_buf_free(&fixed);
+			return -1;
+		}
+		ai_buf_free(&fixed);
+	}
 	r = ai_buf_json(b, v);
 	json_decref(v);
 	return r;

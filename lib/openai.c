@@ -82,7 +82,8 @@ parse(long status, const char *data, size_t len, struct ai_result *r)
 	r->native = 1;		/* already a chat.completion: keep its bytes */
 	r->body = body;
 	r->model = json_string_value(json_object_get(body, "model"));
-	ai_usage_from_openai(json_object_get(body, "usage"), &r->usage);
+	r->no_usage = ai_usage_from_openai(json_object_get(body, "usage"),
+	    &r->usage) == -1;
 }
 
 /* Keeps the first value of a field repeated in every chunk. */
@@ -241,12 +242,15 @@ stream_event(struct ai_stream *st, const char *event, const char *data,
 	return r;
 }
 
+static const char *const key_prefixes[] = { "sk-", NULL };
+
 const struct ai_provider ai_openai = {
 	.name = "openai",
 	.default_base = "https://api.openai.com/v1",
 	.key_env = "OPENAI_API_KEY",
 	.base_env = "OPENAI_BASE_URL",
 	.auth_header = "Authorization: Bearer ",
+	.key_prefixes = key_prefixes,
 	.prepare = prepare,
 	.parse = parse,
 	.stream_event = stream_event,

@@ -3,6 +3,7 @@
  * chat-completion request into its own (prepare) and its answer back into
  * a chat.completion with usage, or a stable error code (parse).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "aitools.h"
@@ -24,17 +25,57 @@ ai_provider_find(const char *name)
 	return NULL;
 }
 
+/* The provider named name, or NULL with the names there are in err. */
+const struct ai_provider *
+ai_provider_named(const char *name, char *err)
+{
+	const struct ai_provider *p = ai_provider_find(name);
+	size_t i, n = 0;
+
+	if (p != NULL)
+		return p;
+	n = (size_t)snprintf(err, AI_ERRLEN, "not a provider:");
+	for (i = 0; providers[i] != NULL && n < AI_ERRLEN; i++)
+		n += (size_t)snprintf(err + n, AI_ERRLEN - n, "%s %s",
+		    i == 0 ? "" : providers[i + 1] == NULL ? " or" : ",",
+		    providers[i]->name);
+	return NULL;
+}
+
 /*
- * The provider a model name implies: claude-* is Anthropic's.  Any other
- * name (gpt-*, o1, o3-mini, and the models of Ollama, vLLM and the like)
- * goes to the OpenAI wire format, which most servers speak.
+ * The provider a model name implies, by the prefixes of the table
+ * (claude-* is Anthropic's).  Any other name (gpt-*, o3-mini, and the
+ * models of Ollama, vLLM and the like) goes to the first provider, the
+ * OpenAI wire format, which most servers speak.
  */
 const struct ai_provider *
 ai_provider_for_model(const char *model)
 {
-	if (model != NULL && strncmp(model, "claude-", 7) == 0)
-		return &ai_anthropic;
-	return &ai_openai;
+	const char *const *pre;
+	size_t i;
+
+	for (i = 0; model != NULL && providers[i] != NULL; i++)
+		for (pre = providers[i]->model_prefixes; pre != NULL &&
+		    *pre != NULL; pre++)
+			if (strncmp(model, *pre, strlen(*pre)) == 0)
+				return providers[i];
+	return providers[0];
+}
+
+/*
+ * The provider whose own request form the record holds, by the member
+ * that carries it (Anthropic's Message Batches "params"), or NULL.
+ */
+const struct ai_provider *
+ai_provider_of_record(const json_t *rec)
+{
+	size_t i;
+
+	for (i = 0; providers[i] != NULL; i++)
+		if (providers[i]->native_key != NULL &&
+		    json_object_get(rec, providers[i]->native_key) != NULL)
+			return providers[i];
+	return NULL;
 }
 
 void

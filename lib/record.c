@@ -59,6 +59,13 @@ fail(char *err, const char *msg)
 	return -1;
 }
 
+static int
+fail_key(char *err, const char *key, const char *what)
+{
+	snprintf(err, AI_ERRLEN, "\"%s\" %s", key, what);
+	return -1;
+}
+
 static json_t *
 body_from_batch(const json_t *rec, char *err)
 {
@@ -81,6 +88,25 @@ body_from_batch(const json_t *rec, char *err)
 			    "/v1/chat/completions is)"), NULL;
 	}
 	return json_copy((json_t *)body);
+}
+
+/*
+ * A provider's own batch request (Anthropic's "params"), sent as it is.
+ * It must name its model: the default model may be another provider's.
+ */
+static json_t *
+body_from_native(const json_t *rec, const struct ai_provider *p, char *err)
+{
+	const json_t *params = json_object_get(rec, p->native_key);
+	json_t *body;
+
+	if (!json_is_object(params))
+		return fail_key(err, p->native_key, "is not an object"), NULL;
+	if (!json_is_string(json_object_get(params, "model")))
+		return fail_key(err, p->native_key, "has no \"model\""), NULL;
+	if ((body = json_deep_copy(params)) == NULL)
+		fail(err, "out of memory");
+	return body;
 }
 
 static json_t *
@@ -242,6 +268,7 @@ ai_record_request(const json_t *rec, const struct ai_defaults *d,
     struct ai_request *req, char *err)
 {
 	const json_t *cid = json_object_get(rec, "custom_id");
+	const struct ai_provider *native = ai_provider_of_record(rec);
 
 	memset(req, 0, sizeof(*req));
 	if (!json_is_object(rec))
@@ -256,20 +283,10 @@ ai_record_request(const json_t *rec, const struct ai_defaults *d,
 		req->body = body_from_bare(rec);
 		if (req->body == NULL)
 			fail(err, "out of memory");
-	} else if (json_object_get(rec, "params") != NULL &&
-	    json_object_get(rec, "prompt") == NULL) {
-		/* An Anthropic Message Batches request, sent as it is. */
+	} else if (native != NULL && json_object_get(rec, "prompt") == NULL) {
 		req->form = AI_FORM_PARAMS;
-		req->provider = "anthropic";
-		if (!json_is_object(json_object_get(rec, "params")))
-			return fail(err, "\"params\" is not an object");
-		/* The default model may be another provider's. */
-		if (!json_is_string(json_object_get(json_object_get(rec,
-		    "params"), "model")))
-			return fail(err, "\"params\" has no \"model\"");
-		req->body = json_deep_copy(json_object_get(rec, "params"));
-		if (req->body == NULL)
-			fail(err, "out of memory");
+		req->native = native;
+		req->body = body_from_native(rec, native, err);
 	} else if (json_object_get(rec, "prompt") != NULL) {
 		req->form = AI_FORM_PROMPT;
 		req->body = body_from_prompt(rec, d->system, err);
@@ -310,13 +327,118 @@ ai_prompt_record(const char *text, size_t len)
 }
 
 /*
- * The fields of "aitools" that the writer of a result owns: a new result
- * replaces them all, so that none of an old one's is left behind.
+ * The members of "aitools" that the writer of a result owns, in the order
+ * ai_tail_* write them: a new result replaces them all, so that none of
+ * an old one's is left behind.  "cache" is aicache's mark of a hit, which
+ * no later stage owns.
  */
 static const char *const result_keys[] = {
 	"v", "line", "started", "finished", "provider", "model", "attempts",
-	"failed_attempts", "latency_ms", "trace_id", "service", NULL
+	"latency_ms", "trace_id", "failed_attempts", "service", "tags", "key",
+	NULL
 };
+
+static int
+member_str(struct ai_buf *b, const char *k, const char *v)
+{
+	if (v == NULL)
+		return 0;
+	return ai_buf_printf(b, ",\"%s\":", k) == -1 ? -1 : ai_buf_jstr(b, v);
+}
+
+/* A member whose value is JSON text already, as the caller made it. */
+static int
+member_json(struct ai_buf *b, const char *k, const char *v, size_t len)
+{
+	if (v == NULL)
+		return 0;
+	return ai_buf_printf(b, ",\"%s\":", k) == -1 ? -1 :
+	    ai_buf_append(b, v, len);
+}
+
+static int
+member_time(struct ai_buf *b, const char *k, int64_t ms)
+{
+	char when[32];
+
+	if (ms == 0)
+		return 0;
+	ai_format_time(ms, when, sizeof(when));
+	return ai_buf_printf(b, ",\"%s\":\"%s\"", k, when);
+}
+
+/* Appends the aitools object and closes the tail. */
+static int
+meta(struct ai_buf *b, const struct ai_meta *m)
+{
+	if (ai_buf_printf(b, "\"aitools\":{\"v\":%d", AI_RECORD_VERSION) ==
+	    -1 || (m->line > 0 && ai_buf_printf(b, ",\"line\":%ld",
+	    m->line) == -1) || member_time(b, "started", m->started_ms) == -1 ||
+	    member_time(b, "finished", m->finished_ms) == -1 ||
+	    member_str(b, "provider", m->provider) == -1 ||
+	    member_str(b, "model", m->model) == -1)
+		return -1;
+	if (m->attempts > 0 && ai_buf_printf(b, ",\"attempts\":%d,"
+	    "\"latency_ms\":%lld", m->attempts, (long long)m->latency_ms) == -1)
+		return -1;
+	if (member_str(b, "trace_id", m->trace_id) == -1 ||
+	    (m->failed_attempts != NULL && (ai_buf_puts(b,
+	    ",\"failed_attempts\":[") == -1 || ai_buf_append(b,
+	    m->failed_attempts, m->failed_len) == -1 ||
+	    ai_buf_puts(b, "]") == -1)) ||
+	    member_str(b, "service", m->service) == -1 ||
+	    member_json(b, "tags", m->tags, m->tags ? strlen(m->tags) : 0) ==
+	    -1 || member_str(b, "key", m->key) == -1 ||
+	    member_json(b, "cache", m->cache, m->cache ? strlen(m->cache) : 0)
+	    == -1)
+		return -1;
+	return ai_buf_puts(b, "}}");
+}
+
+/*
+ * The tail of an answered record into t: {"response": {"status_code",
+ * "request_id", "body"}, "aitools": {...}}, body being one line of JSON
+ * text.
+ */
+int
+ai_tail_response(struct ai_buf *t, long status, const char *request_id,
+    const char *body, size_t len, const struct ai_meta *m)
+{
+	ai_buf_reset(t);
+	if (ai_buf_printf(t, "{\"response\":{\"status_code\":%ld,"
+	    "\"request_id\":", status) == -1 || (request_id != NULL ?
+	    ai_buf_jstr(t, request_id) : ai_buf_puts(t, "null")) == -1 ||
+	    ai_buf_puts(t, ",\"body\":") == -1 ||
+	    ai_buf_append(t, body, len) == -1 || ai_buf_puts(t, "},") == -1)
+		return -1;
+	return meta(t, m);
+}
+
+/* The tail of a record answered by a stored response's JSON text. */
+int
+ai_tail_stored(struct ai_buf *t, const char *response, size_t len,
+    const struct ai_meta *m)
+{
+	ai_buf_reset(t);
+	if (ai_buf_puts(t, "{\"response\":") == -1 ||
+	    ai_buf_append(t, response, len) == -1 || ai_buf_puts(t, ",") == -1)
+		return -1;
+	return meta(t, m);
+}
+
+/* The tail of a failed record: {"error": {"code", "message", "status"}}. */
+int
+ai_tail_error(struct ai_buf *t, enum ai_errcode code, const char *msg,
+    long status, const struct ai_meta *m)
+{
+	ai_buf_reset(t);
+	if (ai_buf_printf(t, "{\"error\":{\"code\":\"%s\",\"message\":",
+	    ai_errcode_name(code)) == -1 || ai_buf_jstr(t, msg) == -1 ||
+	    (status > 0 && ai_buf_printf(t, ",\"status\":%ld", status) == -1) ||
+	    ai_buf_puts(t, "},") == -1)
+		return -1;
+	return meta(t, m);
+}
 
 /* Output record when the input has keys the tail sets: merged, redumped. */
 static int
@@ -357,6 +479,78 @@ merge(struct ai_buf *out, const json_t *rec, const char *tail, size_t tlen)
 	r = merge_dump(out, rec, t);
 	json_decref(t);
 	return r == -1 ? -1 : ai_buf_append(out, "\n", 1);
+}
+
+static const char *
+blanks(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+/*
+ * The custom_id of a line too long to read, when it is the first member
+ * of the object, as jq and the Batch API files put it: so that even that
+ * line's error record can be matched back.  A new string, or NULL.
+ */
+char *
+ai_record_salvage_id(const char *line, size_t len)
+{
+	static const char key[] = "\"custom_id\"";
+	const char *p = line, *end = line + (len < 4096 ? len : 4096), *v;
+	json_t *id;
+	char *s = NULL, num[24];
+
+	p = blanks(p, end);
+	if (p == end || *p++ != '{')
+		return NULL;
+	p = blanks(p, end);
+	if ((size_t)(end - p) < sizeof(key) - 1 ||
+	    memcmp(p, key, sizeof(key) - 1) != 0)
+		return NULL;
+	p = blanks(p + sizeof(key) - 1, end);
+	if (p == end || *p++ != ':')
+		return NULL;
+	v = p = blanks(p, end);
+	if (p < end && *p == '"') {
+		for (p++; p < end && *p != '"'; p++)
+			if (*p == '\\' && ++p == end)
+				return NULL;
+		if (p++ == end)
+			return NULL;
+	} else
+		while (p < end && ((*p >= '0' && *p <= '9') || *p == '-'))
+			p++;
+	id = json_loadb(v, (size_t)(p - v), JSON_DECODE_ANY, NULL);
+	if (json_is_string(id))
+		s = strdup(json_string_value(id));
+	else if (json_is_integer(id)) {
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(id));
+		s = strdup(num);
+	}
+	json_decref(id);
+	return s;
+}
+
+/*
+ * Appends the output record of an input line that is not a record (not
+ * JSON, too long): the tail alone, with the custom_id found, if any.
+ */
+int
+ai_record_bare(struct ai_buf *out, const char *custom_id, const char *tail,
+    size_t tlen)
+{
+	if (tlen < 2 || tail[0] != '{')
+		return -1;
+	if (custom_id != NULL && (ai_buf_puts(out, "{\"custom_id\":") == -1 ||
+	    ai_buf_jstr(out, custom_id) == -1 || ai_buf_puts(out, ",") == -1 ||
+	    ai_buf_append(out, tail + 1, tlen - 1) == -1))
+		return -1;
+	if (custom_id == NULL && ai_buf_append(out, tail, tlen) == -1)
+		return -1;
+	return ai_buf_append(out, "\n", 1);
 }
 
 /*

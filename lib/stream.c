@@ -150,7 +150,8 @@ ai_stream_finish(struct ai_stream *st, struct ai_result *r)
 		return;
 	}
 	r->model = json_string_value(json_object_get(r->body, "model"));
-	ai_usage_from_openai(json_object_get(r->body, "usage"), &r->usage);
+	r->no_usage = ai_usage_from_openai(json_object_get(r->body, "usage"),
+	    &r->usage) == -1;
 }
 
 void

@@ -1,16 +1,24 @@
 /*
- * text.c: strings from records made safe to show.  A model name or a tag
- * comes from whoever wrote the record; on a terminal, in a CSV cell or in
- * a JSON report it must be valid UTF-8 without control characters, and a
- * cut must not split a character.
+ * text.c: strings from outside made safe.  A provider's message, a
+ * header or a record's field comes from whoever sent it.  What goes into
+ * a record (JSON) must be valid UTF-8, cut on a character, never split
+ * one; what goes on a terminal, in a CSV cell or a report must hold no
+ * control characters either, so that an ESC from a server cannot drive
+ * the user's terminal.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "aitools.h"
 
-/* The length of the valid UTF-8 character at s (n bytes left), or 0. */
-static size_t
-utf8_char(const unsigned char *s, size_t n)
+#define REPLACEMENT	"\xef\xbf\xbd"	/* U+FFFD, for a byte that is not UTF-8 */
+
+/*
+ * The length of the valid UTF-8 character of two to four bytes at s (n
+ * bytes left), or 0: ASCII is the caller's to test first.
+ */
+size_t
+ai_utf8_char(const unsigned char *s, size_t n)
 {
 	size_t len, i;
 	unsigned c = s[0];
@@ -49,7 +57,7 @@ ai_text_clean(char *dst, size_t size, const char *src, size_t len)
 			dst[o++] = (char)s[i++];
 			continue;
 		}
-		if (s[i] < 0x80 || (n = utf8_char(s + i, len - i)) == 0) {
+		if (s[i] < 0x80 || (n = ai_utf8_char(s + i, len - i)) == 0) {
 			dst[o++] = '?';
 			i++;
 			continue;
@@ -62,4 +70,107 @@ ai_text_clean(char *dst, size_t size, const char *src, size_t len)
 	}
 	dst[o] = '\0';
 	return o;
+}
+
+/*
+ * Copies len bytes of src into dst (size bytes, NUL-terminated) as valid
+ * UTF-8: a byte that is not part of a valid character becomes U+FFFD, a
+ * NUL becomes U+FFFD too (dst is a C string), and the copy is cut before
+ * a character that would not fit.  Control characters stay: JSON escapes
+ * them.  Returns the length written.
+ */
+size_t
+ai_text_utf8(char *dst, size_t size, const char *src, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	const char *put;
+	size_t i = 0, o = 0, n;
+
+	if (size == 0)
+		return 0;
+	while (i < len) {
+		if (s[i] != 0 && s[i] < 0x80)
+			n = 1;
+		else
+			n = s[i] == 0 ? 0 : ai_utf8_char(s + i, len - i);
+		put = n > 0 ? src + i : REPLACEMENT;
+		if (o + (n > 0 ? n : 3) > size - 1)
+			break;
+		memcpy(dst + o, put, n > 0 ? n : 3);
+		o += n > 0 ? n : 3;
+		i += n > 0 ? n : 1;
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+/* Appends len bytes of src as valid UTF-8, as ai_text_utf8 makes it. */
+int
+ai_buf_utf8(struct ai_buf *b, const char *src, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t i = 0, run, n;
+
+	while (i < len) {
+		for (run = i; run < len && s[run] != 0 && s[run] < 0x80; run++)
+			;
+		while (run < len && s[run] >= 0x80 &&
+		    (n = ai_utf8_char(s + run, len - run)) > 0)
+			run += n;
+		if (run > i && ai_buf_append(b, src + i, run - i) == -1)
+			return -1;
+		if (run == len)
+			break;
+		if (run == i) {		/* a NUL or a byte that is not UTF-8 */
+			if (ai_buf_append(b, REPLACEMENT, 3) == -1)
+				return -1;
+			run++;
+		}
+		i = run;
+	}
+	return 0;
+}
+
+/*
+ * The NUL-terminated s as one line fit for a terminal, in dst of size
+ * bytes: control characters and bytes that are not UTF-8 written as \n,
+ * \t, \r or \xHH, a backslash as is.  Cut on a character.  Returns dst,
+ * for warnx("%s", ai_text_show(buf, sizeof(buf), msg)).
+ */
+const char *
+ai_text_show(char *dst, size_t size, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0, n, len = strlen(s);
+	char esc[8];
+
+	if (size == 0)
+		return dst;
+	while (*p != '\0') {
+		if (*p >= 0x20 && *p < 0x7f)
+			n = 1;
+		else if (*p >= 0x80 && (n = ai_utf8_char(p, len -
+		    (size_t)(p - (const unsigned char *)s))) > 0)
+			;
+		else {
+			if (*p == '\n' || *p == '\t' || *p == '\r')
+				snprintf(esc, sizeof(esc), "\\%c", *p == '\n' ?
+				    'n' : *p == '\t' ? 't' : 'r');
+			else
+				snprintf(esc, sizeof(esc), "\\x%02x", *p);
+			if (o + strlen(esc) > size - 1)
+				break;
+			memcpy(dst + o, esc, strlen(esc));
+			o += strlen(esc);
+			p++;
+			continue;
+		}
+		if (o + n > size - 1)
+			break;
+		memcpy(dst + o, p, n);
+		o += n;
+		p += n;
+	}
+	dst[o] = '\0';
+	return dst;
 }

@@ -403,7 +403,7 @@ cmd_import(const struct opts *o)
 	int got, cut;
 	json_t *j;
 
-	ai_lines_init(&in, STDIN_FILENO, MAX_LINE);
+	ai_lines_init(&in, STDIN_FILENO, AI_MAX_LINE);
 	if (ai_cache_begin(c, msg) == -1)
 		errx(1, "%s", msg);
 	while ((got = ai_lines_next(&in, &line, &len, &cut)) != -1) {

@@ -4,17 +4,15 @@
 
 #include "aitools.h"
 
-#define MAX_LINE	(64u << 20)	/* longest input line */
-#define DEFAULT_MODEL	"gpt-4o-mini"	/* as aiq's */
 
 /* The command line, once read. */
 struct opts {
 	const char	*path;		/* the cache file */
 	const char	*ns;		/* namespace */
 	struct ai_defaults defaults;	/* as aiq's -m, -s, -t, --max-tokens */
-	const struct ai_provider *provider;	/* forced by -P, or NULL */
-	const char	*base_url;	/* --base-url, of -P's provider or
-					   else of OpenAI's, as in aiq */
+	const char	*provider;	/* -P, or NULL */
+	const char	*base_url;	/* --base-url, or NULL */
+	struct ai_router rt;		/* where requests go, as in aiq */
 	int64_t		 ttl_ms;	/* get: max age; put: lifetime */
 	int64_t		 max_size;	/* put: bytes of responses, 0: no cap */
 	int64_t		 older_ms;	/* purge --older-than */

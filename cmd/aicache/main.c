@@ -224,13 +224,7 @@ short_option(struct opts *o, int c, int purge)
 		o->ns = optarg;
 		o->given_ns = 1;
 		return B_N;
-	case 'P':
-		if ((o->provider = ai_provider_find(optarg)) == NULL) {
-			warnx("unknown provider '%s' (openai or anthropic)",
-			    optarg);
-			usage(2);
-		}
-		return B_P;
+	case 'P':	o->provider = optarg; return B_P;
 	case 's':
 		o->defaults.system = optarg;
 		return B_S;
@@ -289,7 +283,7 @@ int
 main(int argc, char *argv[])
 {
 	struct opts o = { .ns = "" };
-	char *path = NULL;
+	char *path = NULL, err[AI_ERRLEN];
 	size_t i;
 	int status;
 
@@ -316,9 +310,12 @@ main(int argc, char *argv[])
 		    option_name(o.given & ~commands[i].allowed));
 		usage(2);
 	}
-	if ((o.defaults.model == NULL && (o.defaults.model =
-	    getenv("AIQ_MODEL")) == NULL) || *o.defaults.model == '\0')
-		o.defaults.model = DEFAULT_MODEL;
+	o.defaults.model = ai_default_model(o.defaults.model);
+	if (ai_router_init(&o.rt, o.provider, o.defaults.model, o.base_url,
+	    err) == -1) {
+		warnx("-P '%s': %s", o.provider, err);
+		usage(2);
+	}
 	if (o.path == NULL && strcmp(commands[i].name, "key") != 0)
 		o.path = path = default_path();
 	status = commands[i].run(&o);

@@ -12,7 +12,7 @@
 #include "aicache.h"
 
 /*
- * The base URL requests to p go to, as aiq finds it, without a final /.
+ * The base URL requests to p go to, as aiq finds it (ai_route_base).
  * Found once a provider, not once a record.
  */
 static const char *
@@ -20,26 +20,19 @@ base_url(const struct opts *o, const struct ai_provider *p)
 {
 	static struct {
 		const struct ai_provider *p;
-		char	 base[1024];
+		char	 base[AI_BASELEN];
 	} seen[4];
-	const char *b;
-	size_t i, n;
+	char err[AI_ERRLEN];
+	size_t i;
 
 	for (i = 0; i < 4 && seen[i].p != NULL; i++)
 		if (seen[i].p == p)
 			return seen[i].base;
 	if (i == 4)
 		errx(1, "too many providers");
-	if (o->base_url != NULL && p == (o->provider != NULL ? o->provider :
-	    &ai_openai))
-		b = o->base_url;
-	else if ((b = getenv(p->base_env)) == NULL || *b == '\0')
-		b = p->default_base;
-	if ((n = strlen(b)) >= sizeof(seen[i].base))
-		errx(1, "%s: base URL too long", p->base_env);
-	memcpy(seen[i].base, b, n + 1);
-	while (n > 0 && seen[i].base[n - 1] == '/')
-		seen[i].base[--n] = '\0';
+	if (ai_route_base(&o->rt, p, seen[i].base, sizeof(seen[i].base),
+	    err) == -1)
+		errx(1, "%s", err);
 	seen[i].p = p;
 	return seen[i].base;
 }
@@ -114,12 +107,11 @@ rec_read(const struct opts *o, struct rec *r, long lineno, const char *line,
 	r->answered = ai_record_is_done(r->json, 0);
 	if (ai_record_request(r->json, &o->defaults, &r->req, r->why) == -1)
 		return;
+	if ((r->prov = ai_route_provider(&o->rt, &r->req, r->why)) == NULL) {
+		ai_request_free(&r->req);
+		return;
+	}
 	r->is_request = 1;
-	if (r->req.provider != NULL)
-		r->prov = ai_provider_find(r->req.provider);
-	else
-		r->prov = o->provider != NULL ? o->provider :
-		    ai_provider_for_model(r->req.model);
 	if (ai_cache_key(r->prov->name, base_url(o, r->prov), r->req.body, canon,
 	    r->key, err) == -1)
 		errx(1, "%s", err);
@@ -173,7 +165,7 @@ too_long(const struct stage *s, long lineno, struct ai_buf *out)
 {
 	int rc;
 
-	warnx("<stdin>:%ld: line longer than %u bytes", lineno, MAX_LINE);
+	warnx("<stdin>:%ld: line longer than %u bytes", lineno, AI_MAX_LINE);
 	if (s->keys)
 		rc = ai_buf_printf(out, "-\tline %ld: line too long\n", lineno);
 	else
@@ -254,7 +246,7 @@ run_stage(const struct opts *o, const struct stage *s)
 	struct ai_buf out = { 0 }, canon = { 0 };
 	int rc;
 
-	ai_lines_init(&in, STDIN_FILENO, MAX_LINE);
+	ai_lines_init(&in, STDIN_FILENO, AI_MAX_LINE);
 	rc = loop(o, s, &in, &out, &canon);
 	ai_lines_free(&in);
 	ai_buf_free(&out);

@@ -7,7 +7,6 @@
 
 #include "aitools.h"
 
-#define MAX_LINE	(64u << 20)	/* longest input line */
 #define MAX_RESPONSE	(64u << 20)	/* longest response body */
 #define MAX_PROVIDERS	4
 #define BACKOFF_BASE_MS	500		/* the first retry's bound */
@@ -98,8 +97,7 @@ struct aiq {
 	int64_t		 max_wait_ms;	/* longest wait between attempts */
 	int		 max_attempts;
 	enum stream	 stream;
-	const struct ai_provider *provider;	/* forced by -P, or NULL */
-	const struct ai_provider *own;	/* the one -H and key options are for */
+	struct ai_router rt;		/* where requests go */
 	const char	*service;
 	json_t		*tags;		/* of --tag, or NULL */
 	char		*tags_text;	/* and as JSON text */

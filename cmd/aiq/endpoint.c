@@ -88,7 +88,7 @@ endpoint_init(struct aiq *q, const struct ai_provider *p, const char *base,
 		return NULL;
 	if (key == NULL && !ai_url_is_loopback(base)) {
 		*code = AI_E_AUTH;
-		if (p == q->own)
+		if (p == q->rt.own)
 			snprintf(err, AI_ERRLEN, "no API key for %s: set %s, "
 			    "or use --key-file or --key-command", p->name,
 			    p->key_env);
@@ -106,7 +106,7 @@ endpoint_init(struct aiq *q, const struct ai_provider *p, const char *base,
 	n = strlen(ep->base);
 	while (n > 0 && ep->base[n - 1] == '/')
 		ep->base[--n] = '\0';
-	if (fixed_headers(ep, key, p == q->own ? q->extra : NULL) == -1)
+	if (fixed_headers(ep, key, p == q->rt.own ? q->extra : NULL) == -1)
 		goto oom;
 	return ep;
 oom:
@@ -121,14 +121,16 @@ struct endpoint *
 endpoint_get(struct aiq *q, const struct ai_provider *p,
     enum ai_errcode *code, char *err)
 {
-	const char *base, *key;
+	char base[AI_BASELEN];
+	const char *key;
 	int i;
 
 	for (i = 0; i < MAX_PROVIDERS && q->eps[i].prov != NULL; i++)
 		if (q->eps[i].prov == p)
 			return &q->eps[i];
-	if ((base = getenv(p->base_env)) == NULL || *base == '\0')
-		base = p->default_base;
+	*code = AI_E_INVALID_INPUT;
+	if (ai_route_base(&q->rt, p, base, sizeof(base), err) == -1)
+		return NULL;
 	if ((key = getenv(p->key_env)) != NULL && *key == '\0')
 		key = NULL;
 	return endpoint_init(q, p, base, key, code, err);

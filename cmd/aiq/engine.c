@@ -337,7 +337,7 @@ engine_run(struct aiq *q, const char *prompt)
 	int sig, failed;
 
 	setup(q);
-	ai_lines_init(&q->in, STDIN_FILENO, MAX_LINE);
+	ai_lines_init(&q->in, STDIN_FILENO, AI_MAX_LINE);
 	if (prompt != NULL) {
 		q->input_done = 1;
 		admit(q, job_new(q, prompt, strlen(prompt), 1, 0));

@@ -212,21 +212,14 @@ own_tags(const struct aiq *q, struct job *j)
 static void
 route(struct aiq *q, struct job *j)
 {
-	const struct ai_provider *p = q->provider;
+	const struct ai_provider *p;
 	char err[AI_ERRLEN];
 	enum ai_errcode code;
 
-	if (j->req.provider != NULL) {
-		if (p != NULL && strcmp(p->name, j->req.provider) != 0) {
-			snprintf(err, sizeof(err), "an Anthropic batch request "
-			    "(\"params\") can only go to %s, not %s",
-			    j->req.provider, p->name);
-			input_error(q, j, err);
-			return;
-		}
-		p = ai_provider_find(j->req.provider);
-	} else if (p == NULL)
-		p = ai_provider_for_model(j->req.model);
+	if ((p = ai_route_provider(&q->rt, &j->req, err)) == NULL) {
+		input_error(q, j, err);
+		return;
+	}
 	if ((j->ep = endpoint_get(q, p, &code, err)) == NULL) {
 		job_fail(q, j, code, err);
 		return;
@@ -234,7 +227,7 @@ route(struct aiq *q, struct job *j)
 	choose_stream(q, j);
 	j->call.base_url = j->ep->base;
 	j->call.body = j->req.body;
-	j->call.native = j->req.provider != NULL;
+	j->call.native = j->req.native != NULL;
 	if (p->prepare(&j->call, err) == -1)
 		job_fail(q, j, AI_E_BAD_REQUEST, err);
 }

@@ -13,7 +13,6 @@
 
 #include "aiq.h"
 
-#define DEFAULT_MODEL	"gpt-4o-mini"
 #define DEFAULT_JOBS	8
 #define DEFAULT_TIMEOUT	(600 * 1000)
 #define DEFAULT_ATTEMPTS 3
@@ -70,6 +69,7 @@ static const char usage_text[] =
 
 /* Where options land before they are checked and applied. */
 struct opts {
+	const char	*provider;
 	const char	*base_url;
 	const char	*key_file;
 	const char	*key_command;
@@ -196,15 +196,6 @@ duration(const char *s, const char *what, int64_t min)
 }
 
 static void
-provider(struct aiq *q, const char *name)
-{
-	if ((q->provider = ai_provider_find(name)) == NULL) {
-		warnx("unknown provider '%s' (openai or anthropic)", name);
-		usage(2);
-	}
-}
-
-static void
 parse_long_option(struct aiq *q, struct opts *o, int c)
 {
 	switch (c) {
@@ -259,7 +250,7 @@ parse_options(struct aiq *q, struct opts *o, int argc, char **argv)
 			}
 			q->defaults.model = optarg;
 			break;
-		case 'P':	provider(q, optarg); break;
+		case 'P':	o->provider = optarg; break;
 		case 'R':	q->resend_errors = 1; break;
 		case 's':
 			if (!utf8(optarg, "system prompt"))
@@ -353,19 +344,20 @@ static void
 setup_endpoint(struct aiq *q, struct opts *o)
 {
 	const struct ai_provider *p;
-	const char *base;
-	char err[AI_ERRLEN], *key;
+	char base[AI_BASELEN], err[AI_ERRLEN], *key;
 	enum ai_errcode code;
 	int told;
 
-	p = q->own = q->provider != NULL ? q->provider :
-	    ai_provider_for_model(q->defaults.model);
-	told = q->provider != NULL || o->base_url != NULL ||
+	if (ai_router_init(&q->rt, o->provider, q->defaults.model,
+	    o->base_url, err) == -1) {
+		warnx("-P '%s': %s", o->provider, err);
+		usage(2);
+	}
+	p = q->rt.own;
+	told = o->provider != NULL || o->base_url != NULL ||
 	    o->key_file != NULL || o->key_command != NULL;
-	/* An empty variable counts as unset, as for the other variables. */
-	if ((base = o->base_url) == NULL && ((base = getenv(p->base_env)) ==
-	    NULL || *base == '\0'))
-		base = p->default_base;
+	if (ai_route_base(&q->rt, p, base, sizeof(base), err) == -1)
+		errx(1, "%s", err);
 	key = load_key(p, o);
 	if (endpoint_init(q, p, base, key, &code, err) == NULL &&
 	    (told || code != AI_E_AUTH))
@@ -446,13 +438,11 @@ main(int argc, char *argv[])
 	char *prompt = NULL;
 	int status;
 
-	if ((q.defaults.model = getenv("AIQ_MODEL")) == NULL ||
-	    *q.defaults.model == '\0')
-		q.defaults.model = DEFAULT_MODEL;
 	argv[0] = "aiq";		/* getopt's messages name the program */
 	parse_options(&q, &o, argc, argv);
 	argc -= optind;
 	argv += optind;
+	q.defaults.model = ai_default_model(q.defaults.model);
 	check_mode(&q, &o, argc, argv);
 	if (q.tags != NULL &&
 	    (q.tags_text = json_dumps(q.tags, JSON_COMPACT)) == NULL)

@@ -7,7 +7,6 @@
 #include "aitools.h"
 
 #define MAX_BY		4	/* group-by dimensions */
-#define MAX_LINE	(64u << 20)	/* longest record line */
 
 enum dim {
 	D_MODEL, D_PROVIDER, D_SERVICE, D_STATUS, D_TIER,

@@ -20,7 +20,6 @@
 
 #include "aiusage.h"
 
-#define MAX_TOKENS	INT64_C(10000000000)	/* of one kind in one call */
 #define MAX_EPOCH_S	INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
 #define MAX_LATENCY_MS	INT64_C(2592000000)	/* 30 days */
 #define MAX_JSMN_TOKENS	(1 << 22)		/* of one line: 64 MiB */
@@ -108,17 +107,18 @@ integer(const struct doc *d, int i, int64_t max)
 }
 
 /*
- * A token count: 0 when absent, -1 when not a count.  Ten billion tokens
- * is past any call, and keeps a call's cost and every sum in range.
+ * A token count: 0 when absent or null, -1 when not a count, by the
+ * rule of ai_token_count_ok() that aiq logs calls by.
  */
 static int64_t
 count(const struct doc *d, int i, int *bad)
 {
 	int64_t v;
 
-	if (i < 0)
+	if (i < 0 || (d->t[i].type == JSMN_PRIMITIVE &&
+	    d->s[d->t[i].start] == 'n'))
 		return 0;
-	if ((v = integer(d, i, MAX_TOKENS)) < 0)
+	if ((v = integer(d, i, AI_MAX_TOKENS)) < 0 || !ai_token_count_ok(v))
 		*bad = 1;
 	return v < 0 ? 0 : v;
 }

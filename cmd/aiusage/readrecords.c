@@ -234,7 +234,7 @@ from_records(struct tally *t, int fd, const char *name)
 		    &w[i])) != 0)
 			err(1, "pthread_create");
 	}
-	ai_lines_init(&in, fd, MAX_LINE);
+	ai_lines_init(&in, fd, AI_MAX_LINE);
 	for (i = 0; more; i = (i + 1) % RING) {
 		struct batch *b = &g->b[i];
 

@@ -122,7 +122,9 @@ test_text(void)
 	ai_buf_jstr(&b, "q\"\\\n\x01\xc3\xa9");
 	is_str(b.data, "\"plain\"\"q\\\"\\\\\\n\\u0001\xc3\xa9\"", "jstr escapes");
 	ai_buf_reset(&b);
-	is_int(ai_buf_jstr(&b, "bad \xff"), -1, "jstr refuses invalid UTF-8");
+	is_int(ai_buf_jstr(&b, "bad \xff\xc3"), 0, "jstr takes invalid UTF-8");
+	is_str(b.data, "\"bad \xef\xbf\xbd\xef\xbf\xbd\"",
+	    "  each bad byte a U+FFFD");
 	ai_buf_free(&b);
 }
 

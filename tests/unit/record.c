@@ -389,9 +389,76 @@ test_splice(void)
 	    "\"response\":{\"id\":\"r\"}}\n");
 }
 
+static void
+salvage_is(const char *line, const char *want, const char *desc)
+{
+	char *id = ai_record_salvage_id(line, strlen(line));
+
+	is_str(id, want, "salvage: %s", desc);
+	free(id);
+}
+
+static void
+test_tail(void)
+{
+	struct ai_buf t = { 0 }, out = { 0 };
+	struct ai_meta m = { .line = 3, .started_ms = 1000, .finished_ms = 2000,
+	    .provider = "openai", .model = "m\xff", .attempts = 2,
+	    .latency_ms = 5, .trace_id = "abc", .failed_attempts = "{\"a\":1}",
+	    .failed_len = 7, .service = "svc", .tags = "{\"t\":1}",
+	    .key = "k" };
+	struct ai_meta hit = { .finished_ms = 2000, .trace_id = "abc",
+	    .cache = "{\"hit\":true}" };
+
+	ai_tail_response(&t, 200, NULL, "{\"x\":1}", 7, &m);
+	is_str(t.data, "{\"response\":{\"status_code\":200,\"request_id\":"
+	    "null,\"body\":{\"x\":1}},\"aitools\":{\"v\":1,\"line\":3,"
+	    "\"started\":\"1970-01-01T00:00:01.000Z\",\"finished\":"
+	    "\"1970-01-01T00:00:02.000Z\",\"provider\":\"openai\",\"model\":"
+	    "\"m\xef\xbf\xbd\",\"attempts\":2,\"latency_ms\":5,\"trace_id\":"
+	    "\"abc\",\"failed_attempts\":[{\"a\":1}],\"service\":\"svc\","
+	    "\"tags\":{\"t\":1},\"key\":\"k\"}}",
+	    "tail of an answer: every member, in order, text made UTF-8");
+	ai_tail_error(&t, AI_E_INVALID_INPUT, "bad \xc3", 0, &(struct ai_meta){
+	    .line = 9 });
+	is_str(t.data, "{\"error\":{\"code\":\"invalid_input\",\"message\":"
+	    "\"bad \xef\xbf\xbd\"},\"aitools\":{\"v\":1,\"line\":9}}",
+	    "tail of an error: no call, no attempts");
+	ai_tail_stored(&t, "{\"status_code\":200}", 19, &hit);
+	is_str(t.data, "{\"response\":{\"status_code\":200},\"aitools\":"
+	    "{\"v\":1,\"finished\":\"1970-01-01T00:00:02.000Z\",\"trace_id\":"
+	    "\"abc\",\"cache\":{\"hit\":true}}}", "tail of a stored answer");
+	ai_tail_error(&t, AI_E_INVALID_INPUT, "too long", 0,
+	    &(struct ai_meta){ .line = 1 });
+	ai_record_bare(&out, "c1", t.data, t.len);
+	ai_record_bare(&out, NULL, t.data, t.len);
+	is_str(out.data, "{\"custom_id\":\"c1\",\"error\":{\"code\":"
+	    "\"invalid_input\",\"message\":\"too long\"},\"aitools\":{\"v\":1,"
+	    "\"line\":1}}\n{\"error\":{\"code\":\"invalid_input\",\"message\":"
+	    "\"too long\"},\"aitools\":{\"v\":1,\"line\":1}}\n",
+	    "a bare record: the tail, with a custom_id found");
+	ai_buf_free(&t);
+	ai_buf_free(&out);
+}
+
+static void
+test_salvage(void)
+{
+	salvage_is("{\"custom_id\":\"req-1\",\"body\":{\"x\":", "req-1",
+	    "a string id first");
+	salvage_is(" { \"custom_id\" : 42 , \"x\"", "42", "a numeric id");
+	salvage_is("{\"custom_id\":\"a\\\"b\",", "a\"b", "escapes decoded");
+	salvage_is("{\"body\":1,\"custom_id\":\"x\"}", NULL,
+	    "not first: not found");
+	salvage_is("{\"custom_id\":\"unterminated", NULL, "a cut string");
+	salvage_is("{\"custom_id\":null}", NULL, "null is no id");
+}
+
 int
 main(void)
 {
+	test_tail();
+	test_salvage();
 	test_batch();
 	test_bare();
 	test_prompt();

@@ -14,11 +14,57 @@ clean_is(const char *in, size_t size, const char *want, const char *desc)
 	is_str(out, want, "  %s", want);
 }
 
+static void
+utf8_is(const char *in, size_t len, size_t size, const char *want,
+    const char *desc)
+{
+	char out[64];
+	struct ai_buf b = { 0 };
+
+	is_int(ai_text_utf8(out, size, in, len), strlen(want), "%s", desc);
+	is_str(out, want, "  utf8 %s", desc);
+	if (size == sizeof(out)) {	/* uncut: the buffer form agrees */
+		ai_buf_utf8(&b, in, len);
+		ai_buf_append(&b, "", 0);
+		is_str(b.data, want, "  buf %s", desc);
+		ai_buf_free(&b);
+	}
+}
+
+static void
+show_is(const char *in, size_t size, const char *want, const char *desc)
+{
+	char out[64];
+
+	is_str(ai_text_show(out, size, in), want, "%s", desc);
+}
+
+static void
+test_utf8(void)
+{
+	utf8_is("caf\xc3\xa9", 5, 64, "caf\xc3\xa9", "valid text is kept");
+	utf8_is("a\xff" "b", 3, 64, "a\xef\xbf\xbd" "b",
+	    "a bad byte becomes U+FFFD");
+	utf8_is("a\0" "b", 3, 64, "a\xef\xbf\xbd" "b", "so does a NUL");
+	utf8_is("\x1b[31m", 5, 64, "\x1b[31m",
+	    "control characters stay (JSON escapes them)");
+	utf8_is("ab\xc3\xa9", 4, 4, "ab", "a cut never splits a character");
+	utf8_is("ab\xe2\x82", 4, 64, "ab\xef\xbf\xbd\xef\xbf\xbd",
+	    "a character cut short by the end: each byte replaced");
+	show_is("plain text", 64, "plain text", "show: plain text");
+	show_is("\x1b[2Jgone\r\n\t", 64, "\\x1b[2Jgone\\r\\n\\t",
+	    "show: control characters escaped");
+	show_is("bad\xff caf\xc3\xa9", 64, "bad\\xff caf\xc3\xa9",
+	    "show: bad bytes escaped, UTF-8 kept");
+	show_is("ab\x01", 5, "ab", "show: an escape that does not fit is left");
+}
+
 int
 main(void)
 {
 	char out[8];
 
+	test_utf8();
 	clean_is("gpt-4o", 64, "gpt-4o", "plain ASCII is kept");
 	clean_is("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 64,
 	    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",

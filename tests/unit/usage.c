@@ -106,6 +106,65 @@ test_anthropic(void)
 	json_decref(v);
 }
 
+/* The one rule: a count is a whole number from 0 to AI_MAX_TOKENS. */
+static int
+known(const char *json)
+{
+	struct ai_usage u;
+	json_t *v = json != NULL ? json_loads(json, 0, NULL) : NULL;
+	int r = ai_usage_from_openai(v, &u);
+
+	json_decref(v);
+	return r;
+}
+
+static void
+test_rule(void)
+{
+	struct ai_usage u;
+	json_t *v, *o;
+
+	is_int(known("{\"prompt_tokens\":5,\"completion_tokens\":2}"), 0,
+	    "rule: counts are known");
+	is_int(known("{\"prompt_tokens\":5,\"cache_creation_input_tokens\":"
+	    "null}"), 0, "rule: a null count is none");
+	is_int(known("{\"prompt_tokens\":-5000}"), -1,
+	    "rule: a negative count makes the tokens unknown");
+	is_int(known("{\"prompt_tokens\":9223372036854775807}"), -1,
+	    "rule: 2^63-1 is not a count");
+	is_int(known("{\"prompt_tokens\":10000000000}"), 0,
+	    "rule: ten billion is the largest count");
+	is_int(known("{\"prompt_tokens\":10000000001}"), -1,
+	    "rule: one more is not");
+	is_int(known("{\"completion_tokens\":\"7\"}"), -1,
+	    "rule: a string is not a count");
+	is_int(known("{\"prompt_tokens_details\":{\"cached_tokens\":-1}}"),
+	    -1, "rule: nor a negative count nested");
+	is_int(known(NULL), -1, "rule: no usage: unknown");
+	is_int(known("[]"), -1, "rule: not an object: unknown");
+	ok(ai_token_count_ok(0) && ai_token_count_ok(AI_MAX_TOKENS) &&
+	    !ai_token_count_ok(-1) && !ai_token_count_ok(AI_MAX_TOKENS + 1),
+	    "ai_token_count_ok bounds");
+
+	v = json_loads("{\"input_tokens\":-5000,\"output_tokens\":3}", 0,
+	    NULL);
+	o = ai_usage_anthropic_to_openai(v);
+	is_int(json_integer_value(json_object_get(o, "prompt_tokens")), -5000,
+	    "anthropic: a bad count is passed on as prompt_tokens");
+	is_int(ai_usage_from_openai(o, &u), -1,
+	    "anthropic: and read back as unknown");
+	is_int(u.input + u.output, 0, "anthropic: with no tokens counted");
+	json_decref(o);
+	json_decref(v);
+	v = json_loads("{\"input_tokens\":9223372036854775807,"
+	    "\"cache_read_input_tokens\":9223372036854775807}", 0, NULL);
+	o = ai_usage_anthropic_to_openai(v);
+	is_int(ai_usage_from_openai(o, &u), -1,
+	    "anthropic: counts that would overflow the sum are unknown");
+	json_decref(o);
+	json_decref(v);
+}
+
 int
 main(void)
 {
@@ -123,13 +182,14 @@ main(void)
 	    "\"completion_tokens_details\":{}}", 10, 5, 0, 0, "null details");
 	usage_is("{\"prompt_tokens\":\"10\",\"completion_tokens\":5.0,"
 	    "\"prompt_tokens_details\":{\"cached_tokens\":true}}",
-	    0, 0, 0, 0, "non-integers count as 0");
+	    0, 0, 0, 0, "non-integers: no tokens counted");
 	usage_is("{\"prompt_tokens\":9007199254740993,"
-	    "\"completion_tokens\":0}", 9007199254740993LL, 0, 0, 0,
-	    "a count beyond double precision");
+	    "\"completion_tokens\":0}", 0, 0, 0, 0,
+	    "a count past any call is not one");
 	usage_is("{}", 0, 0, 0, 0, "empty object");
 	usage_is("[1,2]", 0, 0, 0, 0, "not an object");
 	usage_is(NULL, 0, 0, 0, 0, "no usage at all");
 	test_anthropic();
+	test_rule();
 	return done();
 }
