@@ -2,7 +2,7 @@
 # aimock: the fake OpenAI provider the other tests stand on.
 . "$(dirname "$0")/lib.sh"
 
-plan 52
+plan 60
 
 hello='{"model":"gpt-test","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say hello"}]}'
 
@@ -135,17 +135,46 @@ wait "$first_pid"
 is "$?" 0 'SIGTERM stops aimock with status 0'
 
 # --- the command line
-is "$(aimock -h)" \
-'usage: aimock [-hV] [-b addr] [-d latency] [-L file] [-p port] [-r reply] [-s status]
-              [--cache-read tokens] [--cache-write tokens] [--chunk-delay ms]
-              [--code code] [--fail list] [--fail-first n] [--fail-rate p]
-              [--fault kind] [--retry-after seconds] [--retry-after-ms ms]' \
-	'-h prints the usage'
+synopsis='usage: aimock [-hV] [-b addr] [-d latency] [-L file] [-p port] [-r reply]
+              [-s status] [--cache-read tokens] [--cache-write tokens]
+              [--chunk-delay ms] [--code code] [--fail list] [--fail-first n]
+              [--fail-rate p] [--fault kind] [--retry-after seconds]
+              [--retry-after-ms ms]'
+aimock -h >help.txt
+is "$?:$(sed '/^$/,$d' help.txt)" "0:$synopsis" '-h prints the synopsis'
+missing=
+for o in $(sed -n '/struct option longopts/,/{ *NULL/p' "$TESTS/../cmd/aimock/main.c" |
+    sed -n 's/.*{ *"\([a-z-]*\)".*/\1/p'); do
+	grep -Eq -- "^  (-[a-zA-Z], |    )--$o( [a-z]+)? +[a-z][^ ]* [^ ]" help.txt ||
+	    missing="$missing $o"
+done
+is "$missing" '' '-h then gives every option a line with a description'
+check '-h: lines of 80 columns at most' sh -c "! awk 'length > 80' help.txt | grep -q ."
 aimock --bogus >/dev/null 2>err.txt
 is "$?" 2 'a bad option exits 2'
-like "$(cat err.txt)" '^aimock: .*bogus' 'and says why'
-aimock -p 70000 >/dev/null 2>&1
-is "$?" 2 'a bad port exits 2'
+like "$(head -n 1 err.txt)" '^aimock: .*bogus' 'and says why'
+is "$(sed 1d err.txt)" "$synopsis" 'then prints only the synopsis'
+aimock -p 70000 >/dev/null 2>err.txt
+is "$?:$(head -n 1 err.txt)" "2:aimock: --port '70000': not a whole number from 0 to 65535" \
+	'a bad port exits 2 and says why in the shape of every option'
+aimock -b 1.2.3 -r "$(printf 'a\377')" >/dev/null 2>err.txt
+is "$?:$(head -n 1 err.txt)" "2:aimock: --bind '1.2.3': not an IPv4 address" '--bind'
+aimock -r "$(printf 'a\377')" >/dev/null 2>err.txt
+is "$?:$(head -n 1 err.txt)" "2:aimock: --reply 'a\\xff': not UTF-8" \
+	'--reply that is not UTF-8, shown escaped'
+aimock x >/dev/null 2>err.txt
+is "$?:$(head -n 1 err.txt)" "2:aimock: unexpected argument: 'x'" 'an argument is a usage error'
 is "$(aimock --version)" 'aimock 0.1.0' '--version'
+if [ -w /dev/full ]; then
+	aimock -h >/dev/full 2>err.txt
+	is "$?:$(cat err.txt)" '1:aimock: write error: No space left on device' \
+		'-h to a full disk fails'
+	aimock -V >/dev/full 2>err.txt
+	is "$?:$(cat err.txt)" '1:aimock: write error: No space left on device' \
+		'-V to a full disk fails'
+else
+	pass '-h to a full disk (skipped: no /dev/full)'
+	pass '-V to a full disk (skipped: no /dev/full)'
+fi
 
 done_testing

@@ -4,7 +4,7 @@
 # directive over header over flag.
 . "$(dirname "$0")/lib.sh"
 
-plan 52
+plan 55
 
 # statuses N BODY [CURL-ARGS...]: the statuses of N requests with BODY,
 # sent on one connection, one a line.
@@ -200,15 +200,26 @@ stop_mock
 
 # --- bad flags
 bad=
-for f in --fault=nope --fail=200 --fail=abc --fail-rate=1.5 --fail-rate=x \
-    --fail-first=-1 --retry-after=x --retry-after-ms=1e3 --chunk-delay=-5 \
-    --cache-read=x --cache-write=-1 --code='a b'; do
+for f in --fault=nope --fail=200 --fail=abc --fail=429,,500 --fail-rate=1.5 \
+    --fail-rate=x --fail-rate=.. --fail-rate=-0 --fail-first=-1 \
+    --retry-after=x --retry-after-ms=1e3 --chunk-delay=-5 --cache-read=x \
+    --cache-write=-1 --code='a b' --code= --latency=5-3 --latency=x --status=199 --status=600; do
 	aimock "$f" </dev/null >/dev/null 2>err.txt
 	st=$?
-	name=${f%%=*}
-	grep -q -- "invalid $name: " err.txt || st="$st(no $name in: $(head -n1 err.txt))"
+	name=${f%%=*} value=${f#*=}
+	grep -q -- "^aimock: $name '$value': [a-z]" err.txt ||
+	    st="$st(not in the shape: $(head -n1 err.txt))"
 	[ "$st" = 2 ] || bad="$bad $f:$st"
 done
-is "$bad" '' 'a bad knob flag exits 2 and names the flag'
+is "$bad" '' "a bad knob flag exits 2 and says \"--flag 'value': reason\""
+aimock --fail-rate 2 2>err.txt
+is "$(head -n 1 err.txt)" "aimock: --fail-rate '2': not a probability from 0 to 1" \
+	'a bad probability'
+aimock -s 99 2>err.txt
+is "$(head -n 1 err.txt)" "aimock: --status '99': not a whole number from 200 to 599" \
+	'a bad status, named by its long option'
+aimock --fault nope 2>err.txt
+like "$(head -n 1 err.txt)" "^aimock: --fault 'nope': not a fault: none, hang, drop, malformed, cut, truncate$" \
+	'a bad fault lists the faults'
 
 done_testing

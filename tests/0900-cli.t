@@ -40,7 +40,8 @@ for t in $TOOLS; do
 	# the SYNOPSIS shows what -h shows
 	syn=$(MANWIDTH=200 mandoc -Tascii "$TOP/man/$t.1" 2>/dev/null | sed 's/.\x08//g' |
 	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \n\t' '   ' | sed 's/^ //; s/ $//')
-	use=$(printf '%s' "$out" | sed 's/^usage: //' | tr -s ' \n\t' '   ' | sed 's/^ //; s/ $//')
+	# the usage ends at a blank line, after which -h may list the options
+	use=$(printf '%s\n' "$out" | sed '/^$/,$d; s/^usage: //' | tr -s ' \n\t' '   ' | sed 's/^ //; s/ $//')
 	is "$syn" "$use" "$t: the man page SYNOPSIS equals the usage"
 
 	check "$t: bash completion loads" bash -c ". '$TOP/completions/$t.bash'"

@@ -170,8 +170,9 @@ void	 completed_cb(void *, struct MHD_Connection *, void **,
 
 /* knobs.c: the knobs from flags, headers and directives. */
 void	 knobs_init(struct knobs *);
-int	 parse_num(const char *, size_t, long, long, long *);
-int	 knob_set(struct knobs *, const char *, size_t, const char *, size_t);
+int	 knob_number(const char *, size_t, long, long, long *, char *);
+int	 knob_set(struct knobs *, const char *, size_t, const char *, size_t,
+	    char *);
 int	 knob_headers(struct knobs *, struct MHD_Connection *, char *, size_t);
 void	 knob_directive(struct mockreq *, const char *);
 

@@ -5,7 +5,6 @@
  * the defaults, headers override them, and the directive overrides both.
  */
 #include <ctype.h>
-#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,10 +15,12 @@
 #define MAX_TOKENS	1000000000L	/* cache tokens */
 #define MAX_RETRY	86400L		/* Retry-After, in seconds */
 #define MAX_FIRST	1000000L	/* fail_first */
+#define VALUE_MAX	64		/* bytes of a value we copy to parse */
 
 struct knobdef;
+/* Sets a knob from a value, or returns -1 with the reason in err. */
 typedef int setter(struct knobs *, const struct knobdef *, const char *,
-    size_t);
+    size_t, char *);
 
 /* A knob: its key, how to parse it, and for a number where it goes. */
 struct knobdef {
@@ -60,6 +61,7 @@ static const char *const faultnames[] = {
 	[F_MALFORMED] = "malformed", [F_CUT] = "cut",
 	[F_TRUNCATE] = "truncate",
 };
+#define NFAULTS (sizeof(faultnames) / sizeof(faultnames[0]))
 
 void
 knobs_init(struct knobs *k)
@@ -71,59 +73,72 @@ knobs_init(struct knobs *k)
 	k->retry_after = k->retry_after_ms = -1;
 }
 
-/* Parses the decimal number s[0..n) within [lo, hi]. */
-int
-parse_num(const char *s, size_t n, long lo, long hi, long *out)
+/*
+ * Copies the value s[0..n), which headers and directives do not end with
+ * a NUL, into buf of VALUE_MAX bytes; a longer one is refused whole.
+ */
+static int
+value_str(const char *s, size_t n, char *buf, char *err)
 {
-	char buf[24], *end;
-	long v;
-
-	if (n == 0 || n >= sizeof(buf) || !isdigit((unsigned char)s[0]))
+	if (n >= VALUE_MAX || memchr(s, '\0', n) != NULL) {
+		snprintf(err, AI_ERRLEN, "too long");
 		return -1;
+	}
 	memcpy(buf, s, n);
 	buf[n] = '\0';
-	errno = 0;
-	v = strtol(buf, &end, 10);
-	if (*end != '\0' || errno != 0 || v < lo || v > hi)
+	return 0;
+}
+
+/* The whole number s[0..n) within [lo, hi], as every tool reads one. */
+int
+knob_number(const char *s, size_t n, long lo, long hi, long *out, char *err)
+{
+	char buf[VALUE_MAX];
+	int64_t v;
+
+	if (value_str(s, n, buf, err) == -1 ||
+	    ai_opt_number(buf, lo, hi, &v, err) == -1)
 		return -1;
-	*out = v;
+	*out = (long)v;
 	return 0;
 }
 
 static int
-set_long(struct knobs *k, const struct knobdef *d, const char *s, size_t n)
+set_long(struct knobs *k, const struct knobdef *d, const char *s, size_t n,
+    char *err)
 {
-	return parse_num(s, n, d->lo, d->hi, (long *)(void *)((char *)k +
-	    d->off));
+	return knob_number(s, n, d->lo, d->hi, (long *)(void *)((char *)k +
+	    d->off), err);
 }
 
 static int
-set_status(struct knobs *k, const struct knobdef *d, const char *s, size_t n)
+set_status(struct knobs *k, const struct knobdef *d, const char *s, size_t n,
+    char *err)
 {
 	long v;
 
-	if (parse_num(s, n, 200, 599, &v) == -1)
+	if (knob_number(s, n, 200, 599, &v, err) == -1)
 		return -1;
 	k->status = (int)v;
 	return 0;
 }
 
-/* A latency is "MS" or "MIN-MAX". */
+/* A latency is "MIN-MAX", or "MS", read as "MS-MS". */
 static int
 set_latency(struct knobs *k, const struct knobdef *d, const char *s,
-    size_t n)
+    size_t n, char *err)
 {
-	const char *dash;
+	const char *dash = memchr(s, '-', n);
+	size_t len = dash != NULL ? (size_t)(dash - s) : n;
 	long lo, hi;
 
-	if ((dash = memchr(s, '-', n)) == NULL) {
-		if (parse_num(s, n, 0, MAX_LATENCY, &lo) == -1)
-			return -1;
-		hi = lo;
-	} else if (parse_num(s, dash - s, 0, MAX_LATENCY, &lo) == -1 ||
-	    parse_num(dash + 1, n - (dash - s) - 1, 0, MAX_LATENCY,
-	    &hi) == -1 || lo > hi)
+	if (knob_number(s, len, 0, MAX_LATENCY, &lo, err) == -1 ||
+	    knob_number(dash != NULL ? dash + 1 : s, dash != NULL ?
+	    n - len - 1 : n, 0, MAX_LATENCY, &hi, err) == -1 || lo > hi) {
+		snprintf(err, AI_ERRLEN, "not milliseconds from 0 to %ld, or a "
+		    "range MIN-MAX of them", (long)MAX_LATENCY);
 		return -1;
+	}
 	k->lat_min = lo;
 	k->lat_max = hi;
 	return 0;
@@ -131,15 +146,20 @@ set_latency(struct knobs *k, const struct knobdef *d, const char *s,
 
 /* Error codes go into JSON and headers verbatim, so keep them plain. */
 static int
-set_code(struct knobs *k, const struct knobdef *d, const char *s, size_t n)
+set_code(struct knobs *k, const struct knobdef *d, const char *s, size_t n,
+    char *err)
 {
 	size_t i;
 
-	if (n == 0 || n >= sizeof(k->code))
-		return -1;
 	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && strchr("_.-", s[i]) == NULL)
-			return -1;
+		if (!isalnum((unsigned char)s[i]) && (s[i] == '\0' ||
+		    strchr("_.-", s[i]) == NULL))
+			break;
+	if (n == 0 || n >= sizeof(k->code) || i < n) {
+		snprintf(err, AI_ERRLEN, "not a code of 1 to %zu letters, "
+		    "digits, '_', '.' and '-'", sizeof(k->code) - 1);
+		return -1;
+	}
 	memcpy(k->code, s, n);
 	k->code[n] = '\0';
 	return 0;
@@ -150,7 +170,7 @@ fault_name(const char *s, size_t n, enum fault *f)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(faultnames) / sizeof(faultnames[0]); i++)
+	for (i = 0; i < NFAULTS; i++)
 		if (strlen(faultnames[i]) == n &&
 		    strncmp(faultnames[i], s, n) == 0) {
 			*f = (enum fault)i;
@@ -159,15 +179,32 @@ fault_name(const char *s, size_t n, enum fault *f)
 	return -1;
 }
 
+/* Says which faults there are, for a bad fault or fail list. */
 static int
-set_fault(struct knobs *k, const struct knobdef *d, const char *s, size_t n)
+no_fault(char *err, const char *what)
 {
-	return fault_name(s, n, &k->fault);
+	size_t i, o;
+
+	o = (size_t)snprintf(err, AI_ERRLEN, "%s", what);
+	for (i = 1; i < NFAULTS && o < AI_ERRLEN; i++)
+		o += (size_t)snprintf(err + o, AI_ERRLEN - o, "%s%s",
+		    i > 1 ? ", " : "", faultnames[i]);
+	return -1;
+}
+
+static int
+set_fault(struct knobs *k, const struct knobdef *d, const char *s, size_t n,
+    char *err)
+{
+	if (fault_name(s, n, &k->fault) == -1)
+		return no_fault(err, "not a fault: none, ");
+	return 0;
 }
 
 /* A fail list: statuses from 400 to 599 and fault names, comma-separated. */
 static int
-set_fail(struct knobs *k, const struct knobdef *d, const char *s, size_t n)
+set_fail(struct knobs *k, const struct knobdef *d, const char *s, size_t n,
+    char *err)
 {
 	struct failure f[MAX_FAIL];
 	const char *end = s + n, *comma;
@@ -178,15 +215,19 @@ set_fail(struct knobs *k, const struct knobdef *d, const char *s, size_t n)
 	for (;;) {
 		comma = memchr(s, ',', end - s);
 		len = (comma != NULL ? comma : end) - s;
-		if (nf == MAX_FAIL)
+		if (nf == MAX_FAIL) {
+			snprintf(err, AI_ERRLEN, "more than %d items",
+			    MAX_FAIL);
 			return -1;
+		}
 		f[nf].status = 0;
 		f[nf].fault = F_NONE;
-		if (parse_num(s, len, 400, 599, &v) == 0)
+		if (knob_number(s, len, 400, 599, &v, err) == 0)
 			f[nf].status = (int)v;
 		else if (fault_name(s, len, &f[nf].fault) == -1 ||
 		    f[nf].fault == F_NONE)
-			return -1;
+			return no_fault(err, "not a list of statuses from 400 "
+			    "to 599 and faults: ");
 		nf++;
 		if (comma == NULL)
 			break;
@@ -199,49 +240,41 @@ set_fail(struct knobs *k, const struct knobdef *d, const char *s, size_t n)
 
 /* A probability: a plain decimal from 0 to 1, such as 0.25 or 1. */
 static int
-set_rate(struct knobs *k, const struct knobdef *d, const char *s, size_t n)
+set_rate(struct knobs *k, const struct knobdef *d, const char *s, size_t n,
+    char *err)
 {
-	char buf[24], *end;
-	size_t i, digits = 0, dots = 0;
-	double v;
+	char buf[VALUE_MAX];
+	double v = -1;
 
-	if (n == 0 || n >= sizeof(buf))
+	/* digits and at most one dot: no sign, exponent, "inf" or "nan" */
+	if (value_str(s, n, buf, err) == 0 && n > 0 &&
+	    strspn(buf, "0123456789.") == n &&
+	    strchr(buf, '.') == strrchr(buf, '.') && strcmp(buf, ".") != 0)
+		v = strtod(buf, NULL);
+	if (!(v >= 0 && v <= 1)) {
+		snprintf(err, AI_ERRLEN, "not a probability from 0 to 1");
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (isdigit((unsigned char)s[i]))
-			digits++;
-		else if (s[i] == '.')
-			dots++;
-		else
-			return -1;
 	}
-	if (digits == 0 || dots > 1)
-		return -1;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	v = strtod(buf, &end);
-	if (*end != '\0' || v < 0 || v > 1)
-		return -1;
 	k->fail_rate = v;
 	return 0;
 }
 
 /*
  * Sets the knob key[0..klen) from val[0..vlen).  Returns 0, -1 for a bad
- * value, or 1 for an unknown key, which directives ignore so they can
- * grow.
+ * value with the reason in err, or 1 for an unknown key, which
+ * directives ignore so they can grow.
  */
 int
 knob_set(struct knobs *k, const char *key, size_t klen, const char *val,
-    size_t vlen)
+    size_t vlen, char *err)
 {
 	size_t i;
 
 	for (i = 0; i < NKNOBS; i++)
 		if (strlen(knobdefs[i].key) == klen &&
 		    strncmp(knobdefs[i].key, key, klen) == 0)
-			return knobdefs[i].set(k, &knobdefs[i], val, vlen) ==
-			    -1 ? -1 : 0;
+			return knobdefs[i].set(k, &knobdefs[i], val, vlen,
+			    err) == -1 ? -1 : 0;
 	return 1;
 }
 
@@ -265,10 +298,11 @@ static int
 header_knob(struct knobs *k, struct MHD_Connection *c,
     const struct knobdef *d, const char *name)
 {
+	char err[AI_ERRLEN];
 	const char *v;
 
 	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
-	return v == NULL ? 0 : d->set(k, d, v, strlen(v));
+	return v == NULL ? 0 : d->set(k, d, v, strlen(v), err);
 }
 
 /*
@@ -306,6 +340,7 @@ void
 knob_directive(struct mockreq *mr, const char *text)
 {
 	const char *p, *end, *tok, *eq;
+	char err[AI_ERRLEN];
 
 	if ((p = strstr(text, "[[mock")) == NULL ||
 	    (end = strstr(p, "]]")) == NULL)
@@ -317,7 +352,8 @@ knob_directive(struct mockreq *mr, const char *text)
 			continue;
 		if ((eq = memchr(p, '=', tok - p)) == NULL)
 			continue;
-		if (knob_set(&mr->k, p, eq - p, eq + 1, tok - eq - 1) == -1)
+		if (knob_set(&mr->k, p, eq - p, eq + 1, tok - eq - 1,
+		    err) == -1)
 			reject(mr, 400, NULL,
 			    "Invalid [[mock %.*s]] directive (mock)",
 			    (int)(tok - p), p);

@@ -78,6 +78,14 @@ start(void)
 	    MHD_OPTION_END);
 }
 
+/* Standard output is done with; what could not be written is an error. */
+static void
+close_stdout(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout) || fclose(stdout) == EOF)
+		err(1, "write error");
+}
+
 /* Tells whoever started us which port the kernel picked. */
 static void
 print_port(struct MHD_Daemon *d)
@@ -88,8 +96,7 @@ print_port(struct MHD_Daemon *d)
 	if (info == NULL)
 		errx(1, "cannot find the listening port");
 	printf("%u\n", (unsigned)info->port);
-	if (fflush(stdout) == EOF || ferror(stdout) || fclose(stdout) == EOF)
-		err(1, "write error");
+	close_stdout();
 }
 
 static void
@@ -104,16 +111,64 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: aimock [-hV] [-b addr] [-d latency] [-L file] "
-	    "[-p port] [-r reply] [-s status]\n"
-	    "              [--cache-read tokens] [--cache-write tokens] "
-	    "[--chunk-delay ms]\n"
-	    "              [--code code] [--fail list] [--fail-first n] "
-	    "[--fail-rate p]\n"
-	    "              [--fault kind] [--retry-after seconds] "
-	    "[--retry-after-ms ms]\n", f);
+	    "[-p port] [-r reply]\n"
+	    "              [-s status] [--cache-read tokens] "
+	    "[--cache-write tokens]\n"
+	    "              [--chunk-delay ms] [--code code] [--fail list] "
+	    "[--fail-first n]\n"
+	    "              [--fail-rate p] [--fault kind] [--retry-after seconds]\n"
+	    "              [--retry-after-ms ms]\n", f);
 }
 
-static void
+/* -h: the usage, then each option in a line; aimock(1) says the rest. */
+static _Noreturn void
+help(void)
+{
+	usage(stdout);
+	fputs("\n"
+	    "  -b, --bind addr            listen on this IPv4 address, "
+	    "not 127.0.0.1\n"
+	    "  -d, --latency latency      latency knob: ms before answering, "
+	    "or MIN-MAX\n"
+	    "  -h, --help                 print this help and exit\n"
+	    "  -L, --log file             append each request to file, "
+	    "a JSON line each\n"
+	    "  -p, --port port            listen on this port; 0, the "
+	    "default: a free one\n"
+	    "  -r, --reply reply          answer with this text instead "
+	    "of the echo\n"
+	    "  -s, --status status        status knob: the HTTP status of "
+	    "answers, 200 to 599\n"
+	    "  -V, --version              print the version and exit\n"
+	    "      --cache-read tokens    cache_read knob: prompt tokens "
+	    "read from the cache\n"
+	    "      --cache-write tokens   cache_write knob: prompt tokens "
+	    "written to it\n"
+	    "      --chunk-delay ms       chunk_delay knob: ms between the "
+	    "events of a stream\n"
+	    "      --code code            code knob: the error code of "
+	    "error answers\n"
+	    "      --fail list            fail knob: the statuses and "
+	    "faults of failures\n"
+	    "      --fail-first n         fail_first knob: fail the first "
+	    "n tries of a body\n"
+	    "      --fail-rate p          fail_rate knob: fail a request "
+	    "with probability p\n"
+	    "      --fault kind           fault knob: the fault of every "
+	    "request\n"
+	    "      --retry-after seconds  retry_after knob: Retry-After of "
+	    "error answers\n"
+	    "      --retry-after-ms ms    retry_after_ms knob: "
+	    "retry-after-ms of errors\n"
+	    "\n"
+	    "A request sets knobs for itself with X-Mock-* headers or a "
+	    "[[mock key=value]]\n"
+	    "directive in its prompt; see aimock(1).\n", stdout);
+	close_stdout();
+	exit(0);
+}
+
+static _Noreturn void
 bad_usage(const char *fmt, ...)
 {
 	va_list ap;
@@ -127,18 +182,30 @@ bad_usage(const char *fmt, ...)
 	exit(2);
 }
 
+/* A bad option value, said in the one shape of every tool. */
+static _Noreturn void
+bad_value(const char *opt, const char *value, const char *reason)
+{
+	char shown[AI_ERRLEN];
+
+	bad_usage("%s '%s': %s", opt, ai_text_show(shown, sizeof(shown),
+	    value), reason);
+}
+
 /* Sets the knob of the long option name (fail-rate sets fail_rate). */
 static void
 knob_flag(const char *name, const char *arg)
 {
-	char key[32];
+	char key[32], opt[40], reason[AI_ERRLEN];
 	size_t i;
 
 	for (i = 0; name[i] != '\0' && i < sizeof(key) - 1; i++)
 		key[i] = name[i] == '-' ? '_' : name[i];
 	key[i] = '\0';
-	if (knob_set(&cfg.knobs, key, i, arg, strlen(arg)) != 0)
-		bad_usage("invalid --%s: '%s'", name, arg);
+	if (knob_set(&cfg.knobs, key, i, arg, strlen(arg), reason) != 0) {
+		snprintf(opt, sizeof(opt), "--%s", name);
+		bad_value(opt, arg, reason);
+	}
 }
 
 static void
@@ -149,7 +216,7 @@ finish_args(int argc, char *argv[], const char *logpath)
 	if (optind != argc)
 		bad_usage("unexpected argument: '%s'", argv[optind]);
 	if (cfg.reply != NULL && (utf8 = json_string(cfg.reply)) == NULL)
-		bad_usage("reply is not UTF-8: '%s'", cfg.reply);
+		bad_value("--reply", cfg.reply, "not UTF-8");
 	json_decref(utf8);
 	if (logpath != NULL)
 		open_log(logpath);
@@ -180,6 +247,7 @@ parse_args(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *logpath = NULL;
+	char reason[AI_ERRLEN];
 	int ch, idx;
 	long v;
 
@@ -193,21 +261,21 @@ parse_args(int argc, char *argv[])
 		case 'b':
 			if (inet_pton(AF_INET, optarg,
 			    &cfg.addr.sin_addr) != 1)
-				bad_usage("invalid IPv4 address: '%s'", optarg);
+				bad_value("--bind", optarg,
+				    "not an IPv4 address");
 			break;
 		case 'd':
 			knob_flag("latency", optarg);
 			break;
 		case 'h':
-			usage(stdout);
-			exit(0);
+			help();
 		case 'L':
 			logpath = optarg;
 			break;
 		case 'p':
-			if (parse_num(optarg, strlen(optarg), 0, 65535,
-			    &v) == -1)
-				bad_usage("invalid port: '%s'", optarg);
+			if (knob_number(optarg, strlen(optarg), 0, 65535, &v,
+			    reason) == -1)
+				bad_value("--port", optarg, reason);
 			cfg.addr.sin_port = htons((uint16_t)v);
 			break;
 		case 'r':
@@ -218,6 +286,7 @@ parse_args(int argc, char *argv[])
 			break;
 		case 'V':
 			puts("aimock " AI_VERSION);
+			close_stdout();
 			exit(0);
 		case OPT_KNOB:
 			knob_flag(longopts[idx].name, optarg);
