@@ -10,7 +10,7 @@ _aimock()
 		return
 		;;
 	--fault)
-		COMPREPLY=($(compgen -W 'none hang drop malformed cut truncate' -- "$cur"))
+		COMPREPLY=($(compgen -W 'none hang drop malformed cut truncate bad_utf8 bad_utf8_error bad_utf8_header long_error stream_error' -- "$cur"))
 		return
 		;;
 	-b|--bind|-d|--latency|-p|--port|-r|--reply|-s|--status|\

@@ -36,6 +36,15 @@
 #define MAX_FAIL	16		/* items of a fail list */
 #define HANG_POLL	50		/* ms between checks of a hung client */
 
+/*
+ * A byte a reply may end with, where a fault puts what jansson could not
+ * (bytes that are not UTF-8): it is looked for, as jansson writes it,
+ * after the body is made.
+ */
+#define MARK		'\001'
+#define MARK_JSON	"\\u0001"
+#define MARK_JSONLEN	6
+
 /* What a request may be told to do instead of answering well. */
 enum fault {
 	F_NONE,
@@ -44,6 +53,11 @@ enum fault {
 	F_MALFORMED,	/* 200 with a body that is not JSON */
 	F_CUT,		/* abort the connection half-way through the body */
 	F_TRUNCATE,	/* end a stream cleanly half-way */
+	F_BAD_UTF8,	/* 200 whose reply holds bytes that are not UTF-8 */
+	F_BAD_UTF8_ERROR, /* an error whose message holds them */
+	F_BAD_UTF8_HEADER, /* the request id header holds byte 0xff */
+	F_LONG_ERROR,	/* an error with a long multibyte message */
+	F_STREAM_ERROR,	/* a stream that ends with such an error event */
 };
 
 /* One item of a fail list: an HTTP status, or a fault when status is 0. */
@@ -133,6 +147,7 @@ struct mockreq {
 	struct knobs	 k;
 	long		 latency;	/* milliseconds, once picked */
 	enum fault	 fault;		/* the fault chosen, if any */
+	int		 mark;		/* end the reply with MARK */
 
 	int		 err_status;	/* 0 when the request is fine */
 	const char	*err_code;
@@ -195,8 +210,10 @@ int	 anthropic_stream(struct mockreq *, struct sse *);
 json_t	*anthropic_error(struct mockreq *);
 
 /* respond.c: whole responses. */
-int	 add_headers(const struct mockreq *, struct MHD_Response *, int,
+enum MHD_Result queue(const struct mockreq *, int, struct MHD_Response *,
 	    const char *);
+char	*find_mark(char *, size_t);
+int	 put_bad_bytes(struct ai_buf *, size_t *);
 enum MHD_Result send_json(const struct mockreq *, int, json_t *);
 enum MHD_Result send_broken(const struct mockreq *, json_t *, enum fault);
 
@@ -209,8 +226,10 @@ size_t	 piece_len(const char *, size_t);
 enum MHD_Result send_stream(struct mockreq *);
 
 /* faults.c: choosing how a request goes wrong. */
+#define BAD_BYTES	" \xc3\xa9\xe2\x82\xac \xff\xfe \xc3( \x80"
 uint64_t mock_rand(void);
 enum behaviour choose(struct mockreq *);
+json_t	*fault_message(const struct mockreq *);
 
 /* wait.c: waits that shutdown cuts short. */
 int	 wait_init(void);

@@ -249,8 +249,9 @@ anthropic_error(struct mockreq *mr)
 	type = anthropic_kind(error_status(mr), mr->model, msg, sizeof(msg));
 	if (mr->err_status == 0 && mr->k.code[0] != '\0')
 		type = mr->k.code;
-	m = mr->err_msg[0] != '\0' ? lossy_string(mr->err_msg,
-	    strlen(mr->err_msg)) : lossy_string(msg, strlen(msg));
+	if ((m = fault_message(mr)) == NULL)
+		m = mr->err_msg[0] != '\0' ? lossy_string(mr->err_msg,
+		    strlen(mr->err_msg)) : lossy_string(msg, strlen(msg));
 	return json_pack("{s:s,s:{s:s,s:o}}", "type", "error", "error",
 	    "type", type, "message", m);
 }

@@ -119,12 +119,14 @@ chat_prompt(struct mockreq *mr, const json_t *messages)
 
 /*
  * The assistant's answer: "Echo: " and the last user message, or the
- * fixed reply, cut to four bytes a token by the request's limit.
+ * fixed reply, cut to four bytes a token by the request's limit.  A
+ * fault that changes the end of the reply asks for the mark after it.
  */
 int
 chat_answer(const struct mockreq *mr, struct answer *a)
 {
 	struct ai_buf *out = &a->text;
+	size_t len;
 
 	memset(a, 0, sizeof(*a));
 	if (cfg.reply != NULL) {
@@ -143,6 +145,9 @@ chat_answer(const struct mockreq *mr, struct answer *a)
 		a->cut = 1;
 	}
 	out->data[out->len] = '\0';
-	a->tokens = ceil4(out->len) > 0 ? ceil4(out->len) : 1;
+	len = out->len;
+	if (mr->mark && ai_buf_append(out, &(char){ MARK }, 1) == -1)
+		return -1;
+	a->tokens = ceil4(len) > 0 ? ceil4(len) : 1;
 	return 0;
 }

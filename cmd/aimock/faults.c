@@ -7,11 +7,13 @@
  */
 #include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "aimock.h"
 
 #define SEEN_SLOTS	4096	/* bodies whose requests are counted */
 #define SEEN_PROBE	8	/* slots a body may take */
+#define LONG_CHARS	300	/* of the message of long_error */
 
 /* How many requests came with each body, for fail_first. */
 static struct {
@@ -132,4 +134,30 @@ choose(struct mockreq *mr)
 		return B_ERROR;
 	}
 	return mr->k.status >= 200 && mr->k.status <= 299 ? B_REPLY : B_ERROR;
+}
+
+/*
+ * The message of an error fault, in place of the status's own: for
+ * long_error and stream_error 300 "é", 600 bytes, so that a client
+ * cutting it to any odd number of bytes, such as 255, cuts a character
+ * in two; for bad_utf8_error one with the mark, where the sender puts
+ * BAD_BYTES.  NULL for the other faults.
+ */
+json_t *
+fault_message(const struct mockreq *mr)
+{
+	char msg[LONG_CHARS * 2 + 1];
+	size_t i;
+
+	switch (mr->fault) {
+	case F_LONG_ERROR:
+	case F_STREAM_ERROR:
+		for (i = 0; i < LONG_CHARS; i++)
+			memcpy(msg + 2 * i, "\xc3\xa9", 2);
+		return json_stringn(msg, LONG_CHARS * 2);
+	case F_BAD_UTF8_ERROR:
+		return json_string("Bad bytes:\001 (mock)");
+	default:
+		return NULL;
+	}
 }

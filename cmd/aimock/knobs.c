@@ -59,7 +59,10 @@ static const struct knobdef knobdefs[] = {
 static const char *const faultnames[] = {
 	[F_NONE] = "none", [F_HANG] = "hang", [F_DROP] = "drop",
 	[F_MALFORMED] = "malformed", [F_CUT] = "cut",
-	[F_TRUNCATE] = "truncate",
+	[F_TRUNCATE] = "truncate", [F_BAD_UTF8] = "bad_utf8",
+	[F_BAD_UTF8_ERROR] = "bad_utf8_error",
+	[F_BAD_UTF8_HEADER] = "bad_utf8_header", [F_LONG_ERROR] = "long_error",
+	[F_STREAM_ERROR] = "stream_error",
 };
 #define NFAULTS (sizeof(faultnames) / sizeof(faultnames[0]))
 

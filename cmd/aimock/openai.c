@@ -268,8 +268,9 @@ openai_error(struct mockreq *mr)
 	openai_kind(status, code, mr->model, &type, &dcode, msg, sizeof(msg));
 	if (status == 401 || code == NULL)
 		code = dcode;
-	m = mr->err_msg[0] != '\0' ? lossy_string(mr->err_msg,
-	    strlen(mr->err_msg)) : lossy_string(msg, strlen(msg));
+	if ((m = fault_message(mr)) == NULL)
+		m = mr->err_msg[0] != '\0' ? lossy_string(mr->err_msg,
+		    strlen(mr->err_msg)) : lossy_string(msg, strlen(msg));
 	return json_pack("{s:{s:o,s:s,s:n,s:s?}}", "error", "message", m,
 	    "type", type, "param", "code", code);
 }

@@ -1,6 +1,6 @@
 /*
  * respond.c: whole responses: a JSON body with the route's headers, and
- * the broken bodies of the malformed, cut and truncate faults.
+ * the broken bodies of the malformed, cut, truncate and bad_utf8 faults.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,14 +35,19 @@ retry_headers(const struct mockreq *mr, struct MHD_Response *r)
 	return 0;
 }
 
-/* The content type, the request id, and the wire format's extras. */
-int
+/*
+ * The content type, the request id, and the wire format's extras.  The
+ * bad_utf8_header fault puts byte 0xff in the id: MHD refuses only CR
+ * and LF in a value, and sends the rest as it is.
+ */
+static int
 add_headers(const struct mockreq *mr, struct MHD_Response *r, int status,
     const char *type)
 {
 	char id[48], ms[24];
 
-	snprintf(id, sizeof(id), "req_mock_%llu", mr->id);
+	snprintf(id, sizeof(id), mr->fault == F_BAD_UTF8_HEADER ?
+	    "req_mock_\xff%llu" : "req_mock_%llu", mr->id);
 	snprintf(ms, sizeof(ms), "%ld", mr->latency);
 	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    type) == MHD_NO)
@@ -56,12 +61,17 @@ add_headers(const struct mockreq *mr, struct MHD_Response *r, int status,
 	return status >= 400 ? retry_headers(mr, r) : 0;
 }
 
-static enum MHD_Result
-queue(const struct mockreq *mr, int status, struct MHD_Response *r)
+/* Queues r (destroyed) with the headers of its status and type. */
+enum MHD_Result
+queue(const struct mockreq *mr, int status, struct MHD_Response *r,
+    const char *type)
 {
 	enum MHD_Result ret;
 
-	if (add_headers(mr, r, status, "application/json") == -1) {
+	if (add_headers(mr, r, status, type) == -1 ||
+	    (strcmp(type, "text/event-stream") == 0 &&
+	    MHD_add_response_header(r, "Cache-Control", "no-cache") ==
+	    MHD_NO)) {
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
@@ -81,20 +91,60 @@ send_text(const struct mockreq *mr, int status, char *s, size_t len)
 		free(s);
 		return MHD_NO;
 	}
-	return queue(mr, status, r);
+	return queue(mr, status, r, "application/json");
+}
+
+/* Where the last mark is in the JSON text s, or NULL. */
+char *
+find_mark(char *s, size_t len)
+{
+	size_t i;
+
+	for (i = len; i >= MARK_JSONLEN; i--)
+		if (memcmp(s + i - MARK_JSONLEN, MARK_JSON, MARK_JSONLEN) == 0)
+			return s + i - MARK_JSONLEN;
+	return NULL;
+}
+
+/*
+ * Puts BAD_BYTES where the last mark is in b, for the bad_utf8 faults.
+ * Returns 0, or -1 when out of memory; *at is where, or SIZE_MAX when b
+ * holds no mark.
+ */
+int
+put_bad_bytes(struct ai_buf *b, size_t *at)
+{
+	size_t bad = sizeof(BAD_BYTES) - 1;
+	char *m;
+
+	*at = SIZE_MAX;
+	if ((m = find_mark(b->data, b->len)) == NULL)
+		return 0;
+	*at = (size_t)(m - b->data);
+	if (ai_buf_append(b, BAD_BYTES, bad - MARK_JSONLEN) == -1)
+		return -1;
+	memmove(b->data + *at + bad, b->data + *at + MARK_JSONLEN,
+	    b->len - (bad - MARK_JSONLEN) - *at - MARK_JSONLEN);
+	memcpy(b->data + *at, BAD_BYTES, bad);
+	return 0;
 }
 
 /* Queues j (stolen) as the response; MHD_NO drops the connection. */
 enum MHD_Result
 send_json(const struct mockreq *mr, int status, json_t *j)
 {
-	char *s;
+	struct ai_buf b = { 0 };
+	size_t at;
 
-	s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
-	json_decref(j);
-	if (s == NULL)
+	if (j == NULL || ai_buf_json(&b, j) == -1 || b.data == NULL ||
+	    ((mr->fault == F_BAD_UTF8 || mr->fault == F_BAD_UTF8_ERROR) &&
+	    put_bad_bytes(&b, &at) == -1)) {
+		json_decref(j);
+		ai_buf_free(&b);
 		return MHD_NO;
-	return send_text(mr, status, s, strlen(s));
+	}
+	json_decref(j);
+	return send_text(mr, status, b.data, b.len);
 }
 
 static ssize_t
@@ -138,7 +188,7 @@ send_cut(const struct mockreq *mr, char *s, size_t len)
 		cut_free(c);
 		return MHD_NO;
 	}
-	return queue(mr, 200, r);
+	return queue(mr, 200, r, "application/json");
 }
 
 /*

@@ -164,6 +164,28 @@ pick_latency(long lo, long hi)
 	return lo + (long)(mock_rand() % (uint64_t)(hi - lo + 1));
 }
 
+/* Answers well, or with the error of the status: no fault of the body. */
+static enum MHD_Result
+answer(struct mockreq *mr, enum behaviour b)
+{
+	if (b == B_REPLY && mr->stream)
+		return send_stream(mr);
+	if (b == B_REPLY)
+		return send_json(mr, mr->k.status, mr->route->success(mr));
+	return send_json(mr, error_status(mr), mr->route->error(mr));
+}
+
+/* The error faults answer with the status knob's error, or 500. */
+static enum MHD_Result
+fail_with(struct mockreq *mr)
+{
+	if (mr->k.status < 400)
+		mr->k.status = 500;
+	if (mr->fault == F_STREAM_ERROR && mr->stream)
+		return send_stream(mr);
+	return answer(mr, B_ERROR);
+}
+
 /* Carries out a fault; hang and drop close the connection unanswered. */
 static enum MHD_Result
 misbehave(struct mockreq *mr)
@@ -180,6 +202,15 @@ misbehave(struct mockreq *mr)
 		/* FALLTHROUGH */
 	case F_MALFORMED:
 		return send_broken(mr, mr->route->success(mr), mr->fault);
+	case F_BAD_UTF8:
+		mr->mark = 1;
+		return answer(mr, B_REPLY);
+	case F_BAD_UTF8_HEADER:
+		return answer(mr, mr->k.status <= 299 ? B_REPLY : B_ERROR);
+	case F_BAD_UTF8_ERROR:
+	case F_LONG_ERROR:
+	case F_STREAM_ERROR:
+		return fail_with(mr);
 	case F_DROP:
 	default:
 		return MHD_NO;
@@ -189,17 +220,11 @@ misbehave(struct mockreq *mr)
 static enum MHD_Result
 respond(struct mockreq *mr)
 {
-	switch (choose(mr)) {
-	case B_REPLY:
-		if (mr->stream)
-			return send_stream(mr);
-		return send_json(mr, mr->k.status, mr->route->success(mr));
-	case B_FAULT:
+	enum behaviour b;
+
+	if ((b = choose(mr)) == B_FAULT)
 		return misbehave(mr);
-	case B_ERROR:
-	default:
-		return send_json(mr, error_status(mr), mr->route->error(mr));
-	}
+	return answer(mr, b);
 }
 
 static enum MHD_Result

@@ -3,7 +3,8 @@
  * events up front; a chunked response then sends them, one HTTP chunk an
  * event when chunk_delay asks for a pause between them, so a client can
  * be seen printing tokens as they arrive.  The cut and truncate faults
- * stop after half the pieces of the reply, with an error or cleanly.
+ * stop after half the pieces of the reply, with an error or cleanly; the
+ * stream_error fault sends an error event there instead.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -85,16 +86,19 @@ is_blank(char c)
 
 /*
  * The length of the next piece of a reply: a word and the blanks after
- * it.  Blanks are ASCII, so a piece never splits a UTF-8 character.
+ * it.  Blanks are ASCII, so a piece never splits a UTF-8 character.  The
+ * mark is a piece of its own, the event a fault rewrites.
  */
 size_t
 piece_len(const char *s, size_t n)
 {
 	size_t i = 0;
 
+	if (n > 0 && s[0] == MARK)
+		return 1;
 	while (i < n && is_blank(s[i]))
 		i++;
-	while (i < n && !is_blank(s[i]))
+	while (i < n && !is_blank(s[i]) && s[i] != MARK)
 		i++;
 	while (i < n && is_blank(s[i]))
 		i++;
@@ -146,18 +150,62 @@ sse_plan(struct sse *s, enum fault f, long delay)
 	s->delay = delay;
 }
 
+/* The route's events for mr, or NULL when out of memory. */
+static struct sse *
+sse_build(struct mockreq *mr)
+{
+	struct sse *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	if (mr->route->stream(mr, s) == -1) {
+		sse_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/*
+ * The stream_error fault: the events up to half the pieces of the reply,
+ * then the route's error, OpenAI's as a data line and Anthropic's as an
+ * error event, which is how both send an error once a stream has begun.
+ */
+static int
+sse_error_end(struct mockreq *mr, struct sse *s)
+{
+	size_t stop = s->first + s->npieces / 2;	/* first is at least 1 */
+
+	s->n = stop;
+	s->buf.len = s->ends[stop - 1];
+	return sse_event(s, mr->route->api == API_ANTHROPIC ? "error" : NULL,
+	    mr->route->error(mr));
+}
+
+/* The bad_utf8 fault: BAD_BYTES in the event of the mark. */
+static int
+sse_bad_bytes(struct sse *s)
+{
+	size_t at, i;
+
+	if (put_bad_bytes(&s->buf, &at) == -1)
+		return -1;
+	for (i = 0; at != SIZE_MAX && i < s->n; i++)
+		if (s->ends[i] > at)
+			s->ends[i] += sizeof(BAD_BYTES) - 1 - MARK_JSONLEN;
+	return 0;
+}
+
 /* Queues the route's events as a chunked text/event-stream response. */
 enum MHD_Result
 send_stream(struct mockreq *mr)
 {
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 	struct sse *s;
-	int status;
 
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	if ((s = sse_build(mr)) == NULL)
 		return MHD_NO;
-	if (mr->route->stream(mr, s) == -1) {
+	if ((mr->fault == F_STREAM_ERROR && sse_error_end(mr, s) == -1) ||
+	    (mr->fault == F_BAD_UTF8 && sse_bad_bytes(s) == -1)) {
 		sse_free(s);
 		return MHD_NO;
 	}
@@ -168,13 +216,7 @@ send_stream(struct mockreq *mr)
 		sse_free(s);
 		return MHD_NO;
 	}
-	status = mr->fault != F_NONE ? 200 : mr->k.status;
-	if (add_headers(mr, r, status, "text/event-stream") == -1 ||
-	    MHD_add_response_header(r, "Cache-Control", "no-cache") == MHD_NO) {
-		MHD_destroy_response(r);
-		return MHD_NO;
-	}
-	ret = MHD_queue_response(mr->conn, (unsigned)status, r);
-	MHD_destroy_response(r);
-	return ret;
+	/* a fault's stream starts well, whatever the status knob says */
+	return queue(mr, mr->k.status <= 299 ? mr->k.status : 200, r,
+	    "text/event-stream");
 }
