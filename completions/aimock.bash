@@ -10,18 +10,18 @@ _aimock()
 		return
 		;;
 	--fault)
-		COMPREPLY=($(compgen -W 'none hang drop malformed cut truncate bad_utf8 bad_utf8_error bad_utf8_header long_error stream_error' -- "$cur"))
+		COMPREPLY=($(compgen -W 'none hang drop malformed cut truncate bad_utf8 bad_utf8_error bad_utf8_header long_error stream_error endless padded' -- "$cur"))
 		return
 		;;
 	-b|--bind|-d|--latency|-p|--port|-r|--reply|-s|--status|\
 	--cache-read|--cache-write|--chunk-delay|--code|--fail|--fail-first|\
-	--fail-rate|--retry-after|--retry-after-ms)
+	--fail-rate|--pad|--retry-after|--retry-after-ms)
 		return
 		;;
 	esac
 	COMPREPLY=($(compgen -W '-b --bind -d --latency -h --help -L --log
 	    -p --port -r --reply -s --status -V --version --cache-read
 	    --cache-write --chunk-delay --code --fail --fail-first --fail-rate
-	    --fault --retry-after --retry-after-ms' -- "$cur"))
+	    --fault --pad --retry-after --retry-after-ms' -- "$cur"))
 }
 complete -o filenames -F _aimock aimock

@@ -138,8 +138,8 @@ is "$?" 0 'SIGTERM stops aimock with status 0'
 synopsis='usage: aimock [-hV] [-b addr] [-d latency] [-L file] [-p port] [-r reply]
               [-s status] [--cache-read tokens] [--cache-write tokens]
               [--chunk-delay ms] [--code code] [--fail list] [--fail-first n]
-              [--fail-rate p] [--fault kind] [--retry-after seconds]
-              [--retry-after-ms ms]'
+              [--fail-rate p] [--fault kind] [--pad size]
+              [--retry-after seconds] [--retry-after-ms ms]'
 aimock -h >help.txt
 is "$?:$(sed '/^$/,$d' help.txt)" "0:$synopsis" '-h prints the synopsis'
 missing=

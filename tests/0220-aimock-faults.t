@@ -203,7 +203,8 @@ bad=
 for f in --fault=nope --fail=200 --fail=abc --fail=429,,500 --fail-rate=1.5 \
     --fail-rate=x --fail-rate=.. --fail-rate=-0 --fail-first=-1 \
     --retry-after=x --retry-after-ms=1e3 --chunk-delay=-5 --cache-read=x \
-    --cache-write=-1 --code='a b' --code= --latency=5-3 --latency=x --status=199 --status=600; do
+    --cache-write=-1 --code='a b' --code= --pad=1.5M --pad=-1 --pad=9X \
+    --latency=5-3 --latency=x --status=199 --status=600; do
 	aimock "$f" </dev/null >/dev/null 2>err.txt
 	st=$?
 	name=${f%%=*} value=${f#*=}
@@ -219,7 +220,7 @@ aimock -s 99 2>err.txt
 is "$(head -n 1 err.txt)" "aimock: --status '99': not a whole number from 200 to 599" \
 	'a bad status, named by its long option'
 aimock --fault nope 2>err.txt
-like "$(head -n 1 err.txt)" "^aimock: --fault 'nope': not a fault: none, hang, drop, malformed, cut, truncate, bad_utf8, .*, stream_error$" \
+like "$(head -n 1 err.txt)" "^aimock: --fault 'nope': not a fault: none, hang, drop, malformed, cut, truncate, bad_utf8, .*, padded$" \
 	'a bad fault lists the faults'
 
 done_testing

@@ -12,7 +12,8 @@
  * collected, logged (log.c), parsed by its route (openai.c, anthropic.c)
  * into a struct mockreq, its knobs are resolved (knobs.c), the behaviour
  * is chosen (faults.c), and the route's wire format builds the body that
- * is sent whole (respond.c) or as events (stream.c).
+ * is sent whole (respond.c) or as events (stream.c); bodies too large to
+ * hold are made as they are sent (fill.c).
  *
  * Ownership follows lib/aitools.h: a json_t * returned is a new
  * reference, an argument is borrowed unless the comment says "steals".
@@ -38,8 +39,8 @@
 
 /*
  * A byte a reply may end with, where a fault puts what jansson could not
- * (bytes that are not UTF-8): it is looked for, as jansson writes it,
- * after the body is made.
+ * (bytes that are not UTF-8) or would not hold (60 MB of filler): it is
+ * looked for, as jansson writes it, after the body is made.
  */
 #define MARK		'\001'
 #define MARK_JSON	"\\u0001"
@@ -58,6 +59,8 @@ enum fault {
 	F_BAD_UTF8_HEADER, /* the request id header holds byte 0xff */
 	F_LONG_ERROR,	/* an error with a long multibyte message */
 	F_STREAM_ERROR,	/* a stream that ends with such an error event */
+	F_ENDLESS,	/* a body or SSE line that never ends */
+	F_PADDED,	/* a good answer padded to the pad knob's size */
 };
 
 /* One item of a fail list: an HTTP status, or a fault when status is 0. */
@@ -84,6 +87,7 @@ struct knobs {
 	long		 retry_after_ms;	/* -1: no header */
 	long		 chunk_delay;		/* ms between stream events */
 	long		 cache_read, cache_write;	/* tokens */
+	int64_t		 pad;			/* bytes, 0: none */
 };
 
 /* The command line, read-only once the daemon runs. */
@@ -148,6 +152,7 @@ struct mockreq {
 	long		 latency;	/* milliseconds, once picked */
 	enum fault	 fault;		/* the fault chosen, if any */
 	int		 mark;		/* end the reply with MARK */
+	uint64_t	 pad_text;	/* bytes of filler after the reply */
 
 	int		 err_status;	/* 0 when the request is fine */
 	const char	*err_code;
@@ -223,7 +228,14 @@ int	 sse_raw(struct sse *, const char *);
 void	 sse_pieces_start(struct sse *);
 void	 sse_pieces_end(struct sse *);
 size_t	 piece_len(const char *, size_t);
+struct sse *sse_build(struct mockreq *);
+const struct ai_buf *sse_text(const struct sse *);
+void	 sse_event_bounds(const struct sse *, size_t, size_t *, size_t *);
+void	 sse_free(void *);
 enum MHD_Result send_stream(struct mockreq *);
+
+/* fill.c: the padded and endless bodies, made as they are sent. */
+enum MHD_Result send_fill(struct mockreq *);
 
 /* faults.c: choosing how a request goes wrong. */
 #define BAD_BYTES	" \xc3\xa9\xe2\x82\xac \xff\xfe \xc3( \x80"
@@ -235,6 +247,7 @@ json_t	*fault_message(const struct mockreq *);
 int	 wait_init(void);
 void	 wait_stop(void);
 int	 mock_sleep(long);
+int	 stopping(void);
 void	 hang(struct MHD_Connection *);
 
 /* log.c: the request log. */

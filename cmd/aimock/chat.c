@@ -120,7 +120,8 @@ chat_prompt(struct mockreq *mr, const json_t *messages)
 /*
  * The assistant's answer: "Echo: " and the last user message, or the
  * fixed reply, cut to four bytes a token by the request's limit.  A
- * fault that changes the end of the reply asks for the mark after it.
+ * fault that changes the end of the reply asks for the mark after it,
+ * and counts the filler it puts there in the tokens.
  */
 int
 chat_answer(const struct mockreq *mr, struct answer *a)
@@ -148,6 +149,8 @@ chat_answer(const struct mockreq *mr, struct answer *a)
 	len = out->len;
 	if (mr->mark && ai_buf_append(out, &(char){ MARK }, 1) == -1)
 		return -1;
-	a->tokens = ceil4(len) > 0 ? ceil4(len) : 1;
+	a->tokens = (json_int_t)((len + mr->pad_text + 3) / 4);
+	if (a->tokens < 1)
+		a->tokens = 1;
 	return 0;
 }

@@ -32,7 +32,7 @@ struct knobdef {
 };
 
 static setter set_long, set_status, set_latency, set_code, set_fault,
-    set_fail, set_rate;
+    set_fail, set_rate, set_pad;
 
 static const struct knobdef knobdefs[] = {
 	{ "cache_read", set_long, offsetof(struct knobs, cache_read), 0,
@@ -48,6 +48,7 @@ static const struct knobdef knobdefs[] = {
 	{ "fail_rate", set_rate, 0, 0, 0, NULL },
 	{ "fault", set_fault, 0, 0, 0, NULL },
 	{ "latency", set_latency, 0, 0, 0, NULL },
+	{ "pad", set_pad, 0, 0, 0, NULL },
 	{ "retry_after", set_long, offsetof(struct knobs, retry_after), 0,
 	    MAX_RETRY, NULL },
 	{ "retry_after_ms", set_long, offsetof(struct knobs, retry_after_ms),
@@ -62,7 +63,8 @@ static const char *const faultnames[] = {
 	[F_TRUNCATE] = "truncate", [F_BAD_UTF8] = "bad_utf8",
 	[F_BAD_UTF8_ERROR] = "bad_utf8_error",
 	[F_BAD_UTF8_HEADER] = "bad_utf8_header", [F_LONG_ERROR] = "long_error",
-	[F_STREAM_ERROR] = "stream_error",
+	[F_STREAM_ERROR] = "stream_error", [F_ENDLESS] = "endless",
+	[F_PADDED] = "padded",
 };
 #define NFAULTS (sizeof(faultnames) / sizeof(faultnames[0]))
 
@@ -260,6 +262,22 @@ set_rate(struct knobs *k, const struct knobdef *d, const char *s, size_t n,
 	}
 	k->fail_rate = v;
 	return 0;
+}
+
+/* A size such as 60M for the padded and endless faults, or 0: none. */
+static int
+set_pad(struct knobs *k, const struct knobdef *d, const char *s, size_t n,
+    char *err)
+{
+	char buf[VALUE_MAX];
+
+	if (value_str(s, n, buf, err) == -1)
+		return -1;
+	if (strcmp(buf, "0") == 0) {
+		k->pad = 0;
+		return 0;
+	}
+	return ai_opt_size(buf, &k->pad, err);
 }
 
 /*

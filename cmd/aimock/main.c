@@ -116,8 +116,9 @@ usage(FILE *f)
 	    "[--cache-write tokens]\n"
 	    "              [--chunk-delay ms] [--code code] [--fail list] "
 	    "[--fail-first n]\n"
-	    "              [--fail-rate p] [--fault kind] [--retry-after seconds]\n"
-	    "              [--retry-after-ms ms]\n", f);
+	    "              [--fail-rate p] [--fault kind] [--pad size]\n"
+	    "              [--retry-after seconds] [--retry-after-ms ms]\n",
+	    f);
 }
 
 /* -h: the usage, then each option in a line; aimock(1) says the rest. */
@@ -156,6 +157,8 @@ help(void)
 	    "with probability p\n"
 	    "      --fault kind           fault knob: the fault of every "
 	    "request\n"
+	    "      --pad size             pad knob: the size of padded and "
+	    "endless bodies\n"
 	    "      --retry-after seconds  retry_after knob: Retry-After of "
 	    "error answers\n"
 	    "      --retry-after-ms ms    retry_after_ms knob: "
@@ -238,6 +241,7 @@ parse_args(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ "latency", required_argument, NULL, 'd' },
 		{ "log", required_argument, NULL, 'L' },
+		{ "pad", required_argument, NULL, OPT_KNOB },
 		{ "port", required_argument, NULL, 'p' },
 		{ "reply", required_argument, NULL, 'r' },
 		{ "retry-after", required_argument, NULL, OPT_KNOB },

@@ -211,6 +211,9 @@ misbehave(struct mockreq *mr)
 	case F_LONG_ERROR:
 	case F_STREAM_ERROR:
 		return fail_with(mr);
+	case F_ENDLESS:
+	case F_PADDED:
+		return send_fill(mr);
 	case F_DROP:
 	default:
 		return MHD_NO;

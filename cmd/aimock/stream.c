@@ -105,7 +105,7 @@ piece_len(const char *s, size_t n)
 	return i;
 }
 
-static void
+void
 sse_free(void *cls)
 {
 	struct sse *s = cls;
@@ -151,7 +151,7 @@ sse_plan(struct sse *s, enum fault f, long delay)
 }
 
 /* The route's events for mr, or NULL when out of memory. */
-static struct sse *
+struct sse *
 sse_build(struct mockreq *mr)
 {
 	struct sse *s;
@@ -163,6 +163,26 @@ sse_build(struct mockreq *mr)
 		return NULL;
 	}
 	return s;
+}
+
+/* The text of every event, back to back. */
+const struct ai_buf *
+sse_text(const struct sse *s)
+{
+	return &s->buf;
+}
+
+/* Where the event holding byte pos of the text starts and ends. */
+void
+sse_event_bounds(const struct sse *s, size_t pos, size_t *start,
+    size_t *end)
+{
+	size_t i;
+
+	for (i = 0; i < s->n && s->ends[i] <= pos; i++)
+		continue;
+	*start = i > 0 ? s->ends[i - 1] : 0;
+	*end = i < s->n ? s->ends[i] : s->buf.len;
 }
 
 /*

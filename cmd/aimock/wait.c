@@ -57,6 +57,13 @@ mock_sleep(long ms)
 	}
 }
 
+/* Whether aimock is stopping, for work that does not wait. */
+int
+stopping(void)
+{
+	return mock_sleep(0) == -1;
+}
+
 /* Whether the client closed its end of the connection. */
 static int
 client_gone(int fd)
