@@ -96,7 +96,8 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h tests/unit/tapjson.h $(BUILD)/
 test: all
 	AI_BIN=$(CURDIR)/$(BUILD) prove -j2 tests/
 
-check: all
+# The man pages are linted first: a warning fails the check.
+check: all lint
 	AI_BIN=$(CURDIR)/$(BUILD) prove -j2 tests/
 	$(MAKE) SANITIZE=address,undefined test
 
