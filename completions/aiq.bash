@@ -8,7 +8,7 @@ _aiq()
 		prev=${COMP_WORDS[COMP_CWORD-2]}
 	fi
 	case $prev in
-	--key-file|--usage-log)
+	--key-file|--usage-log|--resume)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
@@ -22,20 +22,21 @@ _aiq()
 		;;
 	-H|--header|-j|--jobs|-m|--model|-s|--system|-T|--timeout|\
 	-t|--temperature|--base-url|--max-tokens|--service|--tag|--deadline|\
-	--max-attempts|--max-wait)
+	--max-attempts|--max-wait|--max-buffer|--max-response)
 		return
 		;;
 	esac
 	case $cur in
 	-*)
 		COMPREPLY=($(compgen -W '-H --header -h --help -J --json
-		    -j --jobs -l --lines -m --model -P --provider
+		    -j --jobs -l --lines -m --model -n --no-stdin -P --provider
 		    -R --resend-errors -s --system -T --timeout
 		    -t --temperature -u --unordered -V --version --allow-http
 		    --base-url --deadline --key-command --key-file
-		    --log-content --max-attempts --max-tokens --max-wait
-		    --no-stream --no-usage-log --service --stream --summary --tag
-		    --usage-log' -- "$cur"))
+		    --log-content --max-attempts --max-buffer --max-response
+		    --max-tokens --max-wait --no-progress --no-stream
+		    --no-usage-log --progress --resume --service --stream
+		    --summary --tag --usage-log' -- "$cur"))
 		;;
 	esac
 }

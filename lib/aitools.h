@@ -107,10 +107,12 @@ int64_t	 ai_backoff_ms(int, int64_t, int64_t, uint64_t);
 /* url.c */
 int	 ai_url_is_loopback(const char *);
 int	 ai_url_check(const char *, int, char *);
+const char *ai_url_redact(const char *, char *, size_t);
 
 /* key.c: API keys from the environment, a file or a command. */
 char	*ai_key_from_file(const char *, char *);
 char	*ai_key_from_command(const char *, char *);
+void	 ai_scrub_secrets(char *, const char *);
 
 /* usage.c: token counts as every provider reports them, normalised. */
 struct ai_usage {
@@ -234,6 +236,7 @@ struct ai_stream {
 					   the stream has ended */
 	json_t		*extra;		/* more members of the answer, such as
 					   system_fingerprint */
+	size_t		 tool_bytes;	/* of tool call arguments so far */
 	char		 id[128];
 	char		 model[128];
 	char		 finish[32];	/* chat.completion finish_reason */
@@ -261,6 +264,7 @@ struct ai_provider {
 	int	(*stream_event)(struct ai_stream *, const char *, const char *,
 		    size_t);
 };
+const struct ai_provider *ai_provider_at(size_t);
 const struct ai_provider *ai_provider_find(const char *);
 const struct ai_provider *ai_provider_named(const char *, char *);
 const struct ai_provider *ai_provider_for_model(const char *);
@@ -291,6 +295,7 @@ int	 ai_stream_text(struct ai_stream *, const char *, size_t);
 void	 ai_stream_copy(char *, size_t, const json_t *);
 void	 ai_stream_error(struct ai_stream *, enum ai_errcode, const char *);
 void	 ai_stream_finish(struct ai_stream *, struct ai_result *);
+size_t	 ai_stream_held(const struct ai_stream *);
 void	 ai_stream_free(struct ai_stream *);
 
 /* money.c: dollars summed exactly, in micro- and picodollars. */
@@ -429,5 +434,6 @@ int	 ai_usagelog_add(struct ai_usagelog *, const struct ai_logrow *, char *);
 int	 ai_usagelog_flush(struct ai_usagelog *, char *);
 int	 ai_usagelog_tick(struct ai_usagelog *, char *);
 int	 ai_usagelog_close(struct ai_usagelog *, char *);
+int64_t	 ai_usagelog_lost(const struct ai_usagelog *);
 
 #endif

@@ -428,6 +428,7 @@ tool_input(struct ai_stream *st, const char *part)
 
 	if (f == NULL || part == NULL)
 		return 0;
+	st->tool_bytes += strlen(part);
 	return json_object_set_new(f, "arguments", json_sprintf("%s%s",
 	    json_string_value(json_object_get(f, "arguments")), part));
 }

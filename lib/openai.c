@@ -125,10 +125,11 @@ tool_delta(struct ai_stream *st, const json_t *d)
 	    (json_is_string(json_object_get(fn, "name")) && json_object_set(f,
 	    "name", json_object_get(fn, "name")) == -1))
 		return -1;
-	if (args != NULL && *args != '\0')
-		return json_object_set_new(f, "arguments", json_sprintf("%s%s",
-		    json_string_value(json_object_get(f, "arguments")), args));
-	return 0;
+	if (args == NULL || *args == '\0')
+		return 0;
+	st->tool_bytes += strlen(args);
+	return json_object_set_new(f, "arguments", json_sprintf("%s%s",
+	    json_string_value(json_object_get(f, "arguments")), args));
 }
 
 /* The choice a chunk carries: only the first is kept, as n is 1. */
@@ -242,7 +243,8 @@ stream_event(struct ai_stream *st, const char *event, const char *data,
 	return r;
 }
 
-static const char *const key_prefixes[] = { "sk-", NULL };
+/* Gemini's OpenAI-compatible endpoint takes its keys, AIza... */
+static const char *const key_prefixes[] = { "sk-", "AIza", NULL };
 
 const struct ai_provider ai_openai = {
 	.name = "openai",

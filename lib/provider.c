@@ -14,6 +14,14 @@ static const struct ai_provider *const providers[] = {
 	NULL
 };
 
+/* The i-th provider of the table, or NULL past its end. */
+const struct ai_provider *
+ai_provider_at(size_t i)
+{
+	return i < sizeof(providers) / sizeof(providers[0]) ? providers[i] :
+	    NULL;
+}
+
 const struct ai_provider *
 ai_provider_find(const char *name)
 {

@@ -154,6 +154,18 @@ ai_stream_finish(struct ai_stream *st, struct ai_result *r)
 	    &r->usage) == -1;
 }
 
+/*
+ * The bytes the stream holds so far: a line or event not yet ended, and
+ * the answer put together.  A stream's own bytes are not kept, so this
+ * is what a limit on an answer's memory must count.
+ */
+size_t
+ai_stream_held(const struct ai_stream *st)
+{
+	return st->sse.line.len + st->sse.data.len + st->text.len +
+	    st->refusal.len + st->tool_bytes;
+}
+
 void
 ai_stream_free(struct ai_stream *st)
 {

@@ -45,26 +45,48 @@ int
 ai_url_check(const char *url, int allow_http, char *err)
 {
 	CURLU *u;
-	char *scheme = NULL;
+	char *scheme = NULL, shown[160];
 	int r = -1;
 
 	if ((u = curl_url()) == NULL) {
 		snprintf(err, AI_ERRLEN, "out of memory");
 		return -1;
 	}
+	ai_url_redact(url, shown, sizeof(shown));
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
-		snprintf(err, AI_ERRLEN, "invalid base URL '%s'", url);
+		snprintf(err, AI_ERRLEN, "invalid base URL '%s'", shown);
 	else if (strcmp(scheme, "https") == 0)
 		r = 0;
 	else if (strcmp(scheme, "http") != 0)
-		snprintf(err, AI_ERRLEN, "unsupported scheme in '%s'", url);
+		snprintf(err, AI_ERRLEN, "unsupported scheme in '%s'", shown);
 	else if (allow_http || ai_url_is_loopback(url))
 		r = 0;
 	else
 		snprintf(err, AI_ERRLEN, "refusing plain http to '%s' "
-		    "(not loopback; use --allow-http)", url);
+		    "(not loopback; use --allow-http)", shown);
 	curl_free(scheme);
 	curl_url_cleanup(u);
 	return r;
+}
+
+/*
+ * The URL fit for a message, into buf: a user and password in it
+ * (https://user:KEY@host) are a secret, shown as "***", and control
+ * characters and bytes not UTF-8 are escaped.  Returns buf.
+ */
+const char *
+ai_url_redact(const char *url, char *buf, size_t size)
+{
+	const char *scheme = strstr(url, "://"), *host, *at;
+	char tmp[AI_ERRLEN];
+
+	host = scheme != NULL ? scheme + 3 : url;
+	at = strchr(host, '@');
+	if (at != NULL && strcspn(host, "/?#") > (size_t)(at - host))
+		snprintf(tmp, sizeof(tmp), "%.*s***%s", (int)(host - url), url,
+		    at);
+	else
+		snprintf(tmp, sizeof(tmp), "%s", url);
+	return ai_text_show(buf, size, tmp);
 }

@@ -61,6 +61,8 @@ struct ai_usagelog {
 	struct row	 rows[BATCH_ROWS];
 	int		 nrows;
 	int64_t		 oldest_ms;
+	int64_t		 lost;		/* rows that could not be written */
+	char		*path;
 };
 
 /* $AIQ_USAGE_LOG, or usage.db in the XDG state directory. */
@@ -78,6 +80,7 @@ open_failed(struct ai_usagelog *l, const char *path, char *err)
 	    sqlite3_errmsg(l->db) : "out of memory");
 	sqlite3_finalize(l->ins);
 	sqlite3_close(l->db);
+	free(l->path);
 	free(l);
 	return NULL;
 }
@@ -89,7 +92,9 @@ ai_usagelog_open(const char *path, char *err)
 
 	if (ai_db_create_private(path, err) == -1)
 		return NULL;
-	if ((l = calloc(1, sizeof(*l))) == NULL) {
+	if ((l = calloc(1, sizeof(*l))) == NULL ||
+	    (l->path = strdup(path)) == NULL) {
+		free(l);
 		snprintf(err, AI_ERRLEN, "out of memory");
 		return NULL;
 	}
@@ -155,18 +160,32 @@ row_copy(struct row *w, const struct ai_logrow *r)
 	return oom ? -1 : 0;
 }
 
+/*
+ * Buffers a row.  A batch that cannot be written (a full disk) is lost,
+ * and counted: the row is still taken, for the next batch may land.
+ */
 int
 ai_usagelog_add(struct ai_usagelog *l, const struct ai_logrow *r, char *err)
 {
-	if (l->nrows == BATCH_ROWS && ai_usagelog_flush(l, err) == -1)
-		return -1;
+	int rc = 0;
+
+	if (l->nrows == BATCH_ROWS)
+		rc = ai_usagelog_flush(l, err);
 	if (row_copy(&l->rows[l->nrows], r) == -1) {
 		snprintf(err, AI_ERRLEN, "out of memory");
+		l->lost++;
 		return -1;
 	}
 	if (l->nrows++ == 0)
 		l->oldest_ms = ai_now_ms();
-	return 0;
+	return rc;
+}
+
+/* How many rows were given but could not be written. */
+int64_t
+ai_usagelog_lost(const struct ai_usagelog *l)
+{
+	return l != NULL ? l->lost : 0;
 }
 
 static void
@@ -229,8 +248,9 @@ ai_usagelog_flush(struct ai_usagelog *l, char *err)
 	    NULL) != SQLITE_OK)
 		r = -1;
 	if (r == -1) {
-		snprintf(err, AI_ERRLEN, "usage log: %s (%d calls not logged)",
-		    sqlite3_errmsg(l->db), l->nrows);
+		l->lost += l->nrows;
+		snprintf(err, AI_ERRLEN, "%s: %s", l->path,
+		    sqlite3_errmsg(l->db));
 		if (!sqlite3_get_autocommit(l->db))
 			sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 	}
@@ -259,6 +279,7 @@ ai_usagelog_close(struct ai_usagelog *l, char *err)
 	r = ai_usagelog_flush(l, err);
 	sqlite3_finalize(l->ins);
 	sqlite3_close(l->db);
+	free(l->path);
 	free(l);
 	return r;
 }

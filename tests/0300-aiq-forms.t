@@ -17,10 +17,10 @@ is "$(aiq 'Write a haiku about pipes' </dev/null)" 'Echo: Write a haiku about pi
 is "$(sent 1 '[.body.model, .body.messages]')" \
 	'["gpt-4o-mini",[{"role":"user","content":"Write a haiku about pipes"}]]' \
 	'text mode sends the prompt to the default model'
-printf 'line one\nline two\n' | aiq -s 'Review this diff' -m gpt-4o Please >/dev/null
+printf 'line one\nline two\n' | aiq --stream -s 'Review this diff' -m gpt-4o Please >/dev/null
 is "$(sent 2 '.body')" \
 	'{"model":"gpt-4o","messages":[{"role":"system","content":"Review this diff"},{"role":"user","content":"Please\n\nline one\nline two\n"}],"stream":true,"stream_options":{"include_usage":true}}' \
-	'stdin is appended to the prompt after a blank line; -s and -m; text mode streams, with usage'
+	'stdin is appended to the prompt after a blank line; -s and -m; --stream streams, with usage'
 printf 'only stdin' | aiq >/dev/null
 is "$(sent 3 '.body.messages[0].content')" '"only stdin"' 'stdin alone is the prompt'
 AIQ_MODEL=from-env aiq -t 0.5 --max-tokens 7 hi </dev/null >/dev/null

@@ -98,7 +98,7 @@ like "$(cat s.err)" '^aiq: 1 record: 1 ok, 0 failed, 0 passed through; 8 tokens 
 # --- usage errors
 aiq -j 0 </dev/null >/dev/null 2>u.err
 is "$?" 2 'a bad option value exits 2'
-like "$(head -n1 u.err)" '^aiq: jobs must be a number' 'and says why, prefixed by aiq'
+like "$(head -n1 u.err)" '^aiq: -j .0.: not a whole number from 1 to 4096$' 'and says why, prefixed by aiq'
 aiq -J extra </dev/null >/dev/null 2>/dev/null
 is "$?" 2 'prompt arguments with -J exit 2'
 printf '"str"\n\n' | aiq -J 2>/dev/null | jq -r .error.message >m.txt

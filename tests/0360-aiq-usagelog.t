@@ -50,7 +50,7 @@ is "$(q "SELECT custom_id || ' ' || tags FROM calls WHERE tags IS NOT NULL ORDER
 	"$(printf 't1 {"team":"search","env":"prod"}\nt2 {"team":"ads","n":2,"env":"prod"}')" \
 	'the usage log keeps the tags as a JSON object'
 aiq -J --tag 'bad name=1' </dev/null >/dev/null 2>err.txt
-is "$?:$(head -n1 err.txt)" "2:aiq: --tag must be name=value, the name of letters, digits, '-' and '_': 'bad name=1'" \
+is "$?:$(head -n1 err.txt)" "2:aiq: --tag 'bad name=1': not name=value, the name of letters, digits, '-' and '_'" \
 	'a bad --tag: exit 2, saying why'
 
 n=$(q 'SELECT count(*) FROM calls')

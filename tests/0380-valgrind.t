@@ -46,7 +46,7 @@ cat >in2.jsonl <<'EOF'
 EOF
 $VG aiq -J -j 3 --max-wait 10ms <in2.jsonl >out2.jsonl 2>vg5.txt
 is "$?" 1 'aiq: streams, Anthropic, retries: no valgrind errors'
-$VG aiq -m claude-x 'hello there' </dev/null >/dev/null 2>vg6.txt
+$VG aiq --stream -m claude-x 'hello there' </dev/null >/dev/null 2>vg6.txt
 is "$?" 0 'aiq text mode, streaming from Anthropic: no valgrind errors'
 AICACHE_DB=$SCRATCH/vg.db $VG aicache get <in2.jsonl 2>vg7.txt |
     aiq -J --max-wait 10ms 2>/dev/null | AICACHE_DB=$SCRATCH/vg.db $VG aicache put --max-size 1K >/dev/null 2>vg8.txt

@@ -2,7 +2,7 @@
 # aiq: streamed answers, OpenAI and Anthropic, whole or cut short.
 . "$(dirname "$0")/lib.sh"
 
-plan 26
+plan 29
 
 start_mock -L "$SCRATCH/sent.log"
 sent() { sed -n "${1}p" sent.log | jq -c "$2"; }
@@ -11,7 +11,7 @@ last() { tail -n 1 sent.log | jq -c "$1"; }
 # --- text mode: the answer appears as it arrives
 mkfifo pipe
 t0=$(date +%s%N)
-aiq 'one two three four five six seven eight [[mock chunk_delay=150]]' >pipe 2>/dev/null &
+aiq --stream 'one two three four five six seven eight [[mock chunk_delay=150]]' >pipe 2>/dev/null &
 apid=$!
 first=$(dd if=pipe bs=1 count=5 2>/dev/null)
 t1=$(ms_since "$t0")
@@ -26,9 +26,20 @@ else
 	fail "its first words came ${t1} ms in, the end at ${t2} ms"
 fi
 is "$(last '[.body.stream, .body.stream_options.include_usage]')" '[true,true]' \
-	'text mode streams, asking for usage'
+	'text mode with --stream streams, asking for usage'
 aiq --no-stream 'plain' >/dev/null
 is "$(last '.body | has("stream")')" false '--no-stream sends a plain request'
+# off a terminal, the answer is written whole, in one write(2), so that
+# answers of aiq processes sharing a pipe (xargs -P) do not interleave
+if command -v strace >/dev/null; then
+	strace -f -e trace=write -o w.trace aiq 'one two three [[mock chunk_delay=50]]' >whole.txt 2>/dev/null
+	is "$(grep -c 'write(1,' w.trace)" 1 'off a terminal the answer is one write'
+else
+	aiq 'one two three [[mock chunk_delay=50]]' >whole.txt
+	pass 'skip: no strace'
+fi
+is "$(last '.body | has("stream")')" false '  from a request that is not streamed'
+is "$(cat whole.txt)" 'Echo: one two three [[mock chunk_delay=50]]' '  the answer, whole'
 
 # --- record mode: one final record with the whole answer and usage
 printf '{"custom_id":"s1","prompt":"stream me","stream":true}\n{"custom_id":"p1","prompt":"plain"}\n' |
@@ -64,7 +75,7 @@ is "$(jq -c '[.response.body.choices[0].message.content, .aitools.attempts, .ait
 	'["Echo: a b c [[mock fail_first=1 fail=truncate]]",2,"stream_truncated"]' \
 	'a truncated stream that showed nothing is retried'
 n0=$(wc -l <sent.log)
-out=$(aiq --max-wait 10ms 'a b c d e f g h [[mock fault=truncate]]' 2>tt.err)
+out=$(aiq --stream --max-wait 10ms 'a b c d e f g h [[mock fault=truncate]]' 2>tt.err)
 st=$?
 like "$out" '^Echo: a b' 'text mode: what came is shown'
 like "$(cat tt.err)" 'stream_truncated' 'and the truncation reported'
@@ -87,7 +98,7 @@ is "$(jq -r .aitools.provider an.json)" anthropic 'the provider is named'
 printf '{"prompt":"a b c d [[mock fault=truncate]]","model":"claude-test","stream":true}\n' |
     aiq -J --max-attempts 1 >antr.json 2>/dev/null
 is "$(jq -r .error.code antr.json)" stream_truncated 'an Anthropic stream without message_stop is truncated'
-out=$(aiq -m claude-test 'Summarise this')
+out=$(aiq --stream -m claude-test 'Summarise this')
 is "$out" 'Echo: Summarise this' 'text mode streams from Anthropic too'
 
 done_testing

@@ -1,4 +1,14 @@
-/* aiq.h: what the files of aiq share. */
+/*
+ * aiq.h: what the files of aiq share.
+ *
+ * A record flows one way through them: job.c makes a job of an input
+ * line (parsed, routed, keyed), engine.c sends it on a reused curl
+ * handle, transfer.c's callbacks take in the answer, attempt.c decides
+ * what the attempt came to and whether another is due, output.c writes
+ * the output record (or the text-mode answer) and calls.c logs the call
+ * in the usage log.  main.c fills the settings once; the run state lives
+ * in struct aiq.
+ */
 #ifndef AIQ_H
 #define AIQ_H
 
@@ -7,13 +17,19 @@
 
 #include "aitools.h"
 
-#define MAX_RESPONSE	(64u << 20)	/* longest response body */
 #define MAX_PROVIDERS	4
 #define BACKOFF_BASE_MS	500		/* the first retry's bound */
 
 enum mode { MODE_TEXT, MODE_JSON, MODE_LINES };
 enum stream { STREAM_AUTO, STREAM_ON, STREAM_OFF };
 enum { SSE_UNKNOWN, SSE_YES, SSE_NO };	/* an attempt's body, once seen */
+enum { EXIT_OK, EXIT_FAILED, EXIT_USAGE };	/* documented in aiq(1) */
+
+/* Why the run stopped before its input ended. */
+enum stop { STOP_NONE, STOP_SIGNAL, STOP_PIPE, STOP_WRITE };
+
+/* Why an answer was refused for its size. */
+enum { OVER_NONE, OVER_RESPONSE, OVER_BUFFER };
 
 /* A provider as this run reaches it: base URL, key, headers. */
 struct endpoint {
@@ -21,6 +37,36 @@ struct endpoint {
 	char		*base;
 	struct curl_slist *headers;	/* auth and fixed headers */
 	char		*key;		/* kept only to mask it in messages */
+	int		 refused;	/* the key was refused (401, 403) */
+	char		 refusal[AI_ERRLEN];	/* and the provider's words */
+};
+
+/* The settings of the run, filled once from the command line. */
+struct config {
+	enum mode	 mode;
+	int		 jobs;
+	int		 unordered;
+	int		 resend_errors;
+	int		 log_content;
+	int		 summary;
+	int		 no_stdin;
+	int		 progress;	/* -1: when stderr is a terminal */
+	int64_t		 timeout_ms;	/* per attempt */
+	int64_t		 deadline_ms;	/* per record, 0 for none */
+	int64_t		 max_wait_ms;	/* longest wait between attempts */
+	int64_t		 max_response;	/* bytes of one answer */
+	int64_t		 max_buffer;	/* bytes of all answers held */
+	int		 max_attempts;
+	enum stream	 stream;
+	const char	*service;
+	json_t		*tags;		/* of --tag, or NULL */
+	char		*tags_text;	/* and as JSON text */
+	struct ai_defaults defaults;
+	struct ai_router rt;		/* where requests go */
+	struct curl_slist *extra;	/* -H headers, for the run's provider */
+	int		 allow_http;
+	const char	*resume;	/* --resume: an earlier output file */
+	char		*command;	/* the command line, to resume with */
 };
 
 /* A place for one request in flight; its curl handle is reused. */
@@ -40,14 +86,18 @@ struct job {
 	char		*line;		/* the input line, as read */
 	size_t		 len;
 	json_t		*rec;		/* the parsed record */
+	char		*salvaged;	/* the custom_id of a line too long */
 	struct ai_request req;
 	struct endpoint	*ep;
 	struct ai_call	 call;
+	char		 key[AI_KEYHEX];	/* the cache key of the request */
 	struct ai_buf	 resp;		/* the response body as received */
-	size_t		 received;	/* bytes of body this attempt */
 	int		 stream;	/* the answer comes as events */
 	int		 sse;		/* SSE_UNKNOWN, SSE_YES or SSE_NO */
 	struct ai_stream st;
+	size_t		 held;		/* bytes of answer held, counted in
+					   q->held */
+	int		 over;		/* OVER_*: the answer was too big */
 	int		 emitted;	/* answer text already written out */
 	int		 line_open;	/* and it does not end in a newline */
 	CURL		*easy;
@@ -67,11 +117,10 @@ struct job {
 	int		 final;	/* this failure must not be retried */
 	int		 by_deadline;	/* this attempt ends at the deadline */
 	struct ai_buf	 failures;	/* a JSON object per failed attempt */
-	const char	*tags;		/* JSON text: q's, or own_tags */
-	char		*own_tags;	/* the record's merged with q's */
+	const char	*tags;		/* JSON text: the run's, or own_tags */
+	char		*own_tags;	/* the record's merged with the run's */
 	int		 done;
 	enum ai_errcode	 code;
-	struct ai_usage	 usage;
 	struct ai_buf	 out;		/* the output, once final */
 };
 
@@ -79,34 +128,26 @@ struct stats {
 	size_t		 records;
 	size_t		 ok;
 	size_t		 passed;
+	size_t		 resumed;	/* of them, answers of --resume's file */
 	size_t		 failed;
 	size_t		 by_code[AI_E_NCODES];
 	int64_t		 input_tokens;
 	int64_t		 output_tokens;
+	int64_t		 unknown_tokens;	/* calls whose tokens are not known */
+	struct ai_money	 cost;		/* of the calls priced */
 };
 
+struct progress;
+struct resume;
+
+/* The run. */
 struct aiq {
-	enum mode	 mode;
-	int		 jobs;
-	int		 unordered;
-	int		 resend_errors;
-	int		 log_content;
-	int		 summary;
-	int64_t		 timeout_ms;	/* per attempt */
-	int64_t		 deadline_ms;	/* per record, 0 for none */
-	int64_t		 max_wait_ms;	/* longest wait between attempts */
-	int		 max_attempts;
-	enum stream	 stream;
-	struct ai_router rt;		/* where requests go */
-	const char	*service;
-	json_t		*tags;		/* of --tag, or NULL */
-	char		*tags_text;	/* and as JSON text */
-	struct ai_defaults defaults;
+	const struct config *cf;
 	struct endpoint	 eps[MAX_PROVIDERS];	/* set up on first use */
-	struct curl_slist *extra;	/* -H headers, for every endpoint */
-	int		 allow_http;
 	struct ai_usagelog *log;
-	int		 log_warned;
+	int		 log_broken;	/* the log could not be opened */
+	int64_t		 unlogged;	/* calls made while it was */
+	int		 log_warned;	/* a failure to write it was said */
 
 	CURLM		*multi;
 	struct slot	*slots;		/* one per request in flight */
@@ -116,7 +157,8 @@ struct aiq {
 	struct job	**waiting;	/* a heap of jobs by due_us */
 	int		 nwaiting;
 	int		 input_done;
-	int		 write_failed;
+	enum stop	 stop;		/* the run stops early, and why */
+	int64_t		 held;		/* bytes of answers held by all jobs */
 
 	struct ai_lines	 in;
 	struct job	**ring;		/* held jobs, by seq modulo window */
@@ -125,34 +167,73 @@ struct aiq {
 	size_t		 next;		/* seq of the next job */
 	struct ai_buf	 outbuf;	/* records ready to write */
 	struct ai_buf	 tail;		/* scratch: what a record gets added */
+	struct ai_buf	 body;		/* scratch: an answer's body, one line */
+	struct ai_buf	 canon;		/* scratch: a request's canonical form */
 	struct stats	 st;
-	char		*text;		/* the text-mode answer */
+	struct ai_prices prices;	/* for the cost in the progress line */
+	int		 priced;	/* prices are loaded */
+	struct progress	*pg;		/* the progress line, or NULL */
+	struct resume	*rs;		/* --resume's answers, or NULL */
 };
 
 extern volatile sig_atomic_t aiq_signal;
 
-/* engine.c */
-int	 engine_run(struct aiq *, const char *);
+/* engine.c: the event loop. */
+int	 engine_run(struct aiq *, const char *, size_t);
 
-/* job.c */
+/* job.c: a record made a job: parsed, routed, keyed. */
 struct job *job_new(struct aiq *, const char *, size_t, long, int);
 int	 job_start(struct aiq *, struct job *, CURL *);
-int	 job_finish(struct aiq *, struct job *, CURLcode);
-void	 job_fail(struct aiq *, struct job *, enum ai_errcode, const char *);
-void	 job_interrupt(struct aiq *, struct job *);
 void	 job_free(struct job *);
 
-/* output.c */
+/* transfer.c: a transfer's callbacks, and the memory answers hold. */
+void	 transfer_setup(struct job *, CURL *);
+void	 transfer_release(struct aiq *, struct job *);
+void	 transfer_hold_output(struct aiq *, struct job *);
+
+/* attempt.c: what an attempt came to, and whether another is due. */
+int	 attempt_finish(struct aiq *, struct job *, CURLcode);
+void	 attempt_stop(struct aiq *, struct job *);
+
+/* output.c: output records, the text-mode answer, and writing them. */
+void	 output_answer(struct aiq *, struct job *, const struct ai_result *,
+	    long);
+void	 output_error(struct aiq *, struct job *, enum ai_errcode,
+	    const char *, long);
+void	 output_text(struct job *, const char *, size_t);
+void	 output_end_line(struct job *);
 void	 output_job(struct aiq *, struct job *);
 int	 output_flush(struct aiq *);
 void	 output_summary(const struct aiq *);
+void	 output_stopped(const struct aiq *);
 
-/* endpoint.c */
+/* calls.c: the usage log, a row for every call made. */
+void	 calls_open(struct aiq *, const char *, int);
+void	 calls_log(struct aiq *, struct job *, const struct ai_result *, long);
+void	 calls_tick(struct aiq *);
+int	 calls_close(struct aiq *);
+
+/* endpoint.c: providers as reached by this run; keys kept secret. */
 struct endpoint *endpoint_init(struct aiq *, const struct ai_provider *,
 	    const char *, const char *, enum ai_errcode *, char *);
 struct endpoint *endpoint_get(struct aiq *, const struct ai_provider *,
 	    enum ai_errcode *, char *);
+void	 endpoint_refused(struct endpoint *, const char *);
 void	 endpoints_free(struct aiq *);
-void	 scrub_secrets(const struct endpoint *, char *);
+
+/* progress.c: the progress line on a terminal, and messages around it. */
+void	 progress_start(struct aiq *);
+void	 progress_update(struct aiq *, int);
+void	 progress_end(struct aiq *);
+void	 say(struct aiq *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* resume.c: the answers of an earlier run's output, by id or line. */
+struct resume *resume_open(const char *, char *);
+int	 resume_find(struct resume *, const json_t *, long, struct ai_buf *);
+void	 resume_close(struct resume *);
+
+/* prompt.c: the text-mode prompt, from arguments and stdin. */
+char	*prompt_read(struct aiq *, char **, int, size_t *);
 
 #endif

@@ -1,5 +1,4 @@
 /* endpoint.c: a provider as reached by this run, and keeping keys secret. */
-#include <ctype.h>
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,11 +83,11 @@ endpoint_init(struct aiq *q, const struct ai_provider *p, const char *base,
 		continue;		/* a place for each provider there is */
 	ep = &q->eps[i];
 	*code = AI_E_INVALID_INPUT;
-	if (ai_url_check(base, q->allow_http, err) == -1)
+	if (ai_url_check(base, q->cf->allow_http, err) == -1)
 		return NULL;
 	if (key == NULL && !ai_url_is_loopback(base)) {
 		*code = AI_E_AUTH;
-		if (p == q->rt.own)
+		if (p == q->cf->rt.own)
 			snprintf(err, AI_ERRLEN, "no API key for %s: set %s, "
 			    "or use --key-file or --key-command", p->name,
 			    p->key_env);
@@ -106,7 +105,8 @@ endpoint_init(struct aiq *q, const struct ai_provider *p, const char *base,
 	n = strlen(ep->base);
 	while (n > 0 && ep->base[n - 1] == '/')
 		ep->base[--n] = '\0';
-	if (fixed_headers(ep, key, p == q->rt.own ? q->extra : NULL) == -1)
+	if (fixed_headers(ep, key, p == q->cf->rt.own ? q->cf->extra : NULL) ==
+	    -1)
 		goto oom;
 	return ep;
 oom:
@@ -129,7 +129,7 @@ endpoint_get(struct aiq *q, const struct ai_provider *p,
 		if (q->eps[i].prov == p)
 			return &q->eps[i];
 	*code = AI_E_INVALID_INPUT;
-	if (ai_route_base(&q->rt, p, base, sizeof(base), err) == -1)
+	if (ai_route_base(&q->cf->rt, p, base, sizeof(base), err) == -1)
 		return NULL;
 	if ((key = getenv(p->key_env)) != NULL && *key == '\0')
 		key = NULL;
@@ -145,43 +145,16 @@ endpoints_free(struct aiq *q)
 		endpoint_free(&q->eps[i]);
 }
 
-static int
-key_char(int c)
-{
-	return isalnum(c) || c == '-' || c == '_' || c == '*' || c == '.';
-}
-
-static void
-mask(char *s, char *e)
-{
-	memmove(s + 3, e, strlen(e) + 1);
-	memcpy(s, "***", 3);
-}
-
 /*
- * Masks the key in use, and anything in a provider's message that looks
- * like an API key ("Incorrect API key provided: sk-ab***yz"), so that no
- * key, whole or in part, reaches a record, a log or the terminal.
+ * The provider refused the key (401, 403): the run sends nothing more
+ * with it, and the records left fail with the provider's words.
  */
 void
-scrub_secrets(const struct endpoint *ep, char *msg)
+endpoint_refused(struct endpoint *ep, const char *msg)
 {
-	static const char *const prefixes[] = { "sk-", "AIza", NULL };
-	const char *const *p;
-	char *s, *e;
-	size_t n;
-
-	if (ep->key != NULL && (n = strlen(ep->key)) >= 4)
-		while ((s = strstr(msg, ep->key)) != NULL)
-			mask(s, s + n);
-	for (p = prefixes; *p != NULL; p++)
-		for (s = msg; (s = strstr(s, *p)) != NULL; s = e) {
-			e = s + strlen(*p);
-			if (s > msg && key_char((unsigned char)s[-1]))
-				continue;
-			while (key_char((unsigned char)*e))
-				e++;
-			mask(s, e);
-			e = s + 3;
-		}
+	if (ep->refused)
+		return;
+	ep->refused = 1;
+	snprintf(ep->refusal, sizeof(ep->refusal), "not sent: %s refused the "
+	    "key earlier in this run (%s)", ep->prov->name, msg);
 }

@@ -5,7 +5,13 @@
  * again, and hands each finished record to the output in input order (or
  * completion order with -u).  A record waiting for its next attempt holds
  * no connection, so it never holds up the others.  Memory is bounded by
- * the window of records held, whatever the input.
+ * the window of records held, whatever the input, and the answers' bytes
+ * by --max-buffer (transfer.c).
+ *
+ * A run stops early on a signal or when its output fails: what is in
+ * flight is ended, each call logged, and the records not started are
+ * left for --resume.  Text mode's one answer is let finish instead when
+ * only the output failed, so that its tokens are logged.
  */
 #include <err.h>
 #include <errno.h>
@@ -60,7 +66,7 @@ slot_release(struct aiq *q, struct job *j)
 static void
 settle(struct aiq *q, struct job *j)
 {
-	if (q->unordered) {
+	if (q->cf->unordered) {
 		output_job(q, j);
 		job_free(j);
 		q->head++;
@@ -113,7 +119,7 @@ launch(struct aiq *q, struct job *j)
 
 	if (job_start(q, j, s->easy) == -1) {
 		slot_release(q, j);
-		return;
+		return;		/* final without a call */
 	}
 	if (curl_multi_add_handle(q->multi, s->easy) != CURLM_OK)
 		errx(1, "cannot add a transfer");
@@ -124,7 +130,7 @@ launch(struct aiq *q, struct job *j)
 static void
 admit(struct aiq *q, struct job *j)
 {
-	if (!q->unordered)
+	if (!q->cf->unordered)
 		q->ring[j->seq % q->window] = j;
 	if (!j->done)
 		launch(q, j);
@@ -135,7 +141,7 @@ admit(struct aiq *q, struct job *j)
 static int
 has_room(const struct aiq *q)
 {
-	return q->inflight + q->nwaiting < q->jobs &&
+	return q->inflight + q->nwaiting < q->cf->jobs &&
 	    q->next - q->head < q->window;
 }
 
@@ -152,6 +158,27 @@ relaunch(struct aiq *q)
 		if (j->done)
 			settle(q, j);
 	}
+}
+
+/*
+ * A JSON document printed over many lines (jq ., an editor) is not JSON
+ * lines: each of its lines would be an error record.  Said once, before
+ * anything is sent.
+ */
+static void
+check_first(struct aiq *q, const char *line, size_t len)
+{
+	size_t b = strspn(line, " \t\r"), e = len;
+
+	while (e > b && strchr(" \t\r", line[e - 1]) != NULL)
+		e--;
+	if (q->cf->mode != MODE_JSON || q->st.records > 0 || e != b + 1 ||
+	    (line[b] != '{' && line[b] != '['))
+		return;
+	warnx("<stdin>:%ld: a JSON document over many lines, not one record a"
+	    " line: make it JSON lines with jq -c . (or jq -c '.[]' for an "
+	    "array)", q->in.lineno);
+	exit(EXIT_USAGE);
 }
 
 /*
@@ -173,6 +200,7 @@ intake(struct aiq *q)
 		else {
 			if (len > 0 && line[len - 1] == '\r')
 				len--;		/* CRLF input, LF output */
+			check_first(q, line, len);
 			admit(q, job_new(q, line, len, q->in.lineno, cut));
 		}
 	}
@@ -186,8 +214,8 @@ complete(struct aiq *q, struct job *j, CURLcode rc, int interrupted)
 	curl_multi_remove_handle(q->multi, j->easy);
 	q->inflight--;
 	if (interrupted)
-		job_interrupt(q, j);
-	else if (job_finish(q, j, rc) == 1) {
+		attempt_stop(q, j);
+	else if (attempt_finish(q, j, rc) == 1) {
 		slot_release(q, j);
 		wait_push(q, j);
 		return;
@@ -211,20 +239,29 @@ reap(struct aiq *q)
 	}
 }
 
-/* Stops reading and fails what is in flight: the run was interrupted. */
+/*
+ * Stops reading and ends what is in flight and what waits: the run was
+ * stopped.  Only text mode's answer is let finish when the output failed.
+ */
 static void
-interrupt(struct aiq *q)
+stop(struct aiq *q)
 {
 	struct job *j;
 	int i;
 
+	if (q->stop == STOP_NONE && aiq_signal != 0)
+		q->stop = STOP_SIGNAL;
+	if (q->stop == STOP_NONE)
+		return;
 	q->input_done = 1;
-	for (i = 0; i < q->jobs; i++)
+	if (q->cf->mode == MODE_TEXT && q->stop != STOP_SIGNAL)
+		return;
+	for (i = 0; i < q->cf->jobs; i++)
 		if (q->slots[i].job != NULL)
 			complete(q, q->slots[i].job, CURLE_OK, 1);
 	while (q->nwaiting > 0) {
 		j = wait_pop(q);
-		job_interrupt(q, j);
+		attempt_stop(q, j);
 		settle(q, j);
 	}
 }
@@ -254,41 +291,32 @@ wait_for_events(struct aiq *q, int want_input)
 }
 
 static void
-tick_log(struct aiq *q)
-{
-	char err[AI_ERRLEN];
-
-	if (q->log != NULL && ai_usagelog_tick(q->log, err) == -1 &&
-	    !q->log_warned++)
-		warnx("%s", err);
-}
-
-static void
 setup(struct aiq *q)
 {
 	int i;
 
-	q->window = q->unordered ? (size_t)q->jobs : (size_t)q->jobs * 4 + 16;
+	int jobs = q->cf->jobs;
+
+	q->window = q->cf->unordered ? (size_t)jobs : (size_t)jobs * 4 + 16;
 	if ((q->multi = curl_multi_init()) == NULL ||
-	    (q->slots = calloc((size_t)q->jobs, sizeof(*q->slots))) == NULL ||
-	    (q->idle = calloc((size_t)q->jobs, sizeof(*q->idle))) == NULL ||
+	    (q->slots = calloc((size_t)jobs, sizeof(*q->slots))) == NULL ||
+	    (q->idle = calloc((size_t)jobs, sizeof(*q->idle))) == NULL ||
 	    (q->ring = calloc(q->window, sizeof(*q->ring))) == NULL ||
-	    (q->waiting = calloc((size_t)q->jobs, sizeof(*q->waiting))) ==
-	    NULL)
+	    (q->waiting = calloc((size_t)jobs, sizeof(*q->waiting))) == NULL)
 		errx(1, "out of memory");
-	for (i = q->jobs - 1; i >= 0; i--)
+	for (i = jobs - 1; i >= 0; i--)
 		q->idle[q->nidle++] = i;
 	curl_multi_setopt(q->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-	    (long)q->jobs);
+	    (long)jobs);
 }
 
-static void
+/* Frees the run; -1 when calls made are missing from the usage log. */
+static int
 teardown(struct aiq *q)
 {
-	char err[AI_ERRLEN];
-	int i;
+	int i, r;
 
-	for (i = 0; i < q->jobs; i++)
+	for (i = 0; i < q->cf->jobs; i++)
 		if (q->slots[i].easy != NULL)
 			curl_easy_cleanup(q->slots[i].easy);
 	curl_multi_cleanup(q->multi);
@@ -299,10 +327,12 @@ teardown(struct aiq *q)
 	ai_lines_free(&q->in);
 	ai_buf_free(&q->outbuf);
 	ai_buf_free(&q->tail);
+	ai_buf_free(&q->body);
+	ai_buf_free(&q->canon);
 	endpoints_free(q);
-	if (ai_usagelog_close(q->log, err) == -1)
-		warnx("%s", err);
-	q->log = NULL;
+	resume_close(q->rs);
+	r = calls_close(q);
+	return r;
 }
 
 /* The loop proper: runs until input is exhausted and all is written. */
@@ -314,42 +344,48 @@ loop(struct aiq *q)
 	for (;;) {
 		relaunch(q);
 		want_input = intake(q);
-		if (output_flush(q) == -1)
-			return;
-		if (aiq_signal != 0)
-			interrupt(q);
+		output_flush(q);
+		stop(q);
 		if (q->inflight == 0 && q->nwaiting == 0 && q->input_done)
 			break;
+		progress_update(q, 0);
 		wait_for_events(q, want_input);
 		reap(q);
-		tick_log(q);
+		calls_tick(q);
 	}
 	output_flush(q);
 }
 
 /*
  * Runs the whole job: a single prompt in text mode, else the records of
- * stdin.  Returns the exit status.
+ * stdin.  Returns the exit status, or ends as the signal that stopped it.
  */
 int
-engine_run(struct aiq *q, const char *prompt)
+engine_run(struct aiq *q, const char *prompt, size_t len)
 {
-	int sig, failed;
+	int sig, status;
 
 	setup(q);
 	ai_lines_init(&q->in, STDIN_FILENO, AI_MAX_LINE);
+	progress_start(q);
 	if (prompt != NULL) {
 		q->input_done = 1;
-		admit(q, job_new(q, prompt, strlen(prompt), 1, 0));
+		admit(q, job_new(q, prompt, len, 1, 0));
 	}
 	loop(q);
-	failed = q->st.failed > 0 || q->write_failed;
-	if (q->mode != MODE_TEXT && (q->st.failed > 0 || q->summary))
+	progress_end(q);
+	status = q->st.failed > 0 || q->stop == STOP_WRITE ? EXIT_FAILED :
+	    EXIT_OK;
+	if (q->cf->mode != MODE_TEXT && q->stop != STOP_PIPE &&
+	    (q->st.failed > 0 || q->cf->summary))
 		output_summary(q);
-	teardown(q);
-	if ((sig = aiq_signal) != 0) {
+	output_stopped(q);
+	if (teardown(q) == -1)
+		status = EXIT_FAILED;
+	if ((sig = aiq_signal) != 0 || (q->stop == STOP_PIPE && (sig =
+	    SIGPIPE) != 0)) {
 		signal(sig, SIG_DFL);
 		raise(sig);
 	}
-	return failed;
+	return status;
 }

@@ -17,12 +17,16 @@
 #define DEFAULT_TIMEOUT	(600 * 1000)
 #define DEFAULT_ATTEMPTS 3
 #define DEFAULT_MAX_WAIT (60 * 1000)
+#define DEFAULT_MAX_RESPONSE	(INT64_C(64) << 20)
+#define DEFAULT_MAX_BUFFER	(INT64_C(1) << 30)
 
 enum {
 	OPT_ALLOW_HTTP = CHAR_MAX + 1, OPT_BASE_URL, OPT_DEADLINE,
 	OPT_KEY_COMMAND, OPT_KEY_FILE, OPT_LOG_CONTENT, OPT_MAX_ATTEMPTS,
-	OPT_MAX_TOKENS, OPT_MAX_WAIT, OPT_NO_STREAM, OPT_NO_USAGE_LOG,
-	OPT_SERVICE, OPT_STREAM, OPT_SUMMARY, OPT_TAG, OPT_USAGE_LOG,
+	OPT_MAX_BUFFER, OPT_MAX_RESPONSE, OPT_MAX_TOKENS, OPT_MAX_WAIT,
+	OPT_NO_PROGRESS, OPT_NO_STREAM, OPT_NO_USAGE_LOG, OPT_PROGRESS,
+	OPT_RESUME, OPT_SERVICE, OPT_STREAM, OPT_SUMMARY, OPT_TAG,
+	OPT_USAGE_LOG,
 };
 
 static const struct option longopts[] = {
@@ -38,13 +42,19 @@ static const struct option longopts[] = {
 	{ "lines",		no_argument,		NULL, 'l' },
 	{ "log-content",	no_argument,		NULL, OPT_LOG_CONTENT },
 	{ "max-attempts",	required_argument,	NULL, OPT_MAX_ATTEMPTS },
+	{ "max-buffer",		required_argument,	NULL, OPT_MAX_BUFFER },
+	{ "max-response",	required_argument,	NULL, OPT_MAX_RESPONSE },
 	{ "max-tokens",		required_argument,	NULL, OPT_MAX_TOKENS },
 	{ "max-wait",		required_argument,	NULL, OPT_MAX_WAIT },
 	{ "model",		required_argument,	NULL, 'm' },
+	{ "no-progress",	no_argument,		NULL, OPT_NO_PROGRESS },
+	{ "no-stdin",		no_argument,		NULL, 'n' },
 	{ "no-stream",		no_argument,		NULL, OPT_NO_STREAM },
 	{ "no-usage-log",	no_argument,		NULL, OPT_NO_USAGE_LOG },
+	{ "progress",		no_argument,		NULL, OPT_PROGRESS },
 	{ "provider",		required_argument,	NULL, 'P' },
 	{ "resend-errors",	no_argument,		NULL, 'R' },
+	{ "resume",		required_argument,	NULL, OPT_RESUME },
 	{ "service",		required_argument,	NULL, OPT_SERVICE },
 	{ "stream",		no_argument,		NULL, OPT_STREAM },
 	{ "summary",		no_argument,		NULL, OPT_SUMMARY },
@@ -59,13 +69,60 @@ static const struct option longopts[] = {
 };
 
 static const char usage_text[] =
-    "usage: aiq [-hJlRuV] [-H header] [-j jobs] [-m model] [-P provider]\n"
+    "usage: aiq [-hJlnRuV] [-H header] [-j jobs] [-m model] [-P provider]\n"
     "           [-s system] [-T timeout] [-t temperature] [--allow-http]\n"
     "           [--base-url url] [--deadline duration] [--key-command command]\n"
     "           [--key-file file] [--log-content] [--max-attempts n]\n"
-    "           [--max-tokens n] [--max-wait duration] [--no-stream]\n"
-    "           [--no-usage-log] [--service name] [--stream] [--summary]\n"
-    "           [--tag name=value] [--usage-log file] [prompt ...]\n";
+    "           [--max-buffer size] [--max-response size] [--max-tokens n]\n"
+    "           [--max-wait duration] [--no-progress] [--no-stream]\n"
+    "           [--no-usage-log] [--progress] [--resume file] [--service name]\n"
+    "           [--stream] [--summary] [--tag name=value] [--usage-log file]\n"
+    "           [prompt ...]\n";
+
+static const char options_text[] =
+    "\n"
+    "  -H, --header 'Name: value'  add a header to requests to the run's provider\n"
+    "  -h, --help              show this help\n"
+    "  -J, --json              read JSON records, one a line; write one for each\n"
+    "  -j, --jobs n            requests in flight at once (8)\n"
+    "  -l, --lines             read prompts, one a line; write a record for each\n"
+    "  -m, --model model       model of requests that name none ($AIQ_MODEL,\n"
+    "                          gpt-4o-mini)\n"
+    "  -n, --no-stdin          do not read stdin in text mode (in while-read loops)\n"
+    "  -P, --provider name     send every request to openai or anthropic\n"
+    "  -R, --resend-errors     send records that carry an error again\n"
+    "  -s, --system text       system prompt of prompt records\n"
+    "  -T, --timeout duration  limit of each attempt (10m)\n"
+    "  -t, --temperature t     temperature of requests that set none (0 to 2)\n"
+    "  -u, --unordered         write records as they finish, not in input order\n"
+    "  -V, --version           show the version\n"
+    "      --allow-http        allow plain http to hosts off loopback\n"
+    "      --base-url url      the run's provider at url (a compatible server)\n"
+    "      --deadline duration limit of each record, all attempts together\n"
+    "      --key-command cmd   API key from the output of cmd\n"
+    "      --key-file file     API key from the first line of file\n"
+    "      --log-content       keep prompts and answers in the usage log\n"
+    "      --max-attempts n    attempts of a record, the first included (3)\n"
+    "      --max-buffer size   memory all answers in flight may hold (1G)\n"
+    "      --max-response size largest answer taken (64M)\n"
+    "      --max-tokens n      max_tokens of requests that set none\n"
+    "      --max-wait duration longest wait before an attempt (60s)\n"
+    "      --no-progress       no progress line, even on a terminal\n"
+    "      --no-stream         send no request streamed\n"
+    "      --no-usage-log      log no calls\n"
+    "      --progress          a progress line on stderr, even off a terminal\n"
+    "      --resume file       pass through the answers of file, an earlier\n"
+    "                          output of this run; send the rest\n"
+    "      --service name      the service the calls are for, in the usage log\n"
+    "      --stream            stream every request; in text mode, print the\n"
+    "                          answer as it comes even off a terminal\n"
+    "      --summary           a line of what became of the records, on stderr\n"
+    "      --tag name=value    tag every record and its usage log row\n"
+    "      --usage-log file    the usage log (AIQ_USAGE_LOG, else\n"
+    "                          ~/.local/state/aitools/usage.db)\n"
+    "\n"
+    "Exit status: 0 all records succeeded, 1 some failed or the output or\n"
+    "the usage log failed, 2 bad usage.  See aiq(1).\n";
 
 /* Where options land before they are checked and applied. */
 struct opts {
@@ -75,56 +132,114 @@ struct opts {
 	const char	*key_command;
 	const char	*usage_log;
 	int		 no_usage_log;
+	int		 json_only;	/* an option given that needs -J or -l */
+	const char	*json_only_name;
 };
 
 volatile sig_atomic_t aiq_signal;
 
+/* Prints text to stdout and exits: 0, or 1 when it cannot be written. */
 static void __attribute__((noreturn))
-usage(int status)
+print_exit(const char *a, const char *b)
 {
-	fputs(usage_text, status == 0 ? stdout : stderr);
-	exit(status);
+	if (fputs(a, stdout) == EOF || (b != NULL && fputs(b, stdout) ==
+	    EOF) || fflush(stdout) == EOF || ferror(stdout))
+		err(EXIT_FAILED, "write error");
+	exit(EXIT_OK);
 }
 
-static long
-number(const char *s, long min, long max, const char *what)
+static void __attribute__((noreturn))
+usage(void)
 {
-	char *end;
-	long v;
+	fputs(usage_text, stderr);
+	exit(EXIT_USAGE);
+}
 
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || v < min || v > max) {
-		warnx("%s must be a number from %ld to %ld: '%s'", what, min,
-		    max, s);
-		usage(2);
-	}
+/* A bad option value: the one message shape of every tool. */
+static void __attribute__((noreturn))
+bad(const char *opt, const char *arg, const char *why)
+{
+	char shown[AI_ERRLEN];
+
+	warnx("%s '%s': %s", opt, ai_text_show(shown, sizeof(shown), arg), why);
+	usage();
+}
+
+static int64_t
+number(const char *opt, int64_t min, int64_t max)
+{
+	char err[AI_ERRLEN];
+	int64_t v;
+
+	if (ai_opt_number(optarg, min, max, &v, err) == -1)
+		bad(opt, optarg, err);
 	return v;
 }
 
-static void
-mode(struct aiq *q, enum mode m)
+static int64_t
+duration(const char *opt, int64_t min)
 {
-	if (q->mode != MODE_TEXT && q->mode != m) {
-		warnx("-J and -l cannot be used together");
-		usage(2);
-	}
-	q->mode = m;
+	char err[AI_ERRLEN];
+	int64_t ms;
+
+	if (ai_opt_duration(optarg, min, &ms, err) == -1)
+		bad(opt, optarg, err);
+	return ms;
 }
 
-static int
-utf8(const char *s, const char *what)
+static int64_t
+size(const char *opt)
 {
-	json_t *v = json_string(s);
+	char err[AI_ERRLEN];
+	int64_t n;
 
-	if (v == NULL)
-		warnx("%s is not valid UTF-8", what);
+	if (ai_opt_size(optarg, &n, err) == -1)
+		bad(opt, optarg, err);
+	return n;
+}
+
+static void
+param(struct config *cf, const char *key, json_t *v)
+{
+	if (ai_params_set(&cf->defaults.params, key, v) == -1)
+		errx(1, "out of memory");
+}
+
+static void
+temperature(struct config *cf)
+{
+	char err[AI_ERRLEN];
+	double t;
+
+	if (ai_opt_temperature(optarg, &t, err) == -1)
+		bad("-t", optarg, err);
+	param(cf, "temperature", json_real(t));
+}
+
+static void
+system_prompt(struct config *cf)
+{
+	json_t *v;
+
+	if ((v = json_string(optarg)) == NULL)
+		bad("-s", optarg, "not valid UTF-8");
 	json_decref(v);
-	return v != NULL;
+	cf->defaults.system = optarg;
+}
+
+static void
+mode(struct config *cf, enum mode m)
+{
+	if (cf->mode != MODE_TEXT && cf->mode != m) {
+		warnx("-J and -l cannot be used together");
+		usage();
+	}
+	cf->mode = m;
 }
 
 /* --tag name=value: a tag for every record and its usage log row. */
 static void
-tag(struct aiq *q, const char *arg)
+tag(struct config *cf, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
 	char name[72];
@@ -132,186 +247,103 @@ tag(struct aiq *q, const char *arg)
 
 	if (eq == NULL || eq - arg >= (ptrdiff_t)sizeof(name) ||
 	    (snprintf(name, sizeof(name), "%.*s", (int)(eq - arg), arg),
-	    !ai_tag_name_ok(name))) {
-		warnx("--tag must be name=value, the name of letters, digits,"
-		    " '-' and '_': '%s'", arg);
-		usage(2);
-	}
-	if ((v = json_string(eq + 1)) == NULL) {
-		warnx("--tag %s: the value is not valid UTF-8", arg);
-		usage(2);
-	}
-	if ((q->tags == NULL && (q->tags = json_object()) == NULL) ||
-	    json_object_set_new(q->tags, name, v) == -1)
+	    !ai_tag_name_ok(name)))
+		bad("--tag", arg, "not name=value, the name of letters, digits,"
+		    " '-' and '_'");
+	if ((v = json_string(eq + 1)) == NULL)
+		bad("--tag", arg, "the value is not valid UTF-8");
+	if ((cf->tags == NULL && (cf->tags = json_object()) == NULL) ||
+	    json_object_set_new(cf->tags, name, v) == -1)
 		errx(1, "out of memory");
 }
 
 static void
-add_param(struct aiq *q, const char *key, json_t *v)
-{
-	if (v == NULL || (q->defaults.params == NULL &&
-	    (q->defaults.params = json_object()) == NULL) ||
-	    json_object_set_new(q->defaults.params, key, v) == -1)
-		errx(1, "out of memory");
-}
-
-static void
-temperature(struct aiq *q, const char *s)
-{
-	char *end;
-	double t = strtod(s, &end);
-
-	if (*s == '\0' || *end != '\0' || t < 0 || t > 2) {
-		warnx("temperature must be from 0 to 2: '%s'", s);
-		usage(2);
-	}
-	add_param(q, "temperature", json_real(t));
-}
-
-static void
-header(struct aiq *q, const char *h)
+header(struct config *cf, const char *h)
 {
 	struct curl_slist *l;
+	char err[AI_ERRLEN];
 
-	if (strchr(h, ':') == NULL || *h == ':') {
-		warnx("header must be 'Name: value': '%s'", h);
-		usage(2);
-	}
-	if ((l = curl_slist_append(q->extra, h)) == NULL)
+	if (ai_opt_header(h, err) == -1)
+		bad("-H", h, err);
+	if ((l = curl_slist_append(cf->extra, h)) == NULL)
 		errx(1, "out of memory");
-	q->extra = l;
+	cf->extra = l;
 }
 
-static int64_t
-duration(const char *s, const char *what, int64_t min)
+/* Notes an option that means something only with -J or -l. */
+static void
+json_only(struct opts *o, const char *name)
 {
-	int64_t ms;
-
-	if (ai_parse_duration(s, &ms) == -1 || ms < min) {
-		warnx("invalid %s '%s': give a%s duration such as 500ms, 30s "
-		    "or 2m", what, s, min > 0 ? " positive" : "");
-		usage(2);
-	}
-	return ms;
+	o->json_only = 1;
+	o->json_only_name = name;
 }
 
 static void
-parse_long_option(struct aiq *q, struct opts *o, int c)
+long_option(struct config *cf, struct opts *o, int c)
 {
 	switch (c) {
-	case OPT_ALLOW_HTTP:	q->allow_http = 1; break;
+	case OPT_ALLOW_HTTP:	cf->allow_http = 1; break;
 	case OPT_BASE_URL:	o->base_url = optarg; break;
-	case OPT_DEADLINE:
-		q->deadline_ms = duration(optarg, "deadline", 1);
-		break;
+	case OPT_DEADLINE:	cf->deadline_ms = duration("--deadline", 1); break;
 	case OPT_KEY_COMMAND:	o->key_command = optarg; break;
 	case OPT_KEY_FILE:	o->key_file = optarg; break;
-	case OPT_LOG_CONTENT:	q->log_content = 1; break;
+	case OPT_LOG_CONTENT:	cf->log_content = 1; break;
 	case OPT_MAX_ATTEMPTS:
-		q->max_attempts = (int)number(optarg, 1, 100, "max attempts");
+		cf->max_attempts = (int)number("--max-attempts", 1, 100);
 		break;
-	case OPT_MAX_WAIT:
-		q->max_wait_ms = duration(optarg, "maximum wait", 0);
-		break;
-	case OPT_NO_STREAM:	q->stream = STREAM_OFF; break;
-	case OPT_STREAM:	q->stream = STREAM_ON; break;
+	case OPT_MAX_BUFFER:	cf->max_buffer = size("--max-buffer"); break;
+	case OPT_MAX_RESPONSE:	cf->max_response = size("--max-response"); break;
 	case OPT_MAX_TOKENS:
-		add_param(q, "max_tokens", json_integer(number(optarg, 1,
-		    INT_MAX, "max tokens")));
+		param(cf, "max_tokens", json_integer(number("--max-tokens", 1,
+		    INT_MAX)));
 		break;
+	case OPT_MAX_WAIT:	cf->max_wait_ms = duration("--max-wait", 0); break;
+	case OPT_NO_PROGRESS:	cf->progress = 0; json_only(o, "--no-progress"); break;
+	case OPT_NO_STREAM:	cf->stream = STREAM_OFF; break;
 	case OPT_NO_USAGE_LOG:	o->no_usage_log = 1; break;
-	case OPT_SERVICE:	q->service = optarg; break;
-	case OPT_SUMMARY:	q->summary = 1; break;
-	case OPT_TAG:		tag(q, optarg); break;
+	case OPT_PROGRESS:	cf->progress = 1; json_only(o, "--progress"); break;
+	case OPT_RESUME:	cf->resume = optarg; json_only(o, "--resume"); break;
+	case OPT_SERVICE:	cf->service = optarg; break;
+	case OPT_STREAM:	cf->stream = STREAM_ON; break;
+	case OPT_SUMMARY:	cf->summary = 1; json_only(o, "--summary"); break;
+	case OPT_TAG:		tag(cf, optarg); break;
 	case OPT_USAGE_LOG:	o->usage_log = optarg; break;
-	default:		usage(2);
+	default:		usage();
 	}
 }
 
 static void
-parse_options(struct aiq *q, struct opts *o, int argc, char **argv)
+parse_options(struct config *cf, struct opts *o, int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, "H:hJj:lm:P:Rs:T:t:uV", longopts,
+	while ((c = getopt_long(argc, argv, "H:hJj:lm:nP:Rs:T:t:uV", longopts,
 	    NULL)) != -1) {
 		switch (c) {
-		case 'H':	header(q, optarg); break;
-		case 'h':	usage(0);
-		case 'J':	mode(q, MODE_JSON); break;
+		case 'H':	header(cf, optarg); break;
+		case 'h':	print_exit(usage_text, options_text);
+		case 'J':	mode(cf, MODE_JSON); break;
 		case 'j':
-			q->jobs = (int)number(optarg, 1, 4096, "jobs");
+			cf->jobs = (int)number("-j", 1, 4096);
+			json_only(o, "-j");
 			break;
-		case 'l':	mode(q, MODE_LINES); break;
+		case 'l':	mode(cf, MODE_LINES); break;
 		case 'm':
-			if (*optarg == '\0') {
-				warnx("model must not be empty");
-				usage(2);
-			}
-			q->defaults.model = optarg;
+			if (*optarg == '\0')
+				bad("-m", optarg, "a model has a name");
+			cf->defaults.model = optarg;
 			break;
+		case 'n':	cf->no_stdin = 1; break;
 		case 'P':	o->provider = optarg; break;
-		case 'R':	q->resend_errors = 1; break;
-		case 's':
-			if (!utf8(optarg, "system prompt"))
-				usage(2);
-			q->defaults.system = optarg;
-			break;
-		case 'T':
-			q->timeout_ms = duration(optarg, "timeout", 1);
-			break;
-		case 't':	temperature(q, optarg); break;
-		case 'u':	q->unordered = 1; break;
-		case 'V':
-			puts("aiq " AI_VERSION);
-			exit(0);
-		default:
-			parse_long_option(q, o, c);
+		case 'R':	cf->resend_errors = 1; json_only(o, "-R"); break;
+		case 's':	system_prompt(cf); break;
+		case 'T':	cf->timeout_ms = duration("-T", 1); break;
+		case 't':	temperature(cf); break;
+		case 'u':	cf->unordered = 1; json_only(o, "-u"); break;
+		case 'V':	print_exit("aiq " AI_VERSION "\n", NULL);
+		default:	long_option(cf, o, c);
 		}
 	}
-}
-
-/*
- * The text-mode prompt: the arguments, then a blank line and stdin unless
- * stdin is a terminal or empty.  The prompt is sent whole, so stdin is read
- * to its end here (in chunks; there is nothing to stream yet).
- */
-static char *
-read_prompt(char **argv, int argc)
-{
-	struct ai_buf b = { 0 };
-	char chunk[65536];
-	size_t head;
-	ssize_t n;
-	int i;
-
-	for (i = 0; i < argc; i++)
-		if ((i > 0 && ai_buf_puts(&b, " ") == -1) ||
-		    ai_buf_puts(&b, argv[i]) == -1)
-			errx(1, "out of memory");
-	if (isatty(STDIN_FILENO))
-		return b.data != NULL ? b.data : strdup("");
-	head = b.len;
-	if (b.len > 0 && ai_buf_puts(&b, "\n\n") == -1)
-		errx(1, "out of memory");
-	while ((n = read(STDIN_FILENO, chunk, sizeof(chunk))) != 0) {
-		if (n == -1 && errno == EINTR) {
-			if (aiq_signal != 0) {
-				signal(aiq_signal, SIG_DFL);
-				raise(aiq_signal);
-			}
-			continue;
-		}
-		if (n == -1)
-			err(1, "stdin");
-		if (ai_buf_append(&b, chunk, (size_t)n) == -1)
-			errx(1, "out of memory");
-	}
-	if (b.len == head + 2 && head > 0)
-		b.len = head;		/* stdin was empty: no separator */
-	if (ai_buf_append(&b, "", 0) == -1)
-		errx(1, "out of memory");
-	return b.data;
 }
 
 static char *
@@ -341,22 +373,20 @@ load_key(const struct ai_provider *p, const struct opts *o)
  * may send all its records elsewhere.
  */
 static void
-setup_endpoint(struct aiq *q, struct opts *o)
+setup_endpoint(struct aiq *q, struct config *cf, struct opts *o)
 {
 	const struct ai_provider *p;
 	char base[AI_BASELEN], err[AI_ERRLEN], *key;
 	enum ai_errcode code;
 	int told;
 
-	if (ai_router_init(&q->rt, o->provider, q->defaults.model,
-	    o->base_url, err) == -1) {
-		warnx("-P '%s': %s", o->provider, err);
-		usage(2);
-	}
-	p = q->rt.own;
+	if (ai_router_init(&cf->rt, o->provider, cf->defaults.model,
+	    o->base_url, err) == -1)
+		bad("-P", o->provider, err);
+	p = cf->rt.own;
 	told = o->provider != NULL || o->base_url != NULL ||
 	    o->key_file != NULL || o->key_command != NULL;
-	if (ai_route_base(&q->rt, p, base, sizeof(base), err) == -1)
+	if (ai_route_base(&cf->rt, p, base, sizeof(base), err) == -1)
 		errx(1, "%s", err);
 	key = load_key(p, o);
 	if (endpoint_init(q, p, base, key, &code, err) == NULL &&
@@ -366,24 +396,6 @@ setup_endpoint(struct aiq *q, struct opts *o)
 		explicit_bzero(key, strlen(key));
 		free(key);
 	}
-}
-
-static void
-setup_usage_log(struct aiq *q, const struct opts *o)
-{
-	char err[AI_ERRLEN], *path;
-
-	if (o->no_usage_log)
-		return;
-	path = o->usage_log != NULL ? strdup(o->usage_log) :
-	    ai_usagelog_default_path();
-	if (path == NULL) {
-		warnx("usage log: no path (set AIQ_USAGE_LOG or HOME)");
-		return;
-	}
-	if ((q->log = ai_usagelog_open(path, err)) == NULL)
-		warnx("usage log: %s (calls will not be logged)", err);
-	free(path);
 }
 
 static void
@@ -411,56 +423,109 @@ setup_signals(void)
 }
 
 static void
-check_mode(struct aiq *q, const struct opts *o, int argc, char **argv)
+check_mode(struct config *cf, const struct opts *o, int argc)
 {
 	if (o->key_file != NULL && o->key_command != NULL) {
 		warnx("--key-file and --key-command cannot be used together");
-		usage(2);
+		usage();
 	}
-	if (q->mode != MODE_TEXT && argc > 0) {
+	if (cf->mode != MODE_TEXT && argc > 0) {
 		warnx("prompt arguments cannot be used with -J or -l");
-		usage(2);
+		usage();
 	}
-	if (q->mode == MODE_TEXT && argc == 0 && isatty(STDIN_FILENO)) {
+	if (cf->mode == MODE_TEXT && o->json_only) {
+		warnx("%s needs -J or -l: text mode sends one prompt",
+		    o->json_only_name);
+		usage();
+	}
+	if (cf->mode == MODE_TEXT && argc == 0 &&
+	    (cf->no_stdin || isatty(STDIN_FILENO))) {
 		warnx("no prompt: give one as arguments or on stdin");
-		usage(2);
+		usage();
 	}
-	if (q->mode == MODE_TEXT && q->stream == STREAM_AUTO)
-		q->stream = STREAM_ON;	/* show the answer as it comes */
+	/* The answer is shown as it comes on a terminal, else whole. */
+	if (cf->mode == MODE_TEXT && cf->stream == STREAM_AUTO)
+		cf->stream = isatty(STDOUT_FILENO) ? STREAM_ON : STREAM_OFF;
+}
+
+/*
+ * The command line again, as a shell would take it, without --resume:
+ * the command that finishes an interrupted run adds its own.
+ */
+static char *
+command_line(int argc, char **argv)
+{
+	struct ai_buf b = { 0 };
+	const char *a, *p;
+	int i, r = ai_buf_puts(&b, "aiq");
+
+	for (i = 1; r == 0 && i < argc; i++) {
+		a = argv[i];
+		if (strcmp(a, "--resume") == 0 && i + 1 < argc) {
+			i++;
+			continue;
+		}
+		if (strncmp(a, "--resume=", 9) == 0)
+			continue;
+		r = ai_buf_puts(&b, " ");
+		if (r == 0 && a[strspn(a, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,/:@%+")] == '\0' &&
+		    *a != '\0') {
+			r = ai_buf_puts(&b, a);
+			continue;
+		}
+		for (r = r == 0 ? ai_buf_puts(&b, "'") : r, p = a; r == 0 &&
+		    *p != '\0'; p++)
+			r = *p == '\'' ? ai_buf_puts(&b, "'\\''") :
+			    ai_buf_append(&b, p, 1);
+		if (r == 0)
+			r = ai_buf_puts(&b, "'");
+	}
+	if (r == -1)
+		errx(1, "out of memory");
+	return b.data;
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct aiq q = { .jobs = DEFAULT_JOBS, .timeout_ms = DEFAULT_TIMEOUT,
-	    .max_attempts = DEFAULT_ATTEMPTS, .max_wait_ms = DEFAULT_MAX_WAIT };
+	struct config cf = { .jobs = DEFAULT_JOBS, .progress = -1,
+	    .timeout_ms = DEFAULT_TIMEOUT, .max_attempts = DEFAULT_ATTEMPTS,
+	    .max_wait_ms = DEFAULT_MAX_WAIT, .max_response =
+	    DEFAULT_MAX_RESPONSE, .max_buffer = DEFAULT_MAX_BUFFER };
+	struct aiq q = { .cf = &cf };
 	struct opts o = { 0 };
-	char *prompt = NULL;
+	char *prompt = NULL, err[AI_ERRLEN];
+	size_t len = 0;
 	int status;
 
+	cf.command = command_line(argc, argv);
 	argv[0] = "aiq";		/* getopt's messages name the program */
-	parse_options(&q, &o, argc, argv);
+	parse_options(&cf, &o, argc, argv);
 	argc -= optind;
 	argv += optind;
-	q.defaults.model = ai_default_model(q.defaults.model);
-	check_mode(&q, &o, argc, argv);
-	if (q.tags != NULL &&
-	    (q.tags_text = json_dumps(q.tags, JSON_COMPACT)) == NULL)
+	cf.defaults.model = ai_default_model(cf.defaults.model);
+	check_mode(&cf, &o, argc);
+	if (cf.tags != NULL &&
+	    (cf.tags_text = json_dumps(cf.tags, JSON_COMPACT)) == NULL)
 		errx(1, "out of memory");
+	if (cf.resume != NULL && (q.rs = resume_open(cf.resume, err)) == NULL)
+		errx(EXIT_FAILED, "--resume %s: %s", cf.resume, err);
 	setup_signals();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		errx(1, "cannot initialise libcurl");
-	setup_endpoint(&q, &o);
-	if (q.mode == MODE_TEXT && ((prompt = read_prompt(argv, argc)) ==
-	    NULL || *prompt == '\0'))
+	setup_endpoint(&q, &cf, &o);
+	if (cf.mode == MODE_TEXT && ((prompt = prompt_read(&q, argv, argc,
+	    &len)) == NULL || len == 0))
 		errx(1, "empty prompt");
-	setup_usage_log(&q, &o);
-	status = engine_run(&q, prompt);
+	calls_open(&q, o.usage_log, o.no_usage_log);
+	status = engine_run(&q, prompt, len);
 	free(prompt);
-	curl_slist_free_all(q.extra);
-	json_decref(q.defaults.params);
-	json_decref(q.tags);
-	free(q.tags_text);
+	free(cf.command);
+	curl_slist_free_all(cf.extra);
+	json_decref(cf.defaults.params);
+	json_decref(cf.tags);
+	free(cf.tags_text);
 	curl_global_cleanup();
 	return status;
 }

@@ -1,47 +1,215 @@
 /*
- * output.c: writing finished records.  Records final in one turn of the
- * loop go out in one write(2), so a pipeline sees each record as soon as
- * it is final without paying a system call per record.
+ * output.c: what becomes of a finished job: its output record (the input
+ * with a response or an error added, by lib's one tail writer), or in
+ * text mode the answer alone; and writing them.  Records final in one
+ * turn of the loop go out in one write(2), so a pipeline sees each record
+ * as soon as it is final without paying a system call per record.
+ *
+ * When the output cannot be written (the reader went away, a full disk)
+ * the run stops: engine.c ends what is in flight, and calls.c still logs
+ * every call made.
  */
+#include <sys/stat.h>
+
 #include <err.h>
 #include <errno.h>
-#include <signal.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "aiq.h"
 
-void
-output_job(struct aiq *q, struct job *j)
+/* The aitools member of j's output record. */
+static void
+fill_meta(struct aiq *q, struct job *j, const char *model, struct ai_meta *m)
 {
-	if (ai_buf_append(&q->outbuf, j->out.data, j->out.len) == -1)
+	memset(m, 0, sizeof(*m));
+	m->line = j->lineno;
+	m->started_ms = j->started_ms;
+	m->finished_ms = ai_now_ms();
+	if (j->ep != NULL) {
+		m->provider = j->ep->prov->name;
+		m->model = model;
+	}
+	if (j->attempts > 0) {
+		m->attempts = j->attempts;
+		m->latency_ms = (ai_mono_us() - j->first_us) / 1000;
+		m->trace_id = j->trace_id;
+	}
+	if (j->attempts > 1) {
+		m->failed_attempts = j->failures.data;
+		m->failed_len = j->failures.len;
+	}
+	m->service = q->cf->service;
+	m->tags = j->tags;
+	m->key = j->key[0] != '\0' ? j->key : NULL;
+}
+
+/* The output record: the input with the tail's members added. */
+static void
+emit(struct aiq *q, struct job *j, const struct ai_buf *tail)
+{
+	int r;
+
+	if (j->rec != NULL)
+		r = ai_record_splice(&j->out, j->line, j->len, j->rec,
+		    tail->data, tail->len);
+	else
+		r = ai_record_bare(&j->out, j->salvaged, tail->data, tail->len);
+	if (r == -1)
 		errx(1, "out of memory");
+	j->done = 1;
+	transfer_hold_output(q, j);
+}
+
+/* Text mode shows a streamed answer's text as it comes. */
+void
+output_text(struct job *j, const char *s, size_t n)
+{
+	struct aiq *q = j->q;
+
+	if (n == 0 || q->stop == STOP_PIPE || q->stop == STOP_WRITE)
+		return;		/* no one to show it to: it is let finish */
+	if (ai_buf_append(&q->outbuf, s, n) == -1)
+		errx(1, "out of memory");
+	j->emitted = 1;
+	j->line_open = s[n - 1] != '\n';
+	output_flush(q);
+}
+
+/* Ends the line of answer shown, so that a message does not join it. */
+void
+output_end_line(struct job *j)
+{
+	if (!j->line_open)
+		return;
+	output_text(j, "\n", 1);
+	j->line_open = 0;
+}
+
+/* A failed record: its error record, or in text mode a message. */
+void
+output_error(struct aiq *q, struct job *j, enum ai_errcode code,
+    const char *msg, long status)
+{
+	struct ai_meta m;
+	char shown[AI_ERRLEN];
+
+	j->code = code;
+	q->st.failed++;
+	q->st.by_code[code]++;
+	if (q->cf->mode == MODE_TEXT) {
+		output_end_line(j);
+		say(q, "%s: %s", ai_errcode_name(code),
+		    ai_text_show(shown, sizeof(shown), msg));
+		j->done = 1;
+		return;
+	}
+	fill_meta(q, j, j->req.model, &m);
+	if (ai_tail_error(&q->tail, code, msg, status, &m) == -1)
+		errx(1, "out of memory");
+	emit(q, j, &q->tail);
 }
 
 /*
- * Writes what is ready.  A reader that went away ends aiq as SIGPIPE
- * would, quietly, once the usage log is safe; other errors are reported.
+ * Text mode prints the answer alone: its content, or else its refusal,
+ * or else the message as JSON; a streamed one is already shown.  The
+ * whole of it goes out in one write, so that answers of aiq processes
+ * sharing a pipe (xargs -P) do not interleave.
+ */
+static void
+answer_text(struct job *j, const json_t *body)
+{
+	const json_t *c = json_array_get(json_object_get(body, "choices"), 0);
+	const json_t *m = json_object_get(c, "message");
+	const char *reason = json_string_value(json_object_get(c,
+	    "finish_reason"));
+	const char *s = json_string_value(json_object_get(m, "content"));
+	struct ai_buf *out = &j->q->outbuf;
+
+	if (s == NULL || (*s == '\0' && json_is_string(json_object_get(m,
+	    "refusal"))))
+		s = json_string_value(json_object_get(m, "refusal"));
+	if (!j->emitted && j->q->stop != STOP_PIPE &&
+	    j->q->stop != STOP_WRITE) {
+		if ((s != NULL ? ai_buf_puts(out, s) : ai_buf_json(out, m)) == -1
+		    || (out->len > 0 && out->data[out->len - 1] != '\n' &&
+		    ai_buf_puts(out, "\n") == -1))
+			errx(1, "out of memory");
+		output_flush(j->q);
+	}
+	output_end_line(j);
+	if (reason != NULL && strcmp(reason, "length") == 0)
+		say(j->q, "the answer was cut at the token limit");
+	j->done = 1;
+}
+
+/*
+ * An answered record.  An answer already in the chat.completion shape is
+ * copied as received, on one line: parsing it checked it, and printing it
+ * again would cost more than the request.
+ */
+void
+output_answer(struct aiq *q, struct job *j, const struct ai_result *r,
+    long status)
+{
+	struct ai_meta m;
+	int rc;
+
+	j->code = AI_OK;
+	q->st.ok++;
+	if (q->cf->mode == MODE_TEXT) {
+		answer_text(j, r->body);
+		return;
+	}
+	ai_buf_reset(&q->body);
+	rc = r->native ? ai_buf_oneline(&q->body, j->resp.data, j->resp.len) :
+	    ai_buf_json(&q->body, r->body);
+	fill_meta(q, j, r->model != NULL ? r->model : j->req.model, &m);
+	if (rc == -1 || ai_tail_response(&q->tail, status, j->request_id[0] !=
+	    '\0' ? j->request_id : NULL, q->body.data != NULL ? q->body.data :
+	    "null", q->body.len > 0 ? q->body.len : 4, &m) == -1)
+		errx(1, "out of memory");
+	emit(q, j, &q->tail);
+}
+
+/* Takes a finished job's record into the output. */
+void
+output_job(struct aiq *q, struct job *j)
+{
+	if (q->stop != STOP_PIPE && q->stop != STOP_WRITE &&
+	    ai_buf_append(&q->outbuf, j->out.data, j->out.len) == -1)
+		errx(1, "out of memory");
+	transfer_release(q, j);
+}
+
+/*
+ * Writes what is ready.  When it cannot be written the run stops: a
+ * reader that went away (EPIPE) quietly, as SIGPIPE would end it once the
+ * usage log is safe; another error with a message.
  */
 int
 output_flush(struct aiq *q)
 {
-	char err[AI_ERRLEN];
-
-	if (q->outbuf.len == 0 || q->write_failed)
-		return q->write_failed ? -1 : 0;
+	if (q->stop == STOP_PIPE || q->stop == STOP_WRITE) {
+		ai_buf_reset(&q->outbuf);
+		return -1;
+	}
+	if (q->outbuf.len == 0)
+		return 0;
 	if (ai_write_all(STDOUT_FILENO, q->outbuf.data, q->outbuf.len) == 0) {
 		ai_buf_reset(&q->outbuf);
 		return 0;
 	}
-	if (errno == EPIPE) {
-		if (q->log != NULL)
-			ai_usagelog_flush(q->log, err);
-		signal(SIGPIPE, SIG_DFL);
-		raise(SIGPIPE);
+	if (errno == EPIPE)
+		q->stop = STOP_PIPE;
+	else {
+		say(q, "write error: %s", strerror(errno));
+		q->stop = STOP_WRITE;
 	}
-	warn("write error");
-	q->write_failed = 1;
+	ai_buf_reset(&q->outbuf);
 	return -1;
 }
 
@@ -50,7 +218,7 @@ void
 output_summary(const struct aiq *q)
 {
 	const struct stats *s = &q->st;
-	char codes[512] = "";
+	char codes[512] = "", resumed[64] = "", unknown[64] = "";
 	size_t n = 0;
 	int c;
 
@@ -60,9 +228,96 @@ output_summary(const struct aiq *q)
 		n += (size_t)snprintf(codes + n, sizeof(codes) - n, "%s%zu %s",
 		    n > 0 ? ", " : "", s->by_code[c], ai_errcode_name(c));
 	}
-	fprintf(stderr, "aiq: %zu record%s: %zu ok, %zu failed%s%s%s, "
-	    "%zu passed through; %lld tokens in, %lld out\n", s->records,
+	if (s->resumed > 0)
+		snprintf(resumed, sizeof(resumed), " (%zu from %s)", s->resumed,
+		    q->cf->resume);
+	if (s->unknown_tokens > 0)
+		snprintf(unknown, sizeof(unknown), "; %lld call%s of unknown "
+		    "tokens", (long long)s->unknown_tokens,
+		    s->unknown_tokens == 1 ? "" : "s");
+	say((struct aiq *)q, "%zu record%s: %zu ok, %zu failed%s%s%s, "
+	    "%zu passed through%s; %lld tokens in, %lld out%s", s->records,
 	    s->records == 1 ? "" : "s", s->ok, s->failed, n > 0 ? " (" : "",
-	    codes, n > 0 ? ")" : "", s->passed, (long long)s->input_tokens,
-	    (long long)s->output_tokens);
+	    codes, n > 0 ? ")" : "", s->passed, resumed,
+	    (long long)s->input_tokens, (long long)s->output_tokens, unknown);
+}
+
+/* The path of descriptor fd when it is a regular file, else NULL. */
+static char *
+file_of(int fd, char *buf, size_t size)
+{
+	char link[32];
+	struct stat sb;
+	ssize_t n;
+
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode))
+		return NULL;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((n = readlink(link, buf, size - 1)) <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return strpbrk(buf, " '\"\\$`\n\t") == NULL ? buf : NULL;
+}
+
+static long long
+lines_in(const char *p, size_t n)
+{
+	long long lines = 0;
+	const char *e = p + n;
+
+	while (p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+		lines++;
+		p++;
+	}
+	return lines;
+}
+
+/*
+ * The records stdin still holds, not read: only a regular file can be
+ * read ahead without taking them.  -1 when not known.
+ */
+static long long
+unread(const struct aiq *q)
+{
+	struct stat sb;
+	char buf[65536];
+	long long lines;
+	off_t off;
+	ssize_t n;
+
+	if (fstat(STDIN_FILENO, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    (off = lseek(STDIN_FILENO, 0, SEEK_CUR)) == -1)
+		return -1;
+	lines = lines_in(q->in.buf.data + q->in.start, q->in.buf.len -
+	    q->in.start);
+	while ((n = pread(STDIN_FILENO, buf, sizeof(buf), off)) > 0) {
+		lines += lines_in(buf, (size_t)n);
+		off += n;
+	}
+	return lines;
+}
+
+/*
+ * After an interrupted run: what was left undone, and the command that
+ * finishes it, sending only what the output lacks.
+ */
+void
+output_stopped(const struct aiq *q)
+{
+	char in[PATH_MAX], out[PATH_MAX], left[64], *i, *o;
+	long long n = unread(q);
+
+	if (q->cf->mode == MODE_TEXT || q->stop != STOP_SIGNAL)
+		return;
+	i = file_of(STDIN_FILENO, in, sizeof(in));
+	o = file_of(STDOUT_FILENO, out, sizeof(out));
+	if (n >= 0)
+		snprintf(left, sizeof(left), "%lld record%s not started", n,
+		    n == 1 ? "" : "s");
+	else
+		snprintf(left, sizeof(left), "the rest of the input not read");
+	say((struct aiq *)q, "interrupted: %zu record%s read, %s; to finish "
+	    "the run: %s --resume %s < %s > NEW", q->st.records,
+	    q->st.records == 1 ? "" : "s", left, q->cf->command,
+	    o != NULL ? o : "OUT", i != NULL ? i : "IN");
 }

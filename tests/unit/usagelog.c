@@ -198,7 +198,7 @@ test_upgrade(void)
 static void
 test_errors(void)
 {
-	char err[AI_ERRLEN] = "", p[160], want[AI_ERRLEN];
+	char err[AI_ERRLEN] = "", p[160], want[AI_ERRLEN + 64];
 	struct ai_logrow r = { .status = "ok" };
 	struct ai_usagelog *l;
 
@@ -207,9 +207,15 @@ test_errors(void)
 	ai_usagelog_add(l, &r, err);
 	sqlite3_exec(db, "DROP TABLE calls", NULL, NULL, NULL);
 	is_int(ai_usagelog_flush(l, err), -1, "flush into a dropped table");
-	is_str(err, "usage log: no such table: calls (1 calls not logged)",
-	    "  error");
+	snprintf(want, sizeof(want), "%s: no such table: calls", path);
+	is_str(err, want, "  error names the log");
+	is_int(ai_usagelog_lost(l), 1, "  the row is counted as lost");
 	is_int(ai_usagelog_flush(l, err), 0, "failed rows are dropped");
+	for (int i = 0; i < 300; i++)
+		ai_usagelog_add(l, &r, err);
+	ai_usagelog_flush(l, err);
+	is_int(ai_usagelog_lost(l), 301, "  and every later row lost, counted"
+	    " (not only the first batch)");
 	is_int(ai_usagelog_close(l, err), 0, "close after a failed flush");
 
 	snprintf(p, sizeof(p), "%s/usage.db/usage.db", path);

@@ -1,0 +1,213 @@
+/*
+ * resume.c: the answers of an earlier run, so that a run cut short (a
+ * cron job killed at 3 a.m.) is finished by one command:
+ *
+ *	aiq -J --resume out.jsonl < in.jsonl > new.jsonl
+ *
+ * Every record of out.jsonl that has a response is found by its
+ * custom_id, or by its input line (aitools.line) when it has none; an
+ * input record it answers is passed through as that answer, the others
+ * are sent.  Only the hash of each id and where its line is are kept, so
+ * memory is a few bytes a record, whatever their size; a line found is
+ * read again, and checked, when its input record comes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aiq.h"
+
+struct entry {
+	uint64_t	 hash;		/* 0: a free slot */
+	off_t		 off;
+	size_t		 len;
+};
+
+struct resume {
+	FILE		*fp;
+	struct entry	*v;		/* open addressing */
+	size_t		 n, cap;
+	char		*line;		/* a line read again */
+	size_t		 linecap;
+};
+
+/* FNV-1a of the id, made non-zero. */
+static uint64_t
+hash(const char *kind, const char *id)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const char *s;
+
+	for (s = kind; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	for (s = id; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h | 1;
+}
+
+/* The id a record is matched by: its custom_id, else its line. */
+static uint64_t
+id_of(const json_t *rec, long line)
+{
+	const json_t *c = json_object_get(rec, "custom_id");
+	char num[32];
+
+	if (json_is_string(c))
+		return hash("c", json_string_value(c));
+	if (json_is_integer(c)) {
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(c));
+		return hash("c", num);
+	}
+	snprintf(num, sizeof(num), "%ld", line);
+	return hash("l", num);
+}
+
+static int
+grow(struct resume *rs)
+{
+	struct entry *old = rs->v;
+	size_t i, j, cap = rs->cap ? rs->cap * 2 : 4096;
+
+	if ((rs->v = calloc(cap, sizeof(*rs->v))) == NULL) {
+		rs->v = old;
+		return -1;
+	}
+	for (i = 0; i < rs->cap; i++)
+		if (old[i].hash != 0) {
+			for (j = old[i].hash & (cap - 1); rs->v[j].hash != 0;
+			    j = (j + 1) & (cap - 1))
+				;
+			rs->v[j] = old[i];
+		}
+	free(old);
+	rs->cap = cap;
+	return 0;
+}
+
+static int
+add(struct resume *rs, uint64_t h, off_t off, size_t len)
+{
+	size_t j;
+
+	if (rs->n * 2 >= rs->cap && grow(rs) == -1)
+		return -1;
+	for (j = h & (rs->cap - 1); rs->v[j].hash != 0;
+	    j = (j + 1) & (rs->cap - 1))
+		if (rs->v[j].hash == h)
+			return 0;	/* the first answer of an id stands */
+	rs->v[j] = (struct entry){ h, off, len };
+	rs->n++;
+	return 0;
+}
+
+/* The line of an answered record's id, from aitools.line. */
+static long
+line_of(const json_t *rec)
+{
+	return (long)json_integer_value(json_object_get(json_object_get(rec,
+	    "aitools"), "line"));
+}
+
+/* Reads the earlier output, keeping where each answer is. */
+static int
+index_file(struct resume *rs, char *err)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	off_t off = 0;
+	json_t *rec;
+	int r = 0;
+
+	while (r == 0 && (len = getline(&line, &cap, rs->fp)) != -1) {
+		rec = json_loadb(line, (size_t)len, 0, NULL);
+		if (json_is_object(json_object_get(rec, "response")))
+			r = add(rs, id_of(rec, line_of(rec)), off, (size_t)len);
+		json_decref(rec);
+		off += len;
+	}
+	free(line);
+	if (r == -1 || ferror(rs->fp)) {
+		snprintf(err, AI_ERRLEN, "%s", r == -1 ? "out of memory" :
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct resume *
+resume_open(const char *path, char *err)
+{
+	struct resume *rs;
+
+	if ((rs = calloc(1, sizeof(*rs))) == NULL) {
+		snprintf(err, AI_ERRLEN, "out of memory");
+		return NULL;
+	}
+	if ((rs->fp = fopen(path, "r")) == NULL) {
+		snprintf(err, AI_ERRLEN, "%s", strerror(errno));
+		free(rs);
+		return NULL;
+	}
+	if (index_file(rs, err) == -1) {
+		resume_close(rs);
+		return NULL;
+	}
+	return rs;
+}
+
+/*
+ * Appends to out the earlier answer of the input record rec (read at
+ * line): 1 when there is one, 0 when not, -1 when out of memory.
+ */
+int
+resume_find(struct resume *rs, const json_t *rec, long line,
+    struct ai_buf *out)
+{
+	uint64_t h = id_of(rec, line);
+	const struct entry *e;
+	json_t *old;
+	char *p;
+	size_t j;
+	int same;
+
+	if (rs->cap == 0)
+		return 0;
+	for (j = h & (rs->cap - 1); rs->v[j].hash != h; j = (j + 1) &
+	    (rs->cap - 1))
+		if (rs->v[j].hash == 0)
+			return 0;
+	e = &rs->v[j];
+	if (e->len > rs->linecap) {
+		if ((p = realloc(rs->line, e->len)) == NULL)
+			return -1;
+		rs->line = p;
+		rs->linecap = e->len;
+	}
+	if (pread(fileno(rs->fp), rs->line, e->len, e->off) != (ssize_t)e->len)
+		return 0;	/* the file changed under us */
+	old = json_loadb(rs->line, e->len, 0, NULL);
+	same = old != NULL && id_of(old, line_of(old)) == h;
+	json_decref(old);
+	if (!same)
+		return 0;
+	if (ai_buf_append(out, rs->line, e->len) == -1 ||
+	    (rs->line[e->len - 1] != '\n' && ai_buf_append(out, "\n", 1) == -1))
+		return -1;
+	return 1;
+}
+
+void
+resume_close(struct resume *rs)
+{
+	if (rs == NULL)
+		return;
+	if (rs->fp != NULL)
+		fclose(rs->fp);
+	free(rs->v);
+	free(rs->line);
+	free(rs);
+}
