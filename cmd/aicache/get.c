@@ -5,7 +5,6 @@
  * is written once a batch, in one short transaction.
  */
 #include <err.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,7 +225,7 @@ book(struct get *g)
 	return;
 fail:
 	warnx("%s (hits not counted)", err);
-	sqlite3_exec(ai_cache_db(g->c), "ROLLBACK", NULL, NULL, NULL);
+	ai_cache_rollback(g->c);
 	g->nhit = g->ntally = 0;
 }
 
