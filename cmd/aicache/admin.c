@@ -154,7 +154,7 @@ cmd_stats(const struct opts *o)
 	return fflush(stdout) == EOF || ferror(stdout) ? 1 : 0;
 }
 
-/* --- purge */
+/* --- purge (main has checked that it has --all or a filter) */
 
 int
 cmd_purge(const struct opts *o)
@@ -164,12 +164,6 @@ cmd_purge(const struct opts *o)
 	int64_t now = ai_now_ms(), entries, bytes;
 	char err[AI_ERRLEN];
 
-	if (!o->all && !o->expired && o->older_ms == 0 &&
-	    o->purge_model == NULL && !o->given_ns) {
-		warnx("purge needs --all or a filter: --expired, --model, "
-		    "--namespace or --older-than");
-		return 2;
-	}
 	if (o->older_ms > 0)
 		f.created_before = now - o->older_ms;
 	if (o->expired)

@@ -24,7 +24,6 @@ struct opts {
 	int		 canonical;	/* key: print the canonical request */
 	int		 no_usage_log;
 	int		 batch;		/* records per transaction, 0: as read */
-	unsigned	 given;		/* options given, a bit each */
 	int		 given_ns;	/* -n was given, "" included */
 };
 
