@@ -8,7 +8,7 @@ _aicache()
 		prev=${COMP_WORDS[COMP_CWORD-2]}
 	fi
 	if [[ $COMP_CWORD -eq 1 ]]; then
-		COMPREPLY=($(compgen -W 'get put key stats purge export import
+		COMPREPLY=($(compgen -W 'get put key stats purge vacuum export import
 		    -h --help -V --version' -- "$cur"))
 		return
 	fi

@@ -1,11 +1,12 @@
 # fish completion for aicache(1)
 complete -c aicache -f
-set -l cmds get put key stats purge export import
+set -l cmds get put key stats purge vacuum export import
 complete -c aicache -n "not __fish_seen_subcommand_from $cmds" -a get -d 'Answer records from the cache'
 complete -c aicache -n "not __fish_seen_subcommand_from $cmds" -a put -d 'Store the answers of records'
 complete -c aicache -n "not __fish_seen_subcommand_from $cmds" -a key -d 'Print the cache key of each record'
 complete -c aicache -n "not __fish_seen_subcommand_from $cmds" -a stats -d 'Print what the cache holds and saved'
 complete -c aicache -n "not __fish_seen_subcommand_from $cmds" -a purge -d 'Remove entries'
+complete -c aicache -n "not __fish_seen_subcommand_from $cmds" -a vacuum -d 'Give the space of removed entries back'
 complete -c aicache -n "not __fish_seen_subcommand_from $cmds" -a export -d 'Write the entries as JSON lines'
 complete -c aicache -n "not __fish_seen_subcommand_from $cmds" -a import -d 'Read entries written by export'
 complete -c aicache -s f -l cache -r -F -d 'The cache file'

@@ -3,7 +3,7 @@
 # export), and the cache module as the one owner of its schema.
 . "$(dirname "$0")/lib.sh"
 
-plan 2
+plan 10
 
 TOP=$(cd "$TESTS/.." && pwd)
 export AICACHE_DB=$SCRATCH/cache.db
@@ -28,5 +28,38 @@ sqlite3 old.db "CREATE TABLE entries (id INTEGER PRIMARY KEY, ns TEXT NOT NULL,
 aicache stats -f old.db >old.txt 2>old.err
 is "$?:$(grep '^hits' old.txt):$(cat old.err)" '0:hits          2 (66.7%):' \
 	'stats reads a cache of version 1 (no dollars columns) as it is'
+
+# --- purge says what went; purge --all and vacuum give the space back
+# entries n to m of namespace ns, each with an answer of 4000 bytes and more
+entries() {
+	awk -v ns="$1" -v n="$2" -v m="$3" 'BEGIN {
+		pad = sprintf("%4000s", ""); gsub(/ /, "x", pad)
+		for (i = n; i <= m; i++)
+			printf "{\"v\":1,\"namespace\":\"%s\",\"key\":\"%064d\",\"provider\":\"openai\",\"model\":\"m\",\"created_ms\":%d,\"expires_ms\":0,\"used_ms\":0,\"hits\":0,\"response\":{\"status_code\":200,\"body\":{\"choices\":[],\"usage\":{\"prompt_tokens\":1},\"pad\":\"%s\"}}}\n", ns, i, 1000 + i, pad
+	}'
+}
+size() { stat -c %s "$1"; }
+{ entries '' 1 3; entries big 4 300; } | aicache import
+bytes=$(sqlite3 cache.db "SELECT sum(length(CAST(response AS BLOB))) FROM entries WHERE ns = 'big'")
+before=$(size cache.db)
+aicache purge -n big >purge.out 2>purge.err
+is "$?:$(cat purge.out):$(cat purge.err)" "0:purged 297 entries, $bytes bytes of answers:" \
+	'purge says on stdout how many entries and bytes of answers went'
+is "$(sqlite3 cache.db 'SELECT count(*), bytes FROM entries, size' | tr '|' ' ')" "3 $(sqlite3 cache.db 'SELECT sum(length(CAST(response AS BLOB))) FROM entries')" \
+	'and the counts of the cache follow'
+is "$(size cache.db)" "$before" 'a purge with a filter leaves the space in the file, for new entries'
+aicache vacuum >vac.out 2>vac.err
+after=$(size cache.db)
+if [ "$after" -lt $((before / 10)) ]; then pass "vacuum gives the space back ($before to $after bytes)"
+else fail "vacuum gives the space back ($before to $after bytes)"; fi
+like "$(cat vac.out):$(cat vac.err)" '^size on disk  [0-9.]+ KiB \(was 1\.[0-9] MiB\):$' 'and says the size on disk, and what it was'
+entries big 4 300 | aicache import
+aicache purge --all >all.out
+if [ "$(size cache.db)" -lt 100000 ]; then pass "purge --all gives the space back ($(size cache.db) bytes)"
+else fail "purge --all gives the space back ($(size cache.db) bytes)"; fi
+like "$(cat all.out)" '^purged 300 entries, [0-9]+ bytes of answers
+size on disk  [0-9.]+ KiB \(was 1\.[0-9] MiB\)$' 'and says both'
+aicache vacuum -f "$SCRATCH/none.db" 2>none.err
+is "$?:$(test -e none.db && echo made)" 1: 'vacuum of a missing cache fails, creating nothing'
 
 done_testing

@@ -12,7 +12,7 @@ is "$?:$(head -n1 get-h.txt)" '0:usage: aicache get [-f cache] [-m model] [-n na
 like "$(grep -- '^  --ttl ' get-h.txt)" '^  --ttl duration +use only entries younger than duration' \
 	'and says what each option does'
 missing=
-for c in get put key stats purge export import; do
+for c in get put key stats purge vacuum export import; do
 	aicache $c -h >h.txt
 	opts=$(sed '/^$/q' h.txt | grep -oE '\[-[-a-zA-Z]+' | tr -d '[')
 	for o in $opts -h; do
@@ -24,7 +24,7 @@ done
 is "$missing" '' 'every command: each option of its synopsis, and no other, has a line of help'
 unlike "$(cat get-h.txt)" 'max-size|--all' "get -h leaves out other commands' options"
 aicache -h >h.txt
-like "$(sed -n '/^$/,$p' h.txt | grep -c '^  [a-z]')" '^7$' 'aicache -h: every command with a line'
+like "$(sed -n '/^$/,$p' h.txt | grep -c '^  [a-z]')" '^8$' 'aicache -h: every command with a line'
 
 # --- a usage error: the message in one shape, then the synopsis alone
 aicache get --ttl 0 </dev/null >out.txt 2>err.txt

@@ -1,6 +1,6 @@
 /*
  * admin.c: the commands that look after the cache rather than stand in a
- * pipeline: key, stats, purge, export and import.
+ * pipeline: key, stats, purge, vacuum, export and import.
  */
 #include <err.h>
 #include <stdio.h>
@@ -154,8 +154,36 @@ cmd_stats(const struct opts *o)
 	return fflush(stdout) == EOF || ferror(stdout) ? 1 : 0;
 }
 
-/* --- purge (main has checked that it has --all or a filter) */
+/*
+ * The file's size on disk now, and before if it was known: what vacuum
+ * gave back.
+ */
+static void
+disk_line(struct ai_cache *c, int64_t before)
+{
+	char now[32], was[32];
 
+	human(ai_cache_disk_bytes(c), now, sizeof(now));
+	human(before, was, sizeof(was));
+	printf("size on disk  %s (was %s)\n", now, was);
+}
+
+static void
+vacuum(struct ai_cache *c)
+{
+	int64_t before = ai_cache_disk_bytes(c);
+	char err[AI_ERRLEN];
+
+	if (ai_cache_vacuum(c, err) == -1)
+		errx(1, "%s", err);
+	disk_line(c, before);
+}
+
+/*
+ * --- purge (main has checked that it has --all or a filter): it says
+ * what went, on stdout as the result of the command.  The file keeps the
+ * space for new entries; --all gives it back, as vacuum does.
+ */
 int
 cmd_purge(const struct opts *o)
 {
@@ -171,6 +199,21 @@ cmd_purge(const struct opts *o)
 	c = open_or_die(o, AI_CACHE_WRITE);
 	if (ai_cache_purge(c, &f, &entries, &bytes, err) == -1)
 		errx(1, "%s", err);
+	printf("purged %lld entr%s, %lld bytes of answers\n",
+	    (long long)entries, entries == 1 ? "y" : "ies", (long long)bytes);
+	if (o->all)
+		vacuum(c);
+	close_or_die(c);
+	return 0;
+}
+
+/* --- vacuum: the space of removed entries given back */
+int
+cmd_vacuum(const struct opts *o)
+{
+	struct ai_cache *c = open_or_die(o, AI_CACHE_WRITE);
+
+	vacuum(c);
 	close_or_die(c);
 	return 0;
 }

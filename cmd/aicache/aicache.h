@@ -73,6 +73,7 @@ int	 cmd_put(const struct opts *);
 int	 cmd_key(const struct opts *);
 int	 cmd_stats(const struct opts *);
 int	 cmd_purge(const struct opts *);
+int	 cmd_vacuum(const struct opts *);
 int	 cmd_export(const struct opts *);
 int	 cmd_import(const struct opts *);
 

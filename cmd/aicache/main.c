@@ -50,10 +50,12 @@ static const struct option longopts[] = {
 /* The commands, a bit each, for the options to say which take them. */
 enum {
 	C_GET = 1 << 0, C_PUT = 1 << 1, C_KEY = 1 << 2, C_STATS = 1 << 3,
-	C_PURGE = 1 << 4, C_EXPORT = 1 << 5, C_IMPORT = 1 << 6,
+	C_PURGE = 1 << 4, C_VACUUM = 1 << 5, C_EXPORT = 1 << 6,
+	C_IMPORT = 1 << 7,
 	C_STAGE = C_GET | C_PUT,		/* the pipeline stages */
 	C_REQUEST = C_GET | C_PUT | C_KEY,	/* they make keys */
-	C_FILE = C_GET | C_PUT | C_STATS | C_PURGE | C_EXPORT | C_IMPORT,
+	C_FILE = C_GET | C_PUT | C_STATS | C_PURGE | C_VACUUM | C_EXPORT |
+	    C_IMPORT,
 	C_ANY = C_FILE | C_KEY,
 };
 
@@ -91,6 +93,9 @@ static const struct command {
 	    "aicache purge [-f cache] [-n namespace] [--all] [--expired]\n"
 	    "           [--model model] [--older-than duration]\n",
 	    "remove the entries that match every filter" },
+	{ "vacuum", cmd_vacuum, C_VACUUM,
+	    "aicache vacuum [-f cache]\n",
+	    "give the space of removed entries back to the file system" },
 	{ "export", cmd_export, C_EXPORT,
 	    "aicache export [-f cache] [-n namespace]\n",
 	    "write the entries as JSON lines" },
@@ -127,7 +132,7 @@ static const struct optdoc {
 	    "the system prompt aiq adds (aiq's -s)" },
 	{ 't', C_REQUEST, "-t, --temperature temperature",
 	    "the temperature aiq adds (aiq's -t)" },
-	{ OPT_ALL, C_PURGE, "--all", "remove every entry" },
+	{ OPT_ALL, C_PURGE, "--all", "remove every entry, then vacuum" },
 	{ OPT_BASE_URL, C_REQUEST, "--base-url url",
 	    "the base URL requests go to (aiq's)" },
 	{ OPT_BATCH, C_STAGE, "--batch n",
