@@ -56,12 +56,15 @@ int	 storable(const json_t *);
 /*
  * A stage over the records of stdin: begin and end frame each batch (the
  * records read at once, or --batch of them), one handles a record and
- * appends what it writes to out, which goes out after end.
+ * appends what it writes to out, which goes out after end; written is
+ * called once it went out, and not when it could not be written.  Each
+ * returns -1 to stop; one may return 1 to end the batch after its record.
  */
 struct stage {
 	int	(*begin)(void *);
 	int	(*one)(void *, struct rec *, struct ai_buf *);
 	int	(*end)(void *);
+	int	(*written)(void *);
 	void	*arg;
 	int	 keys;		/* writes keys, not records: aicache key */
 };

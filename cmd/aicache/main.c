@@ -445,6 +445,10 @@ main(int argc, char *argv[])
 	if (o.path == NULL && cmd->bit != C_KEY)
 		o.path = path = default_path();
 	status = cmd->run(&o);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		warn("write error");
+		status = 1;
+	}
 	json_decref(o.defaults.params);
 	free(path);
 	return status;

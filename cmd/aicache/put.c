@@ -142,7 +142,7 @@ int
 cmd_put(const struct opts *o)
 {
 	struct put p = { .o = o };
-	struct stage s = { put_begin, put_one, put_end, &p, 0 };
+	struct stage s = { put_begin, put_one, put_end, NULL, &p, 0 };
 	char err[AI_ERRLEN];
 	int rc;
 

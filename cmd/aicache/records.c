@@ -137,23 +137,23 @@ rec_free(struct rec *r)
 	r->json = NULL;
 }
 
-static void
-out_flush(struct ai_buf *out)
-{
-	if (out->len > 0 && ai_write_all(STDOUT_FILENO, out->data,
-	    out->len) == -1)
-		err(1, "write error");
-	ai_buf_reset(out);
-}
-
-/* Ends a batch: its records go out only once it is safely done. */
+/*
+ * Ends a batch: its records go out only once it is safely done, and what
+ * follows their going out (get's bookkeeping of hits) only once they did.
+ * A failed write is said, and ends the stage.
+ */
 static int
 batch_end(const struct stage *s, struct ai_buf *out)
 {
 	if (s->end != NULL && s->end(s->arg) == -1)
 		return -1;
-	out_flush(out);
-	return 0;
+	if (out->len > 0 && ai_write_all(STDOUT_FILENO, out->data,
+	    out->len) == -1) {
+		warn("write error");
+		return -1;
+	}
+	ai_buf_reset(out);
+	return s->written != NULL ? s->written(s->arg) : 0;
 }
 
 /*
@@ -204,7 +204,7 @@ loop(const struct opts *o, const struct stage *s, struct ai_lines *in,
 {
 	char *line;
 	size_t len, n = 0;
-	int got, cut, open = 0;
+	int got, cut, rc, open = 0;
 
 	for (;;) {
 		got = ai_lines_next(in, &line, &len, &cut);
@@ -225,9 +225,9 @@ loop(const struct opts *o, const struct stage *s, struct ai_lines *in,
 			if (s->begin != NULL && s->begin(s->arg) == -1)
 				return -1;
 		}
-		if (one_line(o, s, in, line, len, cut, out, canon) == -1)
+		if ((rc = one_line(o, s, in, line, len, cut, out, canon)) == -1)
 			return -1;
-		if (o->batch > 0 && ++n % (size_t)o->batch == 0) {
+		if (rc == 1 || (o->batch > 0 && ++n % (size_t)o->batch == 0)) {
 			open = 0;
 			if (batch_end(s, out) == -1)
 				return -1;

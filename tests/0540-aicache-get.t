@@ -1,0 +1,37 @@
+#!/bin/sh
+# aicache get: what a hit writes, and what it counts once written.  The
+# entries are imported under the keys aicache key gives, so no provider
+# is needed.
+. "$(dirname "$0")/lib.sh"
+
+plan 5
+
+export AICACHE_DB=$SCRATCH/cache.db
+answer='{"status_code":200,"request_id":"req-1","body":{"id":"c1","object":"chat.completion","model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"stored"},"finish_reason":"stop"}],"usage":{"prompt_tokens":7,"completion_tokens":3,"total_tokens":10}}}'
+
+# store RECORD [AICACHE-KEY-OPTIONS...]: an entry answering RECORD
+store() {
+	_r=$1; shift
+	printf '{"v":1,"namespace":"","key":"%s","provider":"openai","model":"gpt-4o-mini","created_ms":%s000,"expires_ms":0,"used_ms":0,"hits":0,"response":%s}\n' \
+	    "$(printf '%s\n' "$_r" | aicache key "$@")" "$(date +%s)" "$answer" | aicache import
+}
+hits() { aicache export | jq -r .hits; }
+logged() { sqlite3 usage.db "SELECT count(*) FROM calls WHERE status = 'cache_hit'"; }
+
+store '{"prompt":"alpha"}'
+
+# --- a hit that could not be written is not counted
+printf '{"prompt":"alpha"}\n' | aicache get >/dev/full 2>full.err
+is "$?:$(cat full.err)" '1:aicache: write error: No space left on device' \
+	'get to a full disk: exit 1, a write error'
+is "$(hits):$(logged):$(aicache stats | awk '/^hits/ { print $2 }')" '0:0:0' \
+	'and the hit it could not write is neither touched, nor logged, nor counted'
+printf '{"prompt":"alpha"}\n' | aicache get >hit.jsonl
+is "$(jq -r .response.body.choices[0].message.content hit.jsonl):$(hits):$(logged):$(aicache stats | awk '/^hits/ { print $2 }')" \
+	'stored:1:1:1' 'a hit written is touched, logged and counted'
+aicache stats >/dev/full 2>full.err
+is "$?:$(cat full.err)" '1:aicache: write error: No space left on device' 'stats to a full disk: a write error'
+printf '{"prompt":"alpha"}\n' | aicache key >/dev/full 2>full.err
+is "$?:$(cat full.err)" '1:aicache: write error: No space left on device' 'key to a full disk: a write error'
+
+done_testing
