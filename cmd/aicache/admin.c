@@ -268,32 +268,6 @@ cmd_export(const struct opts *o)
 	return 0;
 }
 
-static int
-hexdigit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-static int
-unhex(const char *s, unsigned char key[AI_KEYLEN])
-{
-	int i, hi, lo;
-
-	if (s == NULL || strlen(s) != 2 * AI_KEYLEN)
-		return -1;
-	for (i = 0; i < AI_KEYLEN; i++) {
-		if ((hi = hexdigit(s[2 * i])) == -1 ||
-		    (lo = hexdigit(s[2 * i + 1])) == -1)
-			return -1;
-		key[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 static int64_t
 int_of(const json_t *o, const char *k)
 {
@@ -308,7 +282,7 @@ import_entry(const json_t *j, struct ai_cache_entry *e, struct ai_buf *b)
 
 	memset(e, 0, sizeof(*e));
 	if (!json_is_object(j) || !storable(resp) ||
-	    unhex(json_string_value(json_object_get(j, "key")), e->key) == -1 ||
+	    key_unhex(json_string_value(json_object_get(j, "key")), e->key) == -1 ||
 	    !json_is_string(json_object_get(j, "namespace")))
 		return -1;
 	e->ns = json_string_value(json_object_get(j, "namespace"));

@@ -40,6 +40,9 @@ struct rec {
 	unsigned char	 key[AI_KEYLEN];
 	const struct ai_buf *canon;	/* the text the key digests */
 	int		 keyed;		/* key is set */
+	unsigned char	 sent[AI_KEYLEN];	/* aitools.key: that of the */
+	int		 has_sent;	/* request sent, if set */
+	int		 bad_sent;	/* aitools.key is set, not a key */
 	int		 bypass;	/* aitools.cache_control says not to look */
 	int		 no_store;	/* nor to store */
 	char		 why[AI_ERRLEN];	/* why it has no key */
@@ -50,6 +53,7 @@ void	 rec_read(const struct opts *, struct rec *, long, const char *,
 	    size_t, struct ai_buf *);
 void	 rec_pass(const struct rec *, struct ai_buf *);
 void	 rec_free(struct rec *);
+int	 key_unhex(const char *, unsigned char [AI_KEYLEN]);
 int	 deterministic(const json_t *);
 int	 storable(const json_t *);
 
