@@ -4,7 +4,7 @@
 # is needed.
 . "$(dirname "$0")/lib.sh"
 
-plan 5
+plan 8
 
 export AICACHE_DB=$SCRATCH/cache.db
 answer='{"status_code":200,"request_id":"req-1","body":{"id":"c1","object":"chat.completion","model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"stored"},"finish_reason":"stop"}],"usage":{"prompt_tokens":7,"completion_tokens":3,"total_tokens":10}}}'
@@ -33,5 +33,18 @@ aicache stats >/dev/full 2>full.err
 is "$?:$(cat full.err)" '1:aicache: write error: No space left on device' 'stats to a full disk: a write error'
 printf '{"prompt":"alpha"}\n' | aicache key >/dev/full 2>full.err
 is "$?:$(cat full.err)" '1:aicache: write error: No space left on device' 'key to a full disk: a write error'
+
+# --- the records get writes, by the tail writer of every tool
+k=$(printf '{"prompt":"alpha"}\n' | aicache key)
+shape() { sed -E 's/"finished":"[0-9T:.-]+Z"/"finished":"T"/; s/"trace_id":"[0-9a-f]{32}"/"trace_id":"X"/; s/"age_ms":[0-9]+/"age_ms":0/' "$@"; }
+is "$(shape hit.jsonl)" '{"prompt":"alpha","response":'"$answer"',"aitools":{"v":1,"finished":"T","trace_id":"X","cache":{"hit":true,"key":"'"$k"'","age_ms":0}}}' \
+	'a hit: the record, its stored response and the mark of the hit'
+printf '{"prompt":"alpha","aitools":{"cache_control":"no-store","line":3}}\n' | aicache get | shape >h2.jsonl
+is "$(cat h2.jsonl)" '{"prompt":"alpha","aitools":{"cache_control":"no-store","v":1,"finished":"T","trace_id":"X","cache":{"hit":true,"key":"'"$k"'","age_ms":0}},"response":'"$answer"'}' \
+	"a record with an aitools of its own keeps its members, not an old result's"
+{ printf '{"prompt":"first"}\n{"custom_id":"big-7","prompt":"'; head -c 67108870 /dev/zero | tr '\0' a; printf '"}\n'; } |
+    aicache get 2>long.err | sed 1d >long.jsonl
+is "$(cat long.jsonl):$(cat long.err)" '{"custom_id":"big-7","error":{"code":"invalid_input","message":"line 2: longer than 67108864 bytes"},"aitools":{"v":1,"line":2}}:aicache: <stdin>:2: line longer than 67108864 bytes' \
+	'a line too long: an invalid_input record with its custom_id and the limit'
 
 done_testing

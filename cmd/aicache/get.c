@@ -141,17 +141,17 @@ static void
 answer(struct get *g, const struct rec *r, const struct ai_cache_entry *e,
     const char *trace_id, int64_t now, struct ai_buf *out)
 {
-	char hex[AI_KEYHEX], when[32];
+	char hex[AI_KEYHEX], mark[128];
+	struct ai_meta m = {
+		.finished_ms = now,
+		.trace_id = trace_id,
+		.cache = mark,
+	};
 
 	ai_cache_key_hex(r->key, hex);
-	ai_format_time(now, when, sizeof(when));
-	ai_buf_reset(&g->tail);
-	if (ai_buf_puts(&g->tail, "{\"response\":") == -1 ||
-	    ai_buf_append(&g->tail, g->resp.data, g->resp.len) == -1 ||
-	    ai_buf_printf(&g->tail, ",\"aitools\":{\"v\":%d,\"finished\":"
-	    "\"%s\",\"trace_id\":\"%s\",\"cache\":{\"hit\":true,"
-	    "\"key\":\"%s\",\"age_ms\":%lld}}}", AI_RECORD_VERSION, when,
-	    trace_id, hex, (long long)(now - e->created_ms)) == -1 ||
+	snprintf(mark, sizeof(mark), "{\"hit\":true,\"key\":\"%s\","
+	    "\"age_ms\":%lld}", hex, (long long)(now - e->created_ms));
+	if (ai_tail_stored(&g->tail, g->resp.data, g->resp.len, &m) == -1 ||
 	    ai_record_splice(out, r->line, r->len, r->json, g->tail.data,
 	    g->tail.len) == -1)
 		errx(1, "out of memory");

@@ -204,23 +204,33 @@ batch_end(const struct stage *s, struct ai_buf *out)
 
 /*
  * A line longer than aiq takes yields the record aiq would make of it, an
- * invalid_input error, so that it is not lost without a word.
+ * invalid_input error with the custom_id found at its start, so that it
+ * is not lost without a word.
  */
 static void
-too_long(const struct stage *s, long lineno, struct ai_buf *out)
+too_long(const struct stage *s, long lineno, const char *line, size_t len,
+    struct ai_buf *out)
 {
+	struct ai_meta m = { .line = lineno };
+	struct ai_buf tail = { 0 };
+	char msg[64], *id;
 	int rc;
 
 	warnx("<stdin>:%ld: line longer than %u bytes", lineno, AI_MAX_LINE);
-	if (s->keys)
-		rc = ai_buf_printf(out, "-\tline %ld: line too long\n", lineno);
-	else
-		rc = ai_buf_printf(out, "{\"error\":{\"code\":"
-		    "\"invalid_input\",\"message\":\"line %ld: line too long\"},"
-		    "\"aitools\":{\"v\":%d,\"line\":%ld}}\n", lineno,
-		    AI_RECORD_VERSION, lineno);
-	if (rc == -1)
+	if (s->keys) {
+		if (ai_buf_printf(out, "-\tline %ld: line too long\n",
+		    lineno) == -1)
+			errx(1, "out of memory");
+		return;
+	}
+	snprintf(msg, sizeof(msg), "line %ld: longer than %u bytes", lineno,
+	    AI_MAX_LINE);
+	id = ai_record_salvage_id(line, len);
+	rc = ai_tail_error(&tail, AI_E_INVALID_INPUT, msg, 0, &m);
+	if (rc == -1 || ai_record_bare(out, id, tail.data, tail.len) == -1)
 		errx(1, "out of memory");
+	free(id);
+	ai_buf_free(&tail);
 }
 
 /* Handles one line of input as a record of the stage. */
@@ -232,7 +242,7 @@ one_line(const struct opts *o, const struct stage *s, struct ai_lines *in,
 	int rc;
 
 	if (cut) {
-		too_long(s, in->lineno, out);
+		too_long(s, in->lineno, line, len, out);
 		return 0;
 	}
 	if (len > 0 && line[len - 1] == '\r')
