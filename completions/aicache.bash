@@ -22,7 +22,7 @@ _aicache()
 		return
 		;;
 	-m|--model|-n|--namespace|-s|--system|-t|--temperature|--batch|--base-url|\
-	--max-size|--max-tokens|--older-than|--ttl)
+	--max-size|--max-tokens|--older-than|--tag|--ttl)
 		return
 		;;
 	esac
@@ -32,7 +32,7 @@ _aicache()
 		    -n --namespace -P --provider -s --system -t --temperature
 		    -V --version --all --base-url --batch --canonical --deterministic
 		    --expired --fail-open --max-size --max-tokens
-		    --no-usage-log --older-than --ttl' -- "$cur"))
+		    --no-usage-log --older-than --tag --ttl' -- "$cur"))
 		;;
 	esac
 }

@@ -4,7 +4,7 @@
 # is needed.
 . "$(dirname "$0")/lib.sh"
 
-plan 8
+plan 13
 
 export AICACHE_DB=$SCRATCH/cache.db
 answer='{"status_code":200,"request_id":"req-1","body":{"id":"c1","object":"chat.completion","model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"stored"},"finish_reason":"stop"}],"usage":{"prompt_tokens":7,"completion_tokens":3,"total_tokens":10}}}'
@@ -46,5 +46,20 @@ is "$(cat h2.jsonl)" '{"prompt":"alpha","aitools":{"cache_control":"no-store","v
     aicache get 2>long.err | sed 1d >long.jsonl
 is "$(cat long.jsonl):$(cat long.err)" '{"custom_id":"big-7","error":{"code":"invalid_input","message":"line 2: longer than 67108864 bytes"},"aitools":{"v":1,"line":2}}:aicache: <stdin>:2: line longer than 67108864 bytes' \
 	'a line too long: an invalid_input record with its custom_id and the limit'
+
+# --- get --tag: the hits' tags, under the record's own
+printf '{"prompt":"alpha","aitools":{"tags":{"team":"own","n":1}}}\n{"prompt":"alpha"}\n' |
+    aicache get --tag team=cli --tag run=r1 >tag.jsonl
+is "$(jq -c .aitools.tags tag.jsonl | paste -sd' ')" '{"team":"own","n":1,"run":"r1"} {"team":"cli","run":"r1"}' \
+	"a hit's record has its own tags, then those of --tag it does not set"
+is "$(sqlite3 usage.db "SELECT tags FROM calls WHERE status = 'cache_hit' ORDER BY id DESC LIMIT 2" | sort | paste -sd' ')" \
+	'{"team":"cli","run":"r1"} {"team":"own","n":1,"run":"r1"}' 'and so has its usage log row'
+is "$(aiusage --log -b tag:team -f tsv 2>/dev/null | awk -F'\t' '$1 == "cli" || $1 == "own" { print $1 }' | sort | paste -sd' ')" \
+	'cli own' 'so that aiusage --by tag:NAME puts the hits in their groups'
+aicache get --tag 'bad name=1' </dev/null 2>tag.err
+is "$?:$(head -n1 tag.err)" "2:aicache: --tag 'bad name=1': the name is not 1 to 64 letters, digits, - and _" \
+	'a tag name aiusage could not name is refused'
+aicache put --tag a=1 </dev/null 2>tag.err
+is "$?:$(head -n1 tag.err)" "2:aicache: put does not take --tag" 'put does not take --tag'
 
 done_testing

@@ -23,6 +23,7 @@ struct opts {
 	int		 fail_open;	/* get: pass through when the cache fails */
 	int		 canonical;	/* key: print the canonical request */
 	int		 no_usage_log;
+	json_t		*tags;		/* get --tag, or NULL */
 	int		 batch;		/* records per transaction, 0: as read */
 	int		 given_ns;	/* -n was given, "" included */
 };

@@ -72,10 +72,35 @@ dup_or_null(const char *s)
 	return d;
 }
 
-/* Keeps what the bookkeeping of a hit needs, once the record went out. */
+/*
+ * The tags of a hit: the record's own, then those of --tag it does not
+ * set, as aiq merges them for a call; JSON text, or NULL for none.
+ */
+static char *
+hit_tags(const struct get *g, const struct rec *r)
+{
+	json_t *t;
+	char *s;
+
+	if (r->req.tags == NULL && g->o->tags == NULL)
+		return NULL;
+	t = r->req.tags != NULL ? json_copy((json_t *)r->req.tags) :
+	    json_object();
+	if (t == NULL || (g->o->tags != NULL &&
+	    json_object_update_missing(t, g->o->tags) == -1) ||
+	    (s = json_dumps(t, JSON_COMPACT)) == NULL)
+		errx(1, "out of memory");
+	json_decref(t);
+	return s;
+}
+
+/*
+ * Keeps what the bookkeeping of a hit needs, once the record went out;
+ * takes tags.
+ */
 static void
 keep_hit(struct get *g, const struct rec *r, const struct ai_cache_entry *e,
-    const char *trace_id, int64_t now)
+    const char *trace_id, int64_t now, char *tags)
 {
 	struct hit *h = &g->hit[g->nhit++];
 
@@ -85,10 +110,7 @@ keep_hit(struct get *g, const struct rec *r, const struct ai_cache_entry *e,
 	h->provider = r->prov->name;
 	h->model = dup_or_null(r->req.model);
 	h->custom_id = dup_or_null(r->req.custom_id);
-	h->tags = NULL;
-	if (r->req.tags != NULL && (h->tags = json_dumps(r->req.tags,
-	    JSON_COMPACT)) == NULL)	/* the record's own: aiq never sees a hit */
-		errx(1, "out of memory");
+	h->tags = tags;
 	h->usage = e->usage;
 }
 
@@ -133,18 +155,19 @@ log_hit(struct get *g, const struct hit *h)
 }
 
 /*
- * Writes the record answered: its response and a mark of the hit, when
- * and with a trace id of its own, so that reports date it and tell two
- * hits of one answer apart.
+ * Writes the record answered: its response, its tags, and a mark of the
+ * hit, when and with a trace id of its own, so that reports date it and
+ * tell two hits of one answer apart.
  */
 static void
 answer(struct get *g, const struct rec *r, const struct ai_cache_entry *e,
-    const char *trace_id, int64_t now, struct ai_buf *out)
+    const char *trace_id, int64_t now, const char *tags, struct ai_buf *out)
 {
 	char hex[AI_KEYHEX], mark[128];
 	struct ai_meta m = {
 		.finished_ms = now,
 		.trace_id = trace_id,
+		.tags = tags,
 		.cache = mark,
 	};
 
@@ -204,9 +227,8 @@ get_one(void *arg, struct rec *r, struct ai_buf *out)
 	struct get *g = arg;
 	struct ai_cache_entry e = { 0 };
 	struct tally *t;
-	char trace_id[33];
+	char trace_id[33], err[AI_ERRLEN], *tags;
 	int64_t now;
-	char err[AI_ERRLEN];
 	int hit;
 
 	if (g->c == NULL || !r->keyed || r->answered || r->bypass ||
@@ -228,9 +250,10 @@ get_one(void *arg, struct rec *r, struct ai_buf *out)
 	else {
 		now = ai_now_ms();
 		ai_trace_id(trace_id);
-		answer(g, r, &e, trace_id, now, out);
+		tags = hit_tags(g, r);
+		answer(g, r, &e, trace_id, now, tags, out);
 		count_hit(g, t, r, &e);
-		keep_hit(g, r, &e, trace_id, now);
+		keep_hit(g, r, &e, trace_id, now, tags);
 	}
 	/* a long batch, or one of many models: it ends here */
 	return g->nhit == MAX_HITS || g->ntally == MAX_MODELS;

@@ -11,6 +11,7 @@
 #include <err.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,7 @@
 enum {
 	OPT_ALL = CHAR_MAX + 1, OPT_BASE_URL, OPT_BATCH, OPT_CANONICAL,
 	OPT_DETERMINISTIC, OPT_EXPIRED, OPT_FAIL_OPEN, OPT_MAX_SIZE,
-	OPT_MAX_TOKENS, OPT_NO_USAGE_LOG, OPT_OLDER_THAN, OPT_TTL,
+	OPT_MAX_TOKENS, OPT_NO_USAGE_LOG, OPT_OLDER_THAN, OPT_TAG, OPT_TTL,
 };
 
 static const struct option longopts[] = {
@@ -41,6 +42,7 @@ static const struct option longopts[] = {
 	{ "older-than",		required_argument,	NULL, OPT_OLDER_THAN },
 	{ "provider",		required_argument,	NULL, 'P' },
 	{ "system",		required_argument,	NULL, 's' },
+	{ "tag",		required_argument,	NULL, OPT_TAG },
 	{ "temperature",	required_argument,	NULL, 't' },
 	{ "ttl",		required_argument,	NULL, OPT_TTL },
 	{ "version",		no_argument,		NULL, 'V' },
@@ -74,7 +76,7 @@ static const struct command {
 	    "aicache get [-f cache] [-m model] [-n namespace] [-P provider]\n"
 	    "           [-s system] [-t temperature] [--base-url url] [--batch n]\n"
 	    "           [--deterministic] [--fail-open] [--max-tokens n]\n"
-	    "           [--no-usage-log] [--ttl duration]\n",
+	    "           [--no-usage-log] [--tag name=value] [--ttl duration]\n",
 	    "answer the records the cache holds; pass on the others" },
 	{ "put", cmd_put, C_PUT,
 	    "aicache put [-f cache] [-m model] [-n namespace] [-P provider]\n"
@@ -157,6 +159,8 @@ static const struct optdoc {
 	    "do not record the hits in the usage log" },
 	{ OPT_OLDER_THAN, C_PURGE, "--older-than duration",
 	    "remove the entries stored longer ago (7d)" },
+	{ OPT_TAG, C_GET, "--tag name=value",
+	    "tag the hits, under the record's own tags" },
 	{ OPT_TTL, C_GET, "--ttl duration",
 	    "use only entries younger than duration (1h)" },
 	{ OPT_TTL, C_PUT, "--ttl duration",
@@ -285,6 +289,30 @@ number(const struct command *cmd, const char *opt, const char *s,
 	return n;
 }
 
+/*
+ * --tag name=value: a tag of every hit, for its usage log row and its
+ * record, as aiq's --tag is for the calls it makes.
+ */
+static void
+tag(struct opts *o, const struct command *cmd, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char name[72];
+	json_t *v;
+
+	if (eq == NULL || eq - arg >= (ptrdiff_t)sizeof(name))
+		bad_value(cmd, "--tag", arg, "not name=value");
+	snprintf(name, sizeof(name), "%.*s", (int)(eq - arg), arg);
+	if (!ai_tag_name_ok(name))
+		bad_value(cmd, "--tag", arg, "the name is not 1 to 64 letters, "
+		    "digits, - and _");
+	if ((v = json_string(eq + 1)) == NULL)
+		bad_value(cmd, "--tag", arg, "the value is not valid UTF-8");
+	if ((o->tags == NULL && (o->tags = json_object()) == NULL) ||
+	    json_object_set_new(o->tags, name, v) == -1)
+		errx(1, "out of memory");
+}
+
 /* -t and --max-tokens: defaults of the request, as aiq adds them. */
 static void
 param(struct opts *o, const struct command *cmd, int c, const char *s)
@@ -330,6 +358,7 @@ long_option(struct opts *o, const struct command *cmd, int c)
 	case OPT_OLDER_THAN:
 		o->older_ms = duration(cmd, "--older-than", optarg);
 		break;
+	case OPT_TAG:	tag(o, cmd, optarg); break;
 	case OPT_TTL:	o->ttl_ms = duration(cmd, "--ttl", optarg); break;
 	default:	usage(cmd, 2);
 	}
@@ -450,6 +479,7 @@ main(int argc, char *argv[])
 		status = 1;
 	}
 	json_decref(o.defaults.params);
+	json_decref(o.tags);
 	free(path);
 	return status;
 }
