@@ -3,7 +3,9 @@
 # reaches the terminal, write errors.
 . "$(dirname "$0")/lib.sh"
 
-plan 12
+TOP=$(cd "$TESTS/.." && pwd)
+
+plan 17
 
 # --- -h: the synopsis, then every option with a line on what it does
 aicache get -h >get-h.txt
@@ -57,5 +59,39 @@ aicache get -h >/dev/full 2>err.txt
 is "$?:$(cat err.txt)" '1:aicache: write error: No space left on device' '-h to a full disk: exit 1, said'
 aicache -V >/dev/full 2>err.txt
 is "$?:$(cat err.txt)" '1:aicache: write error: No space left on device' '-V too'
+
+# --- completion: the options of the command given, and no other's
+bc() {
+	bash -c ". '$TOP/completions/aicache.bash'; COMP_WORDS=($*); COMP_CWORD=\$((\${#COMP_WORDS[@]} - 1)); _aicache; echo \"\${COMPREPLY[*]}\""
+}
+is "$(bc aicache get --m):$(bc aicache put --m):$(bc aicache purge --m):$(bc aicache stats --)" \
+	'--model --max-tokens:--model --max-tokens --max-size:--model:--help --cache --namespace' \
+	'bash completes the options of the command given, and no other'
+if command -v fish >/dev/null; then
+	fc() { fish -c "source '$TOP/completions/aicache.fish'; complete -C '$*'" | cut -f1 | sort | paste -sd' ' -; }
+	is "$(fc aicache get --m):$(fc aicache purge --m):$(fc aicache stats --)" \
+		'--max-tokens --model:--model:--cache --help --namespace' 'so does fish'
+else
+	pass 'so does fish (skipped: no fish)'
+fi
+if command -v zsh >/dev/null; then
+	# what _arguments is given after each command: its options alone
+	bad=
+	for c in get put key stats purge vacuum export import; do
+		want=$(aicache $c -h | sed -n '/^$/,$p' | grep -oE -- '--[a-z-]+' | sort -u | paste -sd' ' -)
+		got=$(zsh -f -c "words=(aicache $c ''); CURRENT=3; _arguments() { print -rl -- \"\$@\"; };
+		    source '$TOP/completions/_aicache'" | grep -oE -- '--[a-z-]+' | sort -u | paste -sd' ' -)
+		[ "$got" = "$want" ] || bad="$bad $c:[$got]!=[$want]"
+	done
+	is "$bad" '' 'so does zsh'
+else
+	pass 'so does zsh (skipped: no zsh)'
+fi
+
+# --- the man page: no option without a description
+MANWIDTH=80 mandoc -Tascii "$TOP/man/aicache.1" | sed 's/.\x08//g' >man.txt
+is "$(awk '/^$/ { next } /^     -/ { if (opt != "") print opt; opt = /[^ ]   +[^ ]/ ? "" : $0; next } { opt = "" }' man.txt)" '' \
+	'every option of the man page has a description'
+like "$(grep -A1 -- '^     -t, --temperature' man.txt | tail -n1)" '[a-z]' '-t among them'
 
 done_testing
