@@ -5,7 +5,7 @@
 
 TOP=$(cd "$TESTS/.." && pwd)
 
-plan 17
+plan 22
 
 # --- -h: the synopsis, then every option with a line on what it does
 aicache get -h >get-h.txt
@@ -59,6 +59,25 @@ aicache get -h >/dev/full 2>err.txt
 is "$?:$(cat err.txt)" '1:aicache: write error: No space left on device' '-h to a full disk: exit 1, said'
 aicache -V >/dev/full 2>err.txt
 is "$?:$(cat err.txt)" '1:aicache: write error: No space left on device' '-V too'
+
+# --- text of the input reaches the terminal escaped: ESC [ 2 J clears it
+esc=$(printf '\033')
+answer='{"status_code":200,"body":{"choices":[],"usage":{"prompt_tokens":1}}}'
+printf '{"prompt":"x","response":%s,"aitools":{"v":1,"provider":"openai","model":"\\u001b[2Jevil"}}\n' "$answer" |
+    aicache put -f esc.db >/dev/null 2>esc.err
+is "$(cat esc.err)" 'aicache: line 1: answered by \x1b[2Jevil, not by the default model gpt-4o-mini: not stored (give aicache the -m of aiq)' \
+	"a model name of the input is shown escaped"
+printf '{"prompt":"x","response":%s,"aitools":{"v":1,"provider":"\\u001b[2J"}}\n' "$answer" |
+    aicache put -f esc.db >/dev/null 2>esc2.err
+is "$(cat esc2.err)" 'aicache: line 1: sent to \x1b[2J, not to openai: not stored (give aicache the -P of aiq)' \
+	"and a provider's"
+printf '{"a":\033[2J}\n' | aicache key >esc.out
+is "$(cat esc.out)" "-	line 1: invalid JSON: invalid token near '\\x1b'" \
+	"key's reason quoting invalid JSON shows it escaped"
+aicache get --ttl "${esc}[2J" 2>esc3.err
+is "$(head -n1 esc3.err)" "aicache: --ttl '\\x1b[2J': not a positive duration such as 500ms, 30s, 2m or 7d" \
+	'so does an option value'
+is "$(cat esc.err esc2.err esc.out esc3.err | grep -c "$esc")" 0 'no ESC byte reaches the terminal'
 
 # --- completion: the options of the command given, and no other's
 bc() {

@@ -38,13 +38,14 @@ static int
 key_one(void *arg, struct rec *r, struct ai_buf *out)
 {
 	const struct opts *o = arg;
-	char hex[AI_KEYHEX];
+	char hex[AI_KEYHEX], why[4 * AI_ERRLEN];
 	size_t i;
 	int rc;
 
-	if (!r->keyed || r->answered)
+	if (!r->keyed || r->answered)	/* why may quote the input */
 		rc = ai_buf_printf(out, "-\tline %ld: %s\n", r->lineno,
-		    r->answered ? "already answered" : r->why);
+		    r->answered ? "already answered" :
+		    ai_text_show(why, sizeof(why), r->why));
 	else {
 		ai_cache_key_hex(r->key, hex);
 		rc = ai_buf_puts(out, hex);

@@ -227,12 +227,18 @@ usage(const struct command *cmd, int status)
 	exit(0);
 }
 
-/* An option's value refused, in the one shape of every tool. */
+/*
+ * An option's value refused, in the one shape of every tool; the value
+ * shown escaped, as it may hold anything.
+ */
 static void __attribute__((noreturn))
 bad_value(const struct command *cmd, const char *opt, const char *value,
     const char *why)
 {
-	warnx("%s '%s': %s", opt, value, why);
+	char shown[256];
+
+	warnx("%s '%s': %s", opt, ai_text_show(shown, sizeof(shown), value),
+	    why);
 	usage(cmd, 2);
 }
 
@@ -400,6 +406,7 @@ version(void)
 static void
 options(struct opts *o, const struct command *cmd, int argc, char **argv)
 {
+	char shown[256];
 	int c;
 
 	while ((c = getopt_long(argc, argv, "f:hm:n:P:s:t:V", longopts,
@@ -414,7 +421,8 @@ options(struct opts *o, const struct command *cmd, int argc, char **argv)
 		short_option(o, cmd, c);
 	}
 	if (optind != argc) {
-		warnx("unexpected argument '%s'", argv[optind]);
+		warnx("unexpected argument '%s'", ai_text_show(shown,
+		    sizeof(shown), argv[optind]));
 		usage(cmd, 2);
 	}
 }
@@ -434,12 +442,14 @@ default_path(void)
 static const struct command *
 command(const char *name)
 {
+	char shown[256];
 	size_t i;
 
 	for (i = 0; i < NCOMMANDS; i++)
 		if (strcmp(name, commands[i].name) == 0)
 			return &commands[i];
-	warnx("unknown command '%s'", name);
+	warnx("unknown command '%s'", ai_text_show(shown, sizeof(shown),
+	    name));
 	usage(NULL, 2);
 }
 

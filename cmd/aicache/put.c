@@ -54,12 +54,13 @@ model_matches(struct put *p, const struct rec *r)
 	const char *asked = meta_str(r, "model");
 	const char *prov = meta_str(r, "provider");
 	const char *d = p->o->defaults.model;
+	char s1[256], s2[256];	/* text of the input, shown escaped */
 
 	if (prov != NULL && strcmp(prov, r->prov->name) != 0) {
 		if (!p->warned++)
 			warnx("line %ld: sent to %s, not to %s: not stored (give"
-			    " aicache the -P of aiq)", r->lineno, prov,
-			    r->prov->name);
+			    " aicache the -P of aiq)", r->lineno,
+			    ai_text_show(s1, sizeof(s1), prov), r->prov->name);
 		return 0;
 	}
 	if (!r->req.model_defaulted || asked == NULL ||
@@ -67,8 +68,9 @@ model_matches(struct put *p, const struct rec *r)
 		return 1;
 	if (!p->warned++)
 		warnx("line %ld: answered by %s, not by the default model %s: "
-		    "not stored (give aicache the -m of aiq)", r->lineno, asked,
-		    d);
+		    "not stored (give aicache the -m of aiq)", r->lineno,
+		    ai_text_show(s1, sizeof(s1), asked),
+		    ai_text_show(s2, sizeof(s2), d));
 	return 0;
 }
 
