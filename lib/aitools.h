@@ -349,7 +349,6 @@ struct ai_cache_iter;
 enum { AI_CACHE_READ, AI_CACHE_WRITE, AI_CACHE_CREATE };
 struct ai_cache *ai_cache_open(const char *, int, char *);
 int	 ai_cache_close(struct ai_cache *, char *);
-const char	*ai_cache_path(const struct ai_cache *);
 int	 ai_cache_begin(struct ai_cache *, char *);
 int	 ai_cache_begin_read(struct ai_cache *, char *);
 int	 ai_cache_commit(struct ai_cache *, char *);

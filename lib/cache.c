@@ -227,12 +227,6 @@ ai_cache_close(struct ai_cache *c, char *err)
 	return r;
 }
 
-const char *
-ai_cache_path(const struct ai_cache *c)
-{
-	return c->path;
-}
-
 /* Statement i, prepared the first time; NULL on error. */
 static sqlite3_stmt *
 stmt(struct ai_cache *c, int i, char *err)
