@@ -3,7 +3,7 @@
 # export), and the cache module as the one owner of its schema.
 . "$(dirname "$0")/lib.sh"
 
-plan 10
+plan 11
 
 TOP=$(cd "$TESTS/.." && pwd)
 export AICACHE_DB=$SCRATCH/cache.db
@@ -61,5 +61,16 @@ like "$(cat all.out)" '^purged 300 entries, [0-9]+ bytes of answers
 size on disk  [0-9.]+ KiB \(was 1\.[0-9] MiB\)$' 'and says both'
 aicache vacuum -f "$SCRATCH/none.db" 2>none.err
 is "$?:$(test -e none.db && echo made)" 1: 'vacuum of a missing cache fails, creating nothing'
+
+# --- get and put of one pipeline make a new cache at once: both open it
+# (SQLite refused one of them the switch to WAL, busy, now and then)
+i=0
+while [ $i -lt 200 ]; do
+	rm -f new.db new.db-wal new.db-shm
+	printf '{"prompt":"a"}\n' | aicache get -f new.db --no-usage-log 2>>new.err |
+	    aicache put -f new.db >/dev/null 2>>new.err
+	i=$((i + 1))
+done
+is "$(sort -u new.err)" '' 'a new cache opened by get and put at once, 200 times: never locked'
 
 done_testing
