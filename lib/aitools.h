@@ -316,7 +316,8 @@ int	 ai_cache_key(const char *, const char *, const json_t *,
 	    struct ai_buf *, unsigned char [AI_KEYLEN], char *);
 void	 ai_cache_key_hex(const unsigned char [AI_KEYLEN], char [AI_KEYHEX]);
 
-/* cache.c: the response cache, shared by processes. */
+/* cache.c: the response cache, shared by processes; no other file knows
+   its tables. */
 struct ai_cache;
 struct ai_cache_entry {
 	const char	*ns;		/* namespace, "" by default */
@@ -326,6 +327,7 @@ struct ai_cache_entry {
 	int64_t		 created_ms;
 	int64_t		 expires_ms;	/* 0: never */
 	int64_t		 used_ms;	/* 0: when created */
+	int64_t		 hits;		/* read by ai_cache_iter_next */
 	struct ai_usage	 usage;
 	const char	*response;	/* JSON text of the record's response */
 	size_t		 response_len;
@@ -336,12 +338,26 @@ struct ai_cache_tally {		/* what lookups of one model came to */
 	struct ai_money	 saved;		/* the hits' cost, had they been calls */
 	int64_t		 unpriced;	/* hits of a model without a price */
 };
+struct ai_cache_stats {
+	int64_t		 entries, bytes;	/* held, bytes of responses */
+	struct ai_cache_tally total;	/* get's lookups, every model */
+};
+struct ai_cache_filter {	/* entries to purge; NULL or 0: any */
+	const char	*ns;
+	const char	*model;
+	int64_t		 created_before;	/* ms since the epoch */
+	int64_t		 expired_at;	/* expired by this time, in ms */
+};
+typedef int (*ai_cache_model_cb)(void *, const char *,
+	    const struct ai_cache_tally *);
+struct ai_cache_iter;
 enum { AI_CACHE_READ, AI_CACHE_WRITE, AI_CACHE_CREATE };
 struct ai_cache *ai_cache_open(const char *, int, char *);
 int	 ai_cache_close(struct ai_cache *, char *);
 int	 ai_cache_begin(struct ai_cache *, char *);
 int	 ai_cache_begin_read(struct ai_cache *, char *);
 int	 ai_cache_commit(struct ai_cache *, char *);
+void	 ai_cache_rollback(struct ai_cache *);
 int	 ai_cache_get(struct ai_cache *, const char *, const unsigned char *,
 	    int64_t, int64_t, struct ai_buf *, struct ai_cache_entry *, char *);
 int	 ai_cache_touch(struct ai_cache *, const char *, const unsigned char *,
@@ -349,14 +365,24 @@ int	 ai_cache_touch(struct ai_cache *, const char *, const unsigned char *,
 int	 ai_cache_count(struct ai_cache *, const char *, const char *,
 	    const struct ai_cache_tally *, char *);
 int	 ai_cache_put(struct ai_cache *, const struct ai_cache_entry *, char *);
-int	 ai_cache_recount(struct ai_cache *, char *);
 int64_t	 ai_cache_bytes(struct ai_cache *);
 int64_t	 ai_cache_evict(struct ai_cache *, int64_t, char *);
-struct sqlite3;
-struct sqlite3	*ai_cache_db(struct ai_cache *);
-const char	*ai_cache_path(const struct ai_cache *);
+int	 ai_cache_stats(struct ai_cache *, const char *,
+	    struct ai_cache_stats *, char *);
+int	 ai_cache_savings(struct ai_cache *, const char *, ai_cache_model_cb,
+	    void *, char *);
+int	 ai_cache_purge(struct ai_cache *, const struct ai_cache_filter *,
+	    int64_t *, int64_t *, char *);
+struct ai_cache_iter *ai_cache_iter_open(struct ai_cache *, const char *,
+	    char *);
+int	 ai_cache_iter_next(struct ai_cache_iter *, struct ai_cache_entry *,
+	    char *);
+void	 ai_cache_iter_close(struct ai_cache_iter *);
+int64_t	 ai_cache_disk_bytes(const struct ai_cache *);
+int	 ai_cache_vacuum(struct ai_cache *, char *);
 
 /* dbfile.c: the tools' private SQLite files. */
+struct sqlite3;
 int	 ai_db_create_private(const char *, char *);
 int	 ai_db_open(const char *, int, struct sqlite3 **);
 int	 ai_db_share(struct sqlite3 *);

@@ -8,16 +8,20 @@
  * as a statement that fires one needs a statement journal, which costs
  * more than the insert.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "aitools.h"
 
 #define EVICT_STEP	1024		/* most entries dropped at once */
+#define SHARE_TRIES	500		/* of 10 ms, to switch a new file to WAL */
 
 /*
  * Pages kept in memory: lookups of random keys in a large cache touch
@@ -77,7 +81,8 @@ static const char *const savings_v2[] = {
 
 enum {
 	S_GET, S_HIT, S_FIND, S_INSERT, S_UPDATE, S_LOOKUPS, S_BYTES, S_GROW,
-	S_OLDEST, S_EVICT, S_RECOUNT, S_BEGIN, S_READ, S_COMMIT, S_N
+	S_OLDEST, S_EVICT, S_RECOUNT, S_BEGIN, S_READ, S_COMMIT, S_ROLLBACK,
+	S_N
 };
 
 static const char *const sql[S_N] = {
@@ -118,11 +123,12 @@ static const char *const sql[S_N] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_READ] = "BEGIN",
 	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
 };
 
 struct ai_cache {
 	sqlite3		*db;
-	sqlite3_stmt	*st[S_N];
+	sqlite3_stmt	*st[S_N];	/* prepared when first used */
 	char		*path;
 	int64_t		 dbytes;	/* changes to the table size not yet */
 	int64_t		 dentries;	/* written: once at commit */
@@ -135,11 +141,6 @@ fail(struct ai_cache *c, char *err)
 	return -1;
 }
 
-/*
- * Opens the cache at path: to read, to write, or to write creating it
- * (private) if need be.  A file that is not a database, or a corrupt one,
- * fails here, with SQLite's reason, not later in the middle of a run.
- */
 /*
  * Whether the database is empty or a cache: a file that holds other
  * tables (the usage log given by mistake, say) is left alone.
@@ -162,11 +163,37 @@ is_ours(sqlite3 *db)
 	return ours;
 }
 
+/*
+ * Opens the cache at path: to read, to write, or to write creating it
+ * (private) if need be.  A file that is not a database, or a corrupt one,
+ * fails here, with SQLite's reason, not later in the middle of a run.
+ * Opened to write, a cache of an older version gains the newer columns;
+ * opened to read, it is left as it is, which is why statements are
+ * prepared when first used: one that names a newer column fails alone.
+ */
+/*
+ * Switches the file to write-ahead logging.  Two processes that open a
+ * new file at once (get and put of one pipeline) race to switch it, and
+ * the loser gets SQLITE_BUSY at once, without the busy handler: it tries
+ * again, a while.
+ */
+static int
+share(struct ai_cache *c)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	int i, rc;
+
+	for (i = 0; (rc = ai_db_share(c->db)) == SQLITE_BUSY && i < SHARE_TRIES;
+	    i++)
+		nanosleep(&ts, NULL);
+	return rc;
+}
+
 struct ai_cache *
 ai_cache_open(const char *path, int mode, char *err)
 {
 	struct ai_cache *c;
-	int i, ours, readonly = mode == AI_CACHE_READ;
+	int ours, readonly = mode == AI_CACHE_READ;
 
 	if (mode != AI_CACHE_CREATE && access(path, F_OK) == -1) {
 		snprintf(err, AI_ERRLEN, "%s: no cache there: %s", path,
@@ -191,16 +218,12 @@ ai_cache_open(const char *path, int mode, char *err)
 		return NULL;
 	}
 	if (sqlite3_exec(c->db, tuning, NULL, NULL, NULL) != SQLITE_OK ||
-	    (!readonly && (ai_db_share(c->db) != SQLITE_OK ||
+	    (!readonly && (share(c) != SQLITE_OK ||
 	    sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
 	    ai_db_add_columns(c->db, "savings", savings_v2) != SQLITE_OK ||
 	    sqlite3_exec(c->db, "PRAGMA user_version=2; COMMIT", NULL, NULL,
 	    NULL) != SQLITE_OK)))
 		goto bad;
-	for (i = 0; i < S_N; i++)
-		if (sqlite3_prepare_v2(c->db, sql[i], -1, &c->st[i], NULL) !=
-		    SQLITE_OK)
-			goto bad;
 	return c;
 bad:
 	fail(c, err);
@@ -224,27 +247,36 @@ ai_cache_close(struct ai_cache *c, char *err)
 	return r;
 }
 
-sqlite3 *
-ai_cache_db(struct ai_cache *c)
+/* Statement i, prepared the first time; NULL on error. */
+static sqlite3_stmt *
+stmt(struct ai_cache *c, int i, char *err)
 {
-	return c->db;
+	if (c->st[i] == NULL && sqlite3_prepare_v2(c->db, sql[i], -1,
+	    &c->st[i], NULL) != SQLITE_OK) {
+		fail(c, err);
+		return NULL;
+	}
+	return c->st[i];
 }
 
-const char *
-ai_cache_path(const struct ai_cache *c)
+/* Runs statement st, which returns no rows, and resets it. */
+static int
+done(struct ai_cache *c, sqlite3_stmt *st, char *err)
 {
-	return c->path;
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : fail(c, err);
 }
 
-/* Runs statement i, which returns no rows, and resets it. */
+/* Runs statement i, which returns no rows and takes no values. */
 static int
 run(struct ai_cache *c, int i, char *err)
 {
-	int rc = sqlite3_step(c->st[i]);
+	sqlite3_stmt *st = stmt(c, i, err);
 
-	sqlite3_reset(c->st[i]);
-	sqlite3_clear_bindings(c->st[i]);
-	return rc == SQLITE_DONE ? 0 : fail(c, err);
+	return st == NULL ? -1 : done(c, st, err);
 }
 
 /* Begins a write transaction; counts left by one rolled back are void. */
@@ -278,6 +310,21 @@ ai_cache_commit(struct ai_cache *c, char *err)
 	return run(c, S_COMMIT, err);
 }
 
+/*
+ * Gives up the transaction open, if any, with the counts it would have
+ * added.  Called after a failure, to leave the cache as it was: it has
+ * nothing to report, as SQLite rolls back what it could not finish.
+ */
+void
+ai_cache_rollback(struct ai_cache *c)
+{
+	char err[AI_ERRLEN];
+
+	c->dbytes = c->dentries = 0;
+	if (sqlite3_get_autocommit(c->db) == 0)
+		run(c, S_ROLLBACK, err);
+}
+
 static void
 bind_key(sqlite3_stmt *st, const char *ns, const unsigned char *key)
 {
@@ -296,10 +343,12 @@ ai_cache_get(struct ai_cache *c, const char *ns, const unsigned char *key,
     int64_t now_ms, int64_t max_age_ms, struct ai_buf *resp,
     struct ai_cache_entry *e, char *err)
 {
-	sqlite3_stmt *st = c->st[S_GET];
+	sqlite3_stmt *st;
 	int rc, hit = 0;
 	int64_t created;
 
+	if ((st = stmt(c, S_GET, err)) == NULL)
+		return -1;
 	bind_key(st, ns, key);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		created = sqlite3_column_int64(st, 1);
@@ -329,9 +378,13 @@ int
 ai_cache_touch(struct ai_cache *c, const char *ns, const unsigned char *key,
     int64_t now_ms, char *err)
 {
-	bind_key(c->st[S_HIT], ns, key);
-	sqlite3_bind_int64(c->st[S_HIT], 3, now_ms);
-	return run(c, S_HIT, err);
+	sqlite3_stmt *st;
+
+	if ((st = stmt(c, S_HIT, err)) == NULL)
+		return -1;
+	bind_key(st, ns, key);
+	sqlite3_bind_int64(st, 3, now_ms);
+	return done(c, st, err);
 }
 
 /*
@@ -342,8 +395,10 @@ int
 ai_cache_count(struct ai_cache *c, const char *ns, const char *model,
     const struct ai_cache_tally *t, char *err)
 {
-	sqlite3_stmt *st = c->st[S_LOOKUPS];
+	sqlite3_stmt *st;
 
+	if ((st = stmt(c, S_LOOKUPS, err)) == NULL)
+		return -1;
 	sqlite3_bind_text(st, 1, ns, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, model, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, t->lookups);
@@ -353,7 +408,7 @@ ai_cache_count(struct ai_cache *c, const char *ns, const char *model,
 	sqlite3_bind_int64(st, 7, t->saved.micro);
 	sqlite3_bind_int64(st, 8, t->saved.pico);
 	sqlite3_bind_int64(st, 9, t->unpriced);
-	return run(c, S_LOOKUPS, err);
+	return done(c, st, err);
 }
 
 static void
@@ -369,9 +424,13 @@ bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
 static int
 grow(struct ai_cache *c, int64_t bytes, int64_t entries, char *err)
 {
-	sqlite3_bind_int64(c->st[S_GROW], 1, bytes);
-	sqlite3_bind_int64(c->st[S_GROW], 2, entries);
-	return run(c, S_GROW, err);
+	sqlite3_stmt *st;
+
+	if ((st = stmt(c, S_GROW, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, bytes);
+	sqlite3_bind_int64(st, 2, entries);
+	return done(c, st, err);
 }
 
 /* The id and size of the entry with e's namespace and key: 0 if none. */
@@ -379,10 +438,12 @@ static int64_t
 find(struct ai_cache *c, const struct ai_cache_entry *e, int64_t *len,
     char *err)
 {
-	sqlite3_stmt *st = c->st[S_FIND];
+	sqlite3_stmt *st;
 	int64_t id = 0;
 	int rc;
 
+	if ((st = stmt(c, S_FIND, err)) == NULL)
+		return -1;
 	bind_key(st, e->ns, e->key);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0);
@@ -403,9 +464,9 @@ ai_cache_put(struct ai_cache *c, const struct ai_cache_entry *e, char *err)
 	int64_t id, old = 0;
 	sqlite3_stmt *st;
 
-	if ((id = find(c, e, &old, err)) == -1)
+	if ((id = find(c, e, &old, err)) == -1 ||
+	    (st = stmt(c, id > 0 ? S_UPDATE : S_INSERT, err)) == NULL)
 		return -1;
-	st = c->st[id > 0 ? S_UPDATE : S_INSERT];
 	bind_key(st, e->ns, e->key);
 	bind_text_or_null(st, 3, e->provider);
 	bind_text_or_null(st, 4, e->model);
@@ -422,31 +483,24 @@ ai_cache_put(struct ai_cache *c, const struct ai_cache_entry *e, char *err)
 	    SQLITE_STATIC);
 	if (id > 0)
 		sqlite3_bind_int64(st, 12, id);
-	if (run(c, id > 0 ? S_UPDATE : S_INSERT, err) == -1)
+	if (done(c, st, err) == -1)
 		return -1;
 	c->dbytes += (int64_t)e->response_len - old;
 	c->dentries += id > 0 ? 0 : 1;
 	return 0;
 }
 
-/*
- * Counts the entries and their bytes again, after a change of many at
- * once (purge).  Call it inside the same transaction.
- */
-int
-ai_cache_recount(struct ai_cache *c, char *err)
-{
-	return run(c, S_RECOUNT, err);
-}
-
 /* The bytes of responses the cache holds, and the entries; -1 on error. */
 static int64_t
 held(struct ai_cache *c, int64_t *entries)
 {
-	sqlite3_stmt *st = c->st[S_BYTES];
+	sqlite3_stmt *st;
 	int64_t n = -1;
+	char err[AI_ERRLEN];
 
 	*entries = 0;
+	if ((st = stmt(c, S_BYTES, err)) == NULL)
+		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		n = sqlite3_column_int64(st, 0) + c->dbytes;
 		*entries = sqlite3_column_int64(st, 1) + c->dentries;
@@ -471,9 +525,12 @@ ai_cache_bytes(struct ai_cache *c)
 int64_t
 ai_cache_evict(struct ai_cache *c, int64_t max_bytes, char *err)
 {
-	sqlite3_stmt *st = c->st[S_OLDEST];
+	sqlite3_stmt *st, *del;
 	int64_t gone = 0, bytes, entries, step, dbytes, dn;
 
+	if ((st = stmt(c, S_OLDEST, err)) == NULL ||
+	    (del = stmt(c, S_EVICT, err)) == NULL)
+		return -1;
 	while ((bytes = held(c, &entries)) > max_bytes && entries > 0) {
 		step = (bytes - max_bytes) / (bytes / entries + 1) + 1;
 		if (step > EVICT_STEP)
@@ -486,8 +543,8 @@ ai_cache_evict(struct ai_cache *c, int64_t max_bytes, char *err)
 		dbytes = sqlite3_column_int64(st, 0);
 		dn = sqlite3_column_int64(st, 1);
 		sqlite3_reset(st);
-		sqlite3_bind_int64(c->st[S_EVICT], 1, step);
-		if (dn == 0 || run(c, S_EVICT, err) == -1 ||
+		sqlite3_bind_int64(del, 1, step);
+		if (dn == 0 || done(c, del, err) == -1 ||
 		    grow(c, -dbytes, -dn, err) == -1)
 			return dn == 0 ? gone : -1;
 		gone += dn;
@@ -495,4 +552,290 @@ ai_cache_evict(struct ai_cache *c, int64_t max_bytes, char *err)
 	if (bytes < 0)
 		return fail(c, err);
 	return gone;
+}
+
+/*
+ * The commands that look after the cache run each of their statements
+ * once: they are prepared here, for the call, rather than kept.  A
+ * namespace of NULL stands for every one.
+ */
+static sqlite3_stmt *
+once(struct ai_cache *c, const char *q, const char *ns, char *err)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(c->db, q, -1, &st, NULL) != SQLITE_OK) {
+		fail(c, err);
+		return NULL;
+	}
+	if (ns != NULL)
+		sqlite3_bind_text(st, 1, ns, -1, SQLITE_STATIC);
+	return st;
+}
+
+/*
+ * What the hits saved in dollars, as SQL: the columns exist in caches
+ * written by version 2; an older one read as it is shows no dollars, and
+ * its hits as unpriced.
+ */
+static const char *
+saved_sql(struct ai_cache *c)
+{
+	return ai_db_has_column(c->db, "savings", "saved_pico",
+	    strlen("saved_pico")) == 1 ?
+	    "sum(saved_micro), sum(saved_pico), sum(unpriced_hits)" :
+	    "0, 0, sum(hits)";
+}
+
+/* A tally from the columns of st from i: hits, tokens and dollars. */
+static void
+tally_row(sqlite3_stmt *st, int i, struct ai_cache_tally *t)
+{
+	t->hits = sqlite3_column_int64(st, i);
+	t->tokens_in = sqlite3_column_int64(st, i + 1);
+	t->tokens_out = sqlite3_column_int64(st, i + 2);
+	t->saved.micro = sqlite3_column_int64(st, i + 3);
+	t->saved.pico = 0;
+	ai_money_add(&t->saved, sqlite3_column_int64(st, i + 4));
+	t->unpriced = sqlite3_column_int64(st, i + 5);
+}
+
+/*
+ * What namespace ns holds (NULL: every one), and what the lookups of get
+ * came to in all, into s.
+ */
+int
+ai_cache_stats(struct ai_cache *c, const char *ns, struct ai_cache_stats *s,
+    char *err)
+{
+	sqlite3_stmt *st;
+	char q[512];
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	if ((st = once(c, "SELECT count(*), coalesce(sum(length(CAST(response"
+	    " AS BLOB))), 0) FROM entries WHERE ?1 IS NULL OR ns = ?1", ns,
+	    err)) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		s->entries = sqlite3_column_int64(st, 0);
+		s->bytes = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return fail(c, err);
+	snprintf(q, sizeof(q), "SELECT coalesce(sum(lookups), 0),"
+	    " coalesce(sum(hits), 0), coalesce(sum(input_tokens_saved), 0),"
+	    " coalesce(sum(output_tokens_saved), 0), %s FROM savings"
+	    " WHERE ?1 IS NULL OR ns = ?1", saved_sql(c));
+	if ((st = once(c, q, ns, err)) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		s->total.lookups = sqlite3_column_int64(st, 0);
+		tally_row(st, 1, &s->total);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : fail(c, err);
+}
+
+/*
+ * Calls fn with what the hits of each model in namespace ns (NULL: every
+ * one) saved, most hits first; models without hits are left out.  fn
+ * returns 0 to go on, -1 to stop, which this returns.
+ */
+int
+ai_cache_savings(struct ai_cache *c, const char *ns, ai_cache_model_cb fn,
+    void *arg, char *err)
+{
+	sqlite3_stmt *st;
+	struct ai_cache_tally t;
+	char q[512];
+	int rc;
+
+	snprintf(q, sizeof(q), "SELECT model, sum(hits),"
+	    " sum(input_tokens_saved), sum(output_tokens_saved), %s"
+	    " FROM savings WHERE ?1 IS NULL OR ns = ?1 GROUP BY model"
+	    " HAVING sum(hits) > 0 ORDER BY sum(hits) DESC, model",
+	    saved_sql(c));
+	if ((st = once(c, q, ns, err)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&t, 0, sizeof(t));
+		tally_row(st, 1, &t);
+		t.lookups = t.hits;
+		if (fn(arg, (const char *)sqlite3_column_text(st, 0), &t) ==
+		    -1) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(c, err);
+}
+
+/*
+ * Removes the entries that match every filter of f, in one transaction,
+ * and says how many went and the bytes of answers they held.
+ */
+int
+ai_cache_purge(struct ai_cache *c, const struct ai_cache_filter *f,
+    int64_t *entries, int64_t *bytes, char *err)
+{
+	static const char where[] = " WHERE (?1 IS NULL OR ns = ?1)"
+	    " AND (?2 IS NULL OR created < ?2) AND (?3 IS NULL OR model = ?3)"
+	    " AND (?4 IS NULL OR (expires IS NOT NULL AND expires <= ?4))";
+	sqlite3_stmt *st[2] = { NULL, NULL };
+	char q[2][512];
+	int i, rc = -1;
+
+	snprintf(q[0], sizeof(q[0]), "SELECT count(*), coalesce(sum(length("
+	    "CAST(response AS BLOB))), 0) FROM entries%s", where);
+	snprintf(q[1], sizeof(q[1]), "DELETE FROM entries%s", where);
+	for (i = 0; i < 2; i++) {
+		if ((st[i] = once(c, q[i], f->ns, err)) == NULL)
+			goto out;
+		if (f->created_before > 0)
+			sqlite3_bind_int64(st[i], 2, f->created_before);
+		if (f->model != NULL)
+			sqlite3_bind_text(st[i], 3, f->model, -1,
+			    SQLITE_STATIC);
+		if (f->expired_at > 0)
+			sqlite3_bind_int64(st[i], 4, f->expired_at);
+	}
+	if (ai_cache_begin(c, err) == -1)
+		goto out;
+	if (sqlite3_step(st[0]) != SQLITE_ROW) {
+		fail(c, err);
+		goto out;
+	}
+	*entries = sqlite3_column_int64(st[0], 0);
+	*bytes = sqlite3_column_int64(st[0], 1);
+	sqlite3_reset(st[0]);
+	if (sqlite3_step(st[1]) != SQLITE_DONE)
+		fail(c, err);
+	else if (run(c, S_RECOUNT, err) == 0 && ai_cache_commit(c, err) == 0)
+		rc = 0;
+out:
+	if (rc == -1)
+		ai_cache_rollback(c);
+	sqlite3_finalize(st[0]);
+	sqlite3_finalize(st[1]);
+	return rc;
+}
+
+/* The entries of a namespace, one at a time, for export. */
+struct ai_cache_iter {
+	struct ai_cache	*c;
+	sqlite3_stmt	*st;
+};
+
+struct ai_cache_iter *
+ai_cache_iter_open(struct ai_cache *c, const char *ns, char *err)
+{
+	struct ai_cache_iter *it;
+
+	if ((it = calloc(1, sizeof(*it))) == NULL) {
+		snprintf(err, AI_ERRLEN, "out of memory");
+		return NULL;
+	}
+	it->c = c;
+	if ((it->st = once(c, "SELECT ns, key, provider, model, created,"
+	    " coalesce(expires, 0), used, hits, input_tokens, output_tokens,"
+	    " cached_tokens, response FROM entries"
+	    " WHERE ?1 IS NULL OR ns = ?1 ORDER BY id", ns, err)) == NULL) {
+		free(it);
+		return NULL;
+	}
+	return it;
+}
+
+static const char *
+text_or_empty(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? "" :
+	    (const char *)sqlite3_column_text(st, i);
+}
+
+/*
+ * The next entry, in the order they were stored, into e: 1, or 0 at the
+ * end, -1 on error.  e's strings are the iterator's, until the next call.
+ * A row whose key is not one (no version of put writes one) is skipped.
+ */
+int
+ai_cache_iter_next(struct ai_cache_iter *it, struct ai_cache_entry *e,
+    char *err)
+{
+	sqlite3_stmt *st = it->st;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 1) != AI_KEYLEN)
+			continue;
+		memset(e, 0, sizeof(*e));
+		e->ns = text_or_empty(st, 0);
+		memcpy(e->key, sqlite3_column_blob(st, 1), AI_KEYLEN);
+		e->provider = text_or_empty(st, 2);
+		e->model = text_or_empty(st, 3);
+		e->created_ms = sqlite3_column_int64(st, 4);
+		e->expires_ms = sqlite3_column_int64(st, 5);
+		e->used_ms = sqlite3_column_int64(st, 6);
+		e->hits = sqlite3_column_int64(st, 7);
+		e->usage.input = sqlite3_column_int64(st, 8);
+		e->usage.output = sqlite3_column_int64(st, 9);
+		e->usage.cached = sqlite3_column_int64(st, 10);
+		e->response = (const char *)sqlite3_column_text(st, 11);
+		e->response_len = (size_t)sqlite3_column_bytes(st, 11);
+		return 1;
+	}
+	return rc == SQLITE_DONE ? 0 : fail(it->c, err);
+}
+
+void
+ai_cache_iter_close(struct ai_cache_iter *it)
+{
+	if (it == NULL)
+		return;
+	sqlite3_finalize(it->st);
+	free(it);
+}
+
+/* The file and its write-ahead log, as they sit on disk, in bytes. */
+int64_t
+ai_cache_disk_bytes(const struct ai_cache *c)
+{
+	char wal[4096];
+	struct stat sb;
+	int64_t n = 0;
+
+	if (stat(c->path, &sb) == 0)
+		n += sb.st_size;
+	snprintf(wal, sizeof(wal), "%s-wal", c->path);
+	if (stat(wal, &sb) == 0)
+		n += sb.st_size;
+	return n;
+}
+
+/*
+ * Gives the free pages of the file back to the file system: VACUUM
+ * rewrites the file without them, through a copy in the temporary
+ * directory and the write-ahead log (so it needs up to twice the file's
+ * size free, and holds the write lock as long as it runs); a truncating
+ * checkpoint then copies the log into the file and empties it, waiting
+ * for readers as long as the busy timeout.
+ */
+int
+ai_cache_vacuum(struct ai_cache *c, char *err)
+{
+	int rc;
+
+	if (sqlite3_exec(c->db, "VACUUM", NULL, NULL, NULL) != SQLITE_OK)
+		return fail(c, err);
+	rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+	    NULL, NULL);
+	if (rc == SQLITE_BUSY) {
+		snprintf(err, AI_ERRLEN, "%s: in use by another process: its "
+		    "write-ahead log is left to be emptied later", c->path);
+		return -1;
+	}
+	return rc == SQLITE_OK ? 0 : fail(c, err);
 }

@@ -23,8 +23,8 @@ struct opts {
 	int		 fail_open;	/* get: pass through when the cache fails */
 	int		 canonical;	/* key: print the canonical request */
 	int		 no_usage_log;
+	json_t		*tags;		/* get --tag, or NULL */
 	int		 batch;		/* records per transaction, 0: as read */
-	unsigned	 given;		/* options given, a bit each */
 	int		 given_ns;	/* -n was given, "" included */
 };
 
@@ -41,6 +41,9 @@ struct rec {
 	unsigned char	 key[AI_KEYLEN];
 	const struct ai_buf *canon;	/* the text the key digests */
 	int		 keyed;		/* key is set */
+	unsigned char	 sent[AI_KEYLEN];	/* aitools.key: that of the */
+	int		 has_sent;	/* request sent, if set */
+	int		 bad_sent;	/* aitools.key is set, not a key */
 	int		 bypass;	/* aitools.cache_control says not to look */
 	int		 no_store;	/* nor to store */
 	char		 why[AI_ERRLEN];	/* why it has no key */
@@ -51,18 +54,22 @@ void	 rec_read(const struct opts *, struct rec *, long, const char *,
 	    size_t, struct ai_buf *);
 void	 rec_pass(const struct rec *, struct ai_buf *);
 void	 rec_free(struct rec *);
+int	 key_unhex(const char *, unsigned char [AI_KEYLEN]);
 int	 deterministic(const json_t *);
 int	 storable(const json_t *);
 
 /*
  * A stage over the records of stdin: begin and end frame each batch (the
  * records read at once, or --batch of them), one handles a record and
- * appends what it writes to out, which goes out after end.
+ * appends what it writes to out, which goes out after end; written is
+ * called once it went out, and not when it could not be written.  Each
+ * returns -1 to stop; one may return 1 to end the batch after its record.
  */
 struct stage {
 	int	(*begin)(void *);
 	int	(*one)(void *, struct rec *, struct ai_buf *);
 	int	(*end)(void *);
+	int	(*written)(void *);
 	void	*arg;
 	int	 keys;		/* writes keys, not records: aicache key */
 };
@@ -74,6 +81,7 @@ int	 cmd_put(const struct opts *);
 int	 cmd_key(const struct opts *);
 int	 cmd_stats(const struct opts *);
 int	 cmd_purge(const struct opts *);
+int	 cmd_vacuum(const struct opts *);
 int	 cmd_export(const struct opts *);
 int	 cmd_import(const struct opts *);
 

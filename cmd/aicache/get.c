@@ -1,11 +1,11 @@
 /*
  * get.c: `aicache get` answers from the cache the records whose request
  * it holds, fresh, and passes every other record on as it came.  Lookups
- * read without locking; the bookkeeping of hits (for eviction and stats)
- * is written once a batch, in one short transaction.
+ * read without locking; the bookkeeping of hits (for eviction, stats and
+ * the usage log) is written once a batch, after the batch's records went
+ * out: a hit that could not be written is never counted.
  */
 #include <err.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +21,18 @@ struct tally {
 	struct ai_cache_tally n;
 };
 
+/* A hit of the batch, kept for its bookkeeping until it went out. */
+struct hit {
+	unsigned char	 key[AI_KEYLEN];
+	char		 trace_id[33];
+	int64_t		 ts_ms;
+	const char	*provider;	/* static */
+	char		*model;		/* the rest allocated */
+	char		*custom_id;
+	char		*tags;
+	struct ai_usage	 usage;
+};
+
 struct get {
 	const struct opts *o;
 	struct ai_cache	*c;		/* NULL once failed with --fail-open */
@@ -28,14 +40,11 @@ struct get {
 	struct ai_prices prices;	/* to price what hits saved */
 	struct ai_buf	 resp;
 	struct ai_buf	 tail;
-	unsigned char	 (*hit)[AI_KEYLEN];	/* hits not yet touched */
+	struct hit	*hit;		/* the batch's hits, not yet booked */
 	int		 nhit;
 	struct tally	 tally[MAX_MODELS];
 	int		 ntally;
 };
-
-static int	get_begin(void *);
-static int	get_end(void *);
 
 /* The cache failed: end, or with --fail-open go on without it. */
 static int
@@ -51,63 +60,130 @@ cache_failed(struct get *g, const char *err)
 	return 0;
 }
 
-/* A usage log row for each hit, so that reports can show the savings. */
+static char *
+dup_or_null(const char *s)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		errx(1, "out of memory");
+	return d;
+}
+
+/*
+ * The tags of a hit: the record's own, then those of --tag it does not
+ * set, as aiq merges them for a call; JSON text, or NULL for none.
+ */
+static char *
+hit_tags(const struct get *g, const struct rec *r)
+{
+	json_t *t;
+	char *s;
+
+	if (r->req.tags == NULL && g->o->tags == NULL)
+		return NULL;
+	t = r->req.tags != NULL ? json_copy((json_t *)r->req.tags) :
+	    json_object();
+	if (t == NULL || (g->o->tags != NULL &&
+	    json_object_update_missing(t, g->o->tags) == -1) ||
+	    (s = json_dumps(t, JSON_COMPACT)) == NULL)
+		errx(1, "out of memory");
+	json_decref(t);
+	return s;
+}
+
+/*
+ * Keeps what the bookkeeping of a hit needs, once the record went out;
+ * takes tags.
+ */
 static void
-log_hit(struct get *g, const struct rec *r, const struct ai_cache_entry *e,
-    const char *trace_id, int64_t now)
+keep_hit(struct get *g, const struct rec *r, const struct ai_cache_entry *e,
+    const char *trace_id, int64_t now, char *tags)
+{
+	struct hit *h = &g->hit[g->nhit++];
+
+	memcpy(h->key, r->key, AI_KEYLEN);
+	memcpy(h->trace_id, trace_id, sizeof(h->trace_id));
+	h->ts_ms = now;
+	h->provider = r->prov->name;
+	h->model = dup_or_null(r->req.model);
+	h->custom_id = dup_or_null(r->req.custom_id);
+	h->tags = tags;
+	h->usage = e->usage;
+}
+
+/* The hits of the batch, booked or given up. */
+static void
+drop_hits(struct get *g)
+{
+	int i;
+
+	for (i = 0; i < g->nhit; i++) {
+		free(g->hit[i].model);
+		free(g->hit[i].custom_id);
+		free(g->hit[i].tags);
+	}
+	g->nhit = 0;
+}
+
+/* A usage log row for a hit, so that reports can show the savings. */
+static void
+log_hit(struct get *g, const struct hit *h)
 {
 	struct ai_logrow row = {
-		.ts_ms = now,
-		.trace_id = trace_id,
-		.provider = r->prov->name,
-		.model = r->req.model,
+		.ts_ms = h->ts_ms,
+		.trace_id = h->trace_id,
+		.provider = h->provider,
+		.model = h->model,
 		.status = "cache_hit",
 		.http_status = 200,
-		.usage = e->usage,
-		.custom_id = r->req.custom_id,
+		.usage = h->usage,
+		.custom_id = h->custom_id,
+		.tags = h->tags,
 	};
-	char err[AI_ERRLEN], *tags = NULL;
+	char err[AI_ERRLEN];
 
 	if (g->log == NULL)
 		return;
-	if (r->req.tags != NULL && (tags = json_dumps(r->req.tags,
-	    JSON_COMPACT)) == NULL)
-		errx(1, "out of memory");
-	row.tags = tags;	/* the record's own: aiq never sees a hit */
 	if (ai_usagelog_add(g->log, &row, err) == -1) {
 		warnx("usage log: %s", err);
 		ai_usagelog_close(g->log, NULL);
 		g->log = NULL;
 	}
-	free(tags);
 }
 
 /*
- * Writes the record answered: its response and a mark of the hit, when
- * and with a trace id of its own, so that reports date it and tell two
- * hits of one answer apart.
+ * Writes the record answered: its response, its tags, and a mark of the
+ * hit, when and with a trace id of its own, so that reports date it and
+ * tell two hits of one answer apart.
  */
 static void
 answer(struct get *g, const struct rec *r, const struct ai_cache_entry *e,
-    const char *trace_id, int64_t now, struct ai_buf *out)
+    const char *trace_id, int64_t now, const char *tags, struct ai_buf *out)
 {
-	char hex[AI_KEYHEX], when[32];
+	char hex[AI_KEYHEX], mark[128];
+	struct ai_meta m = {
+		.finished_ms = now,
+		.trace_id = trace_id,
+		.tags = tags,
+		.cache = mark,
+	};
 
 	ai_cache_key_hex(r->key, hex);
-	ai_format_time(now, when, sizeof(when));
-	ai_buf_reset(&g->tail);
-	if (ai_buf_puts(&g->tail, "{\"response\":") == -1 ||
-	    ai_buf_append(&g->tail, g->resp.data, g->resp.len) == -1 ||
-	    ai_buf_printf(&g->tail, ",\"aitools\":{\"v\":%d,\"finished\":"
-	    "\"%s\",\"trace_id\":\"%s\",\"cache\":{\"hit\":true,"
-	    "\"key\":\"%s\",\"age_ms\":%lld}}}", AI_RECORD_VERSION, when,
-	    trace_id, hex, (long long)(now - e->created_ms)) == -1 ||
+	snprintf(mark, sizeof(mark), "{\"hit\":true,\"key\":\"%s\","
+	    "\"age_ms\":%lld}", hex, (long long)(now - e->created_ms));
+	if (ai_tail_stored(&g->tail, g->resp.data, g->resp.len, &m) == -1 ||
 	    ai_record_splice(out, r->line, r->len, r->json, g->tail.data,
 	    g->tail.len) == -1)
 		errx(1, "out of memory");
 }
 
-/* The tally of model in this batch, booking the batch when all are taken. */
+/*
+ * The tally of model in this batch.  A batch ends once it has
+ * MAX_MODELS, so there is always room for one more.
+ */
 static struct tally *
 tally_of(struct get *g, const char *model)
 {
@@ -117,10 +193,6 @@ tally_of(struct get *g, const char *model)
 	for (i = 0; i < g->ntally; i++)
 		if (strcmp(g->tally[i].model, model) == 0)
 			return &g->tally[i];
-	if (g->ntally == MAX_MODELS) {	/* many models: book what there is */
-		get_end(g);
-		get_begin(g);
-	}
 	t = &g->tally[g->ntally++];
 	memset(t, 0, sizeof(*t));
 	snprintf(t->model, sizeof(t->model), "%s", model);
@@ -155,9 +227,8 @@ get_one(void *arg, struct rec *r, struct ai_buf *out)
 	struct get *g = arg;
 	struct ai_cache_entry e = { 0 };
 	struct tally *t;
-	char trace_id[33];
+	char trace_id[33], err[AI_ERRLEN], *tags;
 	int64_t now;
-	char err[AI_ERRLEN];
 	int hit;
 
 	if (g->c == NULL || !r->keyed || r->answered || r->bypass ||
@@ -174,19 +245,18 @@ get_one(void *arg, struct rec *r, struct ai_buf *out)
 		rec_pass(r, out);
 		return cache_failed(g, err);
 	}
-	if (hit == 0 || g->resp.len == 0) {
+	if (hit == 0 || g->resp.len == 0)
 		rec_pass(r, out);
-		return 0;
+	else {
+		now = ai_now_ms();
+		ai_trace_id(trace_id);
+		tags = hit_tags(g, r);
+		answer(g, r, &e, trace_id, now, tags, out);
+		count_hit(g, t, r, &e);
+		keep_hit(g, r, &e, trace_id, now, tags);
 	}
-	now = ai_now_ms();
-	ai_trace_id(trace_id);
-	answer(g, r, &e, trace_id, now, out);
-	log_hit(g, r, &e, trace_id, now);
-	count_hit(g, t, r, &e);
-	memcpy(g->hit[g->nhit++], r->key, AI_KEYLEN);
-	if (g->nhit == MAX_HITS)	/* a long batch: book what it has */
-		return get_end(g) == -1 || get_begin(g) == -1 ? -1 : 0;
-	return 0;
+	/* a long batch, or one of many models: it ends here */
+	return g->nhit == MAX_HITS || g->ntally == MAX_MODELS;
 }
 
 static int
@@ -201,8 +271,9 @@ get_begin(void *arg)
 }
 
 /*
- * Writes the bookkeeping of lookups: entries used now, and the counts.
- * It is only bookkeeping: a failure is told, and the records go on.
+ * Writes the bookkeeping of lookups in the cache: entries used now, and
+ * the counts.  It is only bookkeeping: a failure is told, and the
+ * records go on.
  */
 static void
 book(struct get *g)
@@ -214,7 +285,8 @@ book(struct get *g)
 	if (ai_cache_begin(g->c, err) == -1)
 		goto fail;
 	for (i = 0; i < g->nhit; i++)
-		if (ai_cache_touch(g->c, g->o->ns, g->hit[i], now, err) == -1)
+		if (ai_cache_touch(g->c, g->o->ns, g->hit[i].key, now, err) ==
+		    -1)
 			goto fail;
 	for (i = 0; i < g->ntally; i++)
 		if (ai_cache_count(g->c, g->o->ns, g->tally[i].model,
@@ -222,18 +294,16 @@ book(struct get *g)
 			goto fail;
 	if (ai_cache_commit(g->c, err) == -1)
 		goto fail;
-	g->nhit = g->ntally = 0;
 	return;
 fail:
 	warnx("%s (hits not counted)", err);
-	sqlite3_exec(ai_cache_db(g->c), "ROLLBACK", NULL, NULL, NULL);
-	g->nhit = g->ntally = 0;
+	ai_cache_rollback(g->c);
 }
 
 /*
- * Ends the batch's reading, then writes its bookkeeping in a short
- * transaction of its own: a read transaction cannot become a write one
- * once another process has written.
+ * Ends the batch's reading before its records go out: a read
+ * transaction cannot become a write one once another process has
+ * written, so the bookkeeping has a transaction of its own.
  */
 static int
 get_end(void *arg)
@@ -241,12 +311,25 @@ get_end(void *arg)
 	struct get *g = arg;
 	char err[AI_ERRLEN];
 
-	if (g->c == NULL)
-		return 0;
-	if (ai_cache_commit(g->c, err) == -1)
+	if (g->c != NULL && ai_cache_commit(g->c, err) == -1)
 		return cache_failed(g, err);
-	if (g->ntally > 0)
+	return 0;
+}
+
+/* The batch's records went out: its hits are booked, and logged. */
+static int
+get_written(void *arg)
+{
+	struct get *g = arg;
+	char err[AI_ERRLEN];
+	int i;
+
+	if (g->c != NULL && g->ntally > 0)
 		book(g);
+	for (i = 0; i < g->nhit; i++)
+		log_hit(g, &g->hit[i]);
+	drop_hits(g);
+	g->ntally = 0;
 	if (g->log != NULL && ai_usagelog_tick(g->log, err) == -1)
 		warnx("usage log: %s", err);
 	return 0;
@@ -270,11 +353,11 @@ int
 cmd_get(const struct opts *o)
 {
 	struct get g = { .o = o };
-	struct stage s = { get_begin, get_one, get_end, &g, 0 };
+	struct stage s = { get_begin, get_one, get_end, get_written, &g, 0 };
 	char err[AI_ERRLEN];
 	int rc;
 
-	if ((g.hit = calloc(MAX_HITS, AI_KEYLEN)) == NULL)
+	if ((g.hit = calloc(MAX_HITS, sizeof(*g.hit))) == NULL)
 		errx(1, "out of memory");
 	if ((g.c = ai_cache_open(o->path, AI_CACHE_CREATE, err)) == NULL &&
 	    cache_failed(&g, err) == -1)
@@ -290,6 +373,7 @@ cmd_get(const struct opts *o)
 	ai_buf_free(&g.resp);
 	ai_buf_free(&g.tail);
 	ai_prices_free(&g.prices);
+	drop_hits(&g);
 	free(g.hit);
 	return rc == -1 ? 1 : 0;
 }

@@ -4,12 +4,14 @@
  *	aicache get | aiq -J | aicache put
  *
  * get answers the records it can from the cache, put stores the answers
- * aiq got; the other commands look after the cache.
+ * aiq got; the other commands look after the cache.  One table of
+ * options says which commands take each and what it does: it drives the
+ * parsing, the refusal of another command's option and -h.
  */
 #include <err.h>
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,19 +19,9 @@
 #include "aicache.h"
 
 enum {
-	OPT_BATCH = CHAR_MAX + 1, OPT_CANONICAL, OPT_DETERMINISTIC,
-	OPT_EXPIRED, OPT_FAIL_OPEN, OPT_MAX_SIZE, OPT_MAX_TOKENS,
-	OPT_NO_USAGE_LOG, OPT_OLDER_THAN, OPT_TTL, OPT_ALL, OPT_BASE_URL,
-};
-
-/* Each option a bit, so that a command can refuse those not its own. */
-enum {
-	B_F = 1 << 0, B_N = 1 << 1, B_M = 1 << 2, B_P = 1 << 3, B_S = 1 << 4,
-	B_T = 1 << 5, B_MAXTOK = 1 << 6, B_BATCH = 1 << 7, B_DET = 1 << 8,
-	B_FAILOPEN = 1 << 9, B_NOLOG = 1 << 10, B_TTL = 1 << 11,
-	B_MAXSIZE = 1 << 12, B_CANON = 1 << 13, B_ALL = 1 << 14,
-	B_EXPIRED = 1 << 15, B_OLDER = 1 << 16, B_BASE = 1 << 17,
-	B_REQUEST = B_M | B_P | B_S | B_T | B_MAXTOK | B_BASE,	/* make the key */
+	OPT_ALL = CHAR_MAX + 1, OPT_BASE_URL, OPT_BATCH, OPT_CANONICAL,
+	OPT_DETERMINISTIC, OPT_EXPIRED, OPT_FAIL_OPEN, OPT_MAX_SIZE,
+	OPT_MAX_TOKENS, OPT_NO_USAGE_LOG, OPT_OLDER_THAN, OPT_TAG, OPT_TTL,
 };
 
 static const struct option longopts[] = {
@@ -50,221 +42,389 @@ static const struct option longopts[] = {
 	{ "older-than",		required_argument,	NULL, OPT_OLDER_THAN },
 	{ "provider",		required_argument,	NULL, 'P' },
 	{ "system",		required_argument,	NULL, 's' },
+	{ "tag",		required_argument,	NULL, OPT_TAG },
 	{ "temperature",	required_argument,	NULL, 't' },
 	{ "ttl",		required_argument,	NULL, OPT_TTL },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ NULL,			0,			NULL, 0 }
 };
 
-static const char usage_text[] =
-    "usage: aicache get [-f cache] [-m model] [-n namespace] [-P provider]\n"
-    "           [-s system] [-t temperature] [--base-url url] [--batch n]\n"
-    "           [--deterministic] [--fail-open] [--max-tokens n]\n"
-    "           [--no-usage-log] [--ttl duration]\n"
-    "       aicache put [-f cache] [-m model] [-n namespace] [-P provider]\n"
-    "           [-s system] [-t temperature] [--base-url url] [--batch n]\n"
-    "           [--deterministic] [--fail-open] [--max-size size]\n"
-    "           [--max-tokens n] [--ttl duration]\n"
-    "       aicache key [-m model] [-P provider] [-s system] [-t temperature]\n"
-    "           [--base-url url] [--canonical] [--max-tokens n]\n"
-    "       aicache stats [-f cache] [-n namespace]\n"
-    "       aicache purge [-f cache] [-n namespace] [--all] [--expired]\n"
-    "           [--model model] [--older-than duration]\n"
-    "       aicache export [-f cache] [-n namespace]\n"
-    "       aicache import [-f cache]\n"
-    "       aicache -h | -V\n";
-
-static const struct {
-	const char	*name;
-	int		(*run)(const struct opts *);
-	unsigned	 allowed;
-} commands[] = {
-	{ "get", cmd_get, B_F | B_N | B_REQUEST | B_BATCH | B_DET |
-	    B_FAILOPEN | B_NOLOG | B_TTL },
-	{ "put", cmd_put, B_F | B_N | B_REQUEST | B_BATCH | B_DET |
-	    B_FAILOPEN | B_TTL | B_MAXSIZE },
-	{ "key", cmd_key, B_REQUEST | B_CANON },
-	{ "stats", cmd_stats, B_F | B_N },
-	{ "purge", cmd_purge, B_F | B_N | B_M | B_ALL | B_EXPIRED | B_OLDER },
-	{ "export", cmd_export, B_F | B_N },
-	{ "import", cmd_import, B_F },
+/* The commands, a bit each, for the options to say which take them. */
+enum {
+	C_GET = 1 << 0, C_PUT = 1 << 1, C_KEY = 1 << 2, C_STATS = 1 << 3,
+	C_PURGE = 1 << 4, C_VACUUM = 1 << 5, C_EXPORT = 1 << 6,
+	C_IMPORT = 1 << 7,
+	C_STAGE = C_GET | C_PUT,		/* the pipeline stages */
+	C_REQUEST = C_GET | C_PUT | C_KEY,	/* they make keys */
+	C_FILE = C_GET | C_PUT | C_STATS | C_PURGE | C_VACUUM | C_EXPORT |
+	    C_IMPORT,
+	C_ANY = C_FILE | C_KEY,
 };
 
-static void __attribute__((noreturn))
-usage(int status)
+/*
+ * Each command's synopsis, as in the man page (the usage is them all,
+ * in this order), and what it does, for -h.
+ */
+static const struct command {
+	const char	*name;
+	int		(*run)(const struct opts *);
+	unsigned	 bit;
+	const char	*synopsis;
+	const char	*what;
+} commands[] = {
+	{ "get", cmd_get, C_GET,
+	    "aicache get [-f cache] [-m model] [-n namespace] [-P provider]\n"
+	    "           [-s system] [-t temperature] [--base-url url] [--batch n]\n"
+	    "           [--deterministic] [--fail-open] [--max-tokens n]\n"
+	    "           [--no-usage-log] [--tag name=value] [--ttl duration]\n",
+	    "answer the records the cache holds; pass on the others" },
+	{ "put", cmd_put, C_PUT,
+	    "aicache put [-f cache] [-m model] [-n namespace] [-P provider]\n"
+	    "           [-s system] [-t temperature] [--base-url url] [--batch n]\n"
+	    "           [--deterministic] [--fail-open] [--max-size size]\n"
+	    "           [--max-tokens n] [--ttl duration]\n",
+	    "store the answers aiq got; pass every record on" },
+	{ "key", cmd_key, C_KEY,
+	    "aicache key [-m model] [-P provider] [-s system] [-t temperature]\n"
+	    "           [--base-url url] [--canonical] [--max-tokens n]\n",
+	    "print the cache key of each record" },
+	{ "stats", cmd_stats, C_STATS,
+	    "aicache stats [-f cache] [-n namespace]\n",
+	    "print what the cache holds and what its hits saved" },
+	{ "purge", cmd_purge, C_PURGE,
+	    "aicache purge [-f cache] [-n namespace] [--all] [--expired]\n"
+	    "           [--model model] [--older-than duration]\n",
+	    "remove the entries that match every filter" },
+	{ "vacuum", cmd_vacuum, C_VACUUM,
+	    "aicache vacuum [-f cache]\n",
+	    "give the space of removed entries back to the file system" },
+	{ "export", cmd_export, C_EXPORT,
+	    "aicache export [-f cache] [-n namespace]\n",
+	    "write the entries as JSON lines" },
+	{ "import", cmd_import, C_IMPORT,
+	    "aicache import [-f cache]\n",
+	    "store the entries of export's lines" },
+};
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+/*
+ * The options, in the order of -h: who takes each, and one line on what
+ * it does.  An option whose meaning depends on the command has a line
+ * for each meaning.
+ */
+static const struct optdoc {
+	int		 c;		/* getopt_long's value */
+	unsigned	 cmds;
+	const char	*flags;
+	const char	*text;
+} optdocs[] = {
+	{ 'f', C_FILE, "-f, --cache cache",
+	    "the cache file (default: $AICACHE_DB)" },
+	{ 'h', C_ANY, "-h, --help", "print this help and exit" },
+	{ 'm', C_REQUEST, "-m, --model model",
+	    "the model of requests naming none (aiq's -m)" },
+	{ 'm', C_PURGE, "-m, --model model", "remove the entries of model" },
+	{ 'n', C_STAGE, "-n, --namespace namespace",
+	    "the namespace of the entries (default \"\")" },
+	{ 'n', C_STATS | C_PURGE | C_EXPORT, "-n, --namespace namespace",
+	    "only namespace (default: every one)" },
+	{ 'P', C_REQUEST, "-P, --provider provider",
+	    "the provider requests go to (aiq's -P)" },
+	{ 's', C_REQUEST, "-s, --system system",
+	    "the system prompt aiq adds (aiq's -s)" },
+	{ 't', C_REQUEST, "-t, --temperature temperature",
+	    "the temperature aiq adds (aiq's -t)" },
+	{ OPT_ALL, C_PURGE, "--all", "remove every entry, then vacuum" },
+	{ OPT_BASE_URL, C_REQUEST, "--base-url url",
+	    "the base URL requests go to (aiq's)" },
+	{ OPT_BATCH, C_STAGE, "--batch n",
+	    "records a transaction (default: as read)" },
+	{ OPT_CANONICAL, C_KEY, "--canonical",
+	    "also print the text the key digests" },
+	{ OPT_DETERMINISTIC, C_GET, "--deterministic",
+	    "look up only temperature 0 or seeded requests" },
+	{ OPT_DETERMINISTIC, C_PUT, "--deterministic",
+	    "store only temperature 0 or seeded requests" },
+	{ OPT_EXPIRED, C_PURGE, "--expired",
+	    "remove the entries past their expiry" },
+	{ OPT_FAIL_OPEN, C_GET, "--fail-open",
+	    "pass records through when the cache fails" },
+	{ OPT_FAIL_OPEN, C_PUT, "--fail-open",
+	    "exit 0 even when the cache fails" },
+	{ OPT_MAX_SIZE, C_PUT, "--max-size size",
+	    "evict the least used above size, e.g. 500M" },
+	{ OPT_MAX_TOKENS, C_REQUEST, "--max-tokens n",
+	    "the max_tokens aiq adds (aiq's)" },
+	{ OPT_NO_USAGE_LOG, C_GET, "--no-usage-log",
+	    "do not record the hits in the usage log" },
+	{ OPT_OLDER_THAN, C_PURGE, "--older-than duration",
+	    "remove the entries stored longer ago (7d)" },
+	{ OPT_TAG, C_GET, "--tag name=value",
+	    "tag the hits, under the record's own tags" },
+	{ OPT_TTL, C_GET, "--ttl duration",
+	    "use only entries younger than duration (1h)" },
+	{ OPT_TTL, C_PUT, "--ttl duration",
+	    "the entries stored expire after duration (1h)" },
+};
+#define NOPTDOCS	(sizeof(optdocs) / sizeof(optdocs[0]))
+
+/* The full usage: every command's synopsis. */
+static void
+synopsis(FILE *f, const struct command *cmd)
 {
-	fputs(usage_text, status == 0 ? stdout : stderr);
-	exit(status);
+	size_t i;
+
+	if (cmd != NULL) {
+		fprintf(f, "usage: %s", cmd->synopsis);
+		return;
+	}
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "%s%s", i == 0 ? "usage: " : "       ",
+		    commands[i].synopsis);
+	fputs("       aicache -h | -V\n", f);
+}
+
+/* -h: the synopsis, then what the command and each of its options do. */
+static void
+help(const struct command *cmd)
+{
+	size_t i;
+
+	synopsis(stdout, cmd);
+	if (cmd == NULL) {
+		printf("\n");
+		for (i = 0; i < NCOMMANDS; i++)
+			printf("  %-8s %s\n", commands[i].name,
+			    commands[i].what);
+		printf("\n  %-16s %s\n  %-16s %s\n\n%s\n", "-h, --help",
+		    "print this help and exit", "-V, --version",
+		    "print the version and exit",
+		    "aicache COMMAND -h: the options of COMMAND");
+		return;
+	}
+	printf("\n%s\n\n", cmd->what);
+	for (i = 0; i < NOPTDOCS; i++)
+		if (optdocs[i].cmds & cmd->bit)
+			printf("  %-29s %s\n", optdocs[i].flags,
+			    optdocs[i].text);
+}
+
+/*
+ * -h prints the help on stdout and exits 0 (1 when it could not be
+ * written); a usage error prints the synopsis alone on stderr, of the
+ * command if known, and exits 2.
+ */
+static void __attribute__((noreturn))
+usage(const struct command *cmd, int status)
+{
+	if (status != 0) {
+		synopsis(stderr, cmd);
+		exit(status);
+	}
+	help(cmd);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(1, "write error");
+	exit(0);
+}
+
+/*
+ * An option's value refused, in the one shape of every tool; the value
+ * shown escaped, as it may hold anything.
+ */
+static void __attribute__((noreturn))
+bad_value(const struct command *cmd, const char *opt, const char *value,
+    const char *why)
+{
+	char shown[256];
+
+	warnx("%s '%s': %s", opt, ai_text_show(shown, sizeof(shown), value),
+	    why);
+	usage(cmd, 2);
+}
+
+/* The name of option c as -h shows it first: "-m", "--max-size". */
+static const char *
+option_name(int c, char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTDOCS; i++)
+		if (optdocs[i].c == c) {
+			snprintf(buf, size, "%.*s", (int)strcspn(
+			    optdocs[i].flags, ", "), optdocs[i].flags);
+			return buf;
+		}
+	return "that option";
+}
+
+/* Refuses an option that cmd does not take, naming it. */
+static void
+taken(const struct command *cmd, int c)
+{
+	char name[32];
+	size_t i;
+
+	for (i = 0; i < NOPTDOCS; i++)
+		if (optdocs[i].c == c && (optdocs[i].cmds & cmd->bit))
+			return;
+	warnx("%s does not take %s", cmd->name, option_name(c, name,
+	    sizeof(name)));
+	usage(cmd, 2);
 }
 
 static int64_t
-duration(const char *s, const char *what)
+duration(const struct command *cmd, const char *opt, const char *s)
 {
+	char why[AI_ERRLEN];
 	int64_t ms;
 
-	if (ai_parse_duration(s, &ms) == -1 || ms <= 0) {
-		warnx("invalid %s '%s': give a duration such as 30s, 1h or 7d",
-		    what, s);
-		usage(2);
-	}
+	if (ai_opt_duration(s, 1, &ms, why) == -1)
+		bad_value(cmd, opt, s, why);
 	return ms;
 }
 
-/* A size such as 500M or 2G: bytes, or K, M, G (powers of 1024). */
 static int64_t
-size(const char *s)
+number(const struct command *cmd, const char *opt, const char *s,
+    int64_t min, int64_t max)
 {
-	static const char units[] = "KMG";
-	const char *u;
-	char *end;
-	long long v;
-	int64_t mul = 1;
+	char why[AI_ERRLEN];
+	int64_t n;
 
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (*end != '\0' && (u = strchr(units, *end)) != NULL && end[1] ==
-	    '\0') {
-		mul = (int64_t)1 << (10 * (u - units + 1));
-		end++;
-	}
-	if (end == s || *end != '\0' || errno != 0 || v < 1 ||
-	    v > INT64_MAX / mul) {
-		warnx("invalid size '%s': give a whole number of bytes, or of "
-		    "K, M or G, such as 500M", s);
-		usage(2);
-	}
-	return (int64_t)v * mul;
+	if (ai_opt_number(s, min, max, &n, why) == -1)
+		bad_value(cmd, opt, s, why);
+	return n;
 }
 
+/*
+ * --tag name=value: a tag of every hit, for its usage log row and its
+ * record, as aiq's --tag is for the calls it makes.
+ */
 static void
-add_param(struct opts *o, const char *key, json_t *v)
+tag(struct opts *o, const struct command *cmd, const char *arg)
 {
-	if (v == NULL || (o->defaults.params == NULL &&
-	    (o->defaults.params = json_object()) == NULL) ||
-	    json_object_set_new(o->defaults.params, key, v) == -1)
+	const char *eq = strchr(arg, '=');
+	char name[72];
+	json_t *v;
+
+	if (eq == NULL || eq - arg >= (ptrdiff_t)sizeof(name))
+		bad_value(cmd, "--tag", arg, "not name=value");
+	snprintf(name, sizeof(name), "%.*s", (int)(eq - arg), arg);
+	if (!ai_tag_name_ok(name))
+		bad_value(cmd, "--tag", arg, "the name is not 1 to 64 letters, "
+		    "digits, - and _");
+	if ((v = json_string(eq + 1)) == NULL)
+		bad_value(cmd, "--tag", arg, "the value is not valid UTF-8");
+	if ((o->tags == NULL && (o->tags = json_object()) == NULL) ||
+	    json_object_set_new(o->tags, name, v) == -1)
 		errx(1, "out of memory");
 }
 
-/* -t and --max-tokens, checked as aiq checks them. */
+/* -t and --max-tokens: defaults of the request, as aiq adds them. */
 static void
-param(struct opts *o, int c, const char *s)
+param(struct opts *o, const struct command *cmd, int c, const char *s)
 {
-	char *end;
+	char why[AI_ERRLEN];
 	double t;
-	long n;
+	json_t *v;
 
 	if (c == 't') {
-		t = strtod(s, &end);
-		if (*s == '\0' || *end != '\0' || t < 0 || t > 2) {
-			warnx("temperature must be from 0 to 2: '%s'", s);
-			usage(2);
-		}
-		add_param(o, "temperature", json_real(t));
-		return;
-	}
-	n = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || n < 1 || n > INT_MAX) {
-		warnx("max tokens must be a number from 1 to %d: '%s'", INT_MAX,
-		    s);
-		usage(2);
-	}
-	add_param(o, "max_tokens", json_integer(n));
+		if (ai_opt_temperature(s, &t, why) == -1)
+			bad_value(cmd, "-t", s, why);
+		v = json_real(t);
+	} else
+		v = json_integer(number(cmd, "--max-tokens", s, 1, INT_MAX));
+	if (ai_params_set(&o->defaults.params, c == 't' ? "temperature" :
+	    "max_tokens", v) == -1)
+		errx(1, "out of memory");
 }
 
-static unsigned
-long_option(struct opts *o, int c)
+static void
+long_option(struct opts *o, const struct command *cmd, int c)
 {
-	char *end;
-	long n;
+	char why[AI_ERRLEN];
+	int64_t n;
 
 	switch (c) {
-	case OPT_ALL:		o->all = 1; return B_ALL;
-	case OPT_BASE_URL:	o->base_url = optarg; return B_BASE;
-	case OPT_MAX_TOKENS:	param(o, c, optarg); return B_MAXTOK;
+	case OPT_ALL:		o->all = 1; break;
+	case OPT_BASE_URL:	o->base_url = optarg; break;
 	case OPT_BATCH:
-		n = strtol(optarg, &end, 10);
-		o->batch = (int)n;
-		if (*optarg == '\0' || *end != '\0' || n < 1 || n > 1000000) {
-			warnx("batch must be a number from 1 to 1000000: '%s'",
-			    optarg);
-			usage(2);
-		}
-		return B_BATCH;
-	case OPT_CANONICAL:	o->canonical = 1; return B_CANON;
-	case OPT_DETERMINISTIC:	o->deterministic = 1; return B_DET;
-	case OPT_EXPIRED:	o->expired = 1; return B_EXPIRED;
-	case OPT_FAIL_OPEN:	o->fail_open = 1; return B_FAILOPEN;
-	case OPT_MAX_SIZE:	o->max_size = size(optarg); return B_MAXSIZE;
-	case OPT_NO_USAGE_LOG:	o->no_usage_log = 1; return B_NOLOG;
+		o->batch = (int)number(cmd, "--batch", optarg, 1, 1000000);
+		break;
+	case OPT_CANONICAL:	o->canonical = 1; break;
+	case OPT_DETERMINISTIC:	o->deterministic = 1; break;
+	case OPT_EXPIRED:	o->expired = 1; break;
+	case OPT_FAIL_OPEN:	o->fail_open = 1; break;
+	case OPT_MAX_SIZE:
+		if (ai_opt_size(optarg, &n, why) == -1)
+			bad_value(cmd, "--max-size", optarg, why);
+		o->max_size = n;
+		break;
+	case OPT_MAX_TOKENS:	param(o, cmd, c, optarg); break;
+	case OPT_NO_USAGE_LOG:	o->no_usage_log = 1; break;
 	case OPT_OLDER_THAN:
-		o->older_ms = duration(optarg, "age");
-		return B_OLDER;
-	case OPT_TTL:		o->ttl_ms = duration(optarg, "ttl"); return B_TTL;
-	default:		usage(2);
+		o->older_ms = duration(cmd, "--older-than", optarg);
+		break;
+	case OPT_TAG:	tag(o, cmd, optarg); break;
+	case OPT_TTL:	o->ttl_ms = duration(cmd, "--ttl", optarg); break;
+	default:	usage(cmd, 2);
 	}
 }
 
-static unsigned
-short_option(struct opts *o, int c, int purge)
+static void
+short_option(struct opts *o, const struct command *cmd, int c)
 {
 	switch (c) {
-	case 'f':	o->path = optarg; return B_F;
-	case 'h':	usage(0);
+	case 'f':	o->path = optarg; break;
 	case 'm':
-		if (*optarg == '\0') {
-			warnx("model must not be empty");
-			usage(2);
-		}
-		if (purge)
+		if (*optarg == '\0')
+			bad_value(cmd, "-m", optarg, "not a model name");
+		if (cmd->bit == C_PURGE)
 			o->purge_model = optarg;
 		else
 			o->defaults.model = optarg;
-		return B_M;
+		break;
 	case 'n':
 		o->ns = optarg;
 		o->given_ns = 1;
-		return B_N;
-	case 'P':	o->provider = optarg; return B_P;
-	case 's':
-		o->defaults.system = optarg;
-		return B_S;
-	case 't':	param(o, c, optarg); return B_T;
-	case 'V':
-		puts("aicache " AI_VERSION);
-		exit(0);
-	default:
-		return long_option(o, c);
+		break;
+	case 'P':	o->provider = optarg; break;
+	case 's':	o->defaults.system = optarg; break;
+	case 't':	param(o, cmd, c, optarg); break;
+	default:	long_option(o, cmd, c);
 	}
+}
+
+static void __attribute__((noreturn))
+version(void)
+{
+	puts("aicache " AI_VERSION);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(1, "write error");
+	exit(0);
 }
 
 static void
-options(struct opts *o, int argc, char **argv, int purge)
+options(struct opts *o, const struct command *cmd, int argc, char **argv)
 {
+	char shown[256];
 	int c;
 
 	while ((c = getopt_long(argc, argv, "f:hm:n:P:s:t:V", longopts,
-	    NULL)) != -1)
-		o->given |= short_option(o, c, purge);
-	if (optind != argc) {
-		warnx("unexpected argument '%s'", argv[optind]);
-		usage(2);
+	    NULL)) != -1) {
+		if (c == 'h')
+			usage(cmd, 0);
+		if (c == 'V')
+			version();
+		if (c == '?')
+			usage(cmd, 2);
+		taken(cmd, c);
+		short_option(o, cmd, c);
 	}
-}
-
-/* The name of the lowest option bit in bits, for a message. */
-static const char *
-option_name(unsigned bits)
-{
-	static const char *const names[] = { "-f", "-n", "-m", "-P", "-s",
-	    "-t", "--max-tokens", "--batch", "--deterministic", "--fail-open",
-	    "--no-usage-log", "--ttl", "--max-size", "--canonical", "--all",
-	    "--expired", "--older-than" };
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (bits & 1u << i)
-			return names[i];
-	return "that option";
+	if (optind != argc) {
+		warnx("unexpected argument '%s'", ai_text_show(shown,
+		    sizeof(shown), argv[optind]));
+		usage(cmd, 2);
+	}
 }
 
 /* $AICACHE_DB, or cache.db in the XDG cache directory. */
@@ -279,47 +439,57 @@ default_path(void)
 	return p;
 }
 
+static const struct command *
+command(const char *name)
+{
+	char shown[256];
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	warnx("unknown command '%s'", ai_text_show(shown, sizeof(shown),
+	    name));
+	usage(NULL, 2);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct opts o = { .ns = "" };
+	const struct command *cmd;
 	char *path = NULL, err[AI_ERRLEN];
-	size_t i;
 	int status;
 
 	argv[0] = "aicache";
 	if (argc < 2)
-		usage(2);
+		usage(NULL, 2);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
-		usage(0);
-	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
-		puts("aicache " AI_VERSION);
-		return 0;
-	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			break;
-	if (i == sizeof(commands) / sizeof(commands[0])) {
-		warnx("unknown command '%s'", argv[1]);
-		usage(2);
-	}
+		usage(NULL, 0);
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)
+		version();
+	cmd = command(argv[1]);
 	argv[1] = argv[0];	/* getopt's messages name the program */
-	options(&o, argc - 1, argv + 1, strcmp(commands[i].name, "purge") == 0);
-	if ((o.given & ~commands[i].allowed) != 0) {
-		warnx("%s does not take %s", commands[i].name,
-		    option_name(o.given & ~commands[i].allowed));
-		usage(2);
+	options(&o, cmd, argc - 1, argv + 1);
+	if (cmd->bit == C_PURGE && !o.all && !o.expired && o.older_ms == 0 &&
+	    o.purge_model == NULL && !o.given_ns) {
+		warnx("purge needs --all or a filter: --expired, --model, "
+		    "--namespace or --older-than");
+		usage(cmd, 2);
 	}
 	o.defaults.model = ai_default_model(o.defaults.model);
 	if (ai_router_init(&o.rt, o.provider, o.defaults.model, o.base_url,
-	    err) == -1) {
-		warnx("-P '%s': %s", o.provider, err);
-		usage(2);
-	}
-	if (o.path == NULL && strcmp(commands[i].name, "key") != 0)
+	    err) == -1)
+		bad_value(cmd, "-P", o.provider, err);
+	if (o.path == NULL && cmd->bit != C_KEY)
 		o.path = path = default_path();
-	status = commands[i].run(&o);
+	status = cmd->run(&o);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		warn("write error");
+		status = 1;
+	}
 	json_decref(o.defaults.params);
+	json_decref(o.tags);
 	free(path);
 	return status;
 }

@@ -3,6 +3,11 @@
  * every record on unchanged.  A batch is committed before its records go
  * out: a record downstream always has its entry safely stored, and a
  * process killed mid-batch loses that batch whole, never half an entry.
+ *
+ * An answer is stored under the key of the request that was sent: the
+ * one aiq stamps in aitools.key, with aiq's own defaults; only records of
+ * an older aiq, without it, are keyed here, with put's options standing
+ * for aiq's.
  */
 #include <err.h>
 #include <stdio.h>
@@ -16,7 +21,7 @@ struct put {
 	struct ai_cache	*c;		/* NULL once it failed */
 	struct ai_buf	 resp;
 	int		 failed;
-	int		 warned_model;
+	int		 warned;
 };
 
 /* The cache failed: the records still go on, without it. */
@@ -30,6 +35,14 @@ cache_failed(struct put *p, const char *err)
 	return 0;
 }
 
+/* A string member of the record's aitools, or NULL. */
+static const char *
+meta_str(const struct rec *r, const char *k)
+{
+	return json_string_value(json_object_get(json_object_get(r->json,
+	    "aitools"), k));
+}
+
 /*
  * A record that names no model was keyed with the default model; if the
  * answer came from another, aiq had another -m, and storing it would
@@ -38,26 +51,26 @@ cache_failed(struct put *p, const char *err)
 static int
 model_matches(struct put *p, const struct rec *r)
 {
-	const json_t *meta = json_object_get(r->json, "aitools");
-	const char *asked = json_string_value(json_object_get(meta, "model"));
-	const char *prov = json_string_value(json_object_get(meta,
-	    "provider"));
+	const char *asked = meta_str(r, "model");
+	const char *prov = meta_str(r, "provider");
 	const char *d = p->o->defaults.model;
+	char s1[256], s2[256];	/* text of the input, shown escaped */
 
 	if (prov != NULL && strcmp(prov, r->prov->name) != 0) {
-		if (!p->warned_model++)
+		if (!p->warned++)
 			warnx("line %ld: sent to %s, not to %s: not stored (give"
-			    " aicache the -P of aiq)", r->lineno, prov,
-			    r->prov->name);
+			    " aicache the -P of aiq)", r->lineno,
+			    ai_text_show(s1, sizeof(s1), prov), r->prov->name);
 		return 0;
 	}
 	if (!r->req.model_defaulted || asked == NULL ||
 	    strncmp(asked, d, strlen(d)) == 0)
 		return 1;
-	if (!p->warned_model++)
+	if (!p->warned++)
 		warnx("line %ld: answered by %s, not by the default model %s: "
-		    "not stored (give aicache the -m of aiq)", r->lineno, asked,
-		    d);
+		    "not stored (give aicache the -m of aiq)", r->lineno,
+		    ai_text_show(s1, sizeof(s1), asked),
+		    ai_text_show(s2, sizeof(s2), d));
 	return 0;
 }
 
@@ -75,6 +88,25 @@ fresh_answer(const struct rec *r)
 	return resp;
 }
 
+/*
+ * Whether the record's key is one to store under: aitools.key, which
+ * needs no check of put's options against aiq's, else put's own, which
+ * does.
+ */
+static int
+key_ok(struct put *p, const struct rec *r)
+{
+	if (r->has_sent)
+		return 1;
+	if (r->bad_sent) {
+		if (!p->warned++)
+			warnx("line %ld: aitools.key is not 64 hex digits: not "
+			    "stored", r->lineno);
+		return 0;
+	}
+	return model_matches(p, r);
+}
+
 static int
 store(struct put *p, const struct rec *r, const json_t *resp)
 {
@@ -85,9 +117,13 @@ store(struct put *p, const struct rec *r, const json_t *resp)
 	ai_buf_reset(&p->resp);
 	if (ai_buf_json(&p->resp, resp) == -1)
 		errx(1, "out of memory");
-	memcpy(e.key, r->key, AI_KEYLEN);
+	memcpy(e.key, r->has_sent ? r->sent : r->key, AI_KEYLEN);
 	e.provider = r->prov->name;
 	e.model = r->req.model;
+	if (r->has_sent && meta_str(r, "provider") != NULL)
+		e.provider = meta_str(r, "provider");
+	if (r->has_sent && meta_str(r, "model") != NULL)
+		e.model = meta_str(r, "model");
 	e.created_ms = ai_now_ms();
 	e.expires_ms = p->o->ttl_ms > 0 ? e.created_ms + p->o->ttl_ms : 0;
 	ai_usage_from_openai(json_object_get(body, "usage"), &e.usage);
@@ -119,7 +155,7 @@ put_one(void *arg, struct rec *r, struct ai_buf *out)
 	if (p->c == NULL || !r->keyed || r->no_store ||
 	    (resp = fresh_answer(r)) == NULL ||
 	    (p->o->deterministic && !deterministic(r->req.body)) ||
-	    !model_matches(p, r))
+	    !key_ok(p, r))
 		return 0;
 	return store(p, r, resp);
 }
@@ -142,7 +178,7 @@ int
 cmd_put(const struct opts *o)
 {
 	struct put p = { .o = o };
-	struct stage s = { put_begin, put_one, put_end, &p, 0 };
+	struct stage s = { put_begin, put_one, put_end, NULL, &p, 0 };
 	char err[AI_ERRLEN];
 	int rc;
 

@@ -53,6 +53,51 @@ storable(const json_t *resp)
 	    json_is_object(json_object_get(body, "usage"));
 }
 
+static int
+hexdigit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* A key from its 64 lowercase hex digits, as ai_cache_key_hex writes it. */
+int
+key_unhex(const char *s, unsigned char key[AI_KEYLEN])
+{
+	int i, hi, lo;
+
+	if (s == NULL || strlen(s) != 2 * AI_KEYLEN)
+		return -1;
+	for (i = 0; i < AI_KEYLEN; i++) {
+		if ((hi = hexdigit(s[2 * i])) == -1 ||
+		    (lo = hexdigit(s[2 * i + 1])) == -1)
+			return -1;
+		key[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/*
+ * aitools.key: the key of the request aiq sent, with its own defaults,
+ * which put stores the answer under rather than its own key.
+ */
+static void
+sent_key(struct rec *r)
+{
+	const json_t *k = json_object_get(json_object_get(r->json, "aitools"),
+	    "key");
+
+	if (k == NULL || json_is_null(k))
+		return;
+	if (key_unhex(json_string_value(k), r->sent) == 0)
+		r->has_sent = 1;
+	else
+		r->bad_sent = 1;
+}
+
 /* aitools.cache_control: "bypass", "no-store" or "off". */
 static void
 control(struct rec *r)
@@ -104,6 +149,7 @@ rec_read(const struct opts *o, struct rec *r, long lineno, const char *line,
 		return;
 	}
 	control(r);
+	sent_key(r);
 	r->answered = ai_record_is_done(r->json, 0);
 	if (ai_record_request(r->json, &o->defaults, &r->req, r->why) == -1)
 		return;
@@ -137,44 +183,54 @@ rec_free(struct rec *r)
 	r->json = NULL;
 }
 
-static void
-out_flush(struct ai_buf *out)
-{
-	if (out->len > 0 && ai_write_all(STDOUT_FILENO, out->data,
-	    out->len) == -1)
-		err(1, "write error");
-	ai_buf_reset(out);
-}
-
-/* Ends a batch: its records go out only once it is safely done. */
+/*
+ * Ends a batch: its records go out only once it is safely done, and what
+ * follows their going out (get's bookkeeping of hits) only once they did.
+ * A failed write is said, and ends the stage.
+ */
 static int
 batch_end(const struct stage *s, struct ai_buf *out)
 {
 	if (s->end != NULL && s->end(s->arg) == -1)
 		return -1;
-	out_flush(out);
-	return 0;
+	if (out->len > 0 && ai_write_all(STDOUT_FILENO, out->data,
+	    out->len) == -1) {
+		warn("write error");
+		return -1;
+	}
+	ai_buf_reset(out);
+	return s->written != NULL ? s->written(s->arg) : 0;
 }
 
 /*
  * A line longer than aiq takes yields the record aiq would make of it, an
- * invalid_input error, so that it is not lost without a word.
+ * invalid_input error with the custom_id found at its start, so that it
+ * is not lost without a word.
  */
 static void
-too_long(const struct stage *s, long lineno, struct ai_buf *out)
+too_long(const struct stage *s, long lineno, const char *line, size_t len,
+    struct ai_buf *out)
 {
+	struct ai_meta m = { .line = lineno };
+	struct ai_buf tail = { 0 };
+	char msg[64], *id;
 	int rc;
 
 	warnx("<stdin>:%ld: line longer than %u bytes", lineno, AI_MAX_LINE);
-	if (s->keys)
-		rc = ai_buf_printf(out, "-\tline %ld: line too long\n", lineno);
-	else
-		rc = ai_buf_printf(out, "{\"error\":{\"code\":"
-		    "\"invalid_input\",\"message\":\"line %ld: line too long\"},"
-		    "\"aitools\":{\"v\":%d,\"line\":%ld}}\n", lineno,
-		    AI_RECORD_VERSION, lineno);
-	if (rc == -1)
+	if (s->keys) {
+		if (ai_buf_printf(out, "-\tline %ld: line too long\n",
+		    lineno) == -1)
+			errx(1, "out of memory");
+		return;
+	}
+	snprintf(msg, sizeof(msg), "line %ld: longer than %u bytes", lineno,
+	    AI_MAX_LINE);
+	id = ai_record_salvage_id(line, len);
+	rc = ai_tail_error(&tail, AI_E_INVALID_INPUT, msg, 0, &m);
+	if (rc == -1 || ai_record_bare(out, id, tail.data, tail.len) == -1)
 		errx(1, "out of memory");
+	free(id);
+	ai_buf_free(&tail);
 }
 
 /* Handles one line of input as a record of the stage. */
@@ -186,7 +242,7 @@ one_line(const struct opts *o, const struct stage *s, struct ai_lines *in,
 	int rc;
 
 	if (cut) {
-		too_long(s, in->lineno, out);
+		too_long(s, in->lineno, line, len, out);
 		return 0;
 	}
 	if (len > 0 && line[len - 1] == '\r')
@@ -204,7 +260,7 @@ loop(const struct opts *o, const struct stage *s, struct ai_lines *in,
 {
 	char *line;
 	size_t len, n = 0;
-	int got, cut, open = 0;
+	int got, cut, rc, open = 0;
 
 	for (;;) {
 		got = ai_lines_next(in, &line, &len, &cut);
@@ -225,9 +281,9 @@ loop(const struct opts *o, const struct stage *s, struct ai_lines *in,
 			if (s->begin != NULL && s->begin(s->arg) == -1)
 				return -1;
 		}
-		if (one_line(o, s, in, line, len, cut, out, canon) == -1)
+		if ((rc = one_line(o, s, in, line, len, cut, out, canon)) == -1)
 			return -1;
-		if (o->batch > 0 && ++n % (size_t)o->batch == 0) {
+		if (rc == 1 || (o->batch > 0 && ++n % (size_t)o->batch == 0)) {
 			open = 0;
 			if (batch_end(s, out) == -1)
 				return -1;
