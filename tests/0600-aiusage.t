@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 67
+plan 70
 
 export TZ=UTC
 D=$TESTS/data/aiusage
@@ -136,7 +136,7 @@ aiusage --log -b field:team >/dev/null 2>err.txt
 is "$?:$(head -n1 err.txt)" '2:aiusage: --by field:team: the usage log keeps no record fields; tag the calls with aiq --tag and group by tag:NAME' \
 	'field: on the log: exit 2, pointing to tags'
 aiusage -L "$SCRATCH/none.db" >out.txt 2>err.txt
-is "$?:$(cat err.txt):$(cat out.txt)" "1:aiusage: $SCRATCH/none.db: no usage log here (aiq writes it as it calls):" 'no usage log: exit 1, saying so, and no report of nothing'
+is "$?:$(cat err.txt):$(cat out.txt)" "1:aiusage: $SCRATCH/none.db: no usage log here:" 'no usage log: exit 1, saying so, and no report of nothing'
 aiusage -f jsonl nosuch.jsonl "$D/anthropic-batch.jsonl" >out.txt 2>err.txt
 is "$?:$(jq -r 'select(.total) | .requests' out.txt):$(grep -c 'warning: 1 file could not be read' err.txt)" '1:2:1' \
 	'a file that cannot be read: exit 1, the others reported, and the report says so'
@@ -162,6 +162,22 @@ is "$(grep -c 'warning: 4 successful calls have no token counts' nu.err)" 1 'and
 printf '{"prompt":"quiet","stream":true,"stream_options":{"include_usage":false}}\n' | aiq -J >/dev/null 2>&1
 is "$(aiusage --log --since today -f jsonl 2>/dev/null | jq -r 'select(.total) | .no_usage'):$(sqlite3 usage.db "SELECT quote(input_tokens) FROM calls ORDER BY id DESC LIMIT 1")" \
 	'1:NULL' 'aiq logs no tokens as NULL, and aiusage counts such a call apart'
+
+# --- a log of an older aiq, or written by hand: counts that are not counts
+V1='CREATE TABLE calls (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, provider TEXT, model TEXT, service TEXT, status TEXT NOT NULL, http_status INTEGER, input_tokens INTEGER, output_tokens INTEGER, cached_tokens INTEGER, cache_write_tokens INTEGER, reasoning_tokens INTEGER, latency_ms INTEGER, attempts INTEGER, trace_id TEXT, request_id TEXT, custom_id TEXT, prompt TEXT, response TEXT); CREATE INDEX calls_ts ON calls(ts);'
+sqlite3 old.db "$V1 INSERT INTO calls (ts, model, status, input_tokens, output_tokens) VALUES
+    (1000, 'gpt-x', 'ok', -5000, 10), (2000, 'gpt-x', 'ok', 9223372036854775807, 10),
+    (3000, 'gpt-x', 'ok', 9223372036854775807, 10), (4000, 'gpt-x', 'ok', 'many', 10), (5000, 'gpt-x', 'ok', 1000, 500)"
+aiusage $P -L old.db -b model -f jsonl >old.out 2>old.err
+is "$?:$(jq -r 'select(.total) | "\(.requests) \(.input_tokens) \(.output_tokens) \(.cost) \(.no_usage)"' old.out)" '4:5 1000 500 0.006 4' \
+	'a v1 log with -5000, 2^63-1 and text for tokens: those calls are of unknown tokens, never summed'
+is "$(aiusage $P -L old.db 2>/dev/null | awk '/^TOTAL/ { print $4 }')" 1000 '  and the table sums only the counts'
+printf '%s\n' '{"aitools_prices": 1, "date": "2026-01-01", "models": {"big": {"input": "900", "output": "900"}}}' >big.json
+sqlite3 big.db "$V1 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1099999)
+    INSERT INTO calls (ts, model, status, input_tokens, output_tokens) SELECT 1000 + i, 'big', 'ok', 10000000000, 0 FROM n"
+is "$(aiusage --prices big.json -L big.db -f jsonl 2>/dev/null | grep total | grep -o '"input_tokens":[0-9]*\|"cost":[0-9.-]*' | tr '\n' ' ')" \
+	'"input_tokens":11000000000000000 "cost":4611686018427.387904 ' \
+	'1.1 million calls of $9 million each: the sum is held at its limit, not wrapped'
 
 # --- lines that are not JSON are skipped, whatever jsmn lets through
 b='"body":{"id":"%s","model":"gpt-x","usage":{"prompt_tokens":1000,"completion_tokens":0}}'

@@ -48,8 +48,10 @@ budget_report(FILE *f, const struct opts *o, const struct tally *t,
 	int sdec = o->decimals_set ? o->decimals : places(micro);
 
 	gone = (double)(now - start) / (double)(end - start);
-	if (gone > 0)
-		forecast.micro = (int64_t)((double)micro / gone + 0.5);
+	if (gone > 0)		/* early in the period, held in range */
+		forecast.micro = (double)micro / gone < 4e18 ?
+		    (int64_t)((double)micro / gone + 0.5) : INT64_C(4) *
+		    1000000000000000000;
 	ai_money_format(&budget, dec, b, sizeof(b));
 	ai_money_format(&t->total.cost, sdec, spent, sizeof(spent));
 	ai_money_format(&forecast, sdec, fc, sizeof(fc));

@@ -311,25 +311,11 @@ read_files(struct tally *t, const struct opts *o)
 	return rc;
 }
 
+/* The usage log: -L's, else the default one, which must be there. */
 static int
 read_log(struct tally *t, const struct opts *o)
 {
-	char *path = o->log_path ? strdup(o->log_path) :
-	    ai_usagelog_default_path();
-	struct stat sb;
-	int rc;
-
-	if (path == NULL)
-		errx(1, "no usage log: set AIQ_USAGE_LOG or HOME");
-	if (stat(path, &sb) == -1) {
-		warnx("%s: no usage log here (aiq writes it as it calls)",
-		    path);
-		free(path);
-		return -1;
-	}
-	rc = from_log(t, path);
-	free(path);
-	return rc;
+	return from_log(t, o->log_path);
 }
 
 int
