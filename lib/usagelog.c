@@ -441,19 +441,21 @@ ai_usagelog_query_open(const char *path, const struct ai_logfilter *f,
 /*
  * A count of tokens, by the rule of ai_token_count_ok(): 0 when NULL,
  * -1 when not a count (a log of an older aiq, or written by hand, may
- * hold anything).
+ * hold anything).  Columns are read as sqlite3_value, which takes no
+ * lock (the query's connection is used by one thread): a report reads
+ * millions of rows.
  */
 static int64_t
-count_col(sqlite3_stmt *st, int i)
+count_of(sqlite3_value *v)
 {
-	int64_t v;
+	int64_t n;
 
-	switch (sqlite3_column_type(st, i)) {
+	switch (sqlite3_value_type(v)) {
 	case SQLITE_NULL:
 		return 0;
 	case SQLITE_INTEGER:
-		v = sqlite3_column_int64(st, i);
-		return ai_token_count_ok(v) ? v : -1;
+		n = sqlite3_value_int64(v);
+		return ai_token_count_ok(n) ? n : -1;
 	default:
 		return -1;
 	}
@@ -468,12 +470,14 @@ read_usage(sqlite3_stmt *st, struct ai_logrow *r)
 	    &r->usage.cache_write_1h, &r->usage.reasoning };
 	static const int col[] = { Q_INPUT, Q_OUTPUT, Q_CACHED,
 	    Q_CACHE_WRITE, Q_CACHE_WRITE_1H, Q_REASONING };
+	sqlite3_value *in = sqlite3_column_value(st, Q_INPUT);
 	size_t i;
 
 	/* aiq logs the tokens of a call that told none as NULL. */
-	r->no_usage = sqlite3_column_type(st, Q_INPUT) == SQLITE_NULL;
+	r->no_usage = sqlite3_value_type(in) == SQLITE_NULL;
 	for (i = 0; i < sizeof(col) / sizeof(col[0]); i++)
-		if ((*v[i] = count_col(st, col[i])) < 0)
+		if ((*v[i] = count_of(i == 0 ? in :
+		    sqlite3_column_value(st, col[i]))) < 0)
 			r->no_usage = 1;
 	if (r->no_usage)
 		memset(&r->usage, 0, sizeof(r->usage));
@@ -482,7 +486,13 @@ read_usage(sqlite3_stmt *st, struct ai_logrow *r)
 static const char *
 text_col(sqlite3_stmt *st, int i)
 {
-	return (const char *)sqlite3_column_text(st, i);
+	return (const char *)sqlite3_value_text(sqlite3_column_value(st, i));
+}
+
+static int64_t
+int_col(sqlite3_stmt *st, int i)
+{
+	return sqlite3_value_int64(sqlite3_column_value(st, i));
 }
 
 /*
@@ -495,6 +505,7 @@ int
 ai_usagelog_next(struct ai_logquery *q, struct ai_logrow *r, char *err)
 {
 	sqlite3_stmt *st = q->st;
+	sqlite3_value *lat;
 	int rc;
 
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
@@ -505,18 +516,19 @@ ai_usagelog_next(struct ai_logquery *q, struct ai_logrow *r, char *err)
 		return -1;
 	}
 	memset(r, 0, sizeof(*r));
-	r->ts_ms = sqlite3_column_int64(st, Q_TS);
+	r->ts_ms = int_col(st, Q_TS);
 	r->provider = text_col(st, Q_PROVIDER);
 	r->model = text_col(st, Q_MODEL);
 	r->service = text_col(st, Q_SERVICE);
 	r->status = text_col(st, Q_STATUS);
-	r->http_status = (long)sqlite3_column_int64(st, Q_HTTP_STATUS);
+	r->http_status = (long)int_col(st, Q_HTTP_STATUS);
 	read_usage(st, r);
-	r->latency_ms = sqlite3_column_type(st, Q_LATENCY) == SQLITE_INTEGER ?
-	    sqlite3_column_int64(st, Q_LATENCY) : -1;
+	lat = sqlite3_column_value(st, Q_LATENCY);
+	r->latency_ms = sqlite3_value_type(lat) == SQLITE_INTEGER ?
+	    sqlite3_value_int64(lat) : -1;
 	if (r->latency_ms < 0)
 		r->latency_ms = -1;
-	r->attempts = sqlite3_column_int(st, Q_ATTEMPTS);
+	r->attempts = (int)int_col(st, Q_ATTEMPTS);
 	r->tier = text_col(st, Q_TIER);
 	return 1;
 }

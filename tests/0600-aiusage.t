@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 70
+plan 76
 
 export TZ=UTC
 D=$TESTS/data/aiusage
@@ -189,6 +189,35 @@ b='"body":{"id":"%s","model":"gpt-x","usage":{"prompt_tokens":1000,"completion_t
   printf '{"response":{"status_code":200,"a":[1, 2 ,{}],'"$b"'}}\n' j6; } >broken.jsonl
 is "$(aiusage $P -f jsonl broken.jsonl 2>/dev/null | jq -r 'select(.total) | "\(.requests) \(.skipped_lines)"')" '2 4' \
 	'missing or extra commas and colons, and text after the object: skipped lines; blanks after it are fine'
+
+# --- deep or wide lines take time linear in their length
+ok1='{"response":{"status_code":200,"body":{"id":"w1","model":"gpt-x","usage":{"prompt_tokens":1000,"completion_tokens":0}}}}'
+brackets() { head -c "$2" /dev/zero | tr '\0' "$1"; }
+{ echo "$ok1"; printf '{"a":'; brackets '[' 200000; brackets ']' 200000; echo '}'; } >deep.jsonl
+t0=$(date +%s%N)
+got=$(aiusage $P -f jsonl deep.jsonl 2>/dev/null | jq -r 'select(.total) | "\(.requests) \(.skipped_lines)"')
+ms=$(ms_since "$t0")
+is "$got" '1 1' 'a line nested 200,000 deep is skipped, not a result'
+# it takes some 50 ms; the bound leaves room for a loaded machine
+is "$([ "$ms" -lt 3000 ] && echo fast)" fast "  in well under a second (${ms} ms; it took 8 s)"
+{ echo "$ok1"; printf '{"a":['; brackets '{' 200000 | sed 's/{/{},/g'; printf '{}],'; i=0
+  awk 'BEGIN { for (i = 0; i < 100000; i++) printf "\"k%d\":1,", i }'; echo '"z":1}'; } >wide.jsonl
+t0=$(date +%s%N)
+got=$(aiusage $P -f jsonl wide.jsonl 2>/dev/null | jq -r 'select(.total) | "\(.requests) \(.skipped_lines)"')
+ms=$(ms_since "$t0")
+is "$got" '1 1' 'a line of 200,000 objects in an array and 100,000 members'
+is "$([ "$ms" -lt 3000 ] && echo fast)" fast "  in well under a second too (${ms} ms; it took 11 s)"
+nest() {	# nest N: a result whose "x" is nested so that the line is N deep
+	printf '{"x":'; brackets '[' $(($1 - 1)); brackets ']' $(($1 - 1))
+	printf ',%s\n' "${ok1#?}" | sed "s/w1/d$1/"
+}
+{ nest 64; nest 65; } >depth.jsonl
+is "$(aiusage $P -f jsonl depth.jsonl 2>/dev/null | jq -r 'select(.total) | "\(.requests) \(.skipped_lines)"')" '1 1' \
+	'64 levels are a record, 65 a bad line'
+B=$(brackets '[' 100)
+printf '%s\n' "{\"s\":\"\\\\\\\"$B\\\\\",${ok1#?}" >str.jsonl
+is "$(aiusage $P -f jsonl str.jsonl 2>/dev/null | jq -r 'select(.total) | "\(.requests) \(.skipped_lines)"')" '1 0' \
+	'brackets in a string, after escaped quotes and backslashes, are not nesting'
 
 # --- hostile strings: every format stays whole
 rec() { printf '{"response":{"status_code":200,"body":{"model":"%s","usage":{"prompt_tokens":1,"completion_tokens":1}}},"aitools":{"service":"%s"}}\n' "$1" "$2"; }
