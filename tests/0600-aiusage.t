@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 76
+plan 81
 
 export TZ=UTC
 D=$TESTS/data/aiusage
@@ -140,6 +140,24 @@ is "$?:$(cat err.txt):$(cat out.txt)" "1:aiusage: $SCRATCH/none.db: no usage log
 aiusage -f jsonl nosuch.jsonl "$D/anthropic-batch.jsonl" >out.txt 2>err.txt
 is "$?:$(jq -r 'select(.total) | .requests' out.txt):$(grep -c 'warning: 1 file could not be read' err.txt)" '1:2:1' \
 	'a file that cannot be read: exit 1, the others reported, and the report says so'
+
+printf '\177ELF\002\001\001\000\000\000\n\000\000garbage\n' >bin.dat
+aiusage bin.dat >out.txt 2>err.txt
+is "$?:$(cat err.txt):$(cat out.txt)" '1:aiusage: bin.dat: no results in 2 lines:' \
+	'a file with no result in its lines (a binary): exit 1, saying so, and no report of nothing'
+aiusage <jobs.jsonl >out.txt 2>err.txt
+is "$?:$(cat err.txt):$(cat out.txt)" '1:aiusage: stdin: no results in 3 lines:' \
+	'requests, not results, on stdin: the same'
+aiusage $P -f jsonl bin.dat "$D/anthropic-batch.jsonl" >out.txt 2>err.txt
+is "$?:$(jq -r 'select(.total) | .requests' out.txt):$(grep -c 'bin.dat: no results in 2 lines\|warning: 1 file has no results' err.txt)" '1:2:2' \
+	'a wrong file among good ones: exit 1, the others reported, and the report says so'
+mkdir -p other
+env -i PATH="$PATH" HOME="$SCRATCH/other" aiusage --budget 10 </dev/null >out.txt 2>err.txt
+is "$?:$(cat err.txt):$(cat out.txt)" "1:aiusage: $SCRATCH/other/.local/state/aitools/usage.db: no usage log here (the path is under HOME, as neither AIQ_USAGE_LOG nor XDG_STATE_HOME is set):" \
+	'--budget with no usage log, as in cron: exit 1, naming the path and how it was found, never $0 spent'
+AIQ_USAGE_LOG=$SCRATCH/nowhere.db aiusage --budget 10 </dev/null >/dev/null 2>err.txt
+is "$?:$(cat err.txt)" "1:aiusage: $SCRATCH/nowhere.db: no usage log here (the path is AIQ_USAGE_LOG)" \
+	'  and when AIQ_USAGE_LOG names it'
 
 aiusage --log --budget 1000 --period month >b.txt 2>b.err
 is "$?" 0 'under budget: exit 0'

@@ -86,7 +86,9 @@ struct tally {
 	struct group	 total;
 	int64_t		 lines, duplicates, undated, bad_lines;
 	int64_t		 no_usage;	/* ok calls of unknown tokens */
+	int64_t		 results;	/* lines that are results */
 	int		 unread;	/* files that could not be opened */
+	int		 no_results;	/* files of lines but no result */
 	long		 first_bad_line;
 	char		 first_bad_name[256];
 	uint64_t	*seen;		/* dedup: hashes of ids, open addressing */

@@ -328,7 +328,7 @@ main(int argc, char **argv)
 	const char *title = "LLM usage";
 	char msg[AI_ERRLEN];
 	int64_t now = ai_now_ms();
-	int rc, status = 0;
+	int rc, failed, status = 0;
 
 	setlocale(LC_CTYPE, "");
 	parse_args(argc, argv, &o, &title, now);
@@ -352,8 +352,9 @@ main(int argc, char **argv)
 	rc = 0;
 	if (o.nfiles > 0)
 		rc = read_files(&t, &o);
-	else if (!o.from_log && stdin_has_records())
-		rc = from_records(&t, STDIN_FILENO, "stdin");
+	else if (!o.from_log && stdin_has_records() &&
+	    (rc = from_records(&t, STDIN_FILENO, "stdin")) == -1)
+		t.unread++;
 	if (o.nfiles == 0 && rc == 0 && t.lines == 0) {
 		no_field_in_log(&o);	/* no records: the usage log */
 		if (read_log(&t, &o) == -1) {
@@ -361,8 +362,11 @@ main(int argc, char **argv)
 			goto out;	/* and no report of nothing */
 		}
 	}
-	if (rc == -1)
+	if (rc == -1 || t.no_results > 0)
 		status = 1;
+	failed = t.unread + t.no_results;
+	if (failed > 0 && failed == (o.nfiles > 0 ? o.nfiles : 1))
+		goto out;		/* not one source: no report either */
 	o.decimals = decimals_for(&o, &t);
 	if (report(stdout, &t, title) == -1)
 		err(1, "stdout");

@@ -135,6 +135,14 @@ report_notes(const struct tally *t, note_fn put, void *arg)
 		    "file" : "files", t->unread == 1 ? "is" : "are");
 		put(arg, 1, line);
 	}
+	if (t->no_results > 0) {
+		snprintf(line, sizeof(line), "warning: %d %s no results (not"
+		    " one line is a record with an answer or an error), so %s"
+		    " nothing to the report", t->no_results, t->no_results == 1 ?
+		    "file has" : "files have", t->no_results == 1 ? "adds" :
+		    "add");
+		put(arg, 1, line);
+	}
 	if (t->total.unpriced > 0) {
 		n = (size_t)snprintf(line, sizeof(line), "warning: %lld %s of"
 		    " models without a price %s not in the cost:",
