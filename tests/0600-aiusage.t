@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 81
+plan 87
 
 export TZ=UTC
 D=$TESTS/data/aiusage
@@ -85,12 +85,24 @@ is "$?" 4 'a model without a price: exit 4'
 like "$(aiusage $P <"$D/records.jsonl" 2>/dev/null | grep warning)" 'mystery \(1\)' 'and a warning naming it'
 aiusage $P --model gpt-x <"$D/records.jsonl" >/dev/null 2>&1
 is "$?" 0 'every call priced: exit 0'
-aiusage -b nope </dev/null >/dev/null 2>err.txt
-is "$?:$(head -n1 err.txt)" '2:aiusage: --by: nope: not model, provider, service, status, tier, hour, day, week, month, tag:NAME or field:PATH, or given twice, or a second tag: or field:' \
+bad() {	# bad ARGS...: exit status, then the first line of stderr
+	aiusage "$@" </dev/null >/dev/null 2>err.txt
+	echo "$?:$(head -n1 err.txt)"
+}
+is "$(bad -b nope)" "2:aiusage: --by 'nope': unknown dimension nope (model, provider, service, status, tier, hour, day, week, month, tag:NAME or field:PATH)" \
 	'a bad --by: exit 2, saying why'
+is "$(bad -b model,day,model)" "2:aiusage: --by 'model,day,model': model given twice" '--by: a dimension twice is said so'
+is "$(bad -b model,service,status,day,hour)" "2:aiusage: --by 'model,service,status,day,hour': more than 4 dimensions" \
+	'five dimensions: exit 2, saying so'
+is "$(bad -b tag:team,field:x)" "2:aiusage: --by 'tag:team,field:x': field:x: a second tag: or field: (one at a time)" \
+	'--by: a second tag: or field: is said so'
+is "$(bad -b tag:team,tag:team)" "2:aiusage: --by 'tag:team,tag:team': tag:team given twice" '--by: a tag twice is said so'
+is "$(bad -b 'tag:a b')" "2:aiusage: --by 'tag:a b': tag:a b: not a tag name (1 to 64 letters, digits, - and _)" \
+	'--by: a tag name that is not one'
+is "$(bad --decimals 7)" "2:aiusage: --decimals '7': not a whole number from 0 to 6" '--decimals: the one message of a bad number'
+is "$(sed -n '2,$p' err.txt | grep -c '^usage: aiusage\|^  *\[')" "$(sed -n '2,$p' err.txt | wc -l | tr -d ' ')" \
+	'  followed by the synopsis only'
 aiusage --since someday </dev/null >/dev/null 2>/dev/null; is "$?" 2 'a bad --since: exit 2'
-aiusage -b model,service,status,day,hour </dev/null >/dev/null 2>err.txt
-is "$?:$(head -n1 err.txt)" '2:aiusage: --by: hour: more than 4 dimensions' 'five dimensions: exit 2, saying so'
 aiusage -s 2026-02-30 </dev/null >/dev/null 2>/dev/null; is "$?" 2 'February 30 is no date'
 aiusage -s today -u yesterday </dev/null >/dev/null 2>err.txt
 is "$?:$(head -n1 err.txt)" '2:aiusage: --since must be before --until' '--since after --until: exit 2'
@@ -128,12 +140,12 @@ is "$(aiusage --log -b tag:env -f csv 2>/dev/null | cut -d, -f1-3 | tr '\n' ' ')
 	'env,requests,errors ,4,0 prod,2,0 TOTAL,6,0 ' \
 	'the tag names its column'
 aiusage -b field:team </dev/null >/dev/null 2>err2.txt
-is "$?:$(head -n1 err2.txt)" '2:aiusage: --by field:team: the usage log keeps no record fields; tag the calls with aiq --tag and group by tag:NAME' \
+is "$?:$(head -n1 err2.txt)" "2:aiusage: --by 'field:team': the usage log keeps no record fields; tag the calls with aiq --tag and group by tag:NAME" \
 	'field: with no records on stdin, so the usage log: exit 2 too'
 aiusage --log --budget 50 >b.txt 2>/dev/null
 like "$(grep '^budget\|^spent' b.txt | tr '\n' ' ')" '^budget +\$50\.00 a month.* spent +\$0\.0000[0-9]{2} ' 'the budget in cents, a small spend to the microdollar'
 aiusage --log -b field:team >/dev/null 2>err.txt
-is "$?:$(head -n1 err.txt)" '2:aiusage: --by field:team: the usage log keeps no record fields; tag the calls with aiq --tag and group by tag:NAME' \
+is "$?:$(head -n1 err.txt)" "2:aiusage: --by 'field:team': the usage log keeps no record fields; tag the calls with aiq --tag and group by tag:NAME" \
 	'field: on the log: exit 2, pointing to tags'
 aiusage -L "$SCRATCH/none.db" >out.txt 2>err.txt
 is "$?:$(cat err.txt):$(cat out.txt)" "1:aiusage: $SCRATCH/none.db: no usage log here:" 'no usage log: exit 1, saying so, and no report of nothing'

@@ -7,6 +7,7 @@
 #include "aitools.h"
 
 #define MAX_BY		4	/* group-by dimensions */
+#define MAX_PRICES	7	/* --prices files */
 
 enum dim {
 	D_MODEL, D_PROVIDER, D_SERVICE, D_STATUS, D_TIER,
@@ -48,7 +49,7 @@ struct opts {
 	int		 from_log;	/* -L, or no records on stdin */
 	char		**files;
 	int		 nfiles;
-	const char	*prices[8];	/* --prices files, NULL-ended */
+	const char	*prices[MAX_PRICES + 1]; /* --prices, NULL-ended */
 	int		 nprices;
 	int64_t		 budget_micro;	/* 0: none */
 	int		 period;	/* D_DAY, D_WEEK, D_MONTH */
