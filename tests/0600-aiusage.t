@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 87
+plan 94
 
 export TZ=UTC
 D=$TESTS/data/aiusage
@@ -79,6 +79,17 @@ is "$(jcost -b field:metadata.team <"$D/records.jsonl" | sort | paste -sd' ')" "
 JQ='select(.total | not) | .status'
 is "$(jcost -b status <"$D/records.jsonl" | sort | paste -sd' ')" 'cache_hit ok rate_limited' 'by status'
 
+# --- no cost that is not zero reads as zero, for people
+rs() { printf '{"response":{"status_code":200,"body":{"id":"%s","model":"gpt-x","usage":{"prompt_tokens":%s,"completion_tokens":0}}},"aitools":{"service":"%s"}}\n' "$1" "$2" "$1"; }
+{ rs big 10000; rs tiny 1; } >tiny.jsonl
+is "$(aiusage $P -b service --no-bars tiny.jsonl 2>/dev/null | awk '$1 == "tiny" { print $7 }')" '<0.0001' \
+	'table: $0.000002 beside $0.02 is <0.0001, not 0.0000'
+is "$(aiusage $P -b service -f markdown tiny.jsonl 2>/dev/null | grep -c '^| tiny .*| <0\.0001 |')" 1 'Markdown: the same'
+is "$(aiusage $P -b service -f html tiny.jsonl 2>/dev/null | grep -c '<td>tiny</td>.*<td class="n">&lt;0\.0001</td>')" 1 'HTML: the same'
+is "$(aiusage $P -b service --decimals 2 --no-bars tiny.jsonl 2>/dev/null | awk '$1 == "tiny" || $1 == "big" { print $7 }' | tr '\n' ' ')" '0.02 <0.01 ' \
+	'--decimals 2: <0.01'
+is "$(aiusage $P -b service -f csv tiny.jsonl 2>/dev/null | grep '^tiny' | cut -d, -f7)" 0.000002 'CSV keeps the number'
+
 # --- unpriced models, budgets and exit codes
 aiusage $P <"$D/records.jsonl" >/dev/null 2>&1
 is "$?" 4 'a model without a price: exit 4'
@@ -144,6 +155,7 @@ is "$?:$(head -n1 err2.txt)" "2:aiusage: --by 'field:team': the usage log keeps 
 	'field: with no records on stdin, so the usage log: exit 2 too'
 aiusage --log --budget 50 >b.txt 2>/dev/null
 like "$(grep '^budget\|^spent' b.txt | tr '\n' ' ')" '^budget +\$50\.00 a month.* spent +\$0\.0000[0-9]{2} ' 'the budget in cents, a small spend to the microdollar'
+like "$(aiusage --log --budget 50 --decimals 2 2>/dev/null | grep '^spent')" '^spent +<\$0\.01 ' '  and to 2 decimals, <$0.01, not $0.00'
 aiusage --log -b field:team >/dev/null 2>err.txt
 is "$?:$(head -n1 err.txt)" "2:aiusage: --by 'field:team': the usage log keeps no record fields; tag the calls with aiq --tag and group by tag:NAME" \
 	'field: on the log: exit 2, pointing to tags'
@@ -270,6 +282,8 @@ like "$(grep -o '<title>[^<]*</title>' r.html | head -n1)" 'Usage &lt;test&gt;' 
 is "$(grep -c '<p class="note">1 line skipped, not results\|<p class="warn">warning: 1 call of models without a price' r.html)" 2 \
 	'HTML: the notes of the other formats, skipped lines too'
 is "$(sed -n '/id="cost-per-day"/,/<\/svg>/p' r.html | grep -c 'mystery:')" 0 'HTML: an unpriced model has no bar, never one of $0'
+is "$(aiusage $P -b model -f html <"$D/records.jsonl" 2>/dev/null | grep -c '<td>mystery</td>\(<td class="n">[0-9]*</td>\)\{5\}<td class="n">-</td>')" 1 \
+	'HTML: an unpriced model costs -, never 0'
 awk 'BEGIN { for (i = 0; i < 420; i++) printf "{\"response\":{\"status_code\":200,\"body\":{\"id\":\"d%d\",\"created\":%d,\"model\":\"gpt-x\",\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":1}}}}\n", i, 1700000000 + i * 86400 }' >days.jsonl
 aiusage $P -f html days.jsonl 2>/dev/null | sed -n '/id="cost-per-day"/,/<\/svg>/p' | grep -o '<title>20[0-9-]*' | sed 's/<title>//' >days.txt
 is "$(wc -l <days.txt | tr -d ' ') $(head -n1 days.txt) $(tail -n1 days.txt)" '400 2023-12-04 2025-01-06' 'HTML: over 400 days, the chart shows the last 400'

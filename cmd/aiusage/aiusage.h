@@ -140,6 +140,10 @@ const char *dim_name(enum dim);
 typedef void (*note_fn)(void *, int, const char *);
 void	 report_notes(const struct tally *, note_fn, void *);
 void	 group_value(const struct group *, int, char *, size_t);
+void	 money_text(const struct ai_money *, int, int, char *, size_t);
+int	 human_format(const struct opts *);
+void	 cost_text(const struct tally *, const struct group *, char *,
+	    size_t);
 
 /* budget.c */
 int	 budget_parse(const char *, int64_t *);
