@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 94
+plan 98
 
 export TZ=UTC
 D=$TESTS/data/aiusage
@@ -113,6 +113,17 @@ is "$(bad -b 'tag:a b')" "2:aiusage: --by 'tag:a b': tag:a b: not a tag name (1 
 is "$(bad --decimals 7)" "2:aiusage: --decimals '7': not a whole number from 0 to 6" '--decimals: the one message of a bad number'
 is "$(sed -n '2,$p' err.txt | grep -c '^usage: aiusage\|^  *\[')" "$(sed -n '2,$p' err.txt | wc -l | tr -d ' ')" \
 	'  followed by the synopsis only'
+aiusage -h >help.txt 2>&1
+missing=
+for o in $(sed -n '/struct option longopts/,/{ *NULL/p' "$TESTS/../cmd/aiusage/main.c" | sed -n 's/.*{ *"\([a-z-]*\)".*/\1/p'); do
+	grep -q -- "--$o\b" help.txt || missing="$missing $o"
+done
+is "$?:$(head -n1 help.txt | cut -c1-14):$missing" '0:usage: aiusage:' '-h: the synopsis, then every option, a line each'
+is "$(sed -n '/^ *-/p' help.txt | awk 'length > 80' | wc -l | tr -d ' ')" 0 '  in 80 columns'
+aiusage -h >/dev/full 2>err.txt
+is "$?:$(cat err.txt)" '1:aiusage: write error: No space left on device' '-h >/dev/full: exit 1, saying so'
+aiusage -V >/dev/full 2>err.txt
+is "$?:$(cat err.txt)" '1:aiusage: write error: No space left on device' '-V >/dev/full: the same'
 aiusage --since someday </dev/null >/dev/null 2>/dev/null; is "$?" 2 'a bad --since: exit 2'
 aiusage -s 2026-02-30 </dev/null >/dev/null 2>/dev/null; is "$?" 2 'February 30 is no date'
 aiusage -s today -u yesterday </dev/null >/dev/null 2>err.txt

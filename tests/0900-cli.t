@@ -37,10 +37,10 @@ for t in $TOOLS; do
 	done
 	is "$missing" '' "$t: every long option is in the man page and completions"
 
-	# the SYNOPSIS shows what -h shows
+	# the SYNOPSIS shows what -h shows first (options may follow a blank)
 	syn=$(MANWIDTH=200 mandoc -Tascii "$TOP/man/$t.1" 2>/dev/null | sed 's/.\x08//g' |
 	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \n\t' '   ' | sed 's/^ //; s/ $//')
-	use=$(printf '%s' "$out" | sed 's/^usage: //' | tr -s ' \n\t' '   ' | sed 's/^ //; s/ $//')
+	use=$(printf '%s\n' "$out" | sed '/^$/,$d; s/^usage: //' | tr -s ' \n\t' '   ' | sed 's/^ //; s/ $//')
 	is "$syn" "$use" "$t: the man page SYNOPSIS equals the usage"
 
 	check "$t: bash completion loads" bash -c ". '$TOP/completions/$t.bash'"

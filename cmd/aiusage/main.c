@@ -48,16 +48,55 @@ static const struct option longopts[] = {
 	{ NULL,		0,			NULL, 0 }
 };
 
-static void
-usage(int status)
-{
-	fprintf(status ? stderr : stdout,
+static const char synopsis[] =
 "usage: aiusage [-hV] [-b dims] [-f format] [-L file] [-m model] [-S service]\n"
 "               [-s time] [-u time] [--batch] [--budget dollars]\n"
 "               [--decimals n] [--log] [--no-bars] [--no-dedup]\n"
 "               [--period period] [--prices file] [--title text]\n"
-"               [file ...]\n");
+"               [file ...]\n";
+
+/* A line an option, in the order of the synopsis; details in the man page. */
+static const char options[] =
+"  -b, --by dims          group by up to 4 dimensions: day,model, tag:team...\n"
+"  -f, --format format    table, markdown, csv, tsv, jsonl or html\n"
+"  -h, --help             print this help, and exit\n"
+"  -L, --usage-log file   read this usage log\n"
+"  -m, --model name       only calls of this model\n"
+"  -S, --service name     only calls of this service\n"
+"  -s, --since time       only calls at or after time: 7d, month, 2026-11-01...\n"
+"  -u, --until time       only calls before time\n"
+"  -V, --version          print the version, and exit\n"
+"      --batch            price every call at batch prices\n"
+"      --budget dollars   the spend of the --period against this budget\n"
+"      --decimals n       dollars to n decimals, 0 to 6\n"
+"      --log              read the usage log even when stdin brings records\n"
+"      --no-bars          no bar chart in the table\n"
+"      --no-dedup         count every record, duplicates too\n"
+"      --period period    of --budget: day, week or month (the default)\n"
+"      --prices file      load a price table over the built-in one, up to 7\n"
+"      --title text       the title of the HTML report\n"
+"\nRecords come from the files, or stdin; without any, from the usage log.\n"
+"See aiusage(1).\n";
+
+/* Ends the run once stdout has what was written to it, or exits 1. */
+static void
+exit_flushed(int status)
+{
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(1, "write error");
 	exit(status);
+}
+
+/* -h: the synopsis and the options on stdout; else the synopsis only. */
+static void
+usage(int status)
+{
+	if (status != 0) {
+		fputs(synopsis, stderr);
+		exit(status);
+	}
+	printf("%s\n%s", synopsis, options);
+	exit_flushed(0);
 }
 
 /*
@@ -243,7 +282,9 @@ parse_args(int argc, char **argv, struct opts *o, const char **title,
 		case 'u':	o->until_ms = parse_time("--until", optarg,
 				    now);
 				break;
-		case 'V':	printf("aiusage %s\n", AI_VERSION); exit(0);
+		case 'V':	printf("aiusage %s\n", AI_VERSION);
+				exit_flushed(0);
+				break;
 		case OPT_BATCH:	o->batch_tier = 1; break;
 		case OPT_BUDGET:
 			if (budget_parse(optarg, &o->budget_micro) == -1)
@@ -403,14 +444,14 @@ main(int argc, char **argv)
 		goto out;		/* not one source: no report either */
 	o.decimals = decimals_for(&o, &t);
 	if (report(stdout, &t, title) == -1)
-		err(1, "stdout");
+		err(1, "write error");
 	if (o.budget_micro > 0 && budget_report(o.format == F_TABLE ||
 	    o.format == F_MARKDOWN ? stdout : stderr, &o, &t, now) == 1)
 		status = status ? status : EXIT_BUDGET;
 	if ((t.total.unpriced > 0 || t.no_usage > 0) && status == 0)
 		status = EXIT_UNPRICED;
 	if (fflush(stdout) == EOF || ferror(stdout))
-		err(1, "stdout");
+		err(1, "write error");
 out:
 	if (o.format == F_HTML) {
 		tally_free(&by_day);
