@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 98
+plan 100
 
 export TZ=UTC
 D=$TESTS/data/aiusage
@@ -282,6 +282,14 @@ is "$(aiusage -b model,service -f jsonl hostile.jsonl 2>/dev/null | jq -r 'selec
 	'JSON lines: bad UTF-8 and control characters (the key separator, ESC) become ?'
 aiusage -b model hostile.jsonl 2>&1 | grep -c "$(printf '\033')" >n.txt
 is "$(cat n.txt)" 0 'the table and its warnings write no escape to the terminal'
+E=$(printf 'x\033[31m')
+cp bin.dat "$E.jsonl"; cp prices.json "$E-prices.json"
+{ aiusage "$E-none.jsonl"; aiusage -L "$E.db"; aiusage --prices "$E-none.json"
+  aiusage -b "$E" </dev/null; aiusage --since "$E" </dev/null
+  aiusage --prices "$E-prices.json" "$E.jsonl" "$D/anthropic-batch.jsonl"
+  aiusage --prices "$E-prices.json" -f csv "$E.jsonl" "$D/anthropic-batch.jsonl"; } >esc.out 2>esc.err
+is "$(cat esc.out esc.err | grep -c "$(printf '\033')")" 0 'file names, a price table and option values with an ESC: none reaches the terminal'
+is "$(grep -c 'x\\x1b\[31m' esc.err):$(grep -c 'x\\x1b\[31m' esc.out)" '9:2' '  they are shown escaped, in messages and notes'
 is "$(aiusage -b model -f jsonl hostile.jsonl 2>/dev/null | jq -c 'select(.total) | .unpriced_models | keys')" \
 	'["=1+2","a|b","bad?x","e?[31m","x?y"]' 'the totals of JSON lines name the unpriced models'
 

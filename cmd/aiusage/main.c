@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <err.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <locale.h>
@@ -364,6 +365,7 @@ stdin_has_records(void)
 static int
 read_files(struct tally *t, const struct opts *o)
 {
+	char shown[1024];
 	int i, fd, rc = 0;
 
 	for (i = 0; i < o->nfiles; i++) {
@@ -372,7 +374,8 @@ read_files(struct tally *t, const struct opts *o)
 			continue;
 		}
 		if ((fd = open(o->files[i], O_RDONLY | O_CLOEXEC)) == -1) {
-			warn("%s", o->files[i]);
+			warnx("%s: %s", ai_text_show(shown, sizeof(shown),
+			    o->files[i]), strerror(errno));
 			t->unread++;
 			rc = -1;
 			continue;
@@ -401,14 +404,14 @@ main(int argc, char **argv)
 	struct tally t, by_day, by_service;
 	struct opts o_day, o_service;
 	const char *title = "LLM usage";
-	char msg[AI_ERRLEN];
+	char msg[AI_ERRLEN], shown[AI_ERRLEN * 4];
 	int64_t now = ai_now_ms();
 	int rc, failed, status = 0;
 
 	setlocale(LC_CTYPE, "");
 	parse_args(argc, argv, &o, &title, now);
 	if (ai_prices_load_default(&prices, o.prices, msg) == -1)
-		errx(1, "%s", msg);
+		errx(1, "%s", ai_text_show(shown, sizeof(shown), msg));
 	prog_label = prices.label;
 	tally_init(&t, &o, &prices);
 	if (o.format == F_HTML) {	/* the charts' own groups */

@@ -187,7 +187,7 @@ sum_batch(struct tally *t, struct batch *b, const char *name)
 static int
 fill(struct tally *t, struct ai_lines *in, struct batch *b, const char *name)
 {
-	char *line;
+	char *line, shown[1024];
 	size_t len;
 	int got, cut;
 
@@ -197,7 +197,8 @@ fill(struct tally *t, struct ai_lines *in, struct batch *b, const char *name)
 			return 0;
 		if (got == 0) {
 			if (ai_lines_fill(in) == -1) {
-				warn("%s", name);
+				warnx("%s: %s", ai_text_show(shown,
+				    sizeof(shown), name), strerror(errno));
 				return -1;
 			}
 			continue;

@@ -223,12 +223,15 @@ struct plain_notes {
 	const char	*prefix;
 };
 
+/* A note goes to a terminal: a file name in it is shown safe. */
 static void
 plain_note(void *arg, int warn, const char *line)
 {
 	struct plain_notes *p = arg;
+	char shown[16384];
 
-	fprintf(p->f, "%s%s\n", p->prefix, line);
+	fprintf(p->f, "%s%s\n", p->prefix, ai_text_show(shown, sizeof(shown),
+	    line));
 }
 
 /* The notes under a report, each one line. */
