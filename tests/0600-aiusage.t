@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 100
+plan 101
 
 export TZ=UTC
 D=$TESTS/data/aiusage
@@ -212,6 +212,9 @@ aiusage $P -f jsonl nousage.jsonl >nu.out 2>nu.err
 like "$?:$(jq -r 'select(.total) | "\(.requests) \(.input_tokens) \(.cost) \(.no_usage) \(.p50_ms)"' nu.out)" '^4:5 1000 0.002 4 30[0-5]$' \
 	'no usage, or counts that are not counts: exit 4, counted apart; a latency that is not one is unknown'
 is "$(grep -c 'warning: 4 successful calls have no token counts' nu.err)" 1 'and the warning says so'
+sed 's/"aitools":{/"aitools":{"service":"unknown",/; /"id":"ok"/s/"unknown"/"known"/' nousage.jsonl >nu2.jsonl
+is "$(aiusage $P -b service -f jsonl nu2.jsonl 2>/dev/null | jq -r 'select(.service) | "\(.service) \(.cost)"' | sort | tr '\n' ' ')" \
+	'known 0.002 unknown null ' 'a group of calls of unknown tokens only: its cost is unknown, not 0'
 printf '{"prompt":"quiet","stream":true,"stream_options":{"include_usage":false}}\n' | aiq -J >/dev/null 2>&1
 is "$(aiusage --log --since today -f jsonl 2>/dev/null | jq -r 'select(.total) | .no_usage'):$(sqlite3 usage.db "SELECT quote(input_tokens) FROM calls ORDER BY id DESC LIMIT 1")" \
 	'1:NULL' 'aiq logs no tokens as NULL, and aiusage counts such a call apart'

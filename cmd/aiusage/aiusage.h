@@ -73,6 +73,7 @@ struct group {
 	char		*key;		/* the group's values, '\x1f' apart */
 	uint64_t	 hash;		/* of key */
 	int64_t		 requests, errors, hits, unpriced;
+	int64_t		 no_usage;	/* ok calls of unknown tokens */
 	int64_t		 in, out, cached;
 	struct ai_money	 cost;
 	struct ai_money	 saved;		/* what the hits would have cost */

@@ -306,6 +306,7 @@ group_add(struct group *g, const struct call *c, int priced, int64_t pico)
 		return;
 	}
 	g->requests++;
+	g->no_usage += c->no_usage;
 	if (c->status != NULL && strcmp(c->status, "ok") != 0)
 		g->errors++;
 	sum(&g->in, c->usage.input);
@@ -354,11 +355,16 @@ tally_add(struct tally *t, const struct call *c)
 	return t->next != NULL ? tally_add(t->next, c) : 0;
 }
 
-/* Whether no call of the group has a price: its cost is not known. */
+/*
+ * Whether no call of the group has a price or known tokens: its cost is
+ * not known, and not $0.
+ */
 int
 group_cost_unknown(const struct group *g)
 {
-	return g->unpriced > 0 && g->unpriced == g->requests + g->hits;
+	int64_t unknown = g->unpriced + g->no_usage;
+
+	return unknown > 0 && unknown == g->requests + g->hits;
 }
 
 void
