@@ -441,9 +441,7 @@ ai_usagelog_query_open(const char *path, const struct ai_logfilter *f,
 /*
  * A count of tokens, by the rule of ai_token_count_ok(): 0 when NULL,
  * -1 when not a count (a log of an older aiq, or written by hand, may
- * hold anything).  Columns are read as sqlite3_value, which takes no
- * lock (the query's connection is used by one thread): a report reads
- * millions of rows.
+ * hold anything).
  */
 static int64_t
 count_of(sqlite3_value *v)
@@ -486,13 +484,13 @@ read_usage(sqlite3_stmt *st, struct ai_logrow *r)
 static const char *
 text_col(sqlite3_stmt *st, int i)
 {
-	return (const char *)sqlite3_value_text(sqlite3_column_value(st, i));
+	return (const char *)sqlite3_column_text(st, i);
 }
 
 static int64_t
 int_col(sqlite3_stmt *st, int i)
 {
-	return sqlite3_value_int64(sqlite3_column_value(st, i));
+	return sqlite3_column_int64(st, i);
 }
 
 /*
