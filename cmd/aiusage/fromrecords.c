@@ -406,12 +406,27 @@ parser_free(struct parser *r)
 	free(r);
 }
 
+/* Whether s has more than max opening brackets, in strings or not. */
+static int
+brackets_over(const char *s, size_t len, int max)
+{
+	const char *c, *p, *e = s + len;
+	int n = 0;
+
+	for (c = "{["; *c != '\0'; c++)
+		for (p = s; (p = memchr(p, *c, (size_t)(e - p))) != NULL; p++)
+			if (++n > max)
+				return 1;
+	return 0;
+}
+
 /*
  * Whether the line nests brackets deeper than MAX_DEPTH.  jsmn finds the
  * bracket that a closing one closes by walking back over the tokens
  * still open, or with parent links up from the last token: either way a
  * line of n nested levels takes n * n steps (200,000 took 8 s), and a
- * record is never that deep.  Strings are jumped over with memchr.
+ * record is never that deep.  Most lines have too few brackets to be,
+ * which memchr counts fast; the others are read, jumping over strings.
  */
 static int
 too_deep(const char *s, size_t len)
@@ -419,6 +434,8 @@ too_deep(const char *s, size_t len)
 	const char *p = s, *e = s + len, *str, *q;
 	int depth = 0;
 
+	if (!brackets_over(s, len, MAX_DEPTH))
+		return 0;
 	while (p < e)
 		switch (*p++) {
 		case '{': case '[':
