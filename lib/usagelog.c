@@ -271,7 +271,7 @@ ai_usagelog_close(struct ai_usagelog *l, char *err)
 struct ai_logquery {
 	sqlite3		*db;
 	sqlite3_stmt	*st;
-	int		 tag;		/* the query reads a tag's value */
+	int		 tag;		/* it reads a tag's value */
 	char		 tag_path[80];	/* $."NAME" */
 };
 

@@ -8,6 +8,9 @@
 
 #include "aiusage.h"
 
+/* A forecast in microdollars, held below the end of int64_t. */
+#define FORECAST_MAX	INT64_C(4000000000000000000)
+
 /* "50", "$49.99": dollars to the microdollar, more than zero. */
 int
 budget_parse(const char *s, int64_t *micro)
@@ -58,10 +61,9 @@ budget_report(FILE *f, const struct opts *o, const struct tally *t,
 	int sdec = o->decimals_set ? o->decimals : places(micro);
 
 	gone = (double)(now - start) / (double)(end - start);
-	if (gone > 0)		/* early in the period, held in range */
-		forecast.micro = (double)micro / gone < 4e18 ?
-		    (int64_t)((double)micro / gone + 0.5) : INT64_C(4) *
-		    1000000000000000000;
+	if (gone > 0)		/* held in range early in the period */
+		forecast.micro = (double)micro / gone < (double)FORECAST_MAX ?
+		    (int64_t)((double)micro / gone + 0.5) : FORECAST_MAX;
 	dollars(&budget, dec, b, sizeof(b));
 	dollars(&t->total.cost, sdec, spent, sizeof(spent));
 	dollars(&forecast, sdec, fc, sizeof(fc));

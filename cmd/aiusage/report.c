@@ -100,7 +100,7 @@ human_format(const struct opts *o)
 	    o->format == F_HTML;
 }
 
-/* A group's cost: "-" when none of its calls has a price, not 0. */
+/* A group's cost: "-" when none of its calls has a price or tokens known. */
 void
 cost_text(const struct tally *t, const struct group *g, char *out,
     size_t size)
@@ -174,9 +174,9 @@ report_notes(const struct tally *t, note_fn put, void *arg)
 	if (t->no_results > 0) {
 		snprintf(line, sizeof(line), "warning: %d %s no results (not"
 		    " one line is a record with an answer or an error), so %s"
-		    " nothing to the report", t->no_results, t->no_results == 1 ?
-		    "file has" : "files have", t->no_results == 1 ? "adds" :
-		    "add");
+		    " nothing to the report", t->no_results,
+		    t->no_results == 1 ? "file has" : "files have",
+		    t->no_results == 1 ? "adds" : "add");
 		put(arg, 1, line);
 	}
 	if (t->total.unpriced > 0) {
