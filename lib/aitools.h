@@ -462,4 +462,19 @@ int	 ai_usagelog_tick(struct ai_usagelog *, char *);
 int	 ai_usagelog_close(struct ai_usagelog *, char *);
 int64_t	 ai_usagelog_lost(const struct ai_usagelog *);
 
+/* The calls a query of the usage log reads. */
+struct ai_logfilter {
+	int64_t		 since_ms;	/* at or after; 0: from the first */
+	int64_t		 until_ms;	/* before; 0: to the last */
+	const char	*model;		/* this model only, or NULL */
+	const char	*service;	/* this service only, or NULL */
+	const char	*tag;		/* a tag to read the value of, or NULL */
+};
+struct ai_logquery;
+struct ai_logquery *ai_usagelog_query_open(const char *,
+	    const struct ai_logfilter *, char *);
+int	 ai_usagelog_next(struct ai_logquery *, struct ai_logrow *, char *);
+const char *ai_usagelog_tag(const struct ai_logquery *);
+void	 ai_usagelog_query_close(struct ai_logquery *);
+
 #endif

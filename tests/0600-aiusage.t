@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 67
+plan 101
 
 export TZ=UTC
 D=$TESTS/data/aiusage
@@ -79,18 +79,52 @@ is "$(jcost -b field:metadata.team <"$D/records.jsonl" | sort | paste -sd' ')" "
 JQ='select(.total | not) | .status'
 is "$(jcost -b status <"$D/records.jsonl" | sort | paste -sd' ')" 'cache_hit ok rate_limited' 'by status'
 
+# --- no cost that is not zero reads as zero, for people
+rs() { printf '{"response":{"status_code":200,"body":{"id":"%s","model":"gpt-x","usage":{"prompt_tokens":%s,"completion_tokens":0}}},"aitools":{"service":"%s"}}\n' "$1" "$2" "$1"; }
+{ rs big 10000; rs tiny 1; } >tiny.jsonl
+is "$(aiusage $P -b service --no-bars tiny.jsonl 2>/dev/null | awk '$1 == "tiny" { print $7 }')" '<0.0001' \
+	'table: $0.000002 beside $0.02 is <0.0001, not 0.0000'
+is "$(aiusage $P -b service -f markdown tiny.jsonl 2>/dev/null | grep -c '^| tiny .*| <0\.0001 |')" 1 'Markdown: the same'
+is "$(aiusage $P -b service -f html tiny.jsonl 2>/dev/null | grep -c '<td>tiny</td>.*<td class="n">&lt;0\.0001</td>')" 1 'HTML: the same'
+is "$(aiusage $P -b service --decimals 2 --no-bars tiny.jsonl 2>/dev/null | awk '$1 == "tiny" || $1 == "big" { print $7 }' | tr '\n' ' ')" '0.02 <0.01 ' \
+	'--decimals 2: <0.01'
+is "$(aiusage $P -b service -f csv tiny.jsonl 2>/dev/null | grep '^tiny' | cut -d, -f7)" 0.000002 'CSV keeps the number'
+
 # --- unpriced models, budgets and exit codes
 aiusage $P <"$D/records.jsonl" >/dev/null 2>&1
 is "$?" 4 'a model without a price: exit 4'
 like "$(aiusage $P <"$D/records.jsonl" 2>/dev/null | grep warning)" 'mystery \(1\)' 'and a warning naming it'
 aiusage $P --model gpt-x <"$D/records.jsonl" >/dev/null 2>&1
 is "$?" 0 'every call priced: exit 0'
-aiusage -b nope </dev/null >/dev/null 2>err.txt
-is "$?:$(head -n1 err.txt)" '2:aiusage: --by: nope: not model, provider, service, status, tier, hour, day, week, month, tag:NAME or field:PATH, or given twice, or a second tag: or field:' \
+bad() {	# bad ARGS...: exit status, then the first line of stderr
+	aiusage "$@" </dev/null >/dev/null 2>err.txt
+	echo "$?:$(head -n1 err.txt)"
+}
+is "$(bad -b nope)" "2:aiusage: --by 'nope': unknown dimension nope (model, provider, service, status, tier, hour, day, week, month, tag:NAME or field:PATH)" \
 	'a bad --by: exit 2, saying why'
+is "$(bad -b model,day,model)" "2:aiusage: --by 'model,day,model': model given twice" '--by: a dimension twice is said so'
+is "$(bad -b model,service,status,day,hour)" "2:aiusage: --by 'model,service,status,day,hour': more than 4 dimensions" \
+	'five dimensions: exit 2, saying so'
+is "$(bad -b tag:team,field:x)" "2:aiusage: --by 'tag:team,field:x': field:x: a second tag: or field: (one at a time)" \
+	'--by: a second tag: or field: is said so'
+is "$(bad -b tag:team,tag:team)" "2:aiusage: --by 'tag:team,tag:team': tag:team given twice" '--by: a tag twice is said so'
+is "$(bad -b 'tag:a b')" "2:aiusage: --by 'tag:a b': tag:a b: not a tag name (1 to 64 letters, digits, - and _)" \
+	'--by: a tag name that is not one'
+is "$(bad --decimals 7)" "2:aiusage: --decimals '7': not a whole number from 0 to 6" '--decimals: the one message of a bad number'
+is "$(sed -n '2,$p' err.txt | grep -c '^usage: aiusage\|^  *\[')" "$(sed -n '2,$p' err.txt | wc -l | tr -d ' ')" \
+	'  followed by the synopsis only'
+aiusage -h >help.txt 2>&1
+missing=
+for o in $(sed -n '/struct option longopts/,/{ *NULL/p' "$TESTS/../cmd/aiusage/main.c" | sed -n 's/.*{ *"\([a-z-]*\)".*/\1/p'); do
+	grep -q -- "--$o\b" help.txt || missing="$missing $o"
+done
+is "$?:$(head -n1 help.txt | cut -c1-14):$missing" '0:usage: aiusage:' '-h: the synopsis, then every option, a line each'
+is "$(sed -n '/^ *-/p' help.txt | awk 'length > 80' | wc -l | tr -d ' ')" 0 '  in 80 columns'
+aiusage -h >/dev/full 2>err.txt
+is "$?:$(cat err.txt)" '1:aiusage: write error: No space left on device' '-h >/dev/full: exit 1, saying so'
+aiusage -V >/dev/full 2>err.txt
+is "$?:$(cat err.txt)" '1:aiusage: write error: No space left on device' '-V >/dev/full: the same'
 aiusage --since someday </dev/null >/dev/null 2>/dev/null; is "$?" 2 'a bad --since: exit 2'
-aiusage -b model,service,status,day,hour </dev/null >/dev/null 2>err.txt
-is "$?:$(head -n1 err.txt)" '2:aiusage: --by: hour: more than 4 dimensions' 'five dimensions: exit 2, saying so'
 aiusage -s 2026-02-30 </dev/null >/dev/null 2>/dev/null; is "$?" 2 'February 30 is no date'
 aiusage -s today -u yesterday </dev/null >/dev/null 2>err.txt
 is "$?:$(head -n1 err.txt)" '2:aiusage: --since must be before --until' '--since after --until: exit 2'
@@ -128,18 +162,37 @@ is "$(aiusage --log -b tag:env -f csv 2>/dev/null | cut -d, -f1-3 | tr '\n' ' ')
 	'env,requests,errors ,4,0 prod,2,0 TOTAL,6,0 ' \
 	'the tag names its column'
 aiusage -b field:team </dev/null >/dev/null 2>err2.txt
-is "$?:$(head -n1 err2.txt)" '2:aiusage: --by field:team: the usage log keeps no record fields; tag the calls with aiq --tag and group by tag:NAME' \
+is "$?:$(head -n1 err2.txt)" "2:aiusage: --by 'field:team': the usage log keeps no record fields; tag the calls with aiq --tag and group by tag:NAME" \
 	'field: with no records on stdin, so the usage log: exit 2 too'
 aiusage --log --budget 50 >b.txt 2>/dev/null
 like "$(grep '^budget\|^spent' b.txt | tr '\n' ' ')" '^budget +\$50\.00 a month.* spent +\$0\.0000[0-9]{2} ' 'the budget in cents, a small spend to the microdollar'
+like "$(aiusage --log --budget 50 --decimals 2 2>/dev/null | grep '^spent')" '^spent +<\$0\.01 ' '  and to 2 decimals, <$0.01, not $0.00'
 aiusage --log -b field:team >/dev/null 2>err.txt
-is "$?:$(head -n1 err.txt)" '2:aiusage: --by field:team: the usage log keeps no record fields; tag the calls with aiq --tag and group by tag:NAME' \
+is "$?:$(head -n1 err.txt)" "2:aiusage: --by 'field:team': the usage log keeps no record fields; tag the calls with aiq --tag and group by tag:NAME" \
 	'field: on the log: exit 2, pointing to tags'
 aiusage -L "$SCRATCH/none.db" >out.txt 2>err.txt
-is "$?:$(cat err.txt):$(cat out.txt)" "1:aiusage: $SCRATCH/none.db: no usage log here (aiq writes it as it calls):" 'no usage log: exit 1, saying so, and no report of nothing'
+is "$?:$(cat err.txt):$(cat out.txt)" "1:aiusage: $SCRATCH/none.db: no usage log here:" 'no usage log: exit 1, saying so, and no report of nothing'
 aiusage -f jsonl nosuch.jsonl "$D/anthropic-batch.jsonl" >out.txt 2>err.txt
 is "$?:$(jq -r 'select(.total) | .requests' out.txt):$(grep -c 'warning: 1 file could not be read' err.txt)" '1:2:1' \
 	'a file that cannot be read: exit 1, the others reported, and the report says so'
+
+printf '\177ELF\002\001\001\000\000\000\n\000\000garbage\n' >bin.dat
+aiusage bin.dat >out.txt 2>err.txt
+is "$?:$(cat err.txt):$(cat out.txt)" '1:aiusage: bin.dat: no results in 2 lines:' \
+	'a file with no result in its lines (a binary): exit 1, saying so, and no report of nothing'
+aiusage <jobs.jsonl >out.txt 2>err.txt
+is "$?:$(cat err.txt):$(cat out.txt)" '1:aiusage: stdin: no results in 3 lines:' \
+	'requests, not results, on stdin: the same'
+aiusage $P -f jsonl bin.dat "$D/anthropic-batch.jsonl" >out.txt 2>err.txt
+is "$?:$(jq -r 'select(.total) | .requests' out.txt):$(grep -c 'bin.dat: no results in 2 lines\|warning: 1 file has no results' err.txt)" '1:2:2' \
+	'a wrong file among good ones: exit 1, the others reported, and the report says so'
+mkdir -p other
+env -i PATH="$PATH" HOME="$SCRATCH/other" aiusage --budget 10 </dev/null >out.txt 2>err.txt
+is "$?:$(cat err.txt):$(cat out.txt)" "1:aiusage: $SCRATCH/other/.local/state/aitools/usage.db: no usage log here (the path is under HOME, as neither AIQ_USAGE_LOG nor XDG_STATE_HOME is set):" \
+	'--budget with no usage log, as in cron: exit 1, naming the path and how it was found, never $0 spent'
+AIQ_USAGE_LOG=$SCRATCH/nowhere.db aiusage --budget 10 </dev/null >/dev/null 2>err.txt
+is "$?:$(cat err.txt)" "1:aiusage: $SCRATCH/nowhere.db: no usage log here (the path is AIQ_USAGE_LOG)" \
+	'  and when AIQ_USAGE_LOG names it'
 
 aiusage --log --budget 1000 --period month >b.txt 2>b.err
 is "$?" 0 'under budget: exit 0'
@@ -159,9 +212,28 @@ aiusage $P -f jsonl nousage.jsonl >nu.out 2>nu.err
 like "$?:$(jq -r 'select(.total) | "\(.requests) \(.input_tokens) \(.cost) \(.no_usage) \(.p50_ms)"' nu.out)" '^4:5 1000 0.002 4 30[0-5]$' \
 	'no usage, or counts that are not counts: exit 4, counted apart; a latency that is not one is unknown'
 is "$(grep -c 'warning: 4 successful calls have no token counts' nu.err)" 1 'and the warning says so'
+sed 's/"aitools":{/"aitools":{"service":"unknown",/; /"id":"ok"/s/"unknown"/"known"/' nousage.jsonl >nu2.jsonl
+is "$(aiusage $P -b service -f jsonl nu2.jsonl 2>/dev/null | jq -r 'select(.service) | "\(.service) \(.cost)"' | sort | tr '\n' ' ')" \
+	'known 0.002 unknown null ' 'a group of calls of unknown tokens only: its cost is unknown, not 0'
 printf '{"prompt":"quiet","stream":true,"stream_options":{"include_usage":false}}\n' | aiq -J >/dev/null 2>&1
 is "$(aiusage --log --since today -f jsonl 2>/dev/null | jq -r 'select(.total) | .no_usage'):$(sqlite3 usage.db "SELECT quote(input_tokens) FROM calls ORDER BY id DESC LIMIT 1")" \
 	'1:NULL' 'aiq logs no tokens as NULL, and aiusage counts such a call apart'
+
+# --- a log of an older aiq, or written by hand: counts that are not counts
+V1='CREATE TABLE calls (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, provider TEXT, model TEXT, service TEXT, status TEXT NOT NULL, http_status INTEGER, input_tokens INTEGER, output_tokens INTEGER, cached_tokens INTEGER, cache_write_tokens INTEGER, reasoning_tokens INTEGER, latency_ms INTEGER, attempts INTEGER, trace_id TEXT, request_id TEXT, custom_id TEXT, prompt TEXT, response TEXT); CREATE INDEX calls_ts ON calls(ts);'
+sqlite3 old.db "$V1 INSERT INTO calls (ts, model, status, input_tokens, output_tokens) VALUES
+    (1000, 'gpt-x', 'ok', -5000, 10), (2000, 'gpt-x', 'ok', 9223372036854775807, 10),
+    (3000, 'gpt-x', 'ok', 9223372036854775807, 10), (4000, 'gpt-x', 'ok', 'many', 10), (5000, 'gpt-x', 'ok', 1000, 500)"
+aiusage $P -L old.db -b model -f jsonl >old.out 2>old.err
+is "$?:$(jq -r 'select(.total) | "\(.requests) \(.input_tokens) \(.output_tokens) \(.cost) \(.no_usage)"' old.out)" '4:5 1000 500 0.006 4' \
+	'a v1 log with -5000, 2^63-1 and text for tokens: those calls are of unknown tokens, never summed'
+is "$(aiusage $P -L old.db 2>/dev/null | awk '/^TOTAL/ { print $4 }')" 1000 '  and the table sums only the counts'
+printf '%s\n' '{"aitools_prices": 1, "date": "2026-01-01", "models": {"big": {"input": "900", "output": "900"}}}' >big.json
+sqlite3 big.db "$V1 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1099999)
+    INSERT INTO calls (ts, model, status, input_tokens, output_tokens) SELECT 1000 + i, 'big', 'ok', 10000000000, 0 FROM n"
+is "$(aiusage --prices big.json -L big.db -f jsonl 2>/dev/null | grep total | grep -o '"input_tokens":[0-9]*\|"cost":[0-9.-]*' | tr '\n' ' ')" \
+	'"input_tokens":11000000000000000 "cost":4611686018427.387904 ' \
+	'1.1 million calls of $9 million each: the sum is held at its limit, not wrapped'
 
 # --- lines that are not JSON are skipped, whatever jsmn lets through
 b='"body":{"id":"%s","model":"gpt-x","usage":{"prompt_tokens":1000,"completion_tokens":0}}'
@@ -174,6 +246,35 @@ b='"body":{"id":"%s","model":"gpt-x","usage":{"prompt_tokens":1000,"completion_t
 is "$(aiusage $P -f jsonl broken.jsonl 2>/dev/null | jq -r 'select(.total) | "\(.requests) \(.skipped_lines)"')" '2 4' \
 	'missing or extra commas and colons, and text after the object: skipped lines; blanks after it are fine'
 
+# --- deep or wide lines take time linear in their length
+ok1='{"response":{"status_code":200,"body":{"id":"w1","model":"gpt-x","usage":{"prompt_tokens":1000,"completion_tokens":0}}}}'
+brackets() { head -c "$2" /dev/zero | tr '\0' "$1"; }
+{ echo "$ok1"; printf '{"a":'; brackets '[' 200000; brackets ']' 200000; echo '}'; } >deep.jsonl
+t0=$(date +%s%N)
+got=$(aiusage $P -f jsonl deep.jsonl 2>/dev/null | jq -r 'select(.total) | "\(.requests) \(.skipped_lines)"')
+ms=$(ms_since "$t0")
+is "$got" '1 1' 'a line nested 200,000 deep is skipped, not a result'
+# it takes some 50 ms; the bound leaves room for a loaded machine
+is "$([ "$ms" -lt 3000 ] && echo fast)" fast "  in well under a second (${ms} ms; it took 8 s)"
+{ echo "$ok1"; printf '{"a":['; brackets '{' 200000 | sed 's/{/{},/g'; printf '{}],'; i=0
+  awk 'BEGIN { for (i = 0; i < 100000; i++) printf "\"k%d\":1,", i }'; echo '"z":1}'; } >wide.jsonl
+t0=$(date +%s%N)
+got=$(aiusage $P -f jsonl wide.jsonl 2>/dev/null | jq -r 'select(.total) | "\(.requests) \(.skipped_lines)"')
+ms=$(ms_since "$t0")
+is "$got" '1 1' 'a line of 200,000 objects in an array and 100,000 members'
+is "$([ "$ms" -lt 3000 ] && echo fast)" fast "  in well under a second too (${ms} ms; it took 11 s)"
+nest() {	# nest N: a result whose "x" is nested so that the line is N deep
+	printf '{"x":'; brackets '[' $(($1 - 1)); brackets ']' $(($1 - 1))
+	printf ',%s\n' "${ok1#?}" | sed "s/w1/d$1/"
+}
+{ nest 64; nest 65; } >depth.jsonl
+is "$(aiusage $P -f jsonl depth.jsonl 2>/dev/null | jq -r 'select(.total) | "\(.requests) \(.skipped_lines)"')" '1 1' \
+	'64 levels are a record, 65 a bad line'
+B=$(brackets '[' 100)
+printf '%s\n' "{\"s\":\"\\\\\\\"$B\\\\\",${ok1#?}" >str.jsonl
+is "$(aiusage $P -f jsonl str.jsonl 2>/dev/null | jq -r 'select(.total) | "\(.requests) \(.skipped_lines)"')" '1 0' \
+	'brackets in a string, after escaped quotes and backslashes, are not nesting'
+
 # --- hostile strings: every format stays whole
 rec() { printf '{"response":{"status_code":200,"body":{"model":"%s","usage":{"prompt_tokens":1,"completion_tokens":1}}},"aitools":{"service":"%s"}}\n' "$1" "$2"; }
 { rec 'a|b' s; rec '=1+2' s; rec "$(printf 'bad\377x')" s; rec 'x\u001fy' z; rec 'e\u001b[31m' s; } >hostile.jsonl
@@ -184,6 +285,14 @@ is "$(aiusage -b model,service -f jsonl hostile.jsonl 2>/dev/null | jq -r 'selec
 	'JSON lines: bad UTF-8 and control characters (the key separator, ESC) become ?'
 aiusage -b model hostile.jsonl 2>&1 | grep -c "$(printf '\033')" >n.txt
 is "$(cat n.txt)" 0 'the table and its warnings write no escape to the terminal'
+E=$(printf 'x\033[31m')
+cp bin.dat "$E.jsonl"; cp prices.json "$E-prices.json"
+{ aiusage "$E-none.jsonl"; aiusage -L "$E.db"; aiusage --prices "$E-none.json"
+  aiusage -b "$E" </dev/null; aiusage --since "$E" </dev/null
+  aiusage --prices "$E-prices.json" "$E.jsonl" "$D/anthropic-batch.jsonl"
+  aiusage --prices "$E-prices.json" -f csv "$E.jsonl" "$D/anthropic-batch.jsonl"; } >esc.out 2>esc.err
+is "$(cat esc.out esc.err | grep -c "$(printf '\033')")" 0 'file names, a price table and option values with an ESC: none reaches the terminal'
+is "$(grep -c 'x\\x1b\[31m' esc.err):$(grep -c 'x\\x1b\[31m' esc.out)" '9:2' '  they are shown escaped, in messages and notes'
 is "$(aiusage -b model -f jsonl hostile.jsonl 2>/dev/null | jq -c 'select(.total) | .unpriced_models | keys')" \
 	'["=1+2","a|b","bad?x","e?[31m","x?y"]' 'the totals of JSON lines name the unpriced models'
 
@@ -195,6 +304,8 @@ like "$(grep -o '<title>[^<]*</title>' r.html | head -n1)" 'Usage &lt;test&gt;' 
 is "$(grep -c '<p class="note">1 line skipped, not results\|<p class="warn">warning: 1 call of models without a price' r.html)" 2 \
 	'HTML: the notes of the other formats, skipped lines too'
 is "$(sed -n '/id="cost-per-day"/,/<\/svg>/p' r.html | grep -c 'mystery:')" 0 'HTML: an unpriced model has no bar, never one of $0'
+is "$(aiusage $P -b model -f html <"$D/records.jsonl" 2>/dev/null | grep -c '<td>mystery</td>\(<td class="n">[0-9]*</td>\)\{5\}<td class="n">-</td>')" 1 \
+	'HTML: an unpriced model costs -, never 0'
 awk 'BEGIN { for (i = 0; i < 420; i++) printf "{\"response\":{\"status_code\":200,\"body\":{\"id\":\"d%d\",\"created\":%d,\"model\":\"gpt-x\",\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":1}}}}\n", i, 1700000000 + i * 86400 }' >days.jsonl
 aiusage $P -f html days.jsonl 2>/dev/null | sed -n '/id="cost-per-day"/,/<\/svg>/p' | grep -o '<title>20[0-9-]*' | sed 's/<title>//' >days.txt
 is "$(wc -l <days.txt | tr -d ' ') $(head -n1 days.txt) $(tail -n1 days.txt)" '400 2023-12-04 2025-01-06' 'HTML: over 400 days, the chart shows the last 400'

@@ -37,7 +37,7 @@ for t in $TOOLS; do
 	done
 	is "$missing" '' "$t: every long option is in the man page and completions"
 
-	# the SYNOPSIS shows what -h shows first, up to a blank line
+	# the SYNOPSIS shows what -h shows first (options may follow a blank)
 	syn=$(MANWIDTH=200 mandoc -Tascii "$TOP/man/$t.1" 2>/dev/null | sed 's/.\x08//g' |
 	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \n\t' '   ' | sed 's/^ //; s/ $//')
 	use=$(printf '%s\n' "$out" | sed '/^$/,$d; s/^usage: //' | tr -s ' \n\t' '   ' | sed 's/^ //; s/ $//')

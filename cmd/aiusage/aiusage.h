@@ -7,6 +7,7 @@
 #include "aitools.h"
 
 #define MAX_BY		4	/* group-by dimensions */
+#define MAX_PRICES	7	/* --prices files */
 
 enum dim {
 	D_MODEL, D_PROVIDER, D_SERVICE, D_STATUS, D_TIER,
@@ -48,7 +49,7 @@ struct opts {
 	int		 from_log;	/* -L, or no records on stdin */
 	char		**files;
 	int		 nfiles;
-	const char	*prices[8];	/* --prices files, NULL-ended */
+	const char	*prices[MAX_PRICES + 1]; /* --prices, NULL-ended */
 	int		 nprices;
 	int64_t		 budget_micro;	/* 0: none */
 	int		 period;	/* D_DAY, D_WEEK, D_MONTH */
@@ -72,6 +73,7 @@ struct group {
 	char		*key;		/* the group's values, '\x1f' apart */
 	uint64_t	 hash;		/* of key */
 	int64_t		 requests, errors, hits, unpriced;
+	int64_t		 no_usage;	/* ok calls of unknown tokens */
 	int64_t		 in, out, cached;
 	struct ai_money	 cost;
 	struct ai_money	 saved;		/* what the hits would have cost */
@@ -86,7 +88,9 @@ struct tally {
 	struct group	 total;
 	int64_t		 lines, duplicates, undated, bad_lines;
 	int64_t		 no_usage;	/* ok calls of unknown tokens */
+	int64_t		 results;	/* lines that are results */
 	int		 unread;	/* files that could not be opened */
+	int		 no_results;	/* files of lines but no result */
 	long		 first_bad_line;
 	char		 first_bad_name[256];
 	uint64_t	*seen;		/* dedup: hashes of ids, open addressing */
@@ -137,6 +141,10 @@ const char *dim_name(enum dim);
 typedef void (*note_fn)(void *, int, const char *);
 void	 report_notes(const struct tally *, note_fn, void *);
 void	 group_value(const struct group *, int, char *, size_t);
+void	 money_text(const struct ai_money *, int, int, char *, size_t);
+int	 human_format(const struct opts *);
+void	 cost_text(const struct tally *, const struct group *, char *,
+	    size_t);
 
 /* budget.c */
 int	 budget_parse(const char *, int64_t *);

@@ -8,6 +8,9 @@
 
 #include "aiusage.h"
 
+/* A forecast in microdollars, held below the end of int64_t. */
+#define FORECAST_MAX	INT64_C(4000000000000000000)
+
 /* "50", "$49.99": dollars to the microdollar, more than zero. */
 int
 budget_parse(const char *s, int64_t *micro)
@@ -29,6 +32,16 @@ places(int64_t micro)
 	return micro < 1000000 ? 6 : micro < 100000000 ? 4 : 2;
 }
 
+/* "$1.25"; a spend below the last decimal, "<$0.01", never "$0.00". */
+static void
+dollars(const struct ai_money *m, int dec, char *out, size_t size)
+{
+	char v[32];
+
+	money_text(m, dec, 1, v, sizeof(v));
+	snprintf(out, size, "%s$%s", *v == '<' ? "<" : "", v + (*v == '<'));
+}
+
 /*
  * Says the spend of the period so far, its share of the budget and the
  * forecast; 1 when the spend is over the budget.
@@ -40,7 +53,7 @@ budget_report(FILE *f, const struct opts *o, const struct tally *t,
 	int64_t start = when_period_start(o->period, now);
 	int64_t end = when_period_end(o->period, now);
 	struct ai_money budget = { o->budget_micro, 0 }, forecast = { 0, 0 };
-	char b[32], spent[32], fc[32], from[32], to[32];
+	char b[40], spent[40], fc[40], from[32], to[32];
 	double share, gone;
 	int64_t micro = ai_money_micro(&t->total.cost);
 	int dec = o->decimals_set ? o->decimals : o->budget_micro % 10000 ==
@@ -48,23 +61,24 @@ budget_report(FILE *f, const struct opts *o, const struct tally *t,
 	int sdec = o->decimals_set ? o->decimals : places(micro);
 
 	gone = (double)(now - start) / (double)(end - start);
-	if (gone > 0)
-		forecast.micro = (int64_t)((double)micro / gone + 0.5);
-	ai_money_format(&budget, dec, b, sizeof(b));
-	ai_money_format(&t->total.cost, sdec, spent, sizeof(spent));
-	ai_money_format(&forecast, sdec, fc, sizeof(fc));
+	if (gone > 0)		/* held in range early in the period */
+		forecast.micro = (double)micro / gone < (double)FORECAST_MAX ?
+		    (int64_t)((double)micro / gone + 0.5) : FORECAST_MAX;
+	dollars(&budget, dec, b, sizeof(b));
+	dollars(&t->total.cost, sdec, spent, sizeof(spent));
+	dollars(&forecast, sdec, fc, sizeof(fc));
 	when_bucket(D_DAY, start, from, sizeof(from));
 	when_bucket(D_DAY, end - 1, to, sizeof(to));
 	share = 100.0 * (double)micro / (double)o->budget_micro;
-	fprintf(f, "budget    $%s a %s, %s to %s\n", b,
+	fprintf(f, "budget    %s a %s, %s to %s\n", b,
 	    period_name(o->period), from, to);
-	fprintf(f, "spent     $%s (%.1f%%), %.0f%% of the %s gone\n", spent,
+	fprintf(f, "spent     %s (%.1f%%), %.0f%% of the %s gone\n", spent,
 	    share, 100 * gone, period_name(o->period));
-	fprintf(f, "forecast  $%s for the %s%s\n", fc, period_name(o->period),
+	fprintf(f, "forecast  %s for the %s%s\n", fc, period_name(o->period),
 	    forecast.micro > o->budget_micro && micro <= o->budget_micro ?
 	    ", over the budget" : "");
 	if (micro > o->budget_micro) {
-		fprintf(stderr, "aiusage: over budget: $%s spent of $%s %s\n",
+		fprintf(stderr, "aiusage: over budget: %s spent of %s %s\n",
 		    spent, b, o->period == D_DAY ? "today" : o->period ==
 		    D_WEEK ? "this week" : "this month");
 		return 1;

@@ -16,6 +16,7 @@
 
 #define JSMN_STATIC
 #define JSMN_STRICT
+#define JSMN_PARENT_LINKS	/* a closing bracket finds its opening one */
 #include <jsmn.h>
 
 #include "aiusage.h"
@@ -23,6 +24,7 @@
 #define MAX_EPOCH_S	INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */
 #define MAX_LATENCY_MS	INT64_C(2592000000)	/* 30 days */
 #define MAX_JSMN_TOKENS	(1 << 22)		/* of one line: 64 MiB */
+#define MAX_DEPTH	64			/* of brackets in a record */
 
 struct doc {
 	const char	*s;
@@ -404,6 +406,61 @@ parser_free(struct parser *r)
 	free(r);
 }
 
+/* Whether s has more than max opening brackets, in strings or not. */
+static int
+brackets_over(const char *s, size_t len, int max)
+{
+	const char *c, *p, *e = s + len;
+	int n = 0;
+
+	for (c = "{["; *c != '\0'; c++)
+		for (p = s; (p = memchr(p, *c, (size_t)(e - p))) != NULL; p++)
+			if (++n > max)
+				return 1;
+	return 0;
+}
+
+/*
+ * Whether the line nests brackets deeper than MAX_DEPTH.  jsmn finds the
+ * bracket that a closing one closes by walking back over the tokens
+ * still open, or with parent links up from the last token: either way a
+ * line of n nested levels takes n * n steps (200,000 took 8 s), and a
+ * record is never that deep.  Most lines have too few brackets to be,
+ * which memchr counts fast; the others are read, jumping over strings.
+ */
+static int
+too_deep(const char *s, size_t len)
+{
+	const char *p = s, *e = s + len, *str, *q;
+	int depth = 0;
+
+	if (!brackets_over(s, len, MAX_DEPTH))
+		return 0;
+	while (p < e)
+		switch (*p++) {
+		case '{': case '[':
+			if (++depth > MAX_DEPTH)
+				return 1;
+			break;
+		case '}': case ']':
+			depth--;
+			break;
+		case '"':	/* to the quote that ends the string */
+			for (str = p; (q = memchr(p, '"', (size_t)(e - p))) !=
+			    NULL; ) {
+				p = q + 1;
+				while (q > str && q[-1] == '\\')
+					q--;
+				if ((p - 1 - q) % 2 == 0)
+					break;	/* not escaped */
+			}
+			if (q == NULL)
+				return 0;	/* unended: jsmn says so */
+			break;
+		}
+	return 0;
+}
+
 static int
 tokenize(struct parser *r, const char *line, size_t len)
 {
@@ -481,7 +538,8 @@ parse_record(struct parser *r, const struct opts *o, const char *line,
 	memset(c, 0, sizeof(*c));
 	c->latency_ms = -1;
 	out->kind = PARSED_BAD;
-	if ((n = tokenize(r, line, len)) <= 0 || r->tok[0].type != JSMN_OBJECT
+	if (too_deep(line, len) ||
+	    (n = tokenize(r, line, len)) <= 0 || r->tok[0].type != JSMN_OBJECT
 	    || r->tok[0].end != (int)len || !well_formed(line, r->tok, n, len))
 		return;
 	d = (struct doc){ line, r->tok, n };

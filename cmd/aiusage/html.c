@@ -262,16 +262,19 @@ html_table(FILE *f, struct tally *t)
 			esc(f, val);
 			fputs("</td>", f);
 		}
-		ai_money_format(&g->cost, t->o->decimals, cost, sizeof(cost));
-		ai_money_format(&g->saved, t->o->decimals, saved,
+		cost_text(t, g, cost, sizeof(cost));
+		money_text(&g->saved, t->o->decimals, 1, saved,
 		    sizeof(saved));
 		fprintf(f, "<td class=\"n\">%lld</td><td class=\"n\">%lld</td>"
 		    "<td class=\"n\">%lld</td><td class=\"n\">%lld</td>"
-		    "<td class=\"n\">%lld</td><td class=\"n\">%s</td>"
-		    "<td class=\"n\">%lld</td><td class=\"n\">%s</td>",
+		    "<td class=\"n\">%lld</td><td class=\"n\">",
 		    (long long)g->requests, (long long)g->errors,
-		    (long long)g->in, (long long)g->out, (long long)g->cached,
-		    cost, (long long)g->hits, saved);
+		    (long long)g->in, (long long)g->out, (long long)g->cached);
+		esc(f, cost);
+		fprintf(f, "</td><td class=\"n\">%lld</td><td class=\"n\">",
+		    (long long)g->hits);
+		esc(f, saved);
+		fputs("</td>", f);
 		for (i = 0; i < 3; i++) {
 			int64_t p = hist_percentile(g->lat,
 			    i == 0 ? 0.5 : i == 1 ? 0.95 : 0.99);
@@ -295,14 +298,15 @@ report_html(FILE *f, struct tally *t, const char *title)
 {
 	char total[32];
 
-	ai_money_format(&t->total.cost, t->o->decimals, total, sizeof(total));
+	money_text(&t->total.cost, t->o->decimals, 1, total, sizeof(total));
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta"
 	    " charset=\"utf-8\">\n<title>", f);
 	esc(f, title);
 	fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", style);
 	esc(f, title);
-	fprintf(f, "</h1>\n<p>Total cost <strong>$%s</strong> for %lld"
-	    " requests.</p>\n", total, (long long)t->total.requests);
+	fprintf(f, "</h1>\n<p>Total cost <strong>%s$%s</strong> for %lld"
+	    " requests.</p>\n", *total == '<' ? "&lt;" : "", total +
+	    (*total == '<'), (long long)t->total.requests);
 	fputs("<h2>Cost per day by model</h2>\n", f);
 	chart_cost(f, t->next);
 	fputs("<h2>Tokens by service</h2>\n", f);

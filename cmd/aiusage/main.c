@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <err.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <locale.h>
@@ -48,26 +49,80 @@ static const struct option longopts[] = {
 	{ NULL,		0,			NULL, 0 }
 };
 
-static void
-usage(int status)
-{
-	fprintf(status ? stderr : stdout,
+static const char synopsis[] =
 "usage: aiusage [-hV] [-b dims] [-f format] [-L file] [-m model] [-S service]\n"
 "               [-s time] [-u time] [--batch] [--budget dollars]\n"
 "               [--decimals n] [--log] [--no-bars] [--no-dedup]\n"
 "               [--period period] [--prices file] [--title text]\n"
-"               [file ...]\n");
+"               [file ...]\n";
+
+/* A line an option, in the order of the synopsis; details in the man page. */
+static const char options[] =
+"  -b, --by dims          group by up to 4 dimensions: day,model, tag:team...\n"
+"  -f, --format format    table, markdown, csv, tsv, jsonl or html\n"
+"  -h, --help             print this help, and exit\n"
+"  -L, --usage-log file   read this usage log\n"
+"  -m, --model name       only calls of this model\n"
+"  -S, --service name     only calls of this service\n"
+"  -s, --since time       only calls at or after time: 7d, month, 2026-11-01...\n"
+"  -u, --until time       only calls before time\n"
+"  -V, --version          print the version, and exit\n"
+"      --batch            price every call at batch prices\n"
+"      --budget dollars   the spend of the --period against this budget\n"
+"      --decimals n       dollars to n decimals, 0 to 6\n"
+"      --log              read the usage log even when stdin brings records\n"
+"      --no-bars          no bar chart in the table\n"
+"      --no-dedup         count every record, duplicates too\n"
+"      --period period    of --budget: day, week or month (the default)\n"
+"      --prices file      load a price table over the built-in one, up to 7\n"
+"      --title text       the title of the HTML report\n"
+"\nRecords come from the files, or stdin; without any, from the usage log.\n"
+"See aiusage(1).\n";
+
+/* Ends the run once stdout has what was written to it, or exits 1. */
+static void
+exit_flushed(int status)
+{
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(1, "write error");
 	exit(status);
+}
+
+/* -h: the synopsis and the options on stdout; else the synopsis only. */
+static void
+usage(int status)
+{
+	if (status != 0) {
+		fputs(synopsis, stderr);
+		exit(status);
+	}
+	printf("%s\n%s", synopsis, options);
+	exit_flushed(0);
+}
+
+/*
+ * A bad option value, in the one shape of every tool: the option, the
+ * value as given (shown safe for a terminal), why; then the usage.
+ */
+static void
+bad_value(const char *opt, const char *value, const char *why)
+{
+	char shown[512];
+
+	warnx("%s '%s': %s", opt, ai_text_show(shown, sizeof(shown), value),
+	    why);
+	usage(2);
 }
 
 static void
 no_field_in_log(const struct opts *o)
 {
+	char by[256];
+
 	if (o->field != NULL && o->tag == NULL) {
-		warnx("--by field:%s: the usage log keeps no record fields;"
-		    " tag the calls with aiq --tag and group by tag:NAME",
-		    o->field);
-		usage(2);
+		snprintf(by, sizeof(by), "field:%s", o->field);
+		bad_value("--by", by, "the usage log keeps no record fields;"
+		    " tag the calls with aiq --tag and group by tag:NAME");
 	}
 }
 
@@ -82,55 +137,79 @@ has_dim(const struct opts *o, enum dim d)
 	return 0;
 }
 
-static int
-parse_dim(const char *s, struct opts *o)
+/* Adds tag:NAME or field:PATH; why it cannot, or NULL. */
+static const char *
+add_field(const char *s, struct opts *o, char *why, size_t size)
 {
-	int d;
+	char shown[256];
 
-	if (o->nby == MAX_BY)
-		return -1;
-	if (strncmp(s, "field:", 6) == 0 && s[6] != '\0' && o->field == NULL) {
-		o->field = o->field_label = s + 6;
-		o->by[o->nby++] = D_FIELD;
-		return 0;
-	}
-	if (strncmp(s, "tag:", 4) == 0 && ai_tag_name_ok(s + 4) &&
-	    o->field == NULL) {
-		o->tag = o->field_label = s + 4;
-		snprintf(o->tag_path, sizeof(o->tag_path), "aitools.tags.%s",
-		    o->tag);
-		o->field = o->tag_path;
-		o->by[o->nby++] = D_FIELD;
-		return 0;
-	}
-	for (d = D_MODEL; d < D_FIELD; d++)
-		if (strcmp(s, dim_name((enum dim)d)) == 0 &&
-		    !has_dim(o, (enum dim)d)) {
-			o->by[o->nby++] = (enum dim)d;
-			return 0;
+	ai_text_show(shown, sizeof(shown), s);
+	if (o->field != NULL && strcmp(s + (*s == 'f' ? 6 : 4), o->tag ?
+	    o->tag : o->field) == 0 && (*s == 't') == (o->tag != NULL))
+		snprintf(why, size, "%s given twice", shown);
+	else if (o->field != NULL)
+		snprintf(why, size, "%s: a second tag: or field: (one at a"
+		    " time)", shown);
+	else if (*s == 'f' && s[6] == '\0')
+		snprintf(why, size, "field: without a path");
+	else if (*s == 't' && !ai_tag_name_ok(s + 4))
+		snprintf(why, size, "%s: not a tag name (1 to 64 letters,"
+		    " digits, - and _)", shown);
+	else {
+		if (*s == 'f')
+			o->field = o->field_label = s + 6;
+		else {
+			o->tag = o->field_label = s + 4;
+			snprintf(o->tag_path, sizeof(o->tag_path),
+			    "aitools.tags.%s", o->tag);
+			o->field = o->tag_path;
 		}
-	return -1;
+		o->by[o->nby++] = D_FIELD;
+		return NULL;
+	}
+	return why;
 }
 
+/* Adds a dimension of --by; why it cannot, or NULL. */
+static const char *
+add_dim(const char *s, struct opts *o, char *why, size_t size)
+{
+	char shown[256];
+	int d;
+
+	if (o->nby == MAX_BY) {
+		snprintf(why, size, "more than %d dimensions", MAX_BY);
+		return why;
+	}
+	if (strncmp(s, "field:", 6) == 0 || strncmp(s, "tag:", 4) == 0)
+		return add_field(s, o, why, size);
+	for (d = D_MODEL; d < D_FIELD; d++)
+		if (strcmp(s, dim_name((enum dim)d)) == 0) {
+			if (has_dim(o, (enum dim)d)) {
+				snprintf(why, size, "%s given twice", s);
+				return why;
+			}
+			o->by[o->nby++] = (enum dim)d;
+			return NULL;
+		}
+	snprintf(why, size, "unknown dimension %s (model, provider, service,"
+	    " status, tier, hour, day, week, month, tag:NAME or field:PATH)",
+	    ai_text_show(shown, sizeof(shown), s));
+	return why;
+}
+
+/* Reads --by in place: the names of tag: and field: stay in argv. */
 static void
 parse_by(char *list, struct opts *o)
 {
-	char *s;
+	char value[512], why[512], *s;
 
+	snprintf(value, sizeof(value), "%s", list);
 	o->nby = 0;
 	o->field = o->field_label = o->tag = NULL;
 	for (s = strtok(list, ","); s != NULL; s = strtok(NULL, ","))
-		if (parse_dim(s, o) == -1) {
-			if (o->nby == MAX_BY)
-				warnx("--by: %s: more than %d dimensions", s,
-				    MAX_BY);
-			else
-				warnx("--by: %s: not model, provider, service,"
-				    " status, tier, hour, day, week, month,"
-				    " tag:NAME or field:PATH, or given twice, or"
-				    " a second tag: or field:", s);
-			usage(2);
-		}
+		if (add_dim(s, o, why, sizeof(why)) != NULL)
+			bad_value("--by", value, why);
 }
 
 static enum format
@@ -150,8 +229,8 @@ parse_format(const char *s)
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		if (strcmp(s, f[i].name) == 0)
 			return f[i].f;
-	warnx("--format: %s: not table, markdown, csv, tsv, jsonl or html", s);
-	usage(2);
+	bad_value("--format", s, "not table, markdown, csv, tsv, jsonl or"
+	    " html");
 	return F_TABLE;
 }
 
@@ -160,12 +239,23 @@ parse_time(const char *opt, const char *s, int64_t now)
 {
 	int64_t ms;
 
-	if (when_parse(s, now, &ms) == -1) {
-		warnx("%s: %s: not a time such as 7d, yesterday, month or"
-		    " 2026-11-01", opt, s);
-		usage(2);
-	}
+	if (when_parse(s, now, &ms) == -1)
+		bad_value(opt, s, "not a time such as 7d, yesterday, month or"
+		    " 2026-11-01");
 	return ms;
+}
+
+static int
+parse_period(const char *s)
+{
+	if (strcmp(s, "day") == 0)
+		return D_DAY;
+	if (strcmp(s, "week") == 0)
+		return D_WEEK;
+	if (strcmp(s, "month") == 0)
+		return D_MONTH;
+	bad_value("--period", s, "not day, week or month");
+	return D_MONTH;
 }
 
 static void
@@ -173,6 +263,8 @@ parse_args(int argc, char **argv, struct opts *o, const char **title,
     int64_t now)
 {
 	const char *since = NULL;
+	char err[AI_ERRLEN];
+	int64_t n;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "b:f:hL:m:s:S:u:V", longopts,
@@ -191,46 +283,30 @@ parse_args(int argc, char **argv, struct opts *o, const char **title,
 		case 'u':	o->until_ms = parse_time("--until", optarg,
 				    now);
 				break;
-		case 'V':	printf("aiusage %s\n", AI_VERSION); exit(0);
+		case 'V':	printf("aiusage %s\n", AI_VERSION);
+				exit_flushed(0);
+				break;
 		case OPT_BATCH:	o->batch_tier = 1; break;
 		case OPT_BUDGET:
-			if (budget_parse(optarg, &o->budget_micro) == -1) {
-				warnx("--budget: %s: not an amount of dollars"
-				    " above 0, such as 50 or 49.99", optarg);
-				usage(2);
-			}
+			if (budget_parse(optarg, &o->budget_micro) == -1)
+				bad_value("--budget", optarg, "not an amount of"
+				    " dollars above 0, such as 50 or 49.99");
 			break;
 		case OPT_DECIMALS:
-			if (strlen(optarg) != 1 || optarg[0] < '0' ||
-			    optarg[0] > '6') {
-				warnx("--decimals: %s: not 0 to 6", optarg);
-				usage(2);
-			}
-			o->decimals = optarg[0] - '0';
+			if (ai_opt_number(optarg, 0, 6, &n, err) == -1)
+				bad_value("--decimals", optarg, err);
+			o->decimals = (int)n;
 			o->decimals_set = 1;
 			break;
 		case OPT_LOG:	o->from_log = 1; break;
 		case OPT_NO_BARS: o->no_bars = 1; break;
 		case OPT_NO_DEDUP: o->no_dedup = 1; break;
-		case OPT_PERIOD:
-			if (strcmp(optarg, "day") == 0)
-				o->period = D_DAY;
-			else if (strcmp(optarg, "week") == 0)
-				o->period = D_WEEK;
-			else if (strcmp(optarg, "month") == 0)
-				o->period = D_MONTH;
-			else {
-				warnx("--period: %s: not day, week or month",
-				    optarg);
-				usage(2);
-			}
-			break;
+		case OPT_PERIOD: o->period = parse_period(optarg); break;
 		case OPT_PRICES:
-			if (o->nprices == (int)(sizeof(o->prices) /
-			    sizeof(o->prices[0])) - 1) {
-				warnx("--prices: at most %d files",
-				    o->nprices);
-				usage(2);
+			if (o->nprices == MAX_PRICES) {
+				snprintf(err, sizeof(err), "more than %d files",
+				    MAX_PRICES);
+				bad_value("--prices", optarg, err);
 			}
 			o->prices[o->nprices++] = optarg;
 			break;
@@ -289,6 +365,7 @@ stdin_has_records(void)
 static int
 read_files(struct tally *t, const struct opts *o)
 {
+	char shown[1024];
 	int i, fd, rc = 0;
 
 	for (i = 0; i < o->nfiles; i++) {
@@ -297,7 +374,8 @@ read_files(struct tally *t, const struct opts *o)
 			continue;
 		}
 		if ((fd = open(o->files[i], O_RDONLY | O_CLOEXEC)) == -1) {
-			warn("%s", o->files[i]);
+			warnx("%s: %s", ai_text_show(shown, sizeof(shown),
+			    o->files[i]), strerror(errno));
 			t->unread++;
 			rc = -1;
 			continue;
@@ -311,25 +389,11 @@ read_files(struct tally *t, const struct opts *o)
 	return rc;
 }
 
+/* The usage log: -L's, else the default one, which must be there. */
 static int
 read_log(struct tally *t, const struct opts *o)
 {
-	char *path = o->log_path ? strdup(o->log_path) :
-	    ai_usagelog_default_path();
-	struct stat sb;
-	int rc;
-
-	if (path == NULL)
-		errx(1, "no usage log: set AIQ_USAGE_LOG or HOME");
-	if (stat(path, &sb) == -1) {
-		warnx("%s: no usage log here (aiq writes it as it calls)",
-		    path);
-		free(path);
-		return -1;
-	}
-	rc = from_log(t, path);
-	free(path);
-	return rc;
+	return from_log(t, o->log_path);
 }
 
 int
@@ -340,14 +404,14 @@ main(int argc, char **argv)
 	struct tally t, by_day, by_service;
 	struct opts o_day, o_service;
 	const char *title = "LLM usage";
-	char msg[AI_ERRLEN];
+	char msg[AI_ERRLEN], shown[AI_ERRLEN * 4];
 	int64_t now = ai_now_ms();
-	int rc, status = 0;
+	int rc, failed, status = 0;
 
 	setlocale(LC_CTYPE, "");
 	parse_args(argc, argv, &o, &title, now);
 	if (ai_prices_load_default(&prices, o.prices, msg) == -1)
-		errx(1, "%s", msg);
+		errx(1, "%s", ai_text_show(shown, sizeof(shown), msg));
 	prog_label = prices.label;
 	tally_init(&t, &o, &prices);
 	if (o.format == F_HTML) {	/* the charts' own groups */
@@ -366,8 +430,9 @@ main(int argc, char **argv)
 	rc = 0;
 	if (o.nfiles > 0)
 		rc = read_files(&t, &o);
-	else if (!o.from_log && stdin_has_records())
-		rc = from_records(&t, STDIN_FILENO, "stdin");
+	else if (!o.from_log && stdin_has_records() &&
+	    (rc = from_records(&t, STDIN_FILENO, "stdin")) == -1)
+		t.unread++;
 	if (o.nfiles == 0 && rc == 0 && t.lines == 0) {
 		no_field_in_log(&o);	/* no records: the usage log */
 		if (read_log(&t, &o) == -1) {
@@ -375,18 +440,21 @@ main(int argc, char **argv)
 			goto out;	/* and no report of nothing */
 		}
 	}
-	if (rc == -1)
+	if (rc == -1 || t.no_results > 0)
 		status = 1;
+	failed = t.unread + t.no_results;
+	if (failed > 0 && failed == (o.nfiles > 0 ? o.nfiles : 1))
+		goto out;		/* not one source: no report either */
 	o.decimals = decimals_for(&o, &t);
 	if (report(stdout, &t, title) == -1)
-		err(1, "stdout");
+		err(1, "write error");
 	if (o.budget_micro > 0 && budget_report(o.format == F_TABLE ||
 	    o.format == F_MARKDOWN ? stdout : stderr, &o, &t, now) == 1)
 		status = status ? status : EXIT_BUDGET;
 	if ((t.total.unpriced > 0 || t.no_usage > 0) && status == 0)
 		status = EXIT_UNPRICED;
 	if (fflush(stdout) == EOF || ferror(stdout))
-		err(1, "stdout");
+		err(1, "write error");
 out:
 	if (o.format == F_HTML) {
 		tally_free(&by_day);

@@ -166,13 +166,16 @@ sum_batch(struct tally *t, struct batch *b, const char *name)
 {
 	int k;
 
-	for (k = 0; k < b->n; k++)
+	for (k = 0; k < b->n; k++) {
 		switch (b->kind[k]) {
 		case PARSED_CALL:	tally_add(t, &b->call[k]); break;
-		case PARSED_BAD:	tally_bad_line(t, name, b->lineno[k]); break;
+		case PARSED_BAD:	tally_bad_line(t, name, b->lineno[k]);
+					continue;
 		case PARSED_UNDATED:	t->undated++; break;
 		case PARSED_OUT:	break;
 		}
+		t->results++;
+	}
 	b->n = 0;
 	b->len = 0;
 }
@@ -184,7 +187,7 @@ sum_batch(struct tally *t, struct batch *b, const char *name)
 static int
 fill(struct tally *t, struct ai_lines *in, struct batch *b, const char *name)
 {
-	char *line;
+	char *line, shown[1024];
 	size_t len;
 	int got, cut;
 
@@ -194,7 +197,8 @@ fill(struct tally *t, struct ai_lines *in, struct batch *b, const char *name)
 			return 0;
 		if (got == 0) {
 			if (ai_lines_fill(in) == -1) {
-				warn("%s", name);
+				warnx("%s: %s", ai_text_show(shown,
+				    sizeof(shown), name), strerror(errno));
 				return -1;
 			}
 			continue;
@@ -209,10 +213,31 @@ fill(struct tally *t, struct ai_lines *in, struct batch *b, const char *name)
 	return 1;
 }
 
-/* Reads the records of fd (named name in messages) into the tally. */
+/*
+ * A file of lines none of which is a result is a wrong file (a request
+ * file, a binary), not a report of nothing: said, and counted.
+ */
+static void
+no_results(struct tally *t, const char *name, int64_t results, int64_t bad)
+{
+	char shown[1024];
+
+	if (t->results > results || t->bad_lines == bad)
+		return;
+	warnx("%s: no results in %lld %s", ai_text_show(shown, sizeof(shown),
+	    name), (long long)(t->bad_lines - bad), t->bad_lines - bad == 1 ?
+	    "line" : "lines");
+	t->no_results++;
+}
+
+/*
+ * Reads the records of fd (named name in messages) into the tally; -1
+ * when it cannot be read.
+ */
 int
 from_records(struct tally *t, int fd, const char *name)
 {
+	int64_t results = t->results, bad = t->bad_lines;
 	struct ring *g;
 	struct ai_lines in;
 	struct worker w[WORKERS];
@@ -268,5 +293,7 @@ from_records(struct tally *t, int fd, const char *name)
 	pthread_mutex_destroy(&g->mu);
 	pthread_cond_destroy(&g->cv);
 	free(g);
+	if (rc == 0)
+		no_results(t, name, results, bad);
 	return rc;
 }

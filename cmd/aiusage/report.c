@@ -73,6 +73,45 @@ col_name(const struct tally *t, int i, char *buf, size_t size)
 	return stat_cols[i - (t->o->nby > 0 ? t->o->nby : 1)];
 }
 
+/*
+ * Dollars to the given decimals.  For people (human set) a sum that is
+ * not zero never reads as zero: below the last decimal it is "<0.0001",
+ * "<1" with none.  Programs get the number.
+ */
+void
+money_text(const struct ai_money *m, int decimals, int human, char *out,
+    size_t size)
+{
+	ai_money_format(m, decimals, out, size);
+	if (!human || (m->micro == 0 && m->pico == 0) ||
+	    out[strspn(out, "0.")] != '\0')
+		return;
+	if (decimals <= 0)
+		snprintf(out, size, "<1");
+	else
+		snprintf(out, size, "<0.%0*d", decimals, 1);
+}
+
+/* Whether the format is read by people: table, Markdown, HTML. */
+int
+human_format(const struct opts *o)
+{
+	return o->format == F_TABLE || o->format == F_MARKDOWN ||
+	    o->format == F_HTML;
+}
+
+/* A group's cost: "-" when none of its calls has a price or tokens known. */
+void
+cost_text(const struct tally *t, const struct group *g, char *out,
+    size_t size)
+{
+	if (group_cost_unknown(g))
+		snprintf(out, size, "-");
+	else
+		money_text(&g->cost, t->o->decimals, human_format(t->o), out,
+		    size);
+}
+
 static void
 ms_cell(char *cell, int64_t v)
 {
@@ -102,12 +141,9 @@ row_cells(const struct tally *t, const struct group *g, int total,
 	snprintf(cell[k++], CELL, "%lld", (long long)g->in);
 	snprintf(cell[k++], CELL, "%lld", (long long)g->out);
 	snprintf(cell[k++], CELL, "%lld", (long long)g->cached);
-	if (group_cost_unknown(g))
-		snprintf(cell[k++], CELL, "-");	/* not $0: unknown */
-	else
-		ai_money_format(&g->cost, dec, cell[k++], CELL);
+	cost_text(t, g, cell[k++], CELL);
 	snprintf(cell[k++], CELL, "%lld", (long long)g->hits);
-	ai_money_format(&g->saved, dec, cell[k++], CELL);
+	money_text(&g->saved, dec, human_format(t->o), cell[k++], CELL);
 	ms_cell(cell[k++], hist_percentile(g->lat, 0.50));
 	ms_cell(cell[k++], hist_percentile(g->lat, 0.95));
 	ms_cell(cell[k++], hist_percentile(g->lat, 0.99));
@@ -133,6 +169,14 @@ report_notes(const struct tally *t, note_fn put, void *arg)
 		snprintf(line, sizeof(line), "warning: %d %s could not be read,"
 		    " so %s not in the report", t->unread, t->unread == 1 ?
 		    "file" : "files", t->unread == 1 ? "is" : "are");
+		put(arg, 1, line);
+	}
+	if (t->no_results > 0) {
+		snprintf(line, sizeof(line), "warning: %d %s no results (not"
+		    " one line is a record with an answer or an error), so %s"
+		    " nothing to the report", t->no_results,
+		    t->no_results == 1 ? "file has" : "files have",
+		    t->no_results == 1 ? "adds" : "add");
 		put(arg, 1, line);
 	}
 	if (t->total.unpriced > 0) {
@@ -179,12 +223,15 @@ struct plain_notes {
 	const char	*prefix;
 };
 
+/* A note goes to a terminal: a file name in it is shown safe. */
 static void
 plain_note(void *arg, int warn, const char *line)
 {
 	struct plain_notes *p = arg;
+	char shown[16384];
 
-	fprintf(p->f, "%s%s\n", p->prefix, line);
+	fprintf(p->f, "%s%s\n", p->prefix, ai_text_show(shown, sizeof(shown),
+	    line));
 }
 
 /* The notes under a report, each one line. */

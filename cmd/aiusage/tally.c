@@ -75,10 +75,14 @@ hist_percentile(const struct hist *h, double p)
 static void
 hist_add(struct hist **hp, int64_t v)
 {
+	int i = hist_index(v);
+
 	if (*hp == NULL && (*hp = calloc(1, sizeof(**hp))) == NULL)
 		err(1, NULL);
+	if ((*hp)->b[i] == UINT32_MAX)
+		return;		/* full: the percentiles stay near */
 	(*hp)->n++;
-	(*hp)->b[hist_index(v)]++;
+	(*hp)->b[i]++;
 }
 
 /* FNV-1a, 64 bits: ids and group keys are short. */
@@ -267,23 +271,49 @@ note_unpriced(struct tally *t, const char *name)
 	t->unp[i].calls++;
 }
 
+/*
+ * Sums are held at their limit, never wrapped, whatever the input: a
+ * count is at most AI_MAX_TOKENS, but a file may repeat it without end.
+ */
+static void
+sum(int64_t *s, int64_t v)
+{
+	if (__builtin_add_overflow(*s, v, s))
+		*s = INT64_MAX;
+}
+
+/* Dollars held at MONEY_MAX, far enough from the end of int64_t. */
+#define MONEY_MAX	(INT64_C(1) << 62)	/* microdollars */
+
+static void
+money_sum(struct ai_money *m, int64_t pico)
+{
+	if (m->micro >= MONEY_MAX) {
+		m->micro = MONEY_MAX;
+		m->pico = 0;
+		return;
+	}
+	ai_money_add(m, pico);	/* a call adds at most 2^63 picodollars */
+}
+
 static void
 group_add(struct group *g, const struct call *c, int priced, int64_t pico)
 {
 	if (c->hit) {
 		g->hits++;
 		if (priced)
-			ai_money_add(&g->saved, pico);
+			money_sum(&g->saved, pico);
 		return;
 	}
 	g->requests++;
+	g->no_usage += c->no_usage;
 	if (c->status != NULL && strcmp(c->status, "ok") != 0)
 		g->errors++;
-	g->in += c->usage.input;
-	g->out += c->usage.output;
-	g->cached += c->usage.cached;
+	sum(&g->in, c->usage.input);
+	sum(&g->out, c->usage.output);
+	sum(&g->cached, c->usage.cached);
 	if (priced)
-		ai_money_add(&g->cost, pico);
+		money_sum(&g->cost, pico);
 	else
 		g->unpriced++;
 	if (c->latency_ms >= 0)
@@ -325,11 +355,16 @@ tally_add(struct tally *t, const struct call *c)
 	return t->next != NULL ? tally_add(t->next, c) : 0;
 }
 
-/* Whether no call of the group has a price: its cost is not known. */
+/*
+ * Whether no call of the group has a price or known tokens: its cost is
+ * not known, and not $0.
+ */
 int
 group_cost_unknown(const struct group *g)
 {
-	return g->unpriced > 0 && g->unpriced == g->requests + g->hits;
+	int64_t unknown = g->unpriced + g->no_usage;
+
+	return unknown > 0 && unknown == g->requests + g->hits;
 }
 
 void

@@ -195,6 +195,185 @@ test_upgrade(void)
 	sqlite3_close(old);
 }
 
+/*
+ * The rows a query reads, each as "ts model in/out/cached/w/w1h/rs
+ * no_usage latency tier tag;", or "error: ..." when it fails.
+ */
+static const char *
+read_all(const char *p, const struct ai_logfilter *f)
+{
+	static char s[2048];
+	char err[AI_ERRLEN] = "";
+	struct ai_logquery *q;
+	struct ai_logrow r;
+	size_t n = 0;
+	int rc;
+
+	if ((q = ai_usagelog_query_open(p, f, err)) == NULL) {
+		snprintf(s, sizeof(s), "error: %s", err);
+		return s;
+	}
+	s[0] = '\0';
+	while ((rc = ai_usagelog_next(q, &r, err)) == 1 && n < sizeof(s))
+		n += (size_t)snprintf(s + n, sizeof(s) - n, "%lld %s "
+		    "%lld/%lld/%lld/%lld/%lld/%lld %d %lld %s %s;",
+		    (long long)r.ts_ms, r.model ? r.model : "-",
+		    (long long)r.usage.input, (long long)r.usage.output,
+		    (long long)r.usage.cached, (long long)r.usage.cache_write,
+		    (long long)r.usage.cache_write_1h,
+		    (long long)r.usage.reasoning, r.no_usage,
+		    (long long)r.latency_ms, r.tier ? r.tier : "-",
+		    ai_usagelog_tag(q) ? ai_usagelog_tag(q) : "-");
+	if (rc == -1)
+		snprintf(s, sizeof(s), "error: %s", err);
+	ai_usagelog_query_close(q);
+	return s;
+}
+
+/* The read API: filters, tags, and counts that are not counts. */
+static void
+test_read(void)
+{
+	char err[AI_ERRLEN] = "", p[160], sql[512];
+	struct ai_logrow r = {
+		.ts_ms = 1000, .model = "a", .service = "s1", .status = "ok",
+		.usage = { 10, 5, 2, 3, 1, 1 }, .tier = "batch",
+		.tags = "{\"team\":\"x\",\"on\":true,\"n\":3,\"o\":{}}",
+		.latency_ms = 12,
+	};
+	struct ai_logrow nu = { .ts_ms = 2000, .model = "b",
+	    .service = "s2", .status = "ok", .no_usage = 1, .latency_ms = 7 };
+	struct ai_logfilter all = { 0 }, f;
+	struct ai_usagelog *l;
+	sqlite3 *w;
+
+	snprintf(p, sizeof(p), "%s/read.db", dir);
+	if ((l = ai_usagelog_open(p, err)) == NULL ||
+	    ai_usagelog_add(l, &r, err) == -1 ||
+	    ai_usagelog_add(l, &nu, err) == -1 ||
+	    ai_usagelog_close(l, err) == -1 ||
+	    sqlite3_open(p, &w) != SQLITE_OK)
+		abort();
+	/* What an older aiq, or a hand, may have left in the log. */
+	snprintf(sql, sizeof(sql), "INSERT INTO calls (ts, model, status,"
+	    " input_tokens, output_tokens, latency_ms) VALUES"
+	    " (3000, 'c', 'ok', -5000, 10, -1),"
+	    " (4000, 'c', 'ok', 9223372036854775807, 10, NULL),"
+	    " (5000, 'c', 'ok', 'twelve', 10, 'x'),"
+	    " (6000, 'c', 'ok', 1.5, 10, 3),"
+	    " (7000, 'c', 'ok', 10000000000, 10000000001, 4),"
+	    " (8000, 'c', 'ok', 10000000000, NULL, 5)");
+	if (sqlite3_exec(w, sql, NULL, NULL, NULL) != SQLITE_OK)
+		abort();
+	sqlite3_close(w);
+
+	is_str(read_all(p, &all),
+	    "1000 a 10/5/2/3/1/1 0 12 batch -;"
+	    "2000 b 0/0/0/0/0/0 1 7 - -;"
+	    "3000 c 0/0/0/0/0/0 1 -1 - -;"
+	    "4000 c 0/0/0/0/0/0 1 -1 - -;"
+	    "5000 c 0/0/0/0/0/0 1 -1 - -;"
+	    "6000 c 0/0/0/0/0/0 1 3 - -;"
+	    "7000 c 0/0/0/0/0/0 1 4 - -;"
+	    "8000 c 10000000000/0/0/0/0/0 0 5 - -;",
+	    "every row; NULL, negative, too large or not whole counts make"
+	    " the tokens unknown; NULL counts but input are 0");
+	f = (struct ai_logfilter){ .since_ms = 2000, .until_ms = 4000 };
+	is_str(read_all(p, &f), "2000 b 0/0/0/0/0/0 1 7 - -;"
+	    "3000 c 0/0/0/0/0/0 1 -1 - -;", "since and until");
+	f = (struct ai_logfilter){ .model = "a" };
+	is_str(read_all(p, &f), "1000 a 10/5/2/3/1/1 0 12 batch -;",
+	    "model");
+	f = (struct ai_logfilter){ .service = "s2" };
+	is_str(read_all(p, &f), "2000 b 0/0/0/0/0/0 1 7 - -;", "service");
+	f = (struct ai_logfilter){ .until_ms = 1001, .tag = "team" };
+	is_str(read_all(p, &f), "1000 a 10/5/2/3/1/1 0 12 batch x;",
+	    "a tag's value");
+	f.tag = "on";
+	is_str(read_all(p, &f), "1000 a 10/5/2/3/1/1 0 12 batch true;",
+	    "true as a word, as in records");
+	f.tag = "n";
+	is_str(read_all(p, &f), "1000 a 10/5/2/3/1/1 0 12 batch 3;",
+	    "a number");
+	f.tag = "o";
+	is_str(read_all(p, &f), "1000 a 10/5/2/3/1/1 0 12 batch -;",
+	    "an object is no value");
+	f.tag = "a\"b";
+	is_str(read_all(p, &f), "error: a\"b: not a tag name",
+	    "a tag name that is not one is refused");
+
+	snprintf(p, sizeof(p), "%s/v1.db", dir);
+	f = (struct ai_logfilter){ .tag = "team" };
+	is_str(read_all(p, &f), "0 - 0/0/0/5/4/0 0 0 - -;"
+	    "1 - 0/0/0/0/0/0 1 -1 - -;",
+	    "a version 1 log, upgraded: its old row has no tokens known");
+	snprintf(p, sizeof(p), "%s/v1-raw.db", dir);
+	if (sqlite3_open(p, &w) != SQLITE_OK || sqlite3_exec(w,
+	    "CREATE TABLE calls (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL,"
+	    " provider TEXT, model TEXT, service TEXT, status TEXT NOT NULL,"
+	    " http_status INTEGER, input_tokens INTEGER, output_tokens INTEGER,"
+	    " cached_tokens INTEGER, cache_write_tokens INTEGER,"
+	    " reasoning_tokens INTEGER, latency_ms INTEGER, attempts INTEGER,"
+	    " trace_id TEXT, request_id TEXT, custom_id TEXT, prompt TEXT,"
+	    " response TEXT); INSERT INTO calls (ts, model, status,"
+	    " input_tokens, output_tokens, cache_write_tokens, latency_ms)"
+	    " VALUES (9, 'm', 'ok', 7, 3, 2, 40)", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		abort();
+	sqlite3_close(w);
+	is_str(read_all(p, &f), "9 m 7/3/0/2/0/0 0 40 - -;",
+	    "a version 1 log as it is: no 1-hour writes, tier or tags");
+}
+
+/* A log that is not there says how its path was found. */
+static void
+test_read_errors(void)
+{
+	char p[160], want[AI_ERRLEN];
+	struct ai_logfilter all = { 0 };
+	FILE *fp;
+
+	snprintf(p, sizeof(p), "%s/none.db", dir);
+	snprintf(want, sizeof(want), "error: %s: no usage log here", p);
+	is_str(read_all(p, &all), want, "no log at a path given");
+	unsetenv("XDG_STATE_HOME");
+	setenv("AIQ_USAGE_LOG", p, 1);
+	snprintf(want, sizeof(want), "error: %s: no usage log here (the path"
+	    " is AIQ_USAGE_LOG)", p);
+	is_str(read_all(NULL, &all), want, "no log at AIQ_USAGE_LOG");
+	unsetenv("AIQ_USAGE_LOG");
+	setenv("XDG_STATE_HOME", dir, 1);
+	snprintf(want, sizeof(want), "error: %s/aitools/usage.db: no usage log"
+	    " here (the path is under XDG_STATE_HOME, as AIQ_USAGE_LOG is not"
+	    " set)", dir);
+	is_str(read_all(NULL, &all), want, "no log under XDG_STATE_HOME");
+	unsetenv("XDG_STATE_HOME");
+	setenv("HOME", dir, 1);
+	snprintf(want, sizeof(want), "error: %s/.local/state/aitools/usage.db:"
+	    " no usage log here (the path is under HOME, as neither"
+	    " AIQ_USAGE_LOG nor XDG_STATE_HOME is set)", dir);
+	is_str(read_all(NULL, &all), want, "no log under HOME");
+	unsetenv("HOME");
+	is_str(read_all(NULL, &all), "error: no usage log: neither"
+	    " AIQ_USAGE_LOG, XDG_STATE_HOME nor HOME is set", "no home");
+
+	snprintf(p, sizeof(p), "%s/empty.db", dir);
+	if ((fp = fopen(p, "w")) == NULL)
+		abort();
+	fclose(fp);
+	snprintf(want, sizeof(want), "error: %s: not a usage log (no calls"
+	    " table)", p);
+	is_str(read_all(p, &all), want, "an empty file is not a log");
+	snprintf(p, sizeof(p), "%s/text.db", dir);
+	if ((fp = fopen(p, "w")) == NULL)
+		abort();
+	fputs("not sqlite, but long enough to have a header of one......"
+	    "..................................................\n", fp);
+	fclose(fp);
+	snprintf(want, sizeof(want), "error: %s: file is not a database", p);
+	is_str(read_all(p, &all), want, "nor is a text file");
+}
+
 static void
 test_errors(void)
 {
@@ -273,6 +452,8 @@ main(void)
 	test_rows();
 	test_batches();
 	test_upgrade();
+	test_read();
+	test_read_errors();
 	test_errors();
 	test_default_path();
 	sqlite3_close(db);
