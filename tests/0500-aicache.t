@@ -2,7 +2,7 @@
 # aicache: a response cache as two pipeline stages, and its upkeep.
 . "$(dirname "$0")/lib.sh"
 
-plan 71
+plan 72
 
 start_mock -L "$SCRATCH/sent.log"
 export AICACHE_DB=$SCRATCH/cache.db
@@ -204,7 +204,14 @@ is "$(jq -c 'has("response")' sg.jsonl sf.jsonl | paste -sd' ')" 'false true' \
 printf '{"prompt":"m"}\n' | aiq -J -m gpt-4o 2>/dev/null | aicache put >/dev/null 2>pm.err
 printf '{"prompt":"m"}\n' | aicache get >pm.jsonl
 is "$(jq 'has("response")' pm.jsonl)" false "an answer from another model than put's -m is not stored"
-like "$(cat pm.err)" 'not by the default model gpt-4o-mini: not stored' 'and put says why'
+printf '{"prompt":"m"}\n' | aicache get -m gpt-4o >pm2.jsonl
+is "$(jq -r '.response.body.model' pm2.jsonl)" gpt-4o \
+	"it is stored under the request aiq sent (aitools.key): get -m gpt-4o hits"
+printf '{"prompt":"wrong"}\n' | aicache get | aiq -J -t 1.5 --max-tokens 2 2>/dev/null | aicache put >/dev/null
+printf '{"prompt":"wrong"}\n' | aicache get >w1.jsonl
+printf '{"prompt":"wrong"}\n' | aicache get -t 1.5 --max-tokens 2 >w2.jsonl
+is "$(jq -c 'has("response")' w1.jsonl w2.jsonl | paste -sd' ')" 'false true' \
+	"aiq's -t and --max-tokens not given to put: the 2-token answer is not served to the plain request"
 printf '{"prompt":"x","response":{"status_code":200,"body":{"choices":[],"usage":{}}}}\n' >ans.jsonl
 aicache put -f bad.db <ans.jsonl >pb.out 2>/dev/null
 is "$?:$(cat pb.out)" "1:$(cat ans.jsonl)" 'put on a corrupt cache still passes every record on, exit 1'
