@@ -236,7 +236,9 @@ struct ai_stream {
 					   the stream has ended */
 	json_t		*extra;		/* more members of the answer, such as
 					   system_fingerprint */
-	size_t		 tool_bytes;	/* of tool call arguments so far */
+	struct ai_buf	*args;		/* each tool call's arguments so far */
+	size_t		 nargs;
+	size_t		 tool_bytes;	/* of them all */
 	char		 id[128];
 	char		 model[128];
 	char		 finish[32];	/* chat.completion finish_reason */
@@ -296,6 +298,8 @@ void	 ai_stream_copy(char *, size_t, const json_t *);
 void	 ai_stream_error(struct ai_stream *, enum ai_errcode, const char *);
 void	 ai_stream_finish(struct ai_stream *, struct ai_result *);
 size_t	 ai_stream_held(const struct ai_stream *);
+int	 ai_stream_tool_args(struct ai_stream *, size_t, const char *, size_t);
+size_t	 ai_stream_tool_args_len(const struct ai_stream *, size_t);
 void	 ai_stream_free(struct ai_stream *);
 
 /* money.c: dollars summed exactly, in micro- and picodollars. */

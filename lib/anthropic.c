@@ -262,7 +262,7 @@ error_of(long status, const json_t *body, enum ai_errcode *code, char *msg)
 
 	*code = error_code(status, type, m);
 	if (m != NULL && *m != '\0')
-		snprintf(msg, AI_ERRLEN, "%s", m);
+		ai_text_utf8(msg, AI_ERRLEN, m, strlen(m));	/* cut on a character */
 	else
 		snprintf(msg, AI_ERRLEN, "HTTP %ld", status);
 }
@@ -420,17 +420,15 @@ tool_start(struct ai_stream *st, const json_t *block)
 	    "arguments", ""));
 }
 
+/* A piece of the input of the tool call begun last. */
 static int
 tool_input(struct ai_stream *st, const char *part)
 {
-	json_t *f = json_object_get(json_array_get(st->tools,
-	    json_array_size(st->tools) - 1), "function");
+	size_t n = json_array_size(st->tools);
 
-	if (f == NULL || part == NULL)
+	if (n == 0 || part == NULL)
 		return 0;
-	st->tool_bytes += strlen(part);
-	return json_object_set_new(f, "arguments", json_sprintf("%s%s",
-	    json_string_value(json_object_get(f, "arguments")), part));
+	return ai_stream_tool_args(st, n - 1, part, strlen(part));
 }
 
 static int
@@ -458,20 +456,17 @@ delta(struct ai_stream *st, const json_t *d)
 static int
 stop_event(struct ai_stream *st)
 {
-	json_t *u = ai_usage_anthropic_to_openai(st->usage), *call, *f;
+	json_t *u = ai_usage_anthropic_to_openai(st->usage);
 	size_t i;
 
 	if (u == NULL)
 		return -1;
-	json_array_foreach(st->tools, i, call) {
-		f = json_object_get(call, "function");
-		if (f != NULL &&
-		    json_string_length(json_object_get(f, "arguments")) == 0 &&
-		    json_object_set_new(f, "arguments", json_string("{}")) == -1) {
+	for (i = 0; i < json_array_size(st->tools); i++)
+		if (ai_stream_tool_args_len(st, i) == 0 &&
+		    ai_stream_tool_args(st, i, "{}", 2) == -1) {
 			json_decref(u);
 			return -1;
 		}
-	}
 	json_decref(st->usage);
 	st->usage = u;
 	st->terminal = 1;

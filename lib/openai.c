@@ -51,7 +51,7 @@ error_of(long status, const json_t *body, enum ai_errcode *code, char *msg)
 	}
 	*code = ai_errcode_from_http(status, type, ecode);
 	if (m != NULL && *m != '\0')
-		snprintf(msg, AI_ERRLEN, "%s", m);
+		ai_text_utf8(msg, AI_ERRLEN, m, strlen(m));	/* cut on a character */
 	else
 		snprintf(msg, AI_ERRLEN, "HTTP %ld", status);
 }
@@ -127,9 +127,7 @@ tool_delta(struct ai_stream *st, const json_t *d)
 		return -1;
 	if (args == NULL || *args == '\0')
 		return 0;
-	st->tool_bytes += strlen(args);
-	return json_object_set_new(f, "arguments", json_sprintf("%s%s",
-	    json_string_value(json_object_get(f, "arguments")), args));
+	return ai_stream_tool_args(st, (size_t)i, args, strlen(args));
 }
 
 /* The choice a chunk carries: only the first is kept, as n is 1. */

@@ -6,6 +6,7 @@
  * (stream_truncated), never a short answer.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -55,6 +56,52 @@ ai_stream_text(struct ai_stream *st, const char *s, size_t n)
 }
 
 /*
+ * Adds a piece of the arguments of tool call i.  They are kept apart
+ * until the stream ends: appending to a JSON string at each piece would
+ * copy it whole each time, and a stream of many small pieces would cost
+ * time to the square of its length.
+ */
+int
+ai_stream_tool_args(struct ai_stream *st, size_t i, const char *s, size_t n)
+{
+	struct ai_buf *v;
+
+	if (i >= st->nargs) {
+		if ((v = realloc(st->args, (i + 1) * sizeof(*v))) == NULL)
+			return -1;
+		memset(v + st->nargs, 0, (i + 1 - st->nargs) * sizeof(*v));
+		st->args = v;
+		st->nargs = i + 1;
+	}
+	st->tool_bytes += n;
+	return ai_buf_append(&st->args[i], s, n);
+}
+
+/* The length of the arguments of tool call i so far. */
+size_t
+ai_stream_tool_args_len(const struct ai_stream *st, size_t i)
+{
+	return i < st->nargs ? st->args[i].len : 0;
+}
+
+/* Puts the arguments kept apart into the tool calls, once. */
+static int
+tool_args_done(struct ai_stream *st)
+{
+	json_t *f;
+	size_t i;
+
+	for (i = 0; i < st->nargs && i < json_array_size(st->tools); i++) {
+		f = json_object_get(json_array_get(st->tools, i), "function");
+		if (f != NULL && st->args[i].len > 0 && json_object_set_new(f,
+		    "arguments", json_stringn(st->args[i].data,
+		    st->args[i].len)) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * Copies the string v, if it is one, into dst of size bytes, cut on a
  * character boundary so that it stays valid UTF-8.
  */
@@ -82,7 +129,7 @@ ai_stream_error(struct ai_stream *st, enum ai_errcode code, const char *msg)
 	if (st->code != AI_OK)
 		return;
 	st->code = code;
-	snprintf(st->message, sizeof(st->message), "%s", msg);
+	ai_text_utf8(st->message, sizeof(st->message), msg, strlen(msg));
 }
 
 /*
@@ -144,7 +191,7 @@ ai_stream_finish(struct ai_stream *st, struct ai_result *r)
 		snprintf(r->message, sizeof(r->message), "%s", st->message);
 		return;
 	}
-	if ((r->body = completion(st)) == NULL) {
+	if (tool_args_done(st) == -1 || (r->body = completion(st)) == NULL) {
 		r->code = AI_E_BAD_RESPONSE;
 		snprintf(r->message, sizeof(r->message), "out of memory");
 		return;
@@ -172,6 +219,11 @@ ai_stream_free(struct ai_stream *st)
 	ai_sse_free(&st->sse);
 	ai_buf_free(&st->text);
 	ai_buf_free(&st->refusal);
+	while (st->nargs > 0)
+		ai_buf_free(&st->args[--st->nargs]);
+	free(st->args);
+	st->args = NULL;
+	st->tool_bytes = 0;
 	json_decref(st->tools);
 	json_decref(st->usage);
 	json_decref(st->extra);
