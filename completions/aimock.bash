@@ -15,13 +15,13 @@ _aimock()
 		;;
 	-b|--bind|-d|--latency|-p|--port|-r|--reply|-s|--status|\
 	--cache-read|--cache-write|--chunk-delay|--code|--fail|--fail-first|\
-	--fail-rate|--pad|--retry-after|--retry-after-ms)
+	--fail-rate|--pad|--prompt-tokens|--retry-after|--retry-after-ms)
 		return
 		;;
 	esac
 	COMPREPLY=($(compgen -W '-b --bind -d --latency -h --help -L --log
 	    -p --port -r --reply -s --status -V --version --cache-read
 	    --cache-write --chunk-delay --code --fail --fail-first --fail-rate
-	    --fault --pad --retry-after --retry-after-ms' -- "$cur"))
+	    --fault --pad --prompt-tokens --retry-after --retry-after-ms' -- "$cur"))
 }
 complete -o filenames -F _aimock aimock

@@ -17,5 +17,6 @@ complete -c aimock -l fail-first -x -d 'Fail the first n requests with each body
 complete -c aimock -l fail-rate -x -d 'Probability that a request fails'
 complete -c aimock -l fault -x -a 'none hang drop malformed cut truncate bad_utf8 bad_utf8_error bad_utf8_header long_error stream_error endless padded' -d 'Fault applied to every request'
 complete -c aimock -l pad -x -d 'Size of padded and endless bodies'
+complete -c aimock -l prompt-tokens -x -d 'Prompt tokens every answer reports'
 complete -c aimock -l retry-after -x -d 'Retry-After header of error responses'
 complete -c aimock -l retry-after-ms -x -d 'retry-after-ms header of error responses'

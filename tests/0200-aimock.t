@@ -139,7 +139,8 @@ synopsis='usage: aimock [-hV] [-b addr] [-d latency] [-L file] [-p port] [-r rep
               [-s status] [--cache-read tokens] [--cache-write tokens]
               [--chunk-delay ms] [--code code] [--fail list] [--fail-first n]
               [--fail-rate p] [--fault kind] [--pad size]
-              [--retry-after seconds] [--retry-after-ms ms]'
+              [--prompt-tokens n] [--retry-after seconds]
+              [--retry-after-ms ms]'
 aimock -h >help.txt
 is "$?:$(sed '/^$/,$d' help.txt)" "0:$synopsis" '-h prints the synopsis'
 missing=

@@ -5,7 +5,7 @@
 # on the raw bytes sent.
 . "$(dirname "$0")/lib.sh"
 
-plan 37
+plan 40
 
 words='{"model":"m","messages":[{"role":"user","content":"one two three four"}]}'
 swords='{"model":"m","stream":true,"messages":[{"role":"user","content":"one two three four"}]}'
@@ -134,6 +134,15 @@ is "$(grep -c '^event: content_block_delta' out.json):$(grep -c 'message_stop' o
 post "$words" -H 'X-Mock-Fault: stream_error'
 is "$code:$(jq -j .error.message out.json | wc -c | tr -d ' ')" 500:600 \
 	'stream_error: a plain request gets long_error'
+
+# --- prompt_tokens: counts a careless server would send
+post '{"model":"m","messages":[{"role":"user","content":"hi [[mock prompt_tokens=-5000]]"}]}'
+is "$(jq -c '.usage.prompt_tokens' out.json)" -5000 'prompt_tokens=-5000 is reported as is'
+post '{"model":"m","messages":[{"role":"user","content":"hi"}]}' -H 'X-Mock-Prompt-Tokens: 9223372036854775807'
+is "$(grep -o '"prompt_tokens":[0-9-]*' out.json)" '"prompt_tokens":9223372036854775807' \
+	'2^63-1 too (its total wraps, as a careless server would)'
+msg '{"model":"claude-x","max_tokens":5,"messages":[{"role":"user","content":"hi [[mock prompt_tokens=-7]]"}]}'
+is "$(jq -c '.usage.input_tokens' out.json)" -7 'and as Anthropic input_tokens'
 
 is "$(cat "$SCRATCH/mock.port.$_mock_n.err")" '' 'stderr stays quiet'
 

@@ -29,11 +29,20 @@ else
 	pass 'skip: no /dev/full'; pass 'skip'; pass 'skip'
 fi
 
+# until N FILE: waits (5 s at most) until FILE has N lines.
+until_lines() {
+	_i=0
+	while [ "$(wc -l <"$2" 2>/dev/null || echo 0)" -lt "$1" ] && [ $_i -lt 500 ]; do
+		sleep 0.01
+		_i=$((_i + 1))
+	done
+}
+
 # SIGTERM: records in flight end as `interrupted`, nothing is lost
 printf '{"prompt":"a"}\n{"prompt":"b [[mock latency=5000]]"}\n{"prompt":"c [[mock latency=5000]]"}\n' >slow.jsonl
 AIQ_USAGE_LOG=$SCRATCH/term.db aiq -J <slow.jsonl >term.jsonl 2>term.err &
 apid=$!
-sleep 0.5
+until_lines 1 term.jsonl	# the first answered, the others in flight
 kill -TERM $apid
 { wait $apid; st=$?; } 2>/dev/null	# no "Terminated" from the shell
 is "$st" 143 'SIGTERM: aiq dies by the signal'
@@ -43,15 +52,18 @@ is "$(wc -l <term.jsonl | tr -d ' ')" 3 'no record lost'
 is "$(sqlite3 "$SCRATCH/term.db" "SELECT status, count(*) FROM calls GROUP BY 1 ORDER BY 1" | paste -sd' ')" \
 	'interrupted|2 ok|1' 'interrupted calls are logged: the provider may bill them'
 
-# stdin that stays open: records come out while it does
+# stdin that stays open: records come out while it does; the writer
+# holds the pipe open until the test has looked
 mkfifo fifo
-(for i in 1 2 3; do printf '{"prompt":"s%d"}\n' $i; sleep 0.3; done; sleep 1) >fifo &
+(for i in 1 2 3; do printf '{"prompt":"s%d"}\n' $i; done
+    until_lines 1 looked) >fifo &
 aiq -J <fifo >live.jsonl &
 apid=$!
-sleep 0.8
+until_lines 3 live.jsonl
 n=$(wc -l <live.jsonl | tr -d ' ')
-if [ "$n" -ge 2 ]; then pass "records are flushed while stdin is open ($n)"
-else fail "records are flushed while stdin is open ($n)"; fi
+if kill -0 $apid 2>/dev/null; then open=yes; else open=no; fi
+echo >looked
+is "$n:$open" '3:yes' 'records are written while stdin is still open'
 wait $apid
 is "$(wc -l <live.jsonl | tr -d ' ')" 3 'and all arrive'
 

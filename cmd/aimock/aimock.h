@@ -87,6 +87,8 @@ struct knobs {
 	long		 retry_after_ms;	/* -1: no header */
 	long		 chunk_delay;		/* ms between stream events */
 	long		 cache_read, cache_write;	/* tokens */
+	long long	 prompt_tokens;	/* reported as is, when prompt_set */
+	int		 prompt_set;
 	int64_t		 pad;			/* bytes, 0: none */
 };
 

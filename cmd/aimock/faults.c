@@ -119,6 +119,8 @@ choose(struct mockreq *mr)
 {
 	struct failure f;
 
+	if (mr->k.prompt_set)	/* a count to try a client's checks with */
+		mr->prompt_tokens = (json_int_t)mr->k.prompt_tokens;
 	if (mr->err_status != 0)
 		return B_ERROR;
 	if (mr->k.fault != F_NONE) {

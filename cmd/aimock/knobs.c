@@ -5,6 +5,7 @@
  * the defaults, headers override them, and the directive overrides both.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +32,8 @@ struct knobdef {
 	const char	*alias;		/* another header, or NULL */
 };
 
-static setter set_long, set_status, set_latency, set_code, set_fault,
-    set_fail, set_rate, set_pad;
+static setter set_tokens, set_long, set_status, set_latency, set_code,
+    set_fault, set_fail, set_rate, set_pad;
 
 static const struct knobdef knobdefs[] = {
 	{ "cache_read", set_long, offsetof(struct knobs, cache_read), 0,
@@ -49,6 +50,7 @@ static const struct knobdef knobdefs[] = {
 	{ "fault", set_fault, 0, 0, 0, NULL },
 	{ "latency", set_latency, 0, 0, 0, NULL },
 	{ "pad", set_pad, 0, 0, 0, NULL },
+	{ "prompt_tokens", set_tokens, 0, 0, 0, NULL },
 	{ "retry_after", set_long, offsetof(struct knobs, retry_after), 0,
 	    MAX_RETRY, NULL },
 	{ "retry_after_ms", set_long, offsetof(struct knobs, retry_after_ms),
@@ -114,6 +116,30 @@ set_long(struct knobs *k, const struct knobdef *d, const char *s, size_t n,
 {
 	return knob_number(s, n, d->lo, d->hi, (long *)(void *)((char *)k +
 	    d->off), err);
+}
+
+/*
+ * The prompt token count to report instead of the real one: any whole
+ * number, negative or past any call, to try a client's checks.
+ */
+static int
+set_tokens(struct knobs *k, const struct knobdef *d, const char *s,
+    size_t n, char *err)
+{
+	char buf[VALUE_MAX], *end;
+	long long v;
+
+	if (value_str(s, n, buf, err) == -1)
+		return -1;
+	errno = 0;
+	v = strtoll(buf, &end, 10);
+	if (*buf == '\0' || *end != '\0' || errno != 0) {
+		snprintf(err, AI_ERRLEN, "not a whole number");
+		return -1;
+	}
+	k->prompt_tokens = v;
+	k->prompt_set = 1;
+	return 0;
 }
 
 static int

@@ -117,7 +117,8 @@ usage(FILE *f)
 	    "              [--chunk-delay ms] [--code code] [--fail list] "
 	    "[--fail-first n]\n"
 	    "              [--fail-rate p] [--fault kind] [--pad size]\n"
-	    "              [--retry-after seconds] [--retry-after-ms ms]\n",
+	    "              [--prompt-tokens n] [--retry-after seconds]\n"
+	    "              [--retry-after-ms ms]\n",
 	    f);
 }
 
@@ -159,6 +160,8 @@ help(void)
 	    "request\n"
 	    "      --pad size             pad knob: the size of padded and "
 	    "endless bodies\n"
+	    "      --prompt-tokens n      prompt_tokens knob: the prompt "
+	    "tokens reported\n"
 	    "      --retry-after seconds  retry_after knob: Retry-After of "
 	    "error answers\n"
 	    "      --retry-after-ms ms    retry_after_ms knob: "
@@ -242,6 +245,7 @@ parse_args(int argc, char *argv[])
 		{ "latency", required_argument, NULL, 'd' },
 		{ "log", required_argument, NULL, 'L' },
 		{ "pad", required_argument, NULL, OPT_KNOB },
+		{ "prompt-tokens", required_argument, NULL, OPT_KNOB },
 		{ "port", required_argument, NULL, 'p' },
 		{ "reply", required_argument, NULL, 'r' },
 		{ "retry-after", required_argument, NULL, OPT_KNOB },

@@ -85,15 +85,20 @@ openai_parse(struct mockreq *mr)
 	knob_directive(mr, mr->user.data);
 }
 
-/* OpenAI counts cached tokens within the prompt tokens. */
+/*
+ * OpenAI counts cached tokens within the prompt tokens.  The sums wrap
+ * as a careless server's would, with a prompt_tokens knob past any call:
+ * in unsigned arithmetic, so that the mock itself does no undefined one.
+ */
 static json_t *
 openai_usage(const struct mockreq *mr, json_int_t completion)
 {
-	json_int_t prompt = mr->prompt_tokens + mr->k.cache_read;
+	json_int_t prompt = (json_int_t)((uint64_t)mr->prompt_tokens +
+	    (uint64_t)mr->k.cache_read);
 
 	return json_pack("{s:I,s:I,s:I,s:{s:I,s:i},s:{s:i,s:i,s:i,s:i}}",
 	    "prompt_tokens", prompt, "completion_tokens", completion,
-	    "total_tokens", prompt + completion,
+	    "total_tokens", (json_int_t)((uint64_t)prompt + (uint64_t)completion),
 	    "prompt_tokens_details", "cached_tokens",
 	    (json_int_t)mr->k.cache_read, "audio_tokens", 0,
 	    "completion_tokens_details", "reasoning_tokens", 0,

@@ -451,9 +451,46 @@ test_review_fixes(void)
 	ai_result_free(&r);
 }
 
+/*
+ * Many small pieces of tool arguments: put together in time linear in
+ * their length (appending each to a JSON string copied it whole), and
+ * counted in what the stream holds.
+ */
+static void
+test_many_pieces(void)
+{
+	static const char piece[] = "data: {\"choices\":[{\"index\":0,"
+	    "\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
+	    "{\"arguments\":\"xy\"}}]}}]}\n\n";
+	struct ai_stream st;
+	struct ai_result r;
+	const json_t *args;
+	int64_t t0 = ai_mono_us();
+	int i;
+
+	ai_stream_init(&st, &ai_openai);
+	for (i = 0; i < 200000; i++)
+		ai_stream_feed(&st, piece, sizeof(piece) - 1);
+	is_int((long long)ai_stream_held(&st), 400000,
+	    "200,000 pieces: the stream holds their 400,000 bytes");
+	ai_stream_feed(&st, FINISH("tool_calls") DONE,
+	    strlen(FINISH("tool_calls") DONE));
+	ai_stream_finish(&st, &r);
+	args = json_object_get(json_object_get(json_array_get(json_object_get(
+	    json_object_get(json_array_get(json_object_get(r.body, "choices"),
+	    0), "message"), "tool_calls"), 0), "function"), "arguments");
+	is_int((long long)json_string_length(args), 400000,
+	    "  the arguments put together whole");
+	ok(ai_mono_us() - t0 < 5000000, "  in linear time (%lld ms)",
+	    (long long)((ai_mono_us() - t0) / 1000));
+	ai_result_free(&r);
+	ai_stream_free(&st);
+}
+
 int
 main(void)
 {
+	test_many_pieces();
 	test_review_fixes();
 	test_full();
 	test_truncated();

@@ -1,0 +1,175 @@
+#!/bin/sh
+# aiq: what a broken or hostile provider, bad input and a failing output
+# must not cost: no record lost, no call missing from the usage log, no
+# machine's memory, no key on the screen.
+. "$(dirname "$0")/lib.sh"
+
+plan 48
+
+start_mock -L "$SCRATCH/sent.log"
+q() { sqlite3 -batch -noheader "$1" "$2"; }
+
+# sent_ok DB WHAT: every request aimock received is a row of the usage log
+# DB, and at most one a job more: requests on their way (aimock logs a request once it has read it whole).
+sent_ok() {
+	_rows=$(q "$SCRATCH/$1" 'SELECT count(*) FROM calls')
+	_got=$(wc -l <sent2.log | tr -d ' ')
+	if [ "$_rows" -ge "$_got" ] && [ "$_rows" -le $((_got + 16)) ]; then
+		pass "$2: every request sent is in the usage log ($_got received, $_rows rows)"
+	else
+		fail "$2: every request sent is in the usage log ($_got received, $_rows rows)"
+	fi
+}
+utf8() { iconv -f UTF-8 -t UTF-8 "$1" >/dev/null 2>&1; }
+
+# --- bytes that are not UTF-8, from the provider and from the input
+for f in bad_utf8 bad_utf8_error bad_utf8_header long_error stream_error; do
+	printf '{"custom_id":"%s","prompt":"hi [[mock fault=%s]]"}\n' $f $f
+	printf '{"custom_id":"%s-s","prompt":"hi [[mock fault=%s]]","stream":true}\n' $f $f
+	printf '{"custom_id":"%s-a","prompt":"hi [[mock fault=%s]]","model":"claude-x"}\n' $f $f
+done >bad.jsonl
+printf '{"p\\\305\244"}\n' >>bad.jsonl
+aiq -J --max-attempts 1 <bad.jsonl >bad.out 2>bad.err
+is "$?" 1 'bad bytes from the provider: the run goes on, exit 1 for the failures'
+is "$(wc -l <bad.out | tr -d ' ')" 16 'every one of 16 records yields a record'
+check 'the output is valid UTF-8' utf8 bad.out
+is "$(jq -r '.custom_id // "-"' bad.out | paste -sd' ')" \
+	"$(jq -Rr 'fromjson? | .custom_id // "-"' bad.jsonl | paste -sd' ') -" \
+	'in input order, the bad input line included'
+like "$(jq -r 'select(.custom_id == "bad_utf8_header") | .response.request_id' bad.out)" \
+	"^req_mock_$(printf '\357\277\275')[0-9]+\$" 'a request id with byte 0xff: the byte is U+FFFD'
+msg=$(jq -r 'select(.custom_id == "long_error") | .error.message' bad.out)
+is "$(printf '%s' "$msg" | wc -c | tr -d ' ')" 254 'a 600-byte message is cut to 255 bytes at most...'
+is "$(printf '%s' "$msg" | tr -d 'é' | wc -c | tr -d ' ')" 0 '... on a character: no half of one'
+like "$(jq -r 'select(.custom_id == "stream_error-s") | .error.message' bad.out)" '^(é)+$' \
+	'a long streamed error event, cut the same way'
+like "$(jq -r 'select(.custom_id == "bad_utf8") | .error.message' bad.out)" \
+	'^invalid JSON in response' 'a 200 body that is not JSON: bad_response'
+check 'stderr is valid UTF-8 too' utf8 bad.err
+
+# --- control characters from the input are escaped on stderr
+printf '{"prompt":1}\033[2J\n' | aiq -J >/dev/null 2>esc.err
+unlike "$(cat esc.err)" "$(printf '\033')" 'an ESC from the input never reaches the terminal'
+like "$(cat esc.err)" "near '\\\\x1b'" 'it is shown escaped'
+
+# --- token counts that are not counts
+printf '{"prompt":"a [[mock prompt_tokens=-5000]]"}\n{"prompt":"b [[mock prompt_tokens=9223372036854775807]]","model":"claude-x"}\n{"prompt":"c"}\n' |
+	AIQ_USAGE_LOG=$SCRATCH/tok.db aiq -J --summary >tok.out 2>tok.err
+is "$?" 0 'counts that are not counts: the calls still succeed'
+is "$(q "$SCRATCH/tok.db" "SELECT count(*), count(input_tokens), sum(input_tokens) >= 0 FROM calls")" \
+	'3|1|1' 'they are logged with unknown (NULL) tokens, never -5000 or 2^63-1'
+like "$(cat tok.err)" '; 2 calls of unknown tokens$' 'the summary says so'
+AIQ_USAGE_LOG=$SCRATCH/tok.db aiusage --by model >rep.txt 2>rep.err
+is "$(awk '$1 == "TOTAL" { print $4 }' rep.txt)" "$(q "$SCRATCH/tok.db" 'SELECT sum(input_tokens) FROM calls')" 'and aiusage sums only the known counts'
+
+# --- memory: a limit for one answer and for all of them
+printf '{"prompt":"big [[mock fault=padded pad=3M]]"}\n{"prompt":"small"}\n' |
+	aiq -J --max-response 1M >big.out 2>/dev/null
+is "$(jq -r '.error.code // "ok"' big.out | paste -sd' ')" 'bad_response ok' \
+	'an answer over --max-response fails its record alone'
+like "$(head -n1 big.out | jq -r .error.message)" 'larger than --max-response \(1048576 bytes\)' \
+	'saying which limit'
+is "$(jq -r '.aitools.attempts' big.out | head -n1)" 1 'and is not tried again'
+awk 'BEGIN { for (i = 0; i < 12; i++) printf "{\"prompt\":\"e%d [[mock fault=endless]]\",\"stream\":true}\n", i }' >endless.jsonl
+if [ -x /usr/bin/time ] && /usr/bin/time -f %M true 2>/dev/null; then
+	/usr/bin/time -f %M -o rss.txt aiq -J -j 12 --max-response 4M --max-buffer 16M \
+	    <endless.jsonl >endless.out 2>/dev/null
+	rss=$(tail -n1 rss.txt)
+	if [ "$rss" -lt 80000 ]; then pass "12 endless SSE lines at -j 12: peak RSS $rss KiB"
+	else fail "12 endless SSE lines at -j 12: peak RSS $rss KiB"; fi
+else
+	aiq -J -j 12 --max-response 4M --max-buffer 16M <endless.jsonl >endless.out 2>/dev/null
+	pass 'skip: no GNU time'
+fi
+is "$(jq -r .error.code endless.out | sort | uniq -c | tr -s ' ')" ' 12 bad_response' \
+	'every endless answer fails as bad_response'
+like "$(jq -r .error.message endless.out | sort -u | paste -sd'|')" '--max-(response|buffer)' \
+	'naming the limit it met'
+
+# --- text mode: NUL bytes and binary files are refused whole
+n0=$(wc -l <sent.log)
+printf 'abc\000def ghi' | aiq x >/dev/null 2>nul.err
+is "$?" 2 'stdin with a NUL byte: exit 2'
+like "$(cat nul.err)" 'stdin: not text \(a NUL byte at byte 3\)' 'saying where'
+printf 'caf\351\n' | aiq x >/dev/null 2>/dev/null
+is "$?" 2 'stdin that is not UTF-8: exit 2'
+is "$(wc -l <sent.log)" "$n0" 'and nothing was sent'
+
+# --- options that mean something only with -J or -l
+for o in -R -u '-j 4' '--resume x' --summary --progress; do
+	aiq $o hello </dev/null >/dev/null 2>opt.err
+	r=$?
+	[ $r -eq 2 ] && grep -q "needs -J or -l" opt.err || break
+done
+is "$r:$o" '2:--progress' '-R, -u, -j, --resume, --summary, --progress in text mode: exit 2'
+printf '{"prompt":"x"}\n{"prompt":"y"}\n' | aiq >/dev/null 2>hint.err
+like "$(cat hint.err)" 'looks like JSON records' 'JSON records on stdin in text mode get a hint'
+
+# --- headers cannot be injected
+aiq -H "$(printf 'X-A: 1\r\nX-B: 2')" hi </dev/null >/dev/null 2>h.err
+is "$?" 2 '-H with CR LF: exit 2'
+like "$(cat h.err)" 'control characters' 'saying why'
+
+# --- secrets stay secret
+aiq --base-url 'http://user:SeCrEt123@example.com/v1' hi </dev/null 2>url.err
+unlike "$(cat url.err)" 'SeCrEt123' 'a password in --base-url is not shown'
+like "$(cat url.err)" 'http://\*\*\*@example.com' 'it is shown as ***'
+
+# --- help and version to a full disk
+if [ -w /dev/full ]; then
+	aiq -h >/dev/full 2>/dev/null; a=$?
+	aiq -V >/dev/full 2>/dev/null; b=$?
+	is "$a:$b" '1:1' '-h and -V to a full disk exit 1'
+else
+	pass 'skip: no /dev/full'
+fi
+
+# --- a line too long keeps its custom_id
+{ printf '{"custom_id":"huge","prompt":"'; head -c 67108900 /dev/zero | tr '\0' x; printf '"}\n{"prompt":"after"}\n'; } |
+	aiq -J --no-usage-log >long.out 2>long.err
+is "$(jq -c '[.custom_id, .error.code]' long.out | head -n1)" '["huge","invalid_input"]' \
+	'a line over 64 MiB: an error record with its custom_id'
+like "$(head -n1 long.out | jq -r .error.message)" 'longer than 67108864 bytes' 'stating the limit'
+is "$(sed -n 2p long.out | jq -r .response.status_code)" 200 'and the next line is answered'
+
+# --- every call that went out is logged, whatever happens to stdout
+stop_mock
+start_mock -L "$SCRATCH/sent2.log" -d 100
+awk 'BEGIN { for (i = 0; i < 100; i++) printf "{\"prompt\":\"h%d\"}\n", i }' >h.jsonl
+(AIQ_USAGE_LOG=$SCRATCH/head.db aiq -J -j 16 <h.jsonl 2>head.err; echo $? >head.st) | head -n1 >/dev/null
+is "$(cat head.st)" 141 '| head -1: aiq ends by SIGPIPE'
+sent_ok head.db '| head -1'
+is "$(cat head.err)" '' 'quietly'
+if [ -w /dev/full ]; then
+	: >sent2.log
+	AIQ_USAGE_LOG=$SCRATCH/full.db aiq -J -j 16 <h.jsonl >/dev/full 2>full.err
+	is "$?" 1 '>/dev/full: exit 1'
+	sent_ok full.db '>/dev/full'
+	AIQ_USAGE_LOG=$SCRATCH/textfull.db aiq hi </dev/null >/dev/full 2>tf.err
+	is "$?" 1 'text mode >/dev/full: exit 1'
+	like "$(cat tf.err)" '^aiq: write error: No space left on device$' \
+		'a local write error, said as such'
+	is "$(q "$SCRATCH/textfull.db" 'SELECT status, http_status, input_tokens > 0 FROM calls')" 'ok|200|1' \
+		'the call is logged as it went, with its tokens'
+else
+	pass 'skip'; pass 'skip'; pass 'skip'; pass 'skip'; pass 'skip'
+fi
+AIQ_USAGE_LOG=$SCRATCH/hc.db aiq 'a b c d e f' </dev/null 2>/dev/null | head -c 3 >/dev/null
+is "$(q "$SCRATCH/hc.db" 'SELECT count(*), sum(input_tokens > 0) FROM calls')" '1|1' \
+	'text mode | head -c 3: the call is logged with its tokens'
+
+# --- a usage log that fills the disk: every lost row counted
+stop_mock
+start_mock
+awk 'BEGIN { for (i = 0; i < 2000; i++) printf "{\"prompt\":\"f%d\"}\n", i }' >f.jsonl
+sh -c "trap '' XFSZ; ulimit -f 160; AIQ_USAGE_LOG=$SCRATCH/small.db exec aiq -J -j 32" \
+	<f.jsonl 2>small.err | wc -l >small.n
+st=$(sed -n 's/.*usage log: \([0-9]*\) calls made were not logged.*/\1/p' small.err)
+rows=$(q "$SCRATCH/small.db" 'SELECT count(*) FROM calls')
+is "$(tr -d ' ' <small.n)" 2000 'a full disk under the log: every record still written'
+is "$((${st:-0} + rows))" 2000 "the rows logged ($rows) and those said lost (${st:-none}) add up"
+sh -c "trap '' XFSZ; ulimit -f 160; AIQ_USAGE_LOG=$SCRATCH/small2.db exec aiq -J -j 32" \
+	<f.jsonl >/dev/null 2>/dev/null
+is "$?" 1 'and the run exits 1'
+
+done_testing

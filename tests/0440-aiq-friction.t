@@ -1,0 +1,98 @@
+#!/bin/sh
+# aiq: the right thing made easy: shell loops, xargs -P, progress,
+# resuming a run cut short, a refused key, a pretty-printed file, help.
+. "$(dirname "$0")/lib.sh"
+
+plan 24
+
+start_mock -L "$SCRATCH/sent.log"
+
+# --- a while-read loop: -n leaves the loop's stdin alone
+printf 'one\ntwo\nthree\n' >qs.txt
+while read -r q; do aiq -n "$q"; done <qs.txt >loop.out
+is "$(paste -sd' ' loop.out)" 'Echo: one Echo: two Echo: three' \
+	'-n: a while-read loop asks every question'
+while read -r q; do aiq "$q"; done <qs.txt >eaten.out 2>/dev/null
+is "$(grep -c '^Echo:' eaten.out)" 1 'without it, the first aiq eats the loop (as ssh does)'
+
+# --- xargs -P: each answer written whole
+awk 'BEGIN { for (i = 0; i < 8; i++) printf "w%d w%d w%d w%d [[mock chunk_delay=20]]\n", i, i, i, i }' >x.txt
+xargs -d '\n' -P 4 -n 1 aiq -n <x.txt >x.out
+is "$(sort x.out | paste -sd'|')" "$(sed 's/^/Echo: /' x.txt | sort | paste -sd'|')" \
+	'xargs -P 4: eight answers, each whole on its line'
+
+# --- progress: on stderr, redrawn in place, erased at the end
+printf '{"prompt":"p1 [[mock latency=300]]"}\n{"prompt":"p2 [[mock status=500]]"}\n{"prompt":"p3 [[mock latency=600]]"}\n' >p.jsonl
+aiq -J -j 1 --progress --max-attempts 1 <p.jsonl >p.out 2>p.err
+like "$(tr '\r' '\n' <p.err | grep 'records,' | tail -n1)" '^aiq: [23]/3 records, [0-9.]+/s, 1 failed, [0-9]+ tokens in, [0-9]+ out, \$[0-9]+\.[0-9]{4}' \
+	'--progress: records done of all, failures, tokens'
+like "$(od -c p.err | tr -s ' ' | tr -d '\n')" '\\r 033 \[ K' 'the line is erased at the end'
+is "$(wc -l <p.out | tr -d ' ')" 3 'the records are written as ever'
+aiq -J <p.jsonl >/dev/null 2>np.err
+unlike "$(cat np.err)" 'records,' 'no progress line when stderr is not a terminal'
+
+# --- a refused key: no more calls with it
+stop_mock
+AIMOCK_API_KEY=right start_mock -L "$SCRATCH/auth.log"
+awk 'BEGIN { for (i = 0; i < 20; i++) printf "{\"prompt\":\"k%d\"}\n", i }' >k.jsonl
+OPENAI_API_KEY=wrong aiq -J -j 1 <k.jsonl >k.out 2>/dev/null
+is "$(wc -l <auth.log | tr -d ' ')" 1 'after a 401, no more requests with that key'
+is "$(jq -r .error.code k.out | sort | uniq -c | tr -s ' ')" ' 20 auth' 'every record fails with auth'
+like "$(sed -n 2p k.out | jq -r .error.message)" '^not sent: openai refused the key earlier in this run' \
+	'saying why it was not sent'
+is "$(sed -n 2p k.out | jq -r '.aitools | has("attempts")')" false 'with no attempt made'
+
+# --- a pretty-printed JSON file given to -J
+stop_mock
+start_mock -L "$SCRATCH/sent2.log"
+printf '{"prompt":"a"}\n' | jq . >pretty.json
+aiq -J <pretty.json >pretty.out 2>pretty.err
+is "$?" 2 'a JSON document over many lines: exit 2'
+like "$(cat pretty.err)" 'not one record a line: make it JSON lines with jq -c' \
+	'pointing to jq -c'
+is "$(cat pretty.out; cat sent2.log)" '' 'nothing written, nothing sent'
+
+# --- resume: a run cut short is finished with one command
+stop_mock
+start_mock -L "$SCRATCH/r.log"
+awk 'BEGIN { for (i = 1; i <= 12; i++) {
+	lat = i > 4 ? " [[mock latency=3000]]" : ""
+	if (i % 2) printf "{\"custom_id\":\"r%d\",\"prompt\":\"r%d%s\"}\n", i, i, lat
+	else printf "{\"prompt\":\"n%d%s\"}\n", i, lat } }' >r.jsonl
+aiq -J -j 2 <r.jsonl >r1.out 2>r1.err &
+apid=$!
+i=0
+while [ "$(wc -l <r1.out)" -lt 4 ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
+kill -INT $apid
+{ wait $apid; } 2>/dev/null
+is "$(jq -r '.error.code // "ok"' r1.out | sort | uniq -c | tr -s ' ' | paste -sd,)" \
+	' 2 interrupted, 4 ok' 'SIGINT: 4 answered, 2 in flight interrupted'
+like "$(tail -n1 r1.err)" '6 records read, 6 records not started; to finish the run: aiq -J -j 2 --resume [^ ]*r1.out < [^ ]*r.jsonl > NEW' \
+	'the message counts what was not started and gives the command'
+: >r.log
+stop_mock
+start_mock -L "$SCRATCH/r.log"
+aiq -J -j 4 --resume r1.out --summary <r.jsonl >r2.out 2>r2.err
+is "$?" 0 '--resume finishes the run'
+is "$(jq -r '.custom_id // .prompt' r2.out | sed 's/ .*//' | paste -sd' ')" \
+	"$(jq -r '.custom_id // .prompt' r.jsonl | sed 's/ .*//' | paste -sd' ')" \
+	'every record once, in input order'
+is "$(jq -r '.error.code // "ok"' r2.out | sort -u)" ok 'all answered'
+is "$(wc -l <r.log | tr -d ' ')" 8 'only the 8 not answered before were sent'
+is "$(head -n4 r2.out | jq -r .aitools.trace_id)" "$(head -n4 r1.out | jq -r .aitools.trace_id)" \
+	'the earlier answers are passed through as they were'
+like "$(cat r2.err)" '4 passed through \(4 from r1.out\)' 'the summary counts them'
+aiq -J --resume nosuch.jsonl </dev/null 2>rs.err
+is "$?:$(cat rs.err)" '1:aiq: --resume nosuch.jsonl: No such file or directory' \
+	'a missing --resume file is an error'
+
+# --- -h: every option with a line of its own
+aiq -h >help.txt
+missing=
+for o in $(sed -n '/struct option longopts/,/{ *NULL/p' "$TESTS/../cmd/aiq/main.c" |
+    sed -n 's/.*{ *"\([a-z-]*\)".*/\1/p'); do
+	grep -q -- "--$o\b" help.txt || missing="$missing $o"
+done
+is "$missing" '' '-h describes every long option'
+
+done_testing
