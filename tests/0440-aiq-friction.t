@@ -59,7 +59,8 @@ awk 'BEGIN { for (i = 1; i <= 12; i++) {
 	lat = i > 4 ? " [[mock latency=3000]]" : ""
 	if (i % 2) printf "{\"custom_id\":\"r%d\",\"prompt\":\"r%d%s\"}\n", i, i, lat
 	else printf "{\"prompt\":\"n%d%s\"}\n", i, lat } }' >r.jsonl
-aiq -J -j 2 <r.jsonl >r1.out 2>r1.err &
+: >r1.out
+aiq -J -j 2 <r.jsonl >>r1.out 2>r1.err &
 apid=$!
 i=0
 while [ "$(wc -l <r1.out)" -lt 4 ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
