@@ -117,10 +117,47 @@ test_command(void)
 	    "key command failed (status 127)");
 }
 
+static void
+scrub_is(const char *msg, const char *key, const char *want, const char *what)
+{
+	char buf[AI_ERRLEN];
+
+	snprintf(buf, sizeof(buf), "%s", msg);
+	ai_scrub_secrets(buf, key);
+	is_str(buf, want, "scrub: %s", what);
+}
+
+static void
+test_scrub(void)
+{
+	char url[AI_ERRLEN];
+
+	scrub_is("Incorrect API key provided: sk-abc123XYZ.", NULL,
+	    "Incorrect API key provided: ***", "a key by its prefix (to the end, dots and stars of masked forms too)");
+	scrub_is("bad key SK-ABC123XYZ here", NULL, "bad key *** here",
+	    "a key echoed in upper case");
+	scrub_is("key: mysecretvalue", "MySecretValue", "key: ***",
+	    "the key in use, echoed in another case");
+	scrub_is("gemini AIzaSyD-xyz_1 refused", NULL, "gemini *** refused",
+	    "a Gemini key");
+	scrub_is("task-sk-1 is fine", NULL, "task-sk-1 is fine",
+	    "sk- inside a word is not a key");
+	is_str(ai_url_redact("https://user:pa55@example.com/v1", url,
+	    sizeof(url)), "https://***@example.com/v1",
+	    "a URL's user and password are redacted");
+	is_str(ai_url_redact("https://example.com/v1?a=b@c", url,
+	    sizeof(url)), "https://example.com/v1?a=b@c",
+	    "an @ after the host is not userinfo");
+	is_str(ai_url_redact("http://x\x1b[2J/", url, sizeof(url)),
+	    "http://x\\x1b[2J/", "control characters escaped");
+}
+
 int
 main(void)
 {
 	char cmd[300];
+
+	test_scrub();
 
 	if (mkdtemp(dir) == NULL)
 		abort();
