@@ -133,7 +133,8 @@ test_scrub(void)
 	char url[AI_ERRLEN];
 
 	scrub_is("Incorrect API key provided: sk-abc123XYZ.", NULL,
-	    "Incorrect API key provided: ***", "a key by its prefix (to the end, dots and stars of masked forms too)");
+	    "Incorrect API key provided: ***",
+	    "a key by its prefix, to its end (dots of masked forms too)");
 	scrub_is("bad key SK-ABC123XYZ here", NULL, "bad key *** here",
 	    "a key echoed in upper case");
 	scrub_is("key: mysecretvalue", "MySecretValue", "key: ***",
