@@ -7,6 +7,7 @@
  */
 #include <math.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,6 +64,55 @@ canonical(const json_t *v, int top)
 }
 
 /*
+ * Whether v needs canonical() at all: a real anywhere, or an ignored
+ * field at the top.  Most bodies have neither, and are dumped as they
+ * are, without a copy.
+ */
+static int
+needs_copy(const json_t *v, int top)
+{
+	const char *k;
+	json_t *e;
+	size_t i;
+
+	if (json_is_real(v))
+		return 1;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, e)
+			if (needs_copy(e, 0))
+				return 1;
+		return 0;
+	}
+	if (!json_is_object(v))
+		return 0;
+	json_object_foreach((json_t *)v, k, e)
+		if ((top && ai_in_list(ignored, k)) || needs_copy(e, 0))
+			return 1;
+	return 0;
+}
+
+/*
+ * SHA-256, fetched from OpenSSL once: fetching it at every digest, as
+ * EVP_sha256() does, costs more than hashing a request.
+ */
+static EVP_MD *sha256;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+fetch_sha256(void)
+{
+	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static int
+digest(const void *p, size_t n, unsigned char key[AI_KEYLEN])
+{
+	pthread_once(&sha256_once, fetch_sha256);
+	return sha256 != NULL && EVP_Digest(p, n, key, NULL, sha256, NULL) == 1 ?
+	    0 : -1;
+}
+
+/*
  * Writes into text the canonical form of the request that provider p,
  * reached at base, would get for body, and into key its SHA-256.
  */
@@ -74,7 +124,8 @@ ai_cache_key(const char *provider, const char *base, const json_t *body,
 	int r;
 
 	ai_buf_reset(text);
-	if ((c = canonical(body, 1)) == NULL) {
+	if ((c = needs_copy(body, 1) ? canonical(body, 1) :
+	    json_incref((json_t *)body)) == NULL) {
 		snprintf(err, AI_ERRLEN, "out of memory");
 		return -1;
 	}
@@ -87,8 +138,7 @@ ai_cache_key(const char *provider, const char *base, const json_t *body,
 		snprintf(err, AI_ERRLEN, "out of memory");
 		return -1;
 	}
-	if (EVP_Digest(text->data, text->len, key, NULL, EVP_sha256(),
-	    NULL) != 1) {
+	if (digest(text->data, text->len, key) == -1) {
 		snprintf(err, AI_ERRLEN, "cannot compute SHA-256");
 		return -1;
 	}

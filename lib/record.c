@@ -338,12 +338,20 @@ static const char *const result_keys[] = {
 	NULL
 };
 
+/* ,"k": with k a member name of ours, which needs no escapes. */
+static int
+member(struct ai_buf *b, const char *k)
+{
+	return ai_buf_puts(b, ",\"") == -1 || ai_buf_puts(b, k) == -1 ||
+	    ai_buf_puts(b, "\":") == -1 ? -1 : 0;
+}
+
 static int
 member_str(struct ai_buf *b, const char *k, const char *v)
 {
 	if (v == NULL)
 		return 0;
-	return ai_buf_printf(b, ",\"%s\":", k) == -1 ? -1 : ai_buf_jstr(b, v);
+	return member(b, k) == -1 ? -1 : ai_buf_jstr(b, v);
 }
 
 /* A member whose value is JSON text already, as the caller made it. */
@@ -352,8 +360,7 @@ member_json(struct ai_buf *b, const char *k, const char *v, size_t len)
 {
 	if (v == NULL)
 		return 0;
-	return ai_buf_printf(b, ",\"%s\":", k) == -1 ? -1 :
-	    ai_buf_append(b, v, len);
+	return member(b, k) == -1 ? -1 : ai_buf_append(b, v, len);
 }
 
 static int
@@ -364,7 +371,7 @@ member_time(struct ai_buf *b, const char *k, int64_t ms)
 	if (ms == 0)
 		return 0;
 	ai_format_time(ms, when, sizeof(when));
-	return ai_buf_printf(b, ",\"%s\":\"%s\"", k, when);
+	return member(b, k) == -1 ? -1 : ai_buf_jstr(b, when);
 }
 
 /* Appends the aitools object and closes the tail. */
