@@ -4,7 +4,7 @@
 # is needed.
 . "$(dirname "$0")/lib.sh"
 
-plan 13
+plan 15
 
 export AICACHE_DB=$SCRATCH/cache.db
 answer='{"status_code":200,"request_id":"req-1","body":{"id":"c1","object":"chat.completion","model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"stored"},"finish_reason":"stop"}],"usage":{"prompt_tokens":7,"completion_tokens":3,"total_tokens":10}}}'
@@ -61,5 +61,13 @@ is "$?:$(head -n1 tag.err)" "2:aicache: --tag 'bad name=1': the name is not 1 to
 	'a tag name aiusage could not name is refused'
 aicache put --tag a=1 </dev/null 2>tag.err
 is "$?:$(head -n1 tag.err)" "2:aicache: put does not take --tag" 'put does not take --tag'
+
+# --- hits the usage log could not take are counted and said
+mkdir -p nolog.db
+printf '{"prompt":"alpha"}\n{"prompt":"alpha"}\n' |
+	AIQ_USAGE_LOG=$SCRATCH/nolog.db aicache get >nolog.jsonl 2>nolog.err
+is "$?:$(wc -l <nolog.jsonl | tr -d ' ')" '1:2' \
+	'a usage log that cannot be opened: both hits written, exit 1'
+like "$(cat nolog.err)" 'usage log: 2 hits were not logged' 'saying how many'
 
 done_testing

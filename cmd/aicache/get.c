@@ -37,6 +37,8 @@ struct get {
 	const struct opts *o;
 	struct ai_cache	*c;		/* NULL once failed with --fail-open */
 	struct ai_usagelog *log;
+	int		 log_warned;	/* a failure to write it was said */
+	int64_t		 unlogged;	/* hits while it could not be opened */
 	struct ai_prices prices;	/* to price what hits saved */
 	struct ai_buf	 resp;
 	struct ai_buf	 tail;
@@ -128,6 +130,17 @@ drop_hits(struct get *g)
 	g->nhit = 0;
 }
 
+/* The log failed (a full disk): said once, the rows lost counted. */
+static void
+log_failed(struct get *g, const char *err)
+{
+	char shown[AI_ERRLEN];
+
+	if (!g->log_warned++)
+		warnx("usage log: %s: hits are not being logged",
+		    ai_text_show(shown, sizeof(shown), err));
+}
+
 /* A usage log row for a hit, so that reports can show the savings. */
 static void
 log_hit(struct get *g, const struct hit *h)
@@ -145,13 +158,12 @@ log_hit(struct get *g, const struct hit *h)
 	};
 	char err[AI_ERRLEN];
 
-	if (g->log == NULL)
+	if (g->log == NULL) {
+		g->unlogged += g->log_warned > 0;	/* it could not be opened */
 		return;
-	if (ai_usagelog_add(g->log, &row, err) == -1) {
-		warnx("usage log: %s", err);
-		ai_usagelog_close(g->log, NULL);
-		g->log = NULL;
 	}
+	if (ai_usagelog_add(g->log, &row, err) == -1)
+		log_failed(g, err);
 }
 
 /*
@@ -331,20 +343,43 @@ get_written(void *arg)
 	drop_hits(g);
 	g->ntally = 0;
 	if (g->log != NULL && ai_usagelog_tick(g->log, err) == -1)
-		warnx("usage log: %s", err);
+		log_failed(g, err);
 	return 0;
 }
 
+/*
+ * Writes the last rows and closes the log; -1 when hits are missing from
+ * it, having said how many: reports of what the cache saved would be short.
+ */
+static int
+close_log(struct get *g)
+{
+	char err[AI_ERRLEN];
+	int64_t lost;
+
+	if (g->log != NULL && ai_usagelog_flush(g->log, err) == -1)
+		log_failed(g, err);
+	lost = ai_usagelog_lost(g->log) + g->unlogged;
+	if (g->log != NULL && ai_usagelog_close(g->log, err) == -1)
+		warnx("usage log: %s", err);
+	g->log = NULL;
+	if (lost == 0)
+		return 0;
+	warnx("usage log: %lld hit%s not logged", (long long)lost,
+	    lost == 1 ? " was" : "s were");
+	return -1;
+}
+
 static struct ai_usagelog *
-open_log(const struct opts *o)
+open_log(struct get *g)
 {
 	struct ai_usagelog *l;
 	char err[AI_ERRLEN], *path;
 
-	if (o->no_usage_log || (path = ai_usagelog_default_path()) == NULL)
+	if (g->o->no_usage_log || (path = ai_usagelog_default_path()) == NULL)
 		return NULL;
 	if ((l = ai_usagelog_open(path, err)) == NULL)
-		warnx("usage log: %s (hits will not be logged)", err);
+		log_failed(g, err);
 	free(path);
 	return l;
 }
@@ -362,14 +397,14 @@ cmd_get(const struct opts *o)
 	if ((g.c = ai_cache_open(o->path, AI_CACHE_CREATE, err)) == NULL &&
 	    cache_failed(&g, err) == -1)
 		exit(1);
-	g.log = open_log(o);
+	g.log = open_log(&g);
 	if (ai_prices_load_default(&g.prices, NULL, err) == -1)
 		warnx("%s (dollars saved are priced without it)", err);
 	rc = run_stage(o, &s);
 	if (g.c != NULL && ai_cache_close(g.c, err) == -1)
 		warnx("%s", err);
-	if (g.log != NULL && ai_usagelog_close(g.log, err) == -1)
-		warnx("usage log: %s", err);
+	if (close_log(&g) == -1)
+		rc = -1;
 	ai_buf_free(&g.resp);
 	ai_buf_free(&g.tail);
 	ai_prices_free(&g.prices);
