@@ -4,7 +4,7 @@
 # machine's memory, no key on the screen.
 . "$(dirname "$0")/lib.sh"
 
-plan 48
+plan 50
 
 start_mock -L "$SCRATCH/sent.log"
 q() { sqlite3 -batch -noheader "$1" "$2"; }
@@ -85,6 +85,23 @@ is "$(jq -r .error.code endless.out | sort | uniq -c | tr -s ' ')" ' 12 bad_resp
 	'every endless answer fails as bad_response'
 like "$(jq -r .error.message endless.out | sort -u | paste -sd'|')" '--max-(response|buffer)' \
 	'naming the limit it met'
+
+# a slow first record holds its answered followers: they wait, paused,
+# under --max-buffer, and none fails for it
+{ echo '{"prompt":"slow [[mock latency=1500]]"}'
+  i=0; while [ $i -lt 20 ]; do echo "{\"prompt\":\"p$i [[mock fault=padded pad=2M]]\"}"; i=$((i + 1)); done
+} >hold.jsonl
+if [ -x /usr/bin/time ] && /usr/bin/time -f %M true 2>/dev/null; then
+	/usr/bin/time -f %M -o rss2.txt aiq -J -j 8 --max-buffer 8M <hold.jsonl >hold.out 2>/dev/null
+	rss=$(tail -n1 rss2.txt)
+	if [ "$rss" -lt 60000 ]; then pass "20 answers of 2M behind a slow one, --max-buffer 8M: peak RSS $rss KiB"
+	else fail "20 answers of 2M behind a slow one, --max-buffer 8M: peak RSS $rss KiB"; fi
+else
+	aiq -J -j 8 --max-buffer 8M <hold.jsonl >hold.out 2>/dev/null
+	pass 'skip: no GNU time'
+fi
+is "$(jq -r '.error.code // "ok"' hold.out | sort | uniq -c | tr -s ' ')" ' 21 ok' \
+	'every record answered, in order, none failed for the others'
 
 # --- text mode: NUL bytes and binary files are refused whole
 n0=$(wc -l <sent.log)

@@ -3,7 +3,7 @@
 # resuming a run cut short, a refused key, a pretty-printed file, help.
 . "$(dirname "$0")/lib.sh"
 
-plan 24
+plan 28
 
 start_mock -L "$SCRATCH/sent.log"
 
@@ -70,19 +70,33 @@ is "$(jq -r '.error.code // "ok"' r1.out | sort | uniq -c | tr -s ' ' | paste -s
 	' 2 interrupted, 4 ok' 'SIGINT: 4 answered, 2 in flight interrupted'
 like "$(tail -n1 r1.err)" '6 records read, 6 records not started; to finish the run: aiq -J -j 2 --resume [^ ]*r1.out < [^ ]*r.jsonl > NEW' \
 	'the message counts what was not started and gives the command'
-: >r.log
-stop_mock
-start_mock -L "$SCRATCH/r.log"
+n0=$(wc -l <r.log)
 aiq -J -j 4 --resume r1.out --summary <r.jsonl >r2.out 2>r2.err
 is "$?" 0 '--resume finishes the run'
 is "$(jq -r '.custom_id // .prompt' r2.out | sed 's/ .*//' | paste -sd' ')" \
 	"$(jq -r '.custom_id // .prompt' r.jsonl | sed 's/ .*//' | paste -sd' ')" \
 	'every record once, in input order'
 is "$(jq -r '.error.code // "ok"' r2.out | sort -u)" ok 'all answered'
-is "$(wc -l <r.log | tr -d ' ')" 8 'only the 8 not answered before were sent'
+is "$(($(wc -l <r.log) - n0))" 8 'only the 8 not answered before were sent'
 is "$(head -n4 r2.out | jq -r .aitools.trace_id)" "$(head -n4 r1.out | jq -r .aitools.trace_id)" \
 	'the earlier answers are passed through as they were'
 like "$(cat r2.err)" '4 passed through \(4 from r1.out\)' 'the summary counts them'
+# a custom_id used twice, lines that moved: never another record's answer
+awk 'BEGIN { for (i = 1; i <= 6; i++) printf "{\"custom_id\":\"dup\",\"prompt\":\"d%d\"}\n", i }' >dup.jsonl
+aiq -J <dup.jsonl >dup1.out
+n0=$(wc -l <r.log)
+aiq -J --resume dup1.out <dup.jsonl >dup2.out
+is "$(jq -r '.response.body.choices[0].message.content' dup2.out | paste -sd' '):$(($(wc -l <r.log) - n0))" \
+	'Echo: d1 Echo: d2 Echo: d3 Echo: d4 Echo: d5 Echo: d6:0' \
+	'six records of one custom_id: each passed through with its own answer'
+printf 'a\nb\nc\n' | aiq -l >lines1.out
+printf 'new\na\nb\nc\n' | aiq -l --resume lines1.out >lines2.out 2>/dev/null
+is "$(jq -r '.response.body.choices[0].message.content' lines2.out | paste -sd' ')" \
+	'Echo: new Echo: a Echo: b Echo: c' 'lines that moved are sent again, not given the answer of their line'
+cp dup1.out same.out
+aiq -J --resume same.out <dup.jsonl >same.out 2>same.err
+is "$?" 2 '--resume of the output file itself: exit 2'
+like "$(cat same.err)" 'is the output too' 'saying why'
 aiq -J --resume nosuch.jsonl </dev/null 2>rs.err
 is "$?:$(cat rs.err)" '1:aiq: --resume nosuch.jsonl: No such file or directory' \
 	'a missing --resume file is an error'

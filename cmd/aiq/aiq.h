@@ -29,7 +29,7 @@ enum { EXIT_OK, EXIT_FAILED, EXIT_USAGE };	/* documented in aiq(1) */
 enum stop { STOP_NONE, STOP_SIGNAL, STOP_PIPE, STOP_WRITE };
 
 /* Why an answer was refused for its size. */
-enum { OVER_NONE, OVER_RESPONSE, OVER_BUFFER };
+enum { OVER_NONE, OVER_RESPONSE };
 
 /* A provider as this run reaches it: base URL, key, headers. */
 struct endpoint {
@@ -98,6 +98,7 @@ struct job {
 	size_t		 held;		/* bytes of answer held, counted in
 					   q->held */
 	int		 over;		/* OVER_*: the answer was too big */
+	int		 paused;	/* waits for room under --max-buffer */
 	int		 emitted;	/* answer text already written out */
 	int		 line_open;	/* and it does not end in a newline */
 	CURL		*easy;
@@ -159,6 +160,7 @@ struct aiq {
 	int		 input_done;
 	enum stop	 stop;		/* the run stops early, and why */
 	int64_t		 held;		/* bytes of answers held by all jobs */
+	int		 npaused;	/* transfers waiting for room */
 
 	struct ai_lines	 in;
 	struct job	**ring;		/* held jobs, by seq modulo window */
@@ -189,7 +191,9 @@ void	 job_free(struct job *);
 /* transfer.c: a transfer's callbacks, and the memory answers hold. */
 void	 transfer_setup(struct job *, CURL *);
 void	 transfer_release(struct aiq *, struct job *);
-void	 transfer_hold_output(struct aiq *, struct job *);
+void	 transfer_written(struct aiq *, struct job *);
+void	 transfer_unpause(struct aiq *);
+void	 transfer_go(struct aiq *, struct job *);
 
 /* attempt.c: what an attempt came to, and whether another is due. */
 int	 attempt_finish(struct aiq *, struct job *, CURLcode);
@@ -230,7 +234,9 @@ void	 say(struct aiq *, const char *, ...)
 
 /* resume.c: the answers of an earlier run's output, by id or line. */
 struct resume *resume_open(const char *, char *);
-int	 resume_find(struct resume *, const json_t *, long, struct ai_buf *);
+int	 resume_find(struct resume *, const json_t *, long, const char *,
+	    struct ai_buf *);
+void	 resume_counts(const struct resume *, long *, long *);
 void	 resume_close(struct resume *);
 
 /* prompt.c: the text-mode prompt, from arguments and stdin. */

@@ -39,13 +39,8 @@ static enum ai_errcode
 too_big(struct aiq *q, struct job *j, char *msg)
 {
 	j->final = 1;
-	if (j->over == OVER_RESPONSE)
-		snprintf(msg, AI_ERRLEN, "the answer is larger than "
-		    "--max-response (%lld bytes)", (long long)q->cf->max_response);
-	else
-		snprintf(msg, AI_ERRLEN, "the answers in flight hold more than "
-		    "--max-buffer (%lld bytes) together",
-		    (long long)q->cf->max_buffer);
+	snprintf(msg, AI_ERRLEN, "the answer is larger than --max-response "
+	    "(%lld bytes)", (long long)q->cf->max_response);
 	return AI_E_BAD_RESPONSE;
 }
 
@@ -94,8 +89,10 @@ outcome(struct aiq *q, struct job *j, CURLcode rc, long status,
 	}
 	if (rc != CURLE_OK)
 		r->code = transport_error(q, j, rc, r->message);
-	else if (j->sse == SSE_YES)
+	else if (j->sse == SSE_YES) {
 		ai_stream_finish(&j->st, r);
+		ai_stream_free(&j->st);	/* r->body has it all now */
+	}
 	else
 		j->ep->prov->parse(status, j->resp.data != NULL ?
 		    j->resp.data : "", j->resp.len, r);

@@ -138,11 +138,15 @@ admit(struct aiq *q, struct job *j)
 		settle(q, j);
 }
 
+/*
+ * Whether another record may be taken: a job free, room in the window,
+ * and room under --max-buffer, which the records written out free again.
+ */
 static int
 has_room(const struct aiq *q)
 {
 	return q->inflight + q->nwaiting < q->cf->jobs &&
-	    q->next - q->head < q->window;
+	    q->next - q->head < q->window && q->held < q->cf->max_buffer;
 }
 
 /* Sends the records whose wait is over; they come before new ones. */
@@ -211,6 +215,10 @@ intake(struct aiq *q)
 static void
 complete(struct aiq *q, struct job *j, CURLcode rc, int interrupted)
 {
+	if (j->paused) {	/* a paused transfer that timed out, say */
+		j->paused = 0;
+		q->npaused--;
+	}
 	curl_multi_remove_handle(q->multi, j->easy);
 	q->inflight--;
 	if (interrupted)
@@ -351,6 +359,8 @@ loop(struct aiq *q)
 		progress_update(q, 0);
 		wait_for_events(q, want_input);
 		reap(q);
+		output_flush(q);	/* written records free room... */
+		transfer_unpause(q);	/* ...for the transfers waiting */
 		calls_tick(q);
 	}
 	output_flush(q);

@@ -121,8 +121,7 @@ key(struct aiq *q, struct job *j)
 /*
  * Sends the request to its provider (ai_route_provider decides which),
  * in that provider's form, so that a request it cannot take fails
- * before it is sent.  A key the provider refused earlier in the run is
- * not tried again.
+ * before it is sent.
  */
 static void
 route(struct aiq *q, struct job *j)
@@ -148,29 +147,40 @@ route(struct aiq *q, struct job *j)
 		return;
 	}
 	key(q, j);
-	if (j->ep->refused)
-		output_error(q, j, AI_E_AUTH, j->ep->refusal, 0);
 }
 
-/* A record the run does not send: answered, or answered by --resume. */
+/* A record the run does not send: it has its answer already. */
 static int
 passes(struct aiq *q, struct job *j)
 {
-	int r = 0;
+	if (!ai_record_is_done(j->rec, q->cf->resend_errors))
+		return 0;
+	if (ai_buf_append(&j->out, j->line, j->len) == -1 ||
+	    ai_buf_append(&j->out, "\n", 1) == -1)
+		errx(1, "out of memory");
+	q->st.passed++;
+	j->done = 1;
+	return 1;
+}
 
-	if (ai_record_is_done(j->rec, q->cf->resend_errors))
-		r = ai_buf_append(&j->out, j->line, j->len) == -1 ||
-		    ai_buf_append(&j->out, "\n", 1) == -1 ? -1 : 1;
-	else if (q->rs != NULL && (r = resume_find(q->rs, j->rec, j->lineno,
-	    &j->out)) == 1)
-		q->st.resumed++;
-	if (r == -1)
+/*
+ * A record --resume's file answered: the same request (its key), under
+ * the same custom_id or line.  It is passed through as that answer.
+ */
+static void
+resumed(struct aiq *q, struct job *j)
+{
+	int r;
+
+	if (q->rs == NULL || j->done || j->key[0] == '\0')
+		return;
+	if ((r = resume_find(q->rs, j->rec, j->lineno, j->key, &j->out)) == -1)
 		errx(1, "out of memory");
 	if (r == 1) {
 		q->st.passed++;
+		q->st.resumed++;
 		j->done = 1;
 	}
-	return r;
 }
 
 static void
@@ -224,6 +234,7 @@ job_new(struct aiq *q, const char *line, size_t len, long lineno, int cut)
 			if (j->req.tags != NULL)
 				own_tags(q, j);
 			route(q, j);
+			resumed(q, j);
 		}
 	}
 	return j;

@@ -2,6 +2,8 @@
  * aiq: sends chat requests to LLM providers, from a prompt on the command
  * line or from JSON records on stdin, many at once.
  */
+#include <sys/stat.h>
+
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
@@ -103,7 +105,7 @@ static const char options_text[] =
     "      --key-file file     API key from the first line of file\n"
     "      --log-content       keep prompts and answers in the usage log\n"
     "      --max-attempts n    attempts of a record, the first included (3)\n"
-    "      --max-buffer size   memory all answers in flight may hold (1G)\n"
+    "      --max-buffer size   memory answers held may take; past it they wait (1G)\n"
     "      --max-response size largest answer taken (64M)\n"
     "      --max-tokens n      max_tokens of requests that set none\n"
     "      --max-wait duration longest wait before an attempt (60s)\n"
@@ -449,6 +451,36 @@ check_mode(struct config *cf, const struct opts *o, int argc)
 }
 
 /*
+ * Reads --resume's file.  It cannot be the output too: the shell emptied
+ * it before aiq started, and the answers it held are gone.
+ */
+static void
+open_resume(struct aiq *q, const char *path)
+{
+	struct stat a, b;
+	char err[AI_ERRLEN];
+	long answers, keyless;
+
+	if (stat(path, &a) == 0 && fstat(STDOUT_FILENO, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+		warnx("--resume %s is the output too: the shell emptied it "
+		    "before aiq started; write the output to another file",
+		    path);
+		exit(EXIT_USAGE);
+	}
+	if ((q->rs = resume_open(path, err)) == NULL)
+		errx(EXIT_FAILED, "--resume %s: %s", path, err);
+	resume_counts(q->rs, &answers, &keyless);
+	if (answers == 0)
+		warnx("--resume %s: no answered records in it: all are sent",
+		    path);
+	else if (keyless > 0)
+		warnx("--resume %s: %ld answer%s without aitools.key (of an "
+		    "older aiq) cannot be matched, and are sent again", path,
+		    keyless, keyless == 1 ? "" : "s");
+}
+
+/*
  * The command line again, as a shell would take it, without --resume:
  * the command that finishes an interrupted run adds its own.
  */
@@ -495,7 +527,7 @@ main(int argc, char *argv[])
 	    DEFAULT_MAX_RESPONSE, .max_buffer = DEFAULT_MAX_BUFFER };
 	struct aiq q = { .cf = &cf };
 	struct opts o = { 0 };
-	char *prompt = NULL, err[AI_ERRLEN];
+	char *prompt = NULL;
 	size_t len = 0;
 	int status;
 
@@ -509,8 +541,8 @@ main(int argc, char *argv[])
 	if (cf.tags != NULL &&
 	    (cf.tags_text = json_dumps(cf.tags, JSON_COMPACT)) == NULL)
 		errx(1, "out of memory");
-	if (cf.resume != NULL && (q.rs = resume_open(cf.resume, err)) == NULL)
-		errx(EXIT_FAILED, "--resume %s: %s", cf.resume, err);
+	if (cf.resume != NULL)
+		open_resume(&q, cf.resume);
 	setup_signals();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		errx(1, "cannot initialise libcurl");

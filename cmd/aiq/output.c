@@ -47,6 +47,26 @@ fill_meta(struct aiq *q, struct job *j, const char *model, struct ai_meta *m)
 	m->key = j->key[0] != '\0' ? j->key : NULL;
 }
 
+/* A scratch buffer a large answer grew is given back. */
+static void
+shrink(struct ai_buf *b)
+{
+	if (b->cap > (1u << 20))
+		ai_buf_free(b);
+}
+
+/* The output failed: the run stops (engine.c), quietly when on EPIPE. */
+static void
+write_failed(struct aiq *q)
+{
+	if (errno == EPIPE)
+		q->stop = STOP_PIPE;
+	else {
+		say(q, "write error: %s", strerror(errno));
+		q->stop = STOP_WRITE;
+	}
+}
+
 /* The output record: the input with the tail's members added. */
 static void
 emit(struct aiq *q, struct job *j, const struct ai_buf *tail)
@@ -61,7 +81,7 @@ emit(struct aiq *q, struct job *j, const struct ai_buf *tail)
 	if (r == -1)
 		errx(1, "out of memory");
 	j->done = 1;
-	transfer_hold_output(q, j);
+	transfer_release(q, j);
 }
 
 /* Text mode shows a streamed answer's text as it comes. */
@@ -167,22 +187,34 @@ output_answer(struct aiq *q, struct job *j, const struct ai_result *r,
 	ai_buf_reset(&q->body);
 	rc = r->native ? ai_buf_oneline(&q->body, j->resp.data, j->resp.len) :
 	    ai_buf_json(&q->body, r->body);
+	ai_buf_free(&j->resp);		/* one copy of a large answer less */
 	fill_meta(q, j, r->model != NULL ? r->model : j->req.model, &m);
 	if (rc == -1 || ai_tail_response(&q->tail, status, j->request_id[0] !=
 	    '\0' ? j->request_id : NULL, q->body.data != NULL ? q->body.data :
 	    "null", q->body.len > 0 ? q->body.len : 4, &m) == -1)
 		errx(1, "out of memory");
+	shrink(&q->body);
 	emit(q, j, &q->tail);
+	shrink(&q->tail);
 }
 
 /* Takes a finished job's record into the output. */
 void
 output_job(struct aiq *q, struct job *j)
 {
-	if (q->stop != STOP_PIPE && q->stop != STOP_WRITE &&
-	    ai_buf_append(&q->outbuf, j->out.data, j->out.len) == -1)
+	if (q->stop == STOP_PIPE || q->stop == STOP_WRITE) {
+		transfer_written(q, j);
+		return;
+	}
+	if (j->out.len > (64u << 10)) {	/* large: written, not copied */
+		output_flush(q);
+		if (q->stop == STOP_NONE && ai_write_all(STDOUT_FILENO,
+		    j->out.data, j->out.len) == -1)
+			write_failed(q);
+	} else if (ai_buf_append(&q->outbuf, j->out.data, j->out.len) == -1)
 		errx(1, "out of memory");
-	transfer_release(q, j);
+	ai_buf_free(&j->out);
+	transfer_written(q, j);
 }
 
 /*
@@ -200,15 +232,13 @@ output_flush(struct aiq *q)
 	if (q->outbuf.len == 0)
 		return 0;
 	if (ai_write_all(STDOUT_FILENO, q->outbuf.data, q->outbuf.len) == 0) {
-		ai_buf_reset(&q->outbuf);
+		if (q->outbuf.cap > (1u << 20))	/* a burst's buffer goes */
+			ai_buf_free(&q->outbuf);
+		else
+			ai_buf_reset(&q->outbuf);
 		return 0;
 	}
-	if (errno == EPIPE)
-		q->stop = STOP_PIPE;
-	else {
-		say(q, "write error: %s", strerror(errno));
-		q->stop = STOP_WRITE;
-	}
+	write_failed(q);
 	ai_buf_reset(&q->outbuf);
 	return -1;
 }

@@ -5,11 +5,14 @@
  *	aiq -J --resume out.jsonl < in.jsonl > new.jsonl
  *
  * Every record of out.jsonl that has a response is found by its
- * custom_id, or by its input line (aitools.line) when it has none; an
- * input record it answers is passed through as that answer, the others
- * are sent.  Only the hash of each id and where its line is are kept, so
- * memory is a few bytes a record, whatever their size; a line found is
- * read again, and checked, when its input record comes.
+ * custom_id, or by its input line (aitools.line) when it has none, and
+ * by the request it answered (aitools.key): an input record that makes
+ * the same request under the same id is passed through as that answer,
+ * the others are sent.  So a custom_id used twice, or lines that moved,
+ * never get another record's answer.  Only the hash of each id and key
+ * and where its line is are kept, so memory is a few bytes a record,
+ * whatever their size; a line found is read again, and checked, when its
+ * input record comes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,42 +30,61 @@ struct entry {
 
 struct resume {
 	FILE		*fp;
+	long		 answers;	/* records with a response */
+	long		 keyless;	/* of them, without aitools.key */
 	struct entry	*v;		/* open addressing */
 	size_t		 n, cap;
 	char		*line;		/* a line read again */
 	size_t		 linecap;
 };
 
-/* FNV-1a of the id, made non-zero. */
+/* FNV-1a of the strings, each ended, made non-zero. */
 static uint64_t
-hash(const char *kind, const char *id)
+hash(const char *kind, const char *id, const char *key)
 {
+	const char *v[3] = { kind, id, key };
 	uint64_t h = 0xcbf29ce484222325ULL;
 	const char *s;
+	int i;
 
-	for (s = kind; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	for (s = id; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	for (i = 0; i < 3; i++) {
+		for (s = v[i]; *s != '\0'; s++)
+			h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+		h = (h ^ 0xff) * 0x100000001b3ULL;
+	}
 	return h | 1;
 }
 
-/* The id a record is matched by: its custom_id, else its line. */
+/*
+ * What a record is matched by: its custom_id, else its line, and the key
+ * of its request.
+ */
 static uint64_t
-id_of(const json_t *rec, long line)
+id_of(const json_t *rec, long line, const char *key)
 {
 	const json_t *c = json_object_get(rec, "custom_id");
 	char num[32];
 
 	if (json_is_string(c))
-		return hash("c", json_string_value(c));
+		return hash("c", json_string_value(c), key);
 	if (json_is_integer(c)) {
 		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
 		    json_integer_value(c));
-		return hash("c", num);
+		return hash("c", num, key);
 	}
 	snprintf(num, sizeof(num), "%ld", line);
-	return hash("l", num);
+	return hash("l", num, key);
+}
+
+/* The key of the request an earlier record answered, or NULL. */
+static const char *
+key_of(const json_t *rec)
+{
+	const char *k = json_string_value(json_object_get(json_object_get(rec,
+	    "aitools"), "key"));
+
+	return k != NULL && strlen(k) == AI_KEYHEX - 1 &&
+	    strspn(k, "0123456789abcdef") == AI_KEYHEX - 1 ? k : NULL;
 }
 
 static int
@@ -124,8 +146,14 @@ index_file(struct resume *rs, char *err)
 
 	while (r == 0 && (len = getline(&line, &cap, rs->fp)) != -1) {
 		rec = json_loadb(line, (size_t)len, 0, NULL);
-		if (json_is_object(json_object_get(rec, "response")))
-			r = add(rs, id_of(rec, line_of(rec)), off, (size_t)len);
+		if (json_is_object(json_object_get(rec, "response"))) {
+			rs->answers++;
+			if (key_of(rec) == NULL)
+				rs->keyless++;
+			else
+				r = add(rs, id_of(rec, line_of(rec),
+				    key_of(rec)), off, (size_t)len);
+		}
 		json_decref(rec);
 		off += len;
 	}
@@ -159,15 +187,24 @@ resume_open(const char *path, char *err)
 	return rs;
 }
 
+/* How many answers the file holds, and of them how many have no key. */
+void
+resume_counts(const struct resume *rs, long *answers, long *keyless)
+{
+	*answers = rs->answers;
+	*keyless = rs->keyless;
+}
+
 /*
  * Appends to out the earlier answer of the input record rec (read at
- * line): 1 when there is one, 0 when not, -1 when out of memory.
+ * line), whose request has the cache key key: 1 when there is one, 0
+ * when not, -1 when out of memory.
  */
 int
-resume_find(struct resume *rs, const json_t *rec, long line,
+resume_find(struct resume *rs, const json_t *rec, long line, const char *key,
     struct ai_buf *out)
 {
-	uint64_t h = id_of(rec, line);
+	uint64_t h = id_of(rec, line, key);
 	const struct entry *e;
 	json_t *old;
 	char *p;
@@ -190,7 +227,8 @@ resume_find(struct resume *rs, const json_t *rec, long line,
 	if (pread(fileno(rs->fp), rs->line, e->len, e->off) != (ssize_t)e->len)
 		return 0;	/* the file changed under us */
 	old = json_loadb(rs->line, e->len, 0, NULL);
-	same = old != NULL && id_of(old, line_of(old)) == h;
+	same = old != NULL && key_of(old) != NULL &&
+	    strcmp(key_of(old), key) == 0 && id_of(old, line_of(old), key) == h;
 	json_decref(old);
 	if (!same)
 		return 0;

@@ -1,10 +1,13 @@
 /*
  * transfer.c: one attempt's transfer: the curl options it is sent with,
  * and the callbacks that take in its headers and body.  The bytes an
- * answer holds are counted against two limits, --max-response for one
- * answer and --max-buffer for all of them together, so that a broken or
- * hostile server cannot take the machine's memory at any -j: an answer
- * past either is cut off and its record fails (attempt.c says so).
+ * answer holds are counted against two limits, so that a broken or
+ * hostile server cannot take the machine's memory at any -j.  An answer
+ * past --max-response is cut off and its record fails (attempt.c says
+ * so).  Past --max-buffer, for all the answers and output records held,
+ * a transfer waits, paused, until records written out free memory: the
+ * one that holds up the output (the oldest, in input order) never waits,
+ * so that the run always goes on.
  */
 #include <err.h>
 #include <stdio.h>
@@ -18,30 +21,96 @@
 
 /*
  * Sets how many bytes job j holds, in the run's count too.  Returns -1,
- * with j->over set, when that is past a limit.
+ * with j->over set, when the answer is past --max-response: it is then
+ * cut off, and its bytes no longer count.
  */
 static int
 hold(struct aiq *q, struct job *j, size_t now)
 {
 	q->held += (int64_t)now - (int64_t)j->held;
 	j->held = now;
-	if ((int64_t)now > q->cf->max_response)
-		j->over = OVER_RESPONSE;
-	else if (q->held > q->cf->max_buffer)
-		j->over = OVER_BUFFER;
-	return j->over != OVER_NONE ? -1 : 0;
+	if ((int64_t)now <= q->cf->max_response)
+		return 0;
+	j->over = OVER_RESPONSE;
+	q->held -= (int64_t)j->held;
+	j->held = 0;
+	return -1;
 }
 
-/* Gives back what the attempt held: its count, and large buffers. */
+/*
+ * Whether j must wait before taking n more bytes: they would pass
+ * --max-buffer, and j is not the one the output waits for (in input
+ * order, the oldest; with -u, the last one running).
+ */
+static int
+must_wait(const struct aiq *q, const struct job *j, size_t n)
+{
+	if (q->held + (int64_t)n <= q->cf->max_buffer)
+		return 0;
+	if (q->cf->unordered)
+		return q->inflight - q->npaused > 1;
+	return j->seq != q->head;
+}
+
+/*
+ * Lets paused transfers go on: all of them when there is room again,
+ * else the one the output waits for.  Called by the loop, not by curl.
+ */
+void
+transfer_unpause(struct aiq *q)
+{
+	struct job *j, *first = NULL;
+	int i, room;
+
+	if (q->npaused == 0)
+		return;
+	room = q->held < q->cf->max_buffer;
+	for (i = 0; i < q->cf->jobs; i++) {
+		if ((j = q->slots[i].job) == NULL || !j->paused)
+			continue;
+		if (room)
+			transfer_go(q, j);
+		else if (first == NULL || j->seq < first->seq)
+			first = j;
+	}
+	if (first != NULL && (q->cf->unordered ? q->inflight - q->npaused ==
+	    0 : first->seq == q->head))
+		transfer_go(q, first);
+}
+
+/* Ends the pause of j's transfer; curl may call on_body at once. */
+void
+transfer_go(struct aiq *q, struct job *j)
+{
+	if (!j->paused)
+		return;
+	j->paused = 0;
+	q->npaused--;
+	curl_easy_pause(j->easy, CURLPAUSE_CONT);
+}
+
+/*
+ * Gives back what the attempt held: large buffers, and their count.  A
+ * finished job's output record still counts, until it is written.
+ */
 void
 transfer_release(struct aiq *q, struct job *j)
 {
-	hold(q, j, 0);
 	if (j->resp.cap > KEEP_CAP)
 		ai_buf_free(&j->resp);
 	else
 		ai_buf_reset(&j->resp);
 	ai_stream_free(&j->st);
+	q->held += (int64_t)(j->done ? j->out.len : 0) - (int64_t)j->held;
+	j->held = j->done ? j->out.len : 0;
+}
+
+/* The job's output record was written: it holds nothing any more. */
+void
+transfer_written(struct aiq *q, struct job *j)
+{
+	q->held -= (int64_t)j->held;
+	j->held = 0;
 }
 
 /*
@@ -71,6 +140,11 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	struct job *j = arg;
 
 	n *= size;
+	if (must_wait(j->q, j, n)) {
+		j->paused = 1;
+		j->q->npaused++;
+		return CURL_WRITEFUNC_PAUSE;	/* the bytes come again */
+	}
 	if (j->stream && j->sse == SSE_UNKNOWN)
 		j->sse = is_sse(j) ? SSE_YES : SSE_NO;
 	if (j->sse == SSE_YES) {
@@ -196,11 +270,3 @@ transfer_setup(struct job *j, CURL *easy)
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, attempt_timeout(q->cf, j));
 }
 
-/* Counts the output record a finished job holds until it is written. */
-void
-transfer_hold_output(struct aiq *q, struct job *j)
-{
-	j->over = OVER_NONE;
-	hold(q, j, j->out.len);
-	j->over = OVER_NONE;	/* written whatever its size: it is final */
-}
