@@ -436,6 +436,7 @@ size_t	 ai_text_clean(char *, size_t, const char *, size_t);
 size_t	 ai_text_utf8(char *, size_t, const char *, size_t);
 int	 ai_buf_utf8(struct ai_buf *, const char *, size_t);
 const char *ai_text_show(char *, size_t, const char *);
+json_t	*ai_json_loadb_lossy(const char *, size_t, json_error_t *, int *);
 
 /* usagelog.c: the SQLite log of every call. */
 struct ai_usagelog;

@@ -367,9 +367,10 @@ parse(long status, const char *data, size_t len, struct ai_result *r)
 {
 	json_error_t je;
 	json_t *msg;
+	int fixed;
 
 	memset(r, 0, sizeof(*r));
-	msg = json_loadb(data, len, 0, &je);
+	msg = ai_json_loadb_lossy(data, len, &je, &fixed);
 	if (status < 200 || status >= 300) {
 		error_of(status, msg, &r->code, r->message);
 		r->body = msg;
@@ -517,9 +518,9 @@ stream_event(struct ai_stream *st, const char *name, const char *data,
 {
 	const char *type;
 	json_t *e;
-	int r;
+	int r, fixed;
 
-	if ((e = json_loadb(data, len, 0, NULL)) == NULL ||
+	if ((e = ai_json_loadb_lossy(data, len, NULL, &fixed)) == NULL ||
 	    !json_is_object(e)) {
 		json_decref(e);
 		ai_stream_error(st, AI_E_BAD_RESPONSE, "invalid JSON in a "

@@ -61,9 +61,10 @@ parse(long status, const char *data, size_t len, struct ai_result *r)
 {
 	json_error_t je;
 	json_t *body;
+	int fixed;
 
 	memset(r, 0, sizeof(*r));
-	body = json_loadb(data, len, 0, &je);
+	body = ai_json_loadb_lossy(data, len, &je, &fixed);
 	if (status < 200 || status >= 300) {
 		error_of(status, body, &r->code, r->message);
 		r->body = body;
@@ -79,7 +80,8 @@ parse(long status, const char *data, size_t len, struct ai_result *r)
 		return;
 	}
 	r->code = AI_OK;
-	r->native = 1;		/* already a chat.completion: keep its bytes */
+	r->native = !fixed;	/* already a chat.completion: keep its bytes,
+				   unless some were not UTF-8 */
 	r->body = body;
 	r->model = json_string_value(json_object_get(body, "model"));
 	r->no_usage = ai_usage_from_openai(json_object_get(body, "usage"),
@@ -216,13 +218,13 @@ stream_event(struct ai_stream *st, const char *event, const char *data,
 	enum ai_errcode code;
 	char msg[AI_ERRLEN];
 	json_t *c;
-	int r;
+	int r, fixed;
 
 	if (len == 6 && memcmp(data, "[DONE]", 6) == 0) {
 		st->terminal = 1;
 		return 0;
 	}
-	if ((c = json_loadb(data, len, 0, NULL)) == NULL ||
+	if ((c = ai_json_loadb_lossy(data, len, NULL, &fixed)) == NULL ||
 	    !json_is_object(c)) {
 		json_decref(c);
 		ai_stream_error(st, AI_E_BAD_RESPONSE, "invalid JSON in a "

@@ -174,3 +174,41 @@ ai_text_show(char *dst, size_t size, const char *s)
 	dst[o] = '\0';
 	return dst;
 }
+
+/* Whether len bytes at s hold a byte that is not part of valid UTF-8. */
+static int
+has_bad_utf8(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, n;
+
+	for (i = 0; i < len; i += n) {
+		n = 1;
+		if (p[i] >= 0x80 && (n = ai_utf8_char(p + i, len - i)) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * JSON text from a provider, parsed: when it is not JSON only for bytes
+ * that are not UTF-8 (JSON must be), it is parsed again with each made
+ * U+FFFD, and *fixed is set: the text of a message costs a character,
+ * not the answer or the error's code.
+ */
+json_t *
+ai_json_loadb_lossy(const char *s, size_t len, json_error_t *je, int *fixed)
+{
+	struct ai_buf b = { 0 };
+	json_t *v;
+
+	*fixed = 0;
+	if ((v = json_loadb(s, len, 0, je)) != NULL || !has_bad_utf8(s, len))
+		return v;
+	if (ai_buf_utf8(&b, s, len) == 0 &&
+	    (v = json_loadb(b.data != NULL ? b.data : "", b.len, 0,
+	    NULL)) != NULL)
+		*fixed = 1;
+	ai_buf_free(&b);
+	return v;
+}

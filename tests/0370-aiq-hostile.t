@@ -4,7 +4,7 @@
 # machine's memory, no key on the screen.
 . "$(dirname "$0")/lib.sh"
 
-plan 50
+plan 51
 
 start_mock -L "$SCRATCH/sent.log"
 q() { sqlite3 -batch -noheader "$1" "$2"; }
@@ -43,8 +43,12 @@ is "$(printf '%s' "$msg" | wc -c | tr -d ' ')" 254 'a 600-byte message is cut to
 is "$(printf '%s' "$msg" | tr -d 'é' | wc -c | tr -d ' ')" 0 '... on a character: no half of one'
 like "$(jq -r 'select(.custom_id == "stream_error-s") | .error.message' bad.out)" '^(é)+$' \
 	'a long streamed error event, cut the same way'
-like "$(jq -r 'select(.custom_id == "bad_utf8") | .error.message' bad.out)" \
-	'^invalid JSON in response' 'a 200 body that is not JSON: bad_response'
+is "$(jq -r 'select(.custom_id == "bad_utf8" or .custom_id == "bad_utf8-s" or .custom_id == "bad_utf8-a") | .response.body.choices[0].message.content | endswith("\ufffd\ufffd \ufffd( \ufffd")' bad.out | paste -sd' ')" 'true true true' \
+	'an answer with bytes not UTF-8, plain or streamed, either provider: answered, each byte U+FFFD'
+printf '{"prompt":"[[mock fault=bad_utf8_error status=429 code=insufficient_quota]]"}\n' |
+	aiq -J >q.out 2>/dev/null
+is "$(jq -c '[.error.code, .aitools.attempts, (.error.message | startswith("Bad bytes: "))]' q.out)" \
+	'["quota_exceeded",1,true]' 'an error body with bytes not UTF-8 keeps its code and message (no retry of a spent quota)'
 check 'stderr is valid UTF-8 too' utf8 bad.err
 
 # --- control characters from the input are escaped on stderr

@@ -1,4 +1,5 @@
 /* text.c: strings from records made safe to show, of lib/text.c. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "aitools.h"
@@ -40,6 +41,22 @@ show_is(const char *in, size_t size, const char *want, const char *desc)
 }
 
 static void
+lossy_is(const char *in, const char *want, int want_fixed, const char *desc)
+{
+	json_error_t je;
+	json_t *v;
+	char *got;
+	int fixed = -1;
+
+	v = ai_json_loadb_lossy(in, strlen(in), &je, &fixed);
+	got = v != NULL ? json_dumps(v, JSON_COMPACT) : NULL;
+	is_str(got, want, "%s", desc);
+	is_int(fixed, want_fixed, "  fixed %d", want_fixed);
+	free(got);
+	json_decref(v);
+}
+
+static void
 test_utf8(void)
 {
 	utf8_is("caf\xc3\xa9", 5, 64, "caf\xc3\xa9", "valid text is kept");
@@ -57,6 +74,13 @@ test_utf8(void)
 	show_is("bad\xff caf\xc3\xa9", 64, "bad\\xff caf\xc3\xa9",
 	    "show: bad bytes escaped, UTF-8 kept");
 	show_is("ab\x01", 5, "ab", "show: an escape that does not fit is left");
+	lossy_is("{\"m\":\"a\xff\"}", "{\"m\":\"a\xef\xbf\xbd\"}", 1,
+	    "lossy: a bad byte in a string: parsed, U+FFFD");
+	lossy_is("{\"m\":\"ok\"}", "{\"m\":\"ok\"}", 0,
+	    "lossy: valid JSON as is");
+	lossy_is("{\"m\":", NULL, 0, "lossy: not JSON stays not JSON");
+	lossy_is("{\"m\":\xff}", NULL, 0,
+	    "lossy: a bad byte outside a string: still not JSON");
 }
 
 int
