@@ -3,7 +3,7 @@
 # resuming a run cut short, a refused key, a pretty-printed file, help.
 . "$(dirname "$0")/lib.sh"
 
-plan 28
+plan 29
 
 start_mock -L "$SCRATCH/sent.log"
 
@@ -20,6 +20,11 @@ awk 'BEGIN { for (i = 0; i < 8; i++) printf "w%d w%d w%d w%d [[mock chunk_delay=
 xargs -d '\n' -P 4 -n 1 aiq -n <x.txt >x.out
 is "$(sort x.out | paste -sd'|')" "$(sed 's/^/Echo: /' x.txt | sort | paste -sd'|')" \
 	'xargs -P 4: eight answers, each whole on its line'
+# into a pipe, which keeps only writes of 4 KiB whole: answers of 200K
+awk 'BEGIN { for (i = 0; i < 8; i++) printf "big%d [[mock fault=padded pad=200K]]\n", i }' >big.txt
+xargs -d '\n' -P 8 -n 1 aiq -n <big.txt | cat >big.out
+is "$(awk '{ print length($0) }' big.out | sort | uniq -c | tr -s ' ')" ' 8 204260' \
+	'xargs -P 8 into a pipe: eight answers of 200K, none cut into another'
 
 # --- progress: on stderr, redrawn in place, erased at the end
 printf '{"prompt":"p1 [[mock latency=300]]"}\n{"prompt":"p2 [[mock status=500]]"}\n{"prompt":"p3 [[mock latency=600]]"}\n' >p.jsonl

@@ -168,6 +168,8 @@ struct aiq {
 	size_t		 head;		/* oldest job not yet written */
 	size_t		 next;		/* seq of the next job */
 	struct ai_buf	 outbuf;	/* records ready to write */
+	int		 out_pipe;	/* stdout is a pipe: 1, not: -1, 0: not
+					   known yet */
 	struct ai_buf	 tail;		/* scratch: what a record gets added */
 	struct ai_buf	 body;		/* scratch: an answer's body, one line */
 	struct ai_buf	 canon;		/* scratch: a request's canonical form */

@@ -13,6 +13,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,33 @@ shrink(struct ai_buf *b)
 {
 	if (b->cap > (1u << 20))
 		ai_buf_free(b);
+}
+
+/*
+ * Writes n bytes of p to stdout.  A pipe keeps a write whole only up to
+ * 4 KiB: when stdout is one, shared by aiq processes (xargs -P), a write
+ * lock (fcntl(2), which is per process, unlike flock(2)) keeps each
+ * answer or batch of records whole.  Where locks are not had, it writes
+ * all the same.
+ */
+static int
+write_out(struct aiq *q, const void *p, size_t n)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	struct stat sb;
+	int locked, r;
+
+	if (q->out_pipe == 0)
+		q->out_pipe = fstat(STDOUT_FILENO, &sb) == 0 &&
+		    S_ISFIFO(sb.st_mode) ? 1 : -1;
+	locked = q->out_pipe == 1 && n > PIPE_BUF &&
+	    fcntl(STDOUT_FILENO, F_SETLKW, &fl) == 0;
+	r = ai_write_all(STDOUT_FILENO, p, n);
+	if (locked) {
+		fl.l_type = F_UNLCK;
+		fcntl(STDOUT_FILENO, F_SETLK, &fl);
+	}
+	return r;
 }
 
 /* The output failed: the run stops (engine.c), quietly when on EPIPE. */
@@ -208,8 +236,8 @@ output_job(struct aiq *q, struct job *j)
 	}
 	if (j->out.len > (64u << 10)) {	/* large: written, not copied */
 		output_flush(q);
-		if (q->stop == STOP_NONE && ai_write_all(STDOUT_FILENO,
-		    j->out.data, j->out.len) == -1)
+		if (q->stop == STOP_NONE && write_out(q, j->out.data,
+		    j->out.len) == -1)
 			write_failed(q);
 	} else if (ai_buf_append(&q->outbuf, j->out.data, j->out.len) == -1)
 		errx(1, "out of memory");
@@ -231,7 +259,7 @@ output_flush(struct aiq *q)
 	}
 	if (q->outbuf.len == 0)
 		return 0;
-	if (ai_write_all(STDOUT_FILENO, q->outbuf.data, q->outbuf.len) == 0) {
+	if (write_out(q, q->outbuf.data, q->outbuf.len) == 0) {
 		if (q->outbuf.cap > (1u << 20))	/* a burst's buffer goes */
 			ai_buf_free(&q->outbuf);
 		else
