@@ -3,7 +3,7 @@
 # resuming a run cut short, a refused key, a pretty-printed file, help.
 . "$(dirname "$0")/lib.sh"
 
-plan 29
+plan 31
 
 start_mock -L "$SCRATCH/sent.log"
 
@@ -46,6 +46,15 @@ is "$(jq -r .error.code k.out | sort | uniq -c | tr -s ' ')" ' 20 auth' 'every r
 like "$(sed -n 2p k.out | jq -r .error.message)" '^not sent: openai refused the key earlier in this run' \
 	'saying why it was not sent'
 is "$(sed -n 2p k.out | jq -r '.aitools | has("attempts")')" false 'with no attempt made'
+
+# a 403 refuses a model (or region), not the key: only that model stops
+n0=$(wc -l <auth.log)
+printf '{"model":"gpt-x","prompt":"a [[mock status=403]]"}\n{"model":"gpt-x","prompt":"b"}\n{"model":"gpt-y","prompt":"c"}\n' |
+	OPENAI_API_KEY=right aiq -J -j 1 >m.out 2>/dev/null
+is "$(jq -r '.error.code // "ok"' m.out | paste -sd' '):$(($(wc -l <auth.log) - n0))" 'auth auth ok:2' \
+	'after a 403, that model is not sent again; another model is'
+like "$(sed -n 2p m.out | jq -r .error.message)" '^not sent: openai refused gpt-x to the key' \
+	'saying so'
 
 # --- a pretty-printed JSON file given to -J
 stop_mock

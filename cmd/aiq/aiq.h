@@ -37,8 +37,16 @@ struct endpoint {
 	char		*base;
 	struct curl_slist *headers;	/* auth and fixed headers */
 	char		*key;		/* kept only to mask it in messages */
-	int		 refused;	/* the key was refused (401, 403) */
+	int		 refused;	/* the key was refused (401) */
 	char		 refusal[AI_ERRLEN];	/* and the provider's words */
+	struct denial	*denied;	/* models refused to the key (403) */
+	size_t		 ndenied;
+};
+
+/* A model the provider refused to the run's key (403), and its words. */
+struct denial {
+	char		*model;
+	char		 msg[AI_ERRLEN];
 };
 
 /* The settings of the run, filled once from the command line. */
@@ -224,7 +232,9 @@ struct endpoint *endpoint_init(struct aiq *, const struct ai_provider *,
 	    const char *, const char *, enum ai_errcode *, char *);
 struct endpoint *endpoint_get(struct aiq *, const struct ai_provider *,
 	    enum ai_errcode *, char *);
-void	 endpoint_refused(struct endpoint *, const char *);
+void	 endpoint_refused(struct endpoint *, long, const char *,
+	    const char *);
+const char *endpoint_refusal(const struct endpoint *, const char *);
 void	 endpoints_free(struct aiq *);
 
 /* progress.c: the progress line on a terminal, and messages around it. */

@@ -204,8 +204,8 @@ attempt_finish(struct aiq *q, struct job *j, CURLcode rc)
 		transfer_release(q, j);
 		return 1;
 	}
-	if (r.code == AI_E_AUTH && (status == 401 || status == 403))
-		endpoint_refused(j->ep, r.message);
+	if (r.code == AI_E_AUTH)
+		endpoint_refused(j->ep, status, j->req.model, r.message);
 	if (r.code == AI_OK)
 		output_answer(q, j, &r, status);
 	else

@@ -61,6 +61,9 @@ endpoint_free(struct endpoint *ep)
 		explicit_bzero(ep->key, strlen(ep->key));
 	free(ep->key);
 	free(ep->base);
+	while (ep->ndenied > 0)
+		free(ep->denied[--ep->ndenied].model);
+	free(ep->denied);
 	memset(ep, 0, sizeof(*ep));
 }
 
@@ -146,15 +149,48 @@ endpoints_free(struct aiq *q)
 }
 
 /*
- * The provider refused the key (401, 403): the run sends nothing more
- * with it, and the records left fail with the provider's words.
+ * The provider refused the key: the run sends nothing more that would
+ * meet the same refusal, and those records fail with the provider's
+ * words.  A 401 refuses the key itself; a 403 may refuse one model or
+ * region only (OpenAI's "not allowed to sample from this model"), so it
+ * stops that model's records alone.
  */
 void
-endpoint_refused(struct endpoint *ep, const char *msg)
+endpoint_refused(struct endpoint *ep, long status, const char *model,
+    const char *msg)
 {
-	if (ep->refused)
+	struct denial *d;
+
+	if (status == 401 && !ep->refused) {
+		ep->refused = 1;
+		snprintf(ep->refusal, sizeof(ep->refusal), "not sent: %s "
+		    "refused the key earlier in this run (%s)", ep->prov->name,
+		    msg);
 		return;
-	ep->refused = 1;
-	snprintf(ep->refusal, sizeof(ep->refusal), "not sent: %s refused the "
-	    "key earlier in this run (%s)", ep->prov->name, msg);
+	}
+	if (status != 403 || model == NULL || endpoint_refusal(ep, model) !=
+	    NULL || (d = realloc(ep->denied, (ep->ndenied + 1) *
+	    sizeof(*d))) == NULL)
+		return;
+	ep->denied = d;
+	d += ep->ndenied;
+	if ((d->model = strdup(model)) == NULL)
+		return;
+	snprintf(d->msg, sizeof(d->msg), "not sent: %s refused %s to the key "
+	    "earlier in this run (%s)", ep->prov->name, model, msg);
+	ep->ndenied++;
+}
+
+/* Why a request for model would be refused, or NULL when it may go. */
+const char *
+endpoint_refusal(const struct endpoint *ep, const char *model)
+{
+	size_t i;
+
+	if (ep->refused)
+		return ep->refusal;
+	for (i = 0; model != NULL && i < ep->ndenied; i++)
+		if (strcmp(ep->denied[i].model, model) == 0)
+			return ep->denied[i].msg;
+	return NULL;
 }

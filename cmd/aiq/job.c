@@ -256,15 +256,17 @@ set_trace(struct job *j)
 }
 
 /*
- * Begins an attempt, a first or a later one, on easy.  A key refused
- * while the job waited for this attempt ends it without a call.
+ * Begins an attempt, a first or a later one, on easy.  A key (or this
+ * model) refused before ends it without a call.
  * Returns -1 when the job is final instead.
  */
 int
 job_start(struct aiq *q, struct job *j, CURL *easy)
 {
-	if (j->ep->refused) {
-		output_error(q, j, AI_E_AUTH, j->ep->refusal, 0);
+	const char *refusal = endpoint_refusal(j->ep, j->req.model);
+
+	if (refusal != NULL) {
+		output_error(q, j, AI_E_AUTH, refusal, 0);
 		return -1;
 	}
 	j->t0_us = ai_mono_us();
