@@ -4,7 +4,7 @@
 # machine's memory, no key on the screen.
 . "$(dirname "$0")/lib.sh"
 
-plan 51
+plan 53
 
 start_mock -L "$SCRATCH/sent.log"
 q() { sqlite3 -batch -noheader "$1" "$2"; }
@@ -125,6 +125,12 @@ done
 is "$r:$o" '2:--progress' '-R, -u, -j, --resume, --summary, --progress in text mode: exit 2'
 printf '{"prompt":"x"}\n{"prompt":"y"}\n' | aiq >/dev/null 2>hint.err
 like "$(cat hint.err)" 'looks like JSON records' 'JSON records on stdin in text mode get a hint'
+
+# --- -j past the open-file limit is said, not failed as network errors
+(ulimit -n 100; aiq -J -j 500 </dev/null >/dev/null 2>nofile.err)
+is "$?" 2 '-j past the open-file limit: exit 2'
+like "$(cat nofile.err)" '^aiq: -j 500 needs 564 open files, and the limit is 100 \(ulimit -n\)' \
+	'saying what it needs'
 
 # --- headers cannot be injected
 aiq -H "$(printf 'X-A: 1\r\nX-B: 2')" hi </dev/null >/dev/null 2>h.err

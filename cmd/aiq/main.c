@@ -2,6 +2,7 @@
  * aiq: sends chat requests to LLM providers, from a prompt on the command
  * line or from JSON records on stdin, many at once.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <err.h>
@@ -451,6 +452,32 @@ check_mode(struct config *cf, const struct opts *o, int argc)
 }
 
 /*
+ * Each request in flight holds a socket: -j needs as many files open,
+ * and some more.  The soft limit is raised to what it needs when the
+ * hard one allows; else -j is refused, rather than its records failing
+ * as network errors.
+ */
+static void
+check_files(const struct config *cf)
+{
+	rlim_t need = (rlim_t)cf->jobs + 64;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return;
+	if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need) {
+		rl.rlim_cur = need;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+			return;
+	}
+	warnx("-j %d needs %llu open files, and the limit is %llu (ulimit -n)",
+	    cf->jobs, (unsigned long long)need,
+	    (unsigned long long)rl.rlim_max);
+	usage();
+}
+
+/*
  * Reads --resume's file.  It cannot be the output too: the shell emptied
  * it before aiq started, and the answers it held are gone.
  */
@@ -538,6 +565,7 @@ main(int argc, char *argv[])
 	argv += optind;
 	cf.defaults.model = ai_default_model(cf.defaults.model);
 	check_mode(&cf, &o, argc);
+	check_files(&cf);
 	if (cf.tags != NULL &&
 	    (cf.tags_text = json_dumps(cf.tags, JSON_COMPACT)) == NULL)
 		errx(1, "out of memory");
