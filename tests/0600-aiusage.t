@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 101
+plan 102
 
 export TZ=UTC
 D=$TESTS/data/aiusage
@@ -319,5 +319,10 @@ if command -v chromium >/dev/null 2>&1; then
 else
 	pass '# SKIP chromium not installed'
 fi
+
+# an empty pipe (the stage before failed): the log's report, said so
+true | aiusage >/dev/null 2>empty.err
+like "$(cat empty.err)" '^aiusage: no records on stdin: a report of the usage log ' \
+	'records from an empty pipe: the usage log is reported, and that is said'
 
 done_testing

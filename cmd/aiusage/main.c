@@ -396,6 +396,23 @@ read_log(struct tally *t, const struct opts *o)
 	return from_log(t, o->log_path);
 }
 
+/*
+ * A pipe or file that brought no records (the stage before failed, say):
+ * the report is of the whole usage log instead, and says so, lest it be
+ * read as this batch's.
+ */
+static void
+empty_stdin(const struct opts *o)
+{
+	char shown[AI_ERRLEN], *path = o->log_path != NULL ?
+	    strdup(o->log_path) : ai_usagelog_default_path();
+
+	warnx("no records on stdin: a report of the usage log%s%s",
+	    path != NULL ? " " : "", path != NULL ?
+	    ai_text_show(shown, sizeof(shown), path) : "");
+	free(path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -435,6 +452,8 @@ main(int argc, char **argv)
 		t.unread++;
 	if (o.nfiles == 0 && rc == 0 && t.lines == 0) {
 		no_field_in_log(&o);	/* no records: the usage log */
+		if (!o.from_log && stdin_has_records())
+			empty_stdin(&o);
 		if (read_log(&t, &o) == -1) {
 			status = 1;
 			goto out;	/* and no report of nothing */
