@@ -107,6 +107,8 @@ struct job {
 					   q->held */
 	int		 over;		/* OVER_*: the answer was too big */
 	int		 paused;	/* waits for room under --max-buffer */
+	int		 sent;		/* this attempt's request went out */
+	int		 answering;	/* and its answer began */
 	int		 emitted;	/* answer text already written out */
 	int		 line_open;	/* and it does not end in a newline */
 	CURL		*easy;

@@ -226,12 +226,10 @@ attempt_stop(struct aiq *q, struct job *j)
 {
 	struct ai_result r = { .no_usage = 1 };
 	char msg[64];
-	long status = 0, sent = 0;
+	long status = 0;
 
-	if (j->easy != NULL) {	/* in flight; a waiting job has no answer */
+	if (j->easy != NULL && j->answering)
 		curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
-		curl_easy_getinfo(j->easy, CURLINFO_REQUEST_SIZE, &sent);
-	}
 	if (q->stop == STOP_SIGNAL)
 		snprintf(msg, sizeof(msg), "stopped by %s", aiq_signal ==
 		    SIGINT ? "SIGINT" : aiq_signal == SIGTERM ? "SIGTERM" :
@@ -242,7 +240,7 @@ attempt_stop(struct aiq *q, struct job *j)
 		    "the output cannot be written");
 	output_error(q, j, AI_E_INTERRUPTED, msg, 0);
 	/* A call is made once its request went out, on this attempt or before. */
-	if (j->easy == NULL || sent > 0 || j->attempts > 1)
+	if (j->easy == NULL || j->sent || j->attempts > 1)
 		calls_log(q, j, &r, status);
 	transfer_release(q, j);
 }

@@ -197,6 +197,7 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	struct job *j = arg;
 	size_t len = size * n;
 
+	j->answering = 1;
 	header_value(p, len, "x-request-id:", j->request_id,
 	    sizeof(j->request_id));
 	header_value(p, len, "request-id:", j->request_id,
@@ -206,6 +207,18 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	header_value(p, len, "retry-after-ms:", j->retry_after_ms,
 	    sizeof(j->retry_after_ms));
 	return len;
+}
+
+/*
+ * The request is about to go out on a connection: from now on the call
+ * is made, and logged whatever comes of it.  (curl's own counts of a
+ * reused handle still tell of its last transfer until this one's.)
+ */
+static int
+on_sending(void *arg, char *ip, char *local_ip, int port, int local_port)
+{
+	((struct job *)arg)->sent = 1;
+	return CURL_PREREQFUNC_OK;
 }
 
 /*
@@ -239,6 +252,7 @@ reset_attempt(struct aiq *q, struct job *j)
 	j->request_id[0] = j->retry_after[0] = j->retry_after_ms[0] = '\0';
 	j->curl_err[0] = '\0';
 	j->sse = SSE_UNKNOWN;
+	j->sent = j->answering = 0;
 	if (j->stream) {
 		ai_stream_init(&j->st, j->ep->prov);
 		if (q->cf->mode == MODE_TEXT) {
@@ -265,6 +279,8 @@ transfer_setup(struct job *j, CURL *easy)
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, j);
 	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, j);
+	curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, on_sending);
+	curl_easy_setopt(easy, CURLOPT_PREREQDATA, j);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, j);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, j->curl_err);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, attempt_timeout(q->cf, j));
