@@ -4,7 +4,7 @@
 # machine's memory, no key on the screen.
 . "$(dirname "$0")/lib.sh"
 
-plan 53
+plan 55
 
 start_mock -L "$SCRATCH/sent.log"
 q() { sqlite3 -batch -noheader "$1" "$2"; }
@@ -117,6 +117,10 @@ printf 'caf\351\n' | aiq x >/dev/null 2>/dev/null
 is "$?" 2 'stdin that is not UTF-8: exit 2'
 is "$(wc -l <sent.log)" "$n0" 'and nothing was sent'
 
+printf 'good\nbad\000line\nalso good\n' | aiq -l >l.out 2>/dev/null
+is "$(jq -r '.error.code // "ok"' l.out | paste -sd' ')" 'ok invalid_input ok' \
+	'-l: a line with a NUL byte is invalid input, not sent; the others go'
+
 # --- options that mean something only with -J or -l
 for o in -R -u '-j 4' '--resume x' --summary --progress; do
 	aiq $o hello </dev/null >/dev/null 2>opt.err
@@ -124,6 +128,9 @@ for o in -R -u '-j 4' '--resume x' --summary --progress; do
 	[ $r -eq 2 ] && grep -q "needs -J or -l" opt.err || break
 done
 is "$r:$o" '2:--progress' '-R, -u, -j, --resume, --summary, --progress in text mode: exit 2'
+aiq -J -n </dev/null 2>n.err
+is "$?:$(head -n1 n.err)" '2:aiq: -n is for text mode: -J and -l read their records from stdin' \
+	'and -n with -J'
 printf '{"prompt":"x"}\n{"prompt":"y"}\n' | aiq >/dev/null 2>hint.err
 like "$(cat hint.err)" 'looks like JSON records' 'JSON records on stdin in text mode get a hint'
 

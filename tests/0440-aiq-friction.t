@@ -73,16 +73,17 @@ awk 'BEGIN { for (i = 1; i <= 12; i++) {
 	lat = i > 4 ? " [[mock latency=3000]]" : ""
 	if (i % 2) printf "{\"custom_id\":\"r%d\",\"prompt\":\"r%d%s\"}\n", i, i, lat
 	else printf "{\"prompt\":\"n%d%s\"}\n", i, lat } }' >r.jsonl
-: >r1.out
-aiq -J -j 2 <r.jsonl >>r1.out 2>r1.err &
+: >'r1 out'
+aiq -J -j 2 <r.jsonl >>'r1 out' 2>r1.err &
 apid=$!
 i=0
-while [ "$(wc -l <r1.out)" -lt 4 ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
+while [ "$(wc -l <'r1 out')" -lt 4 ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
 kill -INT $apid
 { wait $apid; } 2>/dev/null
+mv 'r1 out' r1.out
 is "$(jq -r '.error.code // "ok"' r1.out | sort | uniq -c | tr -s ' ' | paste -sd,)" \
 	' 2 interrupted, 4 ok' 'SIGINT: 4 answered, 2 in flight interrupted'
-like "$(tail -n1 r1.err)" '6 records read, 6 records not started; to finish the run: aiq -J -j 2 --resume [^ ]*r1.out < [^ ]*r.jsonl > NEW' \
+like "$(tail -n1 r1.err)" '6 records read, 6 records not started; to finish the run: aiq -J -j 2 --resume '"'"'[^ ]*r1 out'"'"' < [^ ]*r.jsonl > NEW' \
 	'the message counts what was not started and gives the command'
 n0=$(wc -l <r.log)
 aiq -J -j 4 --resume r1.out --summary <r.jsonl >r2.out 2>r2.err

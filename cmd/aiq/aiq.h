@@ -222,6 +222,7 @@ void	 output_job(struct aiq *, struct job *);
 int	 output_flush(struct aiq *);
 void	 output_summary(const struct aiq *);
 void	 output_stopped(const struct aiq *);
+int	 shell_word(struct ai_buf *, const char *);
 
 /* calls.c: the usage log, a row for every call made. */
 void	 calls_open(struct aiq *, const char *, int);

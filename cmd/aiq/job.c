@@ -33,8 +33,10 @@ text_record(struct job *j, char *what)
 	struct ai_buf b = { 0 };
 	json_t *rec;
 
-	if ((rec = ai_prompt_record(j->line, j->len)) == NULL) {
-		snprintf(what, AI_ERRLEN, "not valid UTF-8");
+	if (memchr(j->line, '\0', j->len) != NULL ||
+	    (rec = ai_prompt_record(j->line, j->len)) == NULL) {
+		snprintf(what, AI_ERRLEN, "not text (a NUL byte, or bytes that "
+		    "are not UTF-8)");
 		return NULL;
 	}
 	if (ai_buf_json(&b, rec) == -1)

@@ -436,6 +436,11 @@ check_mode(struct config *cf, const struct opts *o, int argc)
 		warnx("prompt arguments cannot be used with -J or -l");
 		usage();
 	}
+	if (cf->mode != MODE_TEXT && cf->no_stdin) {
+		warnx("-n is for text mode: -J and -l read their records from "
+		    "stdin");
+		usage();
+	}
 	if (cf->mode == MODE_TEXT && o->json_only) {
 		warnx("%s needs -J or -l: text mode sends one prompt",
 		    o->json_only_name);
@@ -515,7 +520,7 @@ static char *
 command_line(int argc, char **argv)
 {
 	struct ai_buf b = { 0 };
-	const char *a, *p;
+	const char *a;
 	int i, r = ai_buf_puts(&b, "aiq");
 
 	for (i = 1; r == 0 && i < argc; i++) {
@@ -526,19 +531,8 @@ command_line(int argc, char **argv)
 		}
 		if (strncmp(a, "--resume=", 9) == 0)
 			continue;
-		r = ai_buf_puts(&b, " ");
-		if (r == 0 && a[strspn(a, "abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,/:@%+")] == '\0' &&
-		    *a != '\0') {
-			r = ai_buf_puts(&b, a);
-			continue;
-		}
-		for (r = r == 0 ? ai_buf_puts(&b, "'") : r, p = a; r == 0 &&
-		    *p != '\0'; p++)
-			r = *p == '\'' ? ai_buf_puts(&b, "'\\''") :
-			    ai_buf_append(&b, p, 1);
-		if (r == 0)
-			r = ai_buf_puts(&b, "'");
+		if ((r = ai_buf_puts(&b, " ")) == 0)
+			r = shell_word(&b, a);
 	}
 	if (r == -1)
 		errx(1, "out of memory");

@@ -300,21 +300,38 @@ output_summary(const struct aiq *q)
 	    (long long)s->input_tokens, (long long)s->output_tokens, unknown);
 }
 
-/* The path of descriptor fd when it is a regular file, else NULL. */
-static char *
-file_of(int fd, char *buf, size_t size)
+/*
+ * Appends s as one word a shell reads back as s: as it is when it holds
+ * nothing the shell would take apart, else in single quotes.
+ */
+int
+shell_word(struct ai_buf *b, const char *s)
 {
-	char link[32];
+	const char *p;
+	int r;
+
+	if (*s != '\0' && s[strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=.,/:@%+")] == '\0')
+		return ai_buf_puts(b, s);
+	for (r = ai_buf_puts(b, "'"), p = s; r == 0 && *p != '\0'; p++)
+		r = *p == '\'' ? ai_buf_puts(b, "'\\''") : ai_buf_append(b, p, 1);
+	return r == 0 ? ai_buf_puts(b, "'") : -1;
+}
+
+/* The path of descriptor fd as a shell word, when a regular file. */
+static int
+file_of(int fd, struct ai_buf *b, const char *none)
+{
+	char link[32], path[PATH_MAX];
 	struct stat sb;
 	ssize_t n;
 
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode))
-		return NULL;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	if ((n = readlink(link, buf, size - 1)) <= 0)
-		return NULL;
-	buf[n] = '\0';
-	return strpbrk(buf, " '\"\\$`\n\t") == NULL ? buf : NULL;
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    (n = readlink(link, path, sizeof(path) - 1)) <= 0)
+		return ai_buf_puts(b, none);
+	path[n] = '\0';
+	return shell_word(b, path);
 }
 
 static long long
@@ -362,20 +379,27 @@ unread(const struct aiq *q)
 void
 output_stopped(const struct aiq *q)
 {
-	char in[PATH_MAX], out[PATH_MAX], left[64], *i, *o;
-	long long n = unread(q);
+	struct ai_buf cmd = { 0 };
+	char left[64];
+	long long n;
 
 	if (q->cf->mode == MODE_TEXT || q->stop != STOP_SIGNAL)
 		return;
-	i = file_of(STDIN_FILENO, in, sizeof(in));
-	o = file_of(STDOUT_FILENO, out, sizeof(out));
+	n = unread(q);
+	if (ai_buf_puts(&cmd, q->cf->command) == -1 ||
+	    ai_buf_puts(&cmd, " --resume ") == -1 ||
+	    file_of(STDOUT_FILENO, &cmd, "OUT") == -1 ||
+	    ai_buf_puts(&cmd, " < ") == -1 ||
+	    file_of(STDIN_FILENO, &cmd, "IN") == -1 ||
+	    ai_buf_puts(&cmd, " > NEW") == -1)
+		errx(1, "out of memory");
 	if (n >= 0)
 		snprintf(left, sizeof(left), "%lld record%s not started", n,
 		    n == 1 ? "" : "s");
 	else
 		snprintf(left, sizeof(left), "the rest of the input not read");
 	say((struct aiq *)q, "interrupted: %zu record%s read, %s; to finish "
-	    "the run: %s --resume %s < %s > NEW", q->st.records,
-	    q->st.records == 1 ? "" : "s", left, q->cf->command,
-	    o != NULL ? o : "OUT", i != NULL ? i : "IN");
+	    "the run: %s", q->st.records, q->st.records == 1 ? "" : "s", left,
+	    cmd.data);
+	ai_buf_free(&cmd);
 }

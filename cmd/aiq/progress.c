@@ -96,7 +96,9 @@ draw(struct aiq *q, int64_t now)
 		    left % 60);
 	}
 	if (q->priced) {
-		ai_money_format(&s->cost, 4, m, sizeof(m));
+		/* Small sums to the microdollar: none reads as zero. */
+		ai_money_format(&s->cost, ai_money_micro(&s->cost) < 1000000 ?
+		    6 : 4, m, sizeof(m));
 		snprintf(usd, sizeof(usd), ", $%s", m);
 	}
 	fprintf(stderr, "\raiq: %lld%s records, %.1f/s, %zu failed, %s tokens "
