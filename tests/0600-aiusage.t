@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 102
+plan 103
 
 export TZ=UTC
 D=$TESTS/data/aiusage
@@ -324,5 +324,9 @@ fi
 true | aiusage >/dev/null 2>empty.err
 like "$(cat empty.err)" '^aiusage: no records on stdin: a report of the usage log ' \
 	'records from an empty pipe: the usage log is reported, and that is said'
+
+aiusage --period week </dev/null >/dev/null 2>period.err
+is "$?:$(head -n1 period.err)" '2:aiusage: --period is of --budget: give --budget too, or use --since' \
+	'--period without --budget is a usage error, not ignored'
 
 done_testing

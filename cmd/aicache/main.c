@@ -119,7 +119,7 @@ static const struct optdoc {
 	const char	*text;
 } optdocs[] = {
 	{ 'f', C_FILE, "-f, --cache cache",
-	    "the cache file (default: $AICACHE_DB)" },
+	    "the cache file ($AICACHE_DB, else in ~/.cache)" },
 	{ 'h', C_ANY, "-h, --help", "print this help and exit" },
 	{ 'm', C_REQUEST, "-m, --model model",
 	    "the model of requests naming none (aiq's -m)" },
@@ -158,13 +158,13 @@ static const struct optdoc {
 	{ OPT_NO_USAGE_LOG, C_GET, "--no-usage-log",
 	    "do not record the hits in the usage log" },
 	{ OPT_OLDER_THAN, C_PURGE, "--older-than duration",
-	    "remove the entries stored longer ago (7d)" },
+	    "remove the entries stored longer ago, e.g. 7d" },
 	{ OPT_TAG, C_GET, "--tag name=value",
 	    "tag the hits, under the record's own tags" },
 	{ OPT_TTL, C_GET, "--ttl duration",
-	    "use only entries younger than duration (1h)" },
+	    "use only entries younger than duration, e.g. 1h" },
 	{ OPT_TTL, C_PUT, "--ttl duration",
-	    "the entries stored expire after duration (1h)" },
+	    "the entries stored expire after duration, e.g. 1h" },
 };
 #define NOPTDOCS	(sizeof(optdocs) / sizeof(optdocs[0]))
 

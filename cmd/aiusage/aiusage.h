@@ -53,6 +53,7 @@ struct opts {
 	int		 nprices;
 	int64_t		 budget_micro;	/* 0: none */
 	int		 period;	/* D_DAY, D_WEEK, D_MONTH */
+	int		 period_set;	/* by --period */
 	int		 batch_tier;	/* --batch: price records as batch */
 	int		 no_dedup;
 	int		 decimals;

@@ -301,7 +301,10 @@ parse_args(int argc, char **argv, struct opts *o, const char **title,
 		case OPT_LOG:	o->from_log = 1; break;
 		case OPT_NO_BARS: o->no_bars = 1; break;
 		case OPT_NO_DEDUP: o->no_dedup = 1; break;
-		case OPT_PERIOD: o->period = parse_period(optarg); break;
+		case OPT_PERIOD:
+			o->period = parse_period(optarg);
+			o->period_set = 1;
+			break;
 		case OPT_PRICES:
 			if (o->nprices == MAX_PRICES) {
 				snprintf(err, sizeof(err), "more than %d files",
@@ -323,6 +326,11 @@ parse_args(int argc, char **argv, struct opts *o, const char **title,
 		no_field_in_log(o);
 	if (o->until_ms != 0 && o->since_ms >= o->until_ms) {
 		warnx("--since must be before --until");
+		usage(2);
+	}
+	if (o->period_set && o->budget_micro == 0) {
+		warnx("--period is of --budget: give --budget too, or use "
+		    "--since");
 		usage(2);
 	}
 	if (o->budget_micro > 0) {
