@@ -360,8 +360,9 @@ above(const char *k, char *base, size_t size)
 	if (a == NULL || a[7] < '0' || a[7] > '9')
 		return 0;
 	n = strtol(a + 7, &end, 10);
-	if (strcmp(end, "k_tokens") != 0 || n <= 0)
-		return 0;
+	if (strcmp(end, "k_tokens") != 0 || n <= 0 ||
+	    n > AI_MAX_TOKENS / 1000)
+		return 0;	/* no call has that many tokens */
 	base[a - k < (ptrdiff_t)size ? a - k : (ptrdiff_t)size - 1] = '\0';
 	return (int64_t)n * 1000;
 }
