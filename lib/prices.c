@@ -623,7 +623,9 @@ side(size_t off)
 
 /*
  * v scaled by the ratio of two given rates, a and b, of the field's side,
- * else of the other side; unscaled when neither side has both.
+ * else of the other side; unscaled when neither side has both.  No more
+ * than a rate may be: a table whose rates differ a trillion times would
+ * overflow.
  */
 static int64_t
 scale(const struct ai_price *e, int64_t v, int la, int ta, int lb, int tb,
@@ -633,6 +635,7 @@ scale(const struct ai_price *e, int64_t v, int la, int ta, int lb, int tb,
 	    input) ? offsetof(struct ai_rates, output) :
 	    offsetof(struct ai_rates, input) };
 	int64_t a, b;
+	__int128 r;
 	int i;
 
 	if (v == UNSET)
@@ -640,8 +643,10 @@ scale(const struct ai_price *e, int64_t v, int la, int ta, int lb, int tb,
 	for (i = 0; i < 2; i++) {
 		a = given(e, la, ta, s[i]);
 		b = given(e, lb, tb, s[i]);
-		if (a != UNSET && b > 0)
-			return (int64_t)(((__int128)v * a + b / 2) / b);
+		if (a != UNSET && b > 0) {
+			r = ((__int128)v * a + b / 2) / b;
+			return r > PICO_MAX ? PICO_MAX : (int64_t)r;
+		}
 	}
 	return v;
 }

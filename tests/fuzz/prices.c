@@ -10,21 +10,33 @@ static const struct ai_usage usages[] = {
 	{ 1000, 500, 0, 0, 0, 0 },
 	{ 300000, 2000, 100000, 20000, 5000, 1000 },
 	{ 10, 10, 20, 30, 40, 50 },
+	{ 3, 2, 1, 1, 0, 1 },
 	{ AI_MAX_TOKENS, AI_MAX_TOKENS, AI_MAX_TOKENS, AI_MAX_TOKENS,
 	    AI_MAX_TOKENS, AI_MAX_TOKENS },
 };
 
+#define PICO_MAX	INT64_C(1000000000000)	/* the most a token costs */
+
+/*
+ * A token costs no more than a rate may be, whatever the tier; cache
+ * writes may be counted outside the input.
+ */
 static void
 price(const struct ai_price *e)
 {
+	const struct ai_usage *u;
 	int64_t pico;
-	size_t u;
+	size_t i;
 	int t;
 
-	for (u = 0; u < sizeof(usages) / sizeof(usages[0]); u++)
-		for (t = -1; t <= AI_TIERS; t++)
-			if (ai_price_cost(e, &usages[u], t, &pico) == 0)
-				FUZZ_ASSERT(pico >= 0);
+	for (i = 0; i < sizeof(usages) / sizeof(usages[0]); i++)
+		for (t = -1; t <= AI_TIERS; t++) {
+			u = &usages[i];
+			if (ai_price_cost(e, u, t, &pico) == -1)
+				continue;
+			FUZZ_ASSERT(pico >= 0 && pico <= (__int128)(u->input +
+			    u->cache_write + u->output) * PICO_MAX);
+		}
 }
 
 static void
