@@ -47,15 +47,24 @@ request(const json_t *rec, const struct ai_router *rt)
 	ai_request_free(&req);
 }
 
+/* The output record: the line byte for byte, unless it had a result. */
 static void
 splice(const uint8_t *data, size_t size, const json_t *rec)
 {
 	struct ai_buf out = { 0 };
+	size_t keep = size;
 	json_t *o;
 
 	FUZZ_ASSERT(ai_record_splice(&out, (const char *)data, size, rec,
 	    tail, sizeof(tail) - 1) == 0);
 	FUZZ_ASSERT(out.len > 0 && out.data[out.len - 1] == '\n');
+	while (keep > 0 && data[keep - 1] != '}')
+		keep--;
+	if (json_object_get(rec, "response") == NULL &&
+	    json_object_get(rec, "error") == NULL &&
+	    json_object_get(rec, "aitools") == NULL)
+		FUZZ_ASSERT(keep > 0 && out.len > keep &&
+		    memcmp(out.data, data, keep - 1) == 0);
 	o = json_loadb(out.data, out.len - 1, 0, NULL);
 	FUZZ_ASSERT(json_is_object(o));
 	FUZZ_ASSERT(json_object_get(o, "response") != NULL);
