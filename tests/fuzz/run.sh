@@ -4,9 +4,10 @@
 # What they find goes to DIR/corpus/NAME, crashes to DIR/crashes, logs to
 # DIR/log.  Exits 1 when one crashed.
 #
-# run.sh -m DIR 0 NAME...: replaces each committed corpus by a minimal one
-# (libFuzzer's -merge=1) covering what it and DIR/corpus/NAME cover; the
-# reproducers, crash-*, are kept as they are.
+# run.sh -m DIR 0 NAME...: minimizes each committed corpus with what was
+# found (libFuzzer's -merge=1): the seeds (seed-*) and reproducers
+# (crash-*) stay as they are, and of the other inputs there and in
+# DIR/corpus/NAME only those that cover more are kept.
 set -u
 merge=0
 if [ "${1:-}" = -m ]; then
@@ -23,17 +24,22 @@ for n; do
 	bin=$dir/fuzz/$n
 	mkdir -p "$dir/corpus/$n" "$corpus/$n"
 	if [ $merge -eq 1 ]; then
-		rm -rf "$dir/merge"
-		mkdir -p "$dir/merge/in" "$dir/merge/out"
-		find "$corpus/$n" -type f ! -name 'crash-*' \
-		    -exec cp {} "$dir/merge/in" \;
-		if "$bin" -merge=1 "$dir/merge/out" "$dir/merge/in" \
-		    "$dir/corpus/$n" >"$dir/log/$n.merge" 2>&1; then
-			find "$corpus/$n" -type f ! -name 'crash-*' \
-			    -exec rm {} +
-			cp "$dir/merge/out"/* "$corpus/$n"/ 2>/dev/null
+		m=$dir/merge/$n
+		rm -rf "$m"
+		mkdir -p "$m/kept" "$m/found"
+		for f in "$corpus/$n"/*; do
+			[ -f "$f" ] || continue
+			case ${f##*/} in
+			seed-* | crash-*) cp "$f" "$m/kept/" ;;
+			*) cp "$f" "$m/found/" ;;
+			esac
+		done
+		if "$bin" -merge=1 "$m/kept" "$m/found" "$dir/corpus/$n" \
+		    >"$dir/log/$n.merge" 2>&1; then
+			rm -f "$corpus/$n"/*
+			cp "$m/kept"/* "$corpus/$n"/
 			echo "fuzz: $n: $(ls "$corpus/$n" | wc -l) inputs," \
-			    "$(du -sk "$corpus/$n" | cut -f1) KiB"
+			    "$(cat "$corpus/$n"/* | wc -c) bytes"
 		else
 			failed="$failed $n"
 			tail -n 20 "$dir/log/$n.merge"
