@@ -13,6 +13,22 @@ on_text(void *arg, const char *s, size_t n)
 	*(size_t *)arg += n;
 }
 
+/*
+ * A streamed answer is a chat.completion, whatever the provider, as a
+ * plain answer is: read back as one, it has the same tokens.
+ */
+static void
+reread(const struct ai_result *r, const char *body)
+{
+	struct ai_result again;
+
+	ai_openai.parse(200, body, strlen(body), &again);
+	FUZZ_ASSERT(again.code == AI_OK);
+	FUZZ_ASSERT(again.no_usage == r->no_usage);
+	FUZZ_ASSERT(memcmp(&again.usage, &r->usage, sizeof(r->usage)) == 0);
+	ai_result_free(&again);
+}
+
 /* The answer as text, for comparing: its code, message and body. */
 static char *
 finish(struct ai_stream *st)
@@ -27,6 +43,8 @@ finish(struct ai_stream *st)
 	body = r.body != NULL ? json_dumps(r.body, JSON_COMPACT |
 	    JSON_SORT_KEYS) : NULL;
 	FUZZ_ASSERT(r.body == NULL || body != NULL);
+	if (body != NULL)
+		reread(&r, body);
 	n = strlen(r.message) + (body ? strlen(body) : 0) + 64;
 	if ((s = malloc(n)) == NULL)
 		abort();
