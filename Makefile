@@ -134,10 +134,12 @@ fuzz:
 	$(MAKE) FUZZER=1 CC=$(FUZZ_CC) fuzz-bin
 	sh tests/fuzz/run.sh build/libfuzzer $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
-# Minimizes the committed corpora with what make fuzz found.
+# Adds to the committed corpora what make fuzz found that covers more
+# (FUZZ_MERGE=-M: minimizes them anew).
+FUZZ_MERGE = -m
 fuzz-merge:
 	$(MAKE) FUZZER=1 CC=$(FUZZ_CC) fuzz-bin
-	sh tests/fuzz/run.sh -m build/libfuzzer 0 $(FUZZ_NAMES)
+	sh tests/fuzz/run.sh $(FUZZ_MERGE) build/libfuzzer 0 $(FUZZ_NAMES)
 
 # The end-to-end suite runs the binaries in $(BUILD); tests/lib.sh reads AI_BIN.
 test: all $(FUZZ_BIN)

@@ -4,16 +4,17 @@
 # What they find goes to DIR/corpus/NAME, crashes to DIR/crashes, logs to
 # DIR/log.  Exits 1 when one crashed.
 #
-# run.sh -m DIR 0 NAME...: minimizes each committed corpus with what was
-# found (libFuzzer's -merge=1): the seeds (seed-*) and reproducers
-# (crash-*) stay as they are, and of the other inputs there and in
-# DIR/corpus/NAME only those that cover more are kept.
+# run.sh -m DIR 0 NAME...: adds to each committed corpus those inputs of
+# DIR/corpus/NAME that cover more (libFuzzer's -merge=1), so that a
+# corpus stays small and its history quiet.  With -M, minimizes it anew:
+# only the seeds (seed-*) and the reproducers (crash-*) are kept as they
+# are, and of the other inputs, committed or found, those that cover more.
 set -u
 merge=0
-if [ "${1:-}" = -m ]; then
-	merge=1
-	shift
-fi
+case ${1:-} in
+-m)	merge=1; shift ;;
+-M)	merge=2; shift ;;
+esac
 dir=$1 secs=$2
 shift 2
 corpus=$(dirname "$0")/corpus
@@ -23,14 +24,14 @@ failed=
 for n; do
 	bin=$dir/fuzz/$n
 	mkdir -p "$dir/corpus/$n" "$corpus/$n"
-	if [ $merge -eq 1 ]; then
+	if [ $merge -gt 0 ]; then
 		m=$dir/merge/$n
 		rm -rf "$m"
 		mkdir -p "$m/kept" "$m/found"
 		for f in "$corpus/$n"/*; do
 			[ -f "$f" ] || continue
-			case ${f##*/} in
-			seed-* | crash-*) cp "$f" "$m/kept/" ;;
+			case $merge:${f##*/} in
+			1:* | 2:seed-* | 2:crash-*) cp "$f" "$m/kept/" ;;
 			*) cp "$f" "$m/found/" ;;
 			esac
 		done
