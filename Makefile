@@ -4,6 +4,7 @@
 #   make check           unit and end-to-end tests, then again under ASan+UBSan
 #   make SANITIZE=address,undefined test    one sanitized run
 #   make install PREFIX=/usr/local
+#   make fuzz            each libFuzzer harness of tests/fuzz for FUZZ_SECONDS
 
 VERSION = 0.1.0
 
@@ -34,6 +35,24 @@ LDFLAGS += -fsanitize=$(SANITIZE)
 BUILD = build-san
 endif
 
+# The fuzzing harnesses, tests/fuzz/NAME.c.  Normally each is linked with
+# a main() that replays its corpus, tests/fuzz/corpus/NAME (make check);
+# with FUZZER=1 (make fuzz) everything is built by clang with libFuzzer,
+# ASan and UBSan, into build/libfuzzer.
+FUZZ_NAMES = answer-anthropic answer-openai cachekey duration lines money \
+	prices records retry sse stream-anthropic stream-openai text url \
+	usagerecord when
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_DRIVER = $(BUILD)/fuzz/replay.o
+ifneq ($(FUZZER),)
+ALL_CFLAGS += -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=fuzzer,address,undefined
+BUILD = build/libfuzzer
+FUZZ_DRIVER =
+endif
+
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/lib/prices-data.o
 AIQ_SRC = $(wildcard cmd/aiq/*.c)
@@ -46,6 +65,9 @@ USAGE_SRC = $(wildcard cmd/aiusage/*.c)
 USAGE_OBJ = $(USAGE_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_BIN = $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
+FUZZ_AIUSAGE = $(BUILD)/cmd/aiusage/fromrecords.o \
+	$(BUILD)/cmd/aiusage/tally.o $(BUILD)/cmd/aiusage/when.o
 
 BINS = $(BUILD)/aiq $(BUILD)/aimock $(BUILD)/aicache $(BUILD)/aiusage
 MAN1 = man/aiq.1 man/aimock.1 man/aicache.1 man/aiusage.1
@@ -92,12 +114,39 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h tests/unit/tapjson.h $(BUILD)/
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libaitools.a $(LIBS)
 
+# A harness and its driver; aiusage's parsers are linked without its main.
+$(BUILD)/fuzz/replay.o: tests/fuzz/replay.c tests/fuzz/fuzz.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/when $(BUILD)/fuzz/usagerecord: $(FUZZ_AIUSAGE)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_DRIVER) $(BUILD)/libaitools.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Icmd/aiusage $(LDFLAGS) -o $@ $< \
+		$(filter %.o,$^) $(BUILD)/libaitools.a $(LIBS) -lpthread
+
+fuzz-bin: $(FUZZ_BIN)
+
+# Each harness for FUZZ_SECONDS, one at a time, from its corpus; what it
+# finds goes to build/libfuzzer/corpus, crashes to build/libfuzzer/crashes.
+fuzz:
+	$(MAKE) FUZZER=1 CC=$(FUZZ_CC) fuzz-bin
+	sh tests/fuzz/run.sh build/libfuzzer $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+# Adds to the committed corpora what make fuzz found that covers more
+# (FUZZ_MERGE=-M: minimizes them anew).
+FUZZ_MERGE = -m
+fuzz-merge:
+	$(MAKE) FUZZER=1 CC=$(FUZZ_CC) fuzz-bin
+	sh tests/fuzz/run.sh $(FUZZ_MERGE) build/libfuzzer 0 $(FUZZ_NAMES)
+
 # The end-to-end suite runs the binaries in $(BUILD); tests/lib.sh reads AI_BIN.
-test: all
+test: all $(FUZZ_BIN)
 	AI_BIN=$(CURDIR)/$(BUILD) prove -j2 tests/
 
 # The man pages are linted first: a warning fails the check.
-check: all lint
+check: all $(FUZZ_BIN) lint
 	AI_BIN=$(CURDIR)/$(BUILD) prove -j2 tests/
 	$(MAKE) SANITIZE=address,undefined test
 
@@ -145,6 +194,8 @@ clean:
 	rm -rf build build-san
 
 -include $(LIB_OBJ:.o=.d) $(AIQ_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) \
-	$(CACHE_OBJ:.o=.d) $(USAGE_OBJ:.o=.d) $(UNIT_BIN:=.d)
+	$(CACHE_OBJ:.o=.d) $(USAGE_OBJ:.o=.d) $(UNIT_BIN:=.d) $(FUZZ_BIN:=.d) \
+	$(BUILD)/fuzz/replay.d
 
-.PHONY: bench-cache bench-usage all test check lint demo bench install uninstall clean
+.PHONY: bench-cache bench-usage all test check lint demo bench install uninstall clean \
+	fuzz fuzz-bin fuzz-merge

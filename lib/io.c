@@ -81,6 +81,8 @@ ai_lines_next(struct ai_lines *l, char **line, size_t *len, int *cut)
 	size_t avail, n, consume;
 
 	*cut = 0;
+	if (l->buf.data == NULL)	/* nothing read yet */
+		return l->eof ? -1 : 0;
 	for (;;) {
 		s = l->buf.data + l->start;
 		avail = l->buf.len - l->start;

@@ -360,8 +360,9 @@ above(const char *k, char *base, size_t size)
 	if (a == NULL || a[7] < '0' || a[7] > '9')
 		return 0;
 	n = strtol(a + 7, &end, 10);
-	if (strcmp(end, "k_tokens") != 0 || n <= 0)
-		return 0;
+	if (strcmp(end, "k_tokens") != 0 || n <= 0 ||
+	    n > AI_MAX_TOKENS / 1000)
+		return 0;	/* no call has that many tokens */
 	base[a - k < (ptrdiff_t)size ? a - k : (ptrdiff_t)size - 1] = '\0';
 	return (int64_t)n * 1000;
 }
@@ -622,7 +623,9 @@ side(size_t off)
 
 /*
  * v scaled by the ratio of two given rates, a and b, of the field's side,
- * else of the other side; unscaled when neither side has both.
+ * else of the other side; unscaled when neither side has both.  No more
+ * than a rate may be: a table whose rates differ a trillion times would
+ * overflow.
  */
 static int64_t
 scale(const struct ai_price *e, int64_t v, int la, int ta, int lb, int tb,
@@ -632,6 +635,7 @@ scale(const struct ai_price *e, int64_t v, int la, int ta, int lb, int tb,
 	    input) ? offsetof(struct ai_rates, output) :
 	    offsetof(struct ai_rates, input) };
 	int64_t a, b;
+	__int128 r;
 	int i;
 
 	if (v == UNSET)
@@ -639,8 +643,10 @@ scale(const struct ai_price *e, int64_t v, int la, int ta, int lb, int tb,
 	for (i = 0; i < 2; i++) {
 		a = given(e, la, ta, s[i]);
 		b = given(e, lb, tb, s[i]);
-		if (a != UNSET && b > 0)
-			return (int64_t)(((__int128)v * a + b / 2) / b);
+		if (a != UNSET && b > 0) {
+			r = ((__int128)v * a + b / 2) / b;
+			return r > PICO_MAX ? PICO_MAX : (int64_t)r;
+		}
 	}
 	return v;
 }

@@ -32,6 +32,8 @@ ai_retryable(enum ai_errcode c)
 	}
 }
 
+#define WAIT_MAX_MS	INT64_C(1000000000000)	/* 31 years: no wait at all */
+
 static int64_t
 decimal_ms(const char *s, double scale)
 {
@@ -47,7 +49,7 @@ decimal_ms(const char *s, double scale)
 		return -1;		/* no hex, exponent or "inf" */
 	while (*end == ' ' || *end == '\t')
 		end++;
-	if (*end != '\0' || v * scale > 1e12)
+	if (*end != '\0' || v * scale > (double)WAIT_MAX_MS)
 		return -1;
 	return (int64_t)(v * scale + 0.5);
 }
@@ -70,8 +72,9 @@ ai_retry_after_ms(const char *retry_after, const char *retry_after_ms,
 		return -1;
 	if ((ms = decimal_ms(retry_after, 1000)) >= 0)
 		return ms;
-	if ((t = curl_getdate(retry_after, NULL)) == -1)
-		return -1;
+	if ((t = curl_getdate(retry_after, NULL)) == -1 ||
+	    (int64_t)t > now_ms / 1000 + WAIT_MAX_MS / 1000)
+		return -1;	/* a date of years to come overflowed */
 	ms = (int64_t)t * 1000 - now_ms;
 	return ms > 0 ? ms : 0;
 }
