@@ -290,7 +290,8 @@ tool_call(const json_t *block)
 
 	if (args == NULL)
 		return NULL;
-	c = json_pack("{s:O,s:s,s:{s:O,s:s}}", "id", json_object_get(block,
+	/* A block without an id or a name is passed on as such, as streamed. */
+	c = json_pack("{s:O?,s:s,s:{s:O?,s:s}}", "id", json_object_get(block,
 	    "id"), "type", "function", "function", "name",
 	    json_object_get(block, "name"), "arguments", args);
 	free(args);

@@ -39,6 +39,13 @@ ai_utf8_char(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* Whether the character of n bytes at s is a C1 control, U+0080-U+009F. */
+static int
+c1(const unsigned char *s, size_t n)
+{
+	return n == 2 && s[0] == 0xc2 && s[1] < 0xa0;
+}
+
 /*
  * Copies len bytes of src into dst (size bytes, NUL-terminated), each
  * control character and each byte that is not part of valid UTF-8 made a
@@ -57,9 +64,10 @@ ai_text_clean(char *dst, size_t size, const char *src, size_t len)
 			dst[o++] = (char)s[i++];
 			continue;
 		}
-		if (s[i] < 0x80 || (n = ai_utf8_char(s + i, len - i)) == 0) {
+		n = s[i] < 0x80 ? 0 : ai_utf8_char(s + i, len - i);
+		if (n == 0 || c1(s + i, n)) {
 			dst[o++] = '?';
-			i++;
+			i += n > 0 ? n : 1;	/* a C1 control is one '?' */
 			continue;
 		}
 		if (o + n > size - 1)
@@ -133,7 +141,8 @@ ai_buf_utf8(struct ai_buf *b, const char *src, size_t len)
 
 /*
  * The NUL-terminated s as one line fit for a terminal, in dst of size
- * bytes: control characters and bytes that are not UTF-8 written as \n,
+ * bytes: control characters (the C1 ones too, such as U+009B, which some
+ * terminals obey as ESC [) and bytes that are not UTF-8 written as \n,
  * \t, \r or \xHH, a backslash as is.  Cut on a character.  Returns dst,
  * for warnx("%s", ai_text_show(buf, sizeof(buf), msg)).
  */
@@ -150,7 +159,7 @@ ai_text_show(char *dst, size_t size, const char *s)
 		if (*p >= 0x20 && *p < 0x7f)
 			n = 1;
 		else if (*p >= 0x80 && (n = ai_utf8_char(p, len -
-		    (size_t)(p - (const unsigned char *)s))) > 0)
+		    (size_t)(p - (const unsigned char *)s))) > 0 && !c1(p, n))
 			;
 		else {
 			if (*p == '\n' || *p == '\t' || *p == '\r')

@@ -299,6 +299,13 @@ test_parse_ok(void)
 	    "  tool_calls with arguments as a JSON string");
 	ai_result_free(&r);
 
+	a = ANSWER("{\"type\":\"tool_use\",\"name\":\"f\",\"input\":{}}",
+	    "tool_use");
+	ai_anthropic.parse(200, a, strlen(a), &r);
+	is_str(ai_errcode_name(r.code), "ok",
+	    "a tool_use block without an id: ok, not \"out of memory\"");
+	ai_result_free(&r);
+
 	a = ANSWER("{\"type\":\"thinking\",\"thinking\":\"hmm\"},{\"type\":"
 	    "\"text\",\"text\":\"Let me check.\"},{\"type\":\"tool_use\","
 	    "\"id\":\"toolu_2\",\"name\":\"now\",\"input\":{}}", "tool_use");

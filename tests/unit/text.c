@@ -74,6 +74,8 @@ test_utf8(void)
 	show_is("bad\xff caf\xc3\xa9", 64, "bad\\xff caf\xc3\xa9",
 	    "show: bad bytes escaped, UTF-8 kept");
 	show_is("ab\x01", 5, "ab", "show: an escape that does not fit is left");
+	show_is("x\xc2\x9b" "31m", 64, "x\\xc2\\x9b31m",
+	    "show: a C1 control (CSI) escaped");
 	lossy_is("{\"m\":\"a\xff\"}", "{\"m\":\"a\xef\xbf\xbd\"}", 1,
 	    "lossy: a bad byte in a string: parsed, U+FFFD");
 	lossy_is("{\"m\":\"ok\"}", "{\"m\":\"ok\"}", 0,
@@ -95,6 +97,8 @@ main(void)
 	    "valid UTF-8 of 2, 3 and 4 bytes is kept");
 	clean_is("a\x1f" "b\x1b[31m\tc\x7f", 64, "a?b?[31m?c?",
 	    "control characters become ?");
+	clean_is("x\xc2\x9b" "31m\xc2\xa0y", 64, "x?31m\xc2\xa0y",
+	    "a C1 control (U+009B) is one ?; U+00A0 is kept");
 	clean_is("bad\xffname\xc3", 64, "bad?name?",
 	    "bytes not in valid UTF-8 become ?");
 	clean_is("\xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80", 64,
