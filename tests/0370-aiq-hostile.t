@@ -4,7 +4,7 @@
 # machine's memory, no key on the screen.
 . "$(dirname "$0")/lib.sh"
 
-plan 55
+plan 61
 
 start_mock -L "$SCRATCH/sent.log"
 q() { sqlite3 -batch -noheader "$1" "$2"; }
@@ -111,6 +111,25 @@ fi
 is "$(jq -r '.error.code // "ok"' hold.out | sort | uniq -c | tr -s ' ')" ' 21 ok' \
 	'every record answered, in order, none failed for the others'
 
+# waiting for room costs no CPU, and no time against -T or --deadline
+printf '{"prompt":"h [[mock fail_first=1 fail=500 retry_after=2]]"}\n{"prompt":"p [[mock fault=padded pad=1M]]"}\n' >spin.jsonl
+if rss_ok; then
+	/usr/bin/time -f '%U %S' -o cpu.txt aiq -J -j 3 --max-buffer 64K <spin.jsonl >spin.out 2>/dev/null
+	cpu=$(tail -n1 cpu.txt | awk '{ printf "%d", ($1 + $2) * 100 }')
+	if [ "$cpu" -lt 30 ]; then pass "a paused transfer waits without a spin ($cpu cs of CPU in 2 s)"
+	else fail "a paused transfer waits without a spin ($cpu cs of CPU in 2 s)"; fi
+else
+	aiq -J -j 3 --max-buffer 64K <spin.jsonl >spin.out 2>/dev/null
+	pass 'skip: no GNU time, or a sanitized build'
+fi
+{ echo '{"prompt":"slow [[mock latency=1500]]"}'
+  i=0; while [ $i -lt 100 ]; do echo "{\"prompt\":\"p$i [[mock fault=padded pad=1M]]\"}"; i=$((i + 1)); done
+} >paused.jsonl
+n0=$(wc -l <sent.log)
+aiq -J -j 32 --max-buffer 8M -T 2s --deadline 2s --max-attempts 3 <paused.jsonl >paused.out 2>/dev/null
+is "$(jq -r '.error.code // "ok"' paused.out | sort | uniq -c | tr -s ' '):$(($(wc -l <sent.log) - n0))" ' 101 ok:101' \
+	'records waiting for room do not time out, nor are sent again'
+
 # --- text mode: NUL bytes and binary files are refused whole
 n0=$(wc -l <sent.log)
 printf 'abc\000def ghi' | aiq x >/dev/null 2>nul.err
@@ -195,6 +214,30 @@ fi
 AIQ_USAGE_LOG=$SCRATCH/hc.db aiq 'a b c d e f' </dev/null 2>/dev/null | head -c 3 >/dev/null
 is "$(q "$SCRATCH/hc.db" 'SELECT count(*), sum(input_tokens > 0) FROM calls')" '1|1' \
 	'text mode | head -c 3: the call is logged with its tokens'
+
+# --- a signal writes what is final, large records too, and timeout(1)'s
+# two signals (to the child, then to its group) are one stop
+: >sent2.log
+{ echo '{"custom_id":"slow","prompt":"slow [[mock latency=4000]]"}'
+  i=0; while [ $i -lt 10 ]; do echo "{\"custom_id\":\"p$i\",\"prompt\":\"p$i [[mock fault=padded pad=100K]]\"}"; i=$((i + 1)); done
+} >big10.jsonl
+AIQ_USAGE_LOG=$SCRATCH/sig.db aiq -J -j 11 <big10.jsonl >big10.out 2>/dev/null &
+apid=$!
+i=0; while [ "$(wc -l <sent2.log)" -lt 11 ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
+sleep 0.5
+kill -INT $apid
+{ wait $apid; } 2>/dev/null
+is "$(jq -r '.error.code // "ok"' big10.out | sort | uniq -c | tr -s ' ' | paste -sd,)" \
+	' 1 interrupted, 10 ok' 'SIGINT: the answers of 100K done behind the one in flight are written'
+: >sent2.log
+awk 'BEGIN { for (i = 0; i < 300; i++) printf "{\"prompt\":\"t%d [[mock latency=0-400]]\"}\n", i }' >t.jsonl
+AIQ_USAGE_LOG=$SCRATCH/to.db timeout 0.5 aiq -J -j 32 --stream <t.jsonl >t.out 2>t.err
+st=$?
+is "$st:$(grep -c 'interrupted: ' t.err)" '124:1' 'timeout(1): one orderly stop, said once'
+is "$(q "$SCRATCH/to.db" 'SELECT count(*) FROM calls')" "$(wc -l <sent2.log | tr -d ' ')" \
+	'every request sent is in the usage log'
+is "$(wc -l <t.out | tr -d ' ')" "$(sed -n 's/.*interrupted: \([0-9]*\) records read.*/\1/p' t.err)" \
+	'every record read is in the output'
 
 # --- a usage log that fills the disk: every lost row counted
 stop_mock

@@ -107,6 +107,12 @@ struct job {
 					   q->held */
 	int		 over;		/* OVER_*: the answer was too big */
 	int		 paused;	/* waits for room under --max-buffer */
+	size_t		 want;		/* the bytes it waits to take */
+	int		 timer_off;	/* -T does not run while it waits */
+	int64_t		 paused_us;	/* since when */
+	int64_t		 paused_ms;	/* all its waits, not counted as time */
+	int64_t		 attempt_paused_ms;	/* of them, this attempt's */
+	long		 timeout_ms;	/* this attempt's limit, waits aside */
 	int		 sent;		/* this attempt's request went out */
 	int		 answering;	/* and its answer began */
 	int		 emitted;	/* answer text already written out */
@@ -169,8 +175,10 @@ struct aiq {
 	int		 nwaiting;
 	int		 input_done;
 	enum stop	 stop;		/* the run stops early, and why */
+	int		 out_dead;	/* the output cannot be written */
 	int64_t		 held;		/* bytes of answers held by all jobs */
 	int		 npaused;	/* transfers waiting for room */
+	struct job	*leader;	/* with -u, the one that never waits */
 
 	struct ai_lines	 in;
 	struct job	**ring;		/* held jobs, by seq modulo window */
@@ -220,6 +228,7 @@ void	 output_text(struct job *, const char *, size_t);
 void	 output_end_line(struct job *);
 void	 output_job(struct aiq *, struct job *);
 int	 output_flush(struct aiq *);
+int	 output_dead(const struct aiq *);
 void	 output_summary(const struct aiq *);
 void	 output_stopped(const struct aiq *);
 int	 shell_word(struct ai_buf *, const char *);

@@ -172,8 +172,8 @@ retry_later(struct aiq *q, struct job *j, struct ai_result *r, long status)
 		return 0;
 	}
 	wait = next_wait(cf, j);
-	if (cf->deadline_ms > 0 &&
-	    now + wait * 1000 >= j->first_us + cf->deadline_ms * 1000) {
+	if (cf->deadline_ms > 0 && now + wait * 1000 >= j->first_us +
+	    (cf->deadline_ms + j->paused_ms) * 1000) {
 		note_failure(j, r, status, -1);
 		n = strlen(r->message);
 		snprintf(r->message + n, sizeof(r->message) - n, " (no attempt "

@@ -140,13 +140,15 @@ admit(struct aiq *q, struct job *j)
 
 /*
  * Whether another record may be taken: a job free, room in the window,
- * and room under --max-buffer, which the records written out free again.
+ * and room under --max-buffer, which the records written out free again,
+ * with no transfer waiting for it.
  */
 static int
 has_room(const struct aiq *q)
 {
 	return q->inflight + q->nwaiting < q->cf->jobs &&
-	    q->next - q->head < q->window && q->held < q->cf->max_buffer;
+	    q->next - q->head < q->window && q->held < q->cf->max_buffer &&
+	    q->npaused == 0;
 }
 
 /* Sends the records whose wait is over; they come before new ones. */
@@ -219,6 +221,8 @@ complete(struct aiq *q, struct job *j, CURLcode rc, int interrupted)
 		j->paused = 0;
 		q->npaused--;
 	}
+	if (q->leader == j)
+		q->leader = NULL;
 	curl_multi_remove_handle(q->multi, j->easy);
 	q->inflight--;
 	if (interrupted)
@@ -351,6 +355,7 @@ loop(struct aiq *q)
 
 	for (;;) {
 		relaunch(q);
+		transfer_unpause(q);	/* the head may have moved */
 		want_input = intake(q);
 		output_flush(q);
 		stop(q);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "aiq.h"
@@ -401,13 +402,27 @@ setup_endpoint(struct aiq *q, struct config *cf, struct opts *o)
 	}
 }
 
+/*
+ * The first signal stops the run, which ends what is in flight and logs
+ * every call.  A second one a second or more later ends aiq at once; one
+ * sooner is the same stop told twice, as timeout(1) tells the child and
+ * then its whole group.
+ */
 static void
 on_signal(int sig)
 {
-	if (aiq_signal != 0) {		/* a second one: stop at once */
+	static struct timespec first;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (aiq_signal != 0) {
+		if (now.tv_sec - first.tv_sec < 1 || (now.tv_sec - first.tv_sec
+		    == 1 && now.tv_nsec < first.tv_nsec))
+			return;
 		signal(sig, SIG_DFL);
 		raise(sig);
 	}
+	first = now;
 	aiq_signal = sig;
 }
 

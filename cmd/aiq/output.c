@@ -14,6 +14,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,8 @@
 #include <unistd.h>
 
 #include "aiq.h"
+
+#define STALL_MS	2000	/* a stopped run's wait for a reader */
 
 /* The aitools member of j's output record. */
 static void
@@ -48,12 +51,50 @@ fill_meta(struct aiq *q, struct job *j, const char *model, struct ai_meta *m)
 	m->key = j->key[0] != '\0' ? j->key : NULL;
 }
 
+/*
+ * Whether the output can no longer be written: its reader went away or
+ * a write failed.  A run stopped by a signal still writes what is final.
+ */
+int
+output_dead(const struct aiq *q)
+{
+	return q->out_dead;
+}
+
 /* A scratch buffer a large answer grew is given back. */
 static void
 shrink(struct ai_buf *b)
 {
 	if (b->cap > (1u << 20))
 		ai_buf_free(b);
+}
+
+/*
+ * Writes all of p to stdout, across short writes.  A signal that stops
+ * the run ends a write blocked on a reader that does not read (EINTR),
+ * and once stopped a write waits for room at most STALL_MS: the calls
+ * must still be logged, and aiq end.
+ */
+static int
+write_all(const char *p, size_t n)
+{
+	struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
+	ssize_t w;
+
+	while (n > 0) {
+		if (aiq_signal != 0 && poll(&pfd, 1, STALL_MS) == 0) {
+			errno = EINTR;
+			return -1;
+		}
+		if ((w = write(STDOUT_FILENO, p, n)) == -1) {
+			if (errno == EINTR && aiq_signal == 0)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }
 
 /*
@@ -68,14 +109,16 @@ write_out(struct aiq *q, const void *p, size_t n)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	struct stat sb;
-	int locked, r;
+	int locked = 0, r;
 
 	if (q->out_pipe == 0)
 		q->out_pipe = fstat(STDOUT_FILENO, &sb) == 0 &&
 		    S_ISFIFO(sb.st_mode) ? 1 : -1;
-	locked = q->out_pipe == 1 && n > PIPE_BUF &&
-	    fcntl(STDOUT_FILENO, F_SETLKW, &fl) == 0;
-	r = ai_write_all(STDOUT_FILENO, p, n);
+	if (q->out_pipe == 1 && n > PIPE_BUF)
+		while (!(locked = fcntl(STDOUT_FILENO, F_SETLKW, &fl) == 0) &&
+		    errno == EINTR && aiq_signal == 0)
+			;
+	r = write_all(p, n);
 	if (locked) {
 		fl.l_type = F_UNLCK;
 		fcntl(STDOUT_FILENO, F_SETLK, &fl);
@@ -83,11 +126,17 @@ write_out(struct aiq *q, const void *p, size_t n)
 	return r;
 }
 
-/* The output failed: the run stops (engine.c), quietly when on EPIPE. */
+/*
+ * The output failed: the run stops (engine.c), quietly when on EPIPE or
+ * when a signal stopped a write to a reader that did not read.
+ */
 static void
 write_failed(struct aiq *q)
 {
-	if (errno == EPIPE)
+	q->out_dead = 1;
+	if (errno == EINTR)
+		q->stop = STOP_SIGNAL;
+	else if (errno == EPIPE)
 		q->stop = STOP_PIPE;
 	else {
 		say(q, "write error: %s", strerror(errno));
@@ -118,7 +167,7 @@ output_text(struct job *j, const char *s, size_t n)
 {
 	struct aiq *q = j->q;
 
-	if (n == 0 || q->stop == STOP_PIPE || q->stop == STOP_WRITE)
+	if (n == 0 || output_dead(q))
 		return;		/* no one to show it to: it is let finish */
 	if (ai_buf_append(&q->outbuf, s, n) == -1)
 		errx(1, "out of memory");
@@ -180,8 +229,7 @@ answer_text(struct job *j, const json_t *body)
 	if (s == NULL || (*s == '\0' && json_is_string(json_object_get(m,
 	    "refusal"))))
 		s = json_string_value(json_object_get(m, "refusal"));
-	if (!j->emitted && j->q->stop != STOP_PIPE &&
-	    j->q->stop != STOP_WRITE) {
+	if (!j->emitted && !output_dead(j->q)) {
 		if ((s != NULL ? ai_buf_puts(out, s) : ai_buf_json(out, m)) == -1
 		    || (out->len > 0 && out->data[out->len - 1] != '\n' &&
 		    ai_buf_puts(out, "\n") == -1))
@@ -230,13 +278,13 @@ output_answer(struct aiq *q, struct job *j, const struct ai_result *r,
 void
 output_job(struct aiq *q, struct job *j)
 {
-	if (q->stop == STOP_PIPE || q->stop == STOP_WRITE) {
+	if (output_dead(q)) {
 		transfer_written(q, j);
 		return;
 	}
 	if (j->out.len > (64u << 10)) {	/* large: written, not copied */
 		output_flush(q);
-		if (q->stop == STOP_NONE && write_out(q, j->out.data,
+		if (!output_dead(q) && write_out(q, j->out.data,
 		    j->out.len) == -1)
 			write_failed(q);
 	} else if (ai_buf_append(&q->outbuf, j->out.data, j->out.len) == -1)
@@ -253,7 +301,7 @@ output_job(struct aiq *q, struct job *j)
 int
 output_flush(struct aiq *q)
 {
-	if (q->stop == STOP_PIPE || q->stop == STOP_WRITE) {
+	if (output_dead(q)) {
 		ai_buf_reset(&q->outbuf);
 		return -1;
 	}

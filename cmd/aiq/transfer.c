@@ -40,7 +40,7 @@ hold(struct aiq *q, struct job *j, size_t now)
 /*
  * Whether j must wait before taking n more bytes: they would pass
  * --max-buffer, and j is not the one the output waits for (in input
- * order, the oldest; with -u, the last one running).
+ * order, the oldest; with -u, the leader transfer_unpause chose).
  */
 static int
 must_wait(const struct aiq *q, const struct job *j, size_t n)
@@ -48,44 +48,77 @@ must_wait(const struct aiq *q, const struct job *j, size_t n)
 	if (q->held + (int64_t)n <= q->cf->max_buffer)
 		return 0;
 	if (q->cf->unordered)
-		return q->inflight - q->npaused > 1;
+		return j != q->leader && q->inflight - q->npaused > 1;
 	return j->seq != q->head;
 }
 
 /*
- * Lets paused transfers go on: all of them when there is room again,
- * else the one the output waits for.  Called by the loop, not by curl.
+ * Lets paused transfers go on: each whose refused bytes fit again, and
+ * when none runs, the one the output waits for (in input order the
+ * oldest; with -u the one that holds most, nearest its end).  Resuming
+ * one whose bytes do not fit would only pause it again, at once: a spin.
  */
 void
 transfer_unpause(struct aiq *q)
 {
 	struct job *j, *first = NULL;
-	int i, room;
+	int i;
 
 	if (q->npaused == 0)
 		return;
-	room = q->held < q->cf->max_buffer;
 	for (i = 0; i < q->cf->jobs; i++) {
 		if ((j = q->slots[i].job) == NULL || !j->paused)
 			continue;
-		if (room)
+		if (!j->timer_off) {	/* set here, not in on_body */
+			curl_easy_setopt(j->easy, CURLOPT_TIMEOUT_MS, 0L);
+			j->timer_off = 1;
+		}
+		if (q->held + (int64_t)j->want <= q->cf->max_buffer)
 			transfer_go(q, j);
-		else if (first == NULL || j->seq < first->seq)
+		else if (first == NULL || (q->cf->unordered ?
+		    j->held > first->held : j->seq < first->seq))
 			first = j;
 	}
-	if (first != NULL && (q->cf->unordered ? q->inflight - q->npaused ==
-	    0 : first->seq == q->head))
+	if (first == NULL || !first->paused)
+		return;
+	if (!q->cf->unordered && first->seq == q->head)
 		transfer_go(q, first);
+	else if (q->cf->unordered && q->inflight - q->npaused == 0) {
+		q->leader = first;
+		transfer_go(q, first);
+	}
 }
 
-/* Ends the pause of j's transfer; curl may call on_body at once. */
+/* Pauses j's transfer for want bytes: called from on_body. */
+static size_t
+pause_for(struct aiq *q, struct job *j, size_t want)
+{
+	j->paused = 1;
+	j->want = want;
+	j->paused_us = ai_mono_us();
+	q->npaused++;
+	return CURL_WRITEFUNC_PAUSE;	/* the bytes come again */
+}
+
+/*
+ * Ends the pause of j's transfer; curl may call on_body at once.  The
+ * time it waited is not counted against -T nor --deadline: a record
+ * must not fail, nor be sent again, for the memory of others.
+ */
 void
 transfer_go(struct aiq *q, struct job *j)
 {
+	int64_t waited;
+
 	if (!j->paused)
 		return;
-	j->paused = 0;
+	waited = (ai_mono_us() - j->paused_us) / 1000;
+	j->paused = j->timer_off = 0;
 	q->npaused--;
+	j->paused_ms += waited;
+	j->attempt_paused_ms += waited;
+	curl_easy_setopt(j->easy, CURLOPT_TIMEOUT_MS,
+	    j->timeout_ms + j->attempt_paused_ms);
 	curl_easy_pause(j->easy, CURLPAUSE_CONT);
 }
 
@@ -140,11 +173,8 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	struct job *j = arg;
 
 	n *= size;
-	if (must_wait(j->q, j, n)) {
-		j->paused = 1;
-		j->q->npaused++;
-		return CURL_WRITEFUNC_PAUSE;	/* the bytes come again */
-	}
+	if (must_wait(j->q, j, n))
+		return pause_for(j->q, j, n);
 	if (j->stream && j->sse == SSE_UNKNOWN)
 		j->sse = is_sse(j) ? SSE_YES : SSE_NO;
 	if (j->sse == SSE_YES) {
@@ -234,7 +264,8 @@ attempt_timeout(const struct config *cf, struct job *j)
 	j->by_deadline = 0;
 	if (cf->deadline_ms == 0)
 		return (long)cf->timeout_ms;
-	left = cf->deadline_ms - (j->t0_us - j->first_us) / 1000;
+	left = cf->deadline_ms - ((j->t0_us - j->first_us) / 1000 -
+	    j->paused_ms);
 	if (left < 1)
 		left = 1;
 	if (left >= cf->timeout_ms)
@@ -283,6 +314,8 @@ transfer_setup(struct job *j, CURL *easy)
 	curl_easy_setopt(easy, CURLOPT_PREREQDATA, j);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, j);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, j->curl_err);
-	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, attempt_timeout(q->cf, j));
+	j->timeout_ms = attempt_timeout(q->cf, j);
+	j->attempt_paused_ms = 0;
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, j->timeout_ms);
 }
 
