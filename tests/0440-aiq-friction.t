@@ -3,7 +3,7 @@
 # resuming a run cut short, a refused key, a pretty-printed file, help.
 . "$(dirname "$0")/lib.sh"
 
-plan 31
+plan 34
 
 start_mock -L "$SCRATCH/sent.log"
 
@@ -56,6 +56,12 @@ is "$(jq -r '.error.code // "ok"' m.out | paste -sd' '):$(($(wc -l <auth.log) - 
 like "$(sed -n 2p m.out | jq -r .error.message)" '^not sent: openai refused gpt-x to the key' \
 	'saying so'
 
+# a record waiting to retry when the key is refused: its attempt is logged
+printf '{"prompt":"A [[mock fail_first=1 fail=429 retry_after=1]]"}\n{"prompt":"B [[mock status=401]]"}\n' |
+	OPENAI_API_KEY=right AIQ_USAGE_LOG=$SCRATCH/wait.db aiq -J -j 2 >w.out 2>/dev/null
+is "$(head -n1 w.out | jq -c '[.error.code, .aitools.failed_attempts[0].code]'):$(sqlite3 "$SCRATCH/wait.db" 'SELECT count(*) FROM calls')" \
+	'["auth","rate_limited"]:2' 'a record refused while waiting to retry: its 429 kept, its call logged'
+
 # --- a pretty-printed JSON file given to -J
 stop_mock
 start_mock -L "$SCRATCH/sent2.log"
@@ -74,7 +80,7 @@ awk 'BEGIN { for (i = 1; i <= 12; i++) {
 	if (i % 2) printf "{\"custom_id\":\"r%d\",\"prompt\":\"r%d%s\"}\n", i, i, lat
 	else printf "{\"prompt\":\"n%d%s\"}\n", i, lat } }' >r.jsonl
 : >'r1 out'
-aiq -J -j 2 <r.jsonl >>'r1 out' 2>r1.err &
+aiq -J -j 2 -H 'X-Team: s3cr3t' <r.jsonl >>'r1 out' 2>r1.err &
 apid=$!
 i=0
 while [ "$(wc -l <'r1 out')" -lt 4 ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
@@ -83,7 +89,7 @@ kill -INT $apid
 mv 'r1 out' r1.out
 is "$(jq -r '.error.code // "ok"' r1.out | sort | uniq -c | tr -s ' ' | paste -sd,)" \
 	' 2 interrupted, 4 ok' 'SIGINT: 4 answered, 2 in flight interrupted'
-like "$(tail -n1 r1.err)" '6 records read, 6 records not started; to finish the run: aiq -J -j 2 --resume '"'"'[^ ]*r1 out'"'"' < [^ ]*r.jsonl > NEW' \
+like "$(tail -n1 r1.err)" '6 records read, 6 records not started; to finish the run: aiq -J -j 2 -H '"'"'X-Team: \*\*\*'"'"' --resume '"'"'[^ ]*r1 out'"'"' < [^ ]*r.jsonl > NEW \(with the values of -H put back\)' \
 	'the message counts what was not started and gives the command'
 n0=$(wc -l <r.log)
 aiq -J -j 4 --resume r1.out --summary <r.jsonl >r2.out 2>r2.err
@@ -95,7 +101,7 @@ is "$(jq -r '.error.code // "ok"' r2.out | sort -u)" ok 'all answered'
 is "$(($(wc -l <r.log) - n0))" 8 'only the 8 not answered before were sent'
 is "$(head -n4 r2.out | jq -r .aitools.trace_id)" "$(head -n4 r1.out | jq -r .aitools.trace_id)" \
 	'the earlier answers are passed through as they were'
-like "$(cat r2.err)" '4 passed through \(4 from r1.out\)' 'the summary counts them'
+like "$(cat r2.err)" '4 passed through \(4 from --resume\)' 'the summary counts them'
 # a custom_id used twice, lines that moved: never another record's answer
 awk 'BEGIN { for (i = 1; i <= 6; i++) printf "{\"custom_id\":\"dup\",\"prompt\":\"d%d\"}\n", i }' >dup.jsonl
 aiq -J <dup.jsonl >dup1.out
@@ -112,8 +118,20 @@ cp dup1.out same.out
 aiq -J --resume same.out <dup.jsonl >same.out 2>same.err
 is "$?" 2 '--resume of the output file itself: exit 2'
 like "$(cat same.err)" 'is the output too' 'saying why'
+# several files; not a pipe
+head -n3 dup1.out >d1.out; tail -n3 dup1.out >d2.out
+n0=$(wc -l <r.log)
+aiq -J --resume d1.out --resume d2.out <dup.jsonl >d12.out 2>/dev/null
+is "$(wc -l <d12.out | tr -d ' '):$(($(wc -l <r.log) - n0))" '6:0' \
+	'--resume twice: the answers of both, nothing sent'
+mkfifo rfifo
+cat dup1.out >rfifo &
+aiq -J --resume rfifo <dup.jsonl >/dev/null 2>rf.err
+st=$?
+is "$st:$(cut -c1-42 rf.err)" '2:aiq: --resume rfifo: not a regular file:' \
+	'--resume of a pipe is refused'
 aiq -J --resume nosuch.jsonl </dev/null 2>rs.err
-is "$?:$(cat rs.err)" '1:aiq: --resume nosuch.jsonl: No such file or directory' \
+is "$?:$(cat rs.err)" '2:aiq: --resume nosuch.jsonl: No such file or directory' \
 	'a missing --resume file is an error'
 
 # --- -h: every option with a line of its own

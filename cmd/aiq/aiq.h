@@ -73,8 +73,10 @@ struct config {
 	struct ai_router rt;		/* where requests go */
 	struct curl_slist *extra;	/* -H headers, for the run's provider */
 	int		 allow_http;
-	const char	*resume;	/* --resume: an earlier output file */
+	const char	*resume[16];	/* --resume: earlier output files */
+	int		 nresume;
 	char		*command;	/* the command line, to resume with */
+	int		 command_masked;	/* with the values of -H masked */
 };
 
 /* A place for one request in flight; its curl handle is reused. */
@@ -132,6 +134,7 @@ struct job {
 	int64_t		 due_us;	/* when the next attempt may begin */
 	int		 attempts;
 	int		 final;	/* this failure must not be retried */
+	int		 refused;	/* ended unsent: its key or model refused */
 	int		 by_deadline;	/* this attempt ends at the deadline */
 	struct ai_buf	 failures;	/* a JSON object per failed attempt */
 	const char	*tags;		/* JSON text: the run's, or own_tags */
@@ -257,7 +260,8 @@ void	 say(struct aiq *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
 /* resume.c: the answers of an earlier run's output, by id or line. */
-struct resume *resume_open(const char *, char *);
+struct resume *resume_new(void);
+int	 resume_add(struct resume *, const char *, char *);
 int	 resume_find(struct resume *, const json_t *, long, const char *,
 	    struct ai_buf *);
 void	 resume_counts(const struct resume *, long *, long *);

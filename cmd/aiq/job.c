@@ -268,7 +268,10 @@ job_start(struct aiq *q, struct job *j, CURL *easy)
 	const char *refusal = endpoint_refusal(j->ep, j->req.model);
 
 	if (refusal != NULL) {
+		j->refused = 1;
 		output_error(q, j, AI_E_AUTH, refusal, 0);
+		if (j->attempts > 0)	/* its earlier attempts went out */
+			calls_log(q, j, &(struct ai_result){ .no_usage = 1 }, 0);
 		return -1;
 	}
 	j->t0_us = ai_mono_us();

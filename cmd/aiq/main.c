@@ -283,6 +283,15 @@ json_only(struct opts *o, const char *name)
 }
 
 static void
+resume_option(struct config *cf, struct opts *o)
+{
+	if (cf->nresume == (int)(sizeof(cf->resume) / sizeof(cf->resume[0])))
+		bad("--resume", optarg, "more than 16 files");
+	cf->resume[cf->nresume++] = optarg;
+	json_only(o, "--resume");
+}
+
+static void
 long_option(struct config *cf, struct opts *o, int c)
 {
 	switch (c) {
@@ -306,7 +315,7 @@ long_option(struct config *cf, struct opts *o, int c)
 	case OPT_NO_STREAM:	cf->stream = STREAM_OFF; break;
 	case OPT_NO_USAGE_LOG:	o->no_usage_log = 1; break;
 	case OPT_PROGRESS:	cf->progress = 1; json_only(o, "--progress"); break;
-	case OPT_RESUME:	cf->resume = optarg; json_only(o, "--resume"); break;
+	case OPT_RESUME:	resume_option(cf, o); break;
 	case OPT_SERVICE:	cf->service = optarg; break;
 	case OPT_STREAM:	cf->stream = STREAM_ON; break;
 	case OPT_SUMMARY:	cf->summary = 1; json_only(o, "--summary"); break;
@@ -498,59 +507,77 @@ check_files(const struct config *cf)
 }
 
 /*
- * Reads --resume's file.  It cannot be the output too: the shell emptied
- * it before aiq started, and the answers it held are gone.
+ * Reads the files of --resume.  None can be the output too: the shell
+ * emptied it before aiq started (with >; with >> it would grow as it is
+ * read), and the answers it held are gone.
  */
 static void
-open_resume(struct aiq *q, const char *path)
+open_resume(struct aiq *q, const struct config *cf)
 {
 	struct stat a, b;
 	char err[AI_ERRLEN];
 	long answers, keyless;
+	int i;
 
-	if (stat(path, &a) == 0 && fstat(STDOUT_FILENO, &b) == 0 &&
-	    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
-		warnx("--resume %s is the output too: the shell emptied it "
-		    "before aiq started; write the output to another file",
-		    path);
-		exit(EXIT_USAGE);
+	if ((q->rs = resume_new()) == NULL)
+		errx(1, "out of memory");
+	for (i = 0; i < cf->nresume; i++) {
+		if (stat(cf->resume[i], &a) == 0 && fstat(STDOUT_FILENO,
+		    &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			warnx("--resume %s is the output too: write the output "
+			    "to another file", cf->resume[i]);
+			exit(EXIT_USAGE);
+		}
+		if (resume_add(q->rs, cf->resume[i], err) == -1) {
+			warnx("--resume %s: %s", cf->resume[i], err);
+			exit(EXIT_USAGE);
+		}
 	}
-	if ((q->rs = resume_open(path, err)) == NULL)
-		errx(EXIT_FAILED, "--resume %s: %s", path, err);
 	resume_counts(q->rs, &answers, &keyless);
 	if (answers == 0)
-		warnx("--resume %s: no answered records in it: all are sent",
-		    path);
+		warnx("--resume: no answered records: all are sent");
 	else if (keyless > 0)
-		warnx("--resume %s: %ld answer%s without aitools.key (of an "
-		    "older aiq) cannot be matched, and are sent again", path,
-		    keyless, keyless == 1 ? "" : "s");
+		warnx("--resume: %ld answer%s without aitools.key (of an older "
+		    "aiq) cannot be matched, and are sent again", keyless,
+		    keyless == 1 ? "" : "s");
 }
 
 /*
- * The command line again, as a shell would take it, without --resume:
- * the command that finishes an interrupted run adds its own.
+ * The command line again, as a shell would take it: the command that
+ * finishes an interrupted run adds a --resume of its output.  The values
+ * of -H may be secrets: they are masked, and the user told.
  */
 static char *
-command_line(int argc, char **argv)
+command_line(struct config *cf, int argc, char **argv)
 {
-	struct ai_buf b = { 0 };
-	const char *a;
+	struct ai_buf b = { 0 }, h = { 0 };
+	const char *a, *v;
 	int i, r = ai_buf_puts(&b, "aiq");
 
 	for (i = 1; r == 0 && i < argc; i++) {
 		a = argv[i];
-		if (strcmp(a, "--resume") == 0 && i + 1 < argc) {
-			i++;
-			continue;
+		v = NULL;
+		if ((strcmp(argv[i - 1], "-H") == 0 ||
+		    strcmp(argv[i - 1], "--header") == 0) && i > 1)
+			v = a;
+		else if (strncmp(a, "-H", 2) == 0 && a[2] != '\0')
+			v = a + 2;
+		else if (strncmp(a, "--header=", 9) == 0)
+			v = a + 9;
+		if (v != NULL && strchr(v, ':') != NULL) {
+			ai_buf_reset(&h);
+			r = ai_buf_append(&h, a, (size_t)(strchr(v, ':') -
+			    a)) == -1 || ai_buf_puts(&h, ": ***") == -1;
+			a = h.data;
+			cf->command_masked = 1;
 		}
-		if (strncmp(a, "--resume=", 9) == 0)
-			continue;
-		if ((r = ai_buf_puts(&b, " ")) == 0)
+		if (r == 0 && (r = ai_buf_puts(&b, " ")) == 0)
 			r = shell_word(&b, a);
 	}
+	ai_buf_free(&h);
 	if (r == -1)
 		errx(1, "out of memory");
+	ai_scrub_secrets(b.data, NULL);
 	return b.data;
 }
 
@@ -567,7 +594,7 @@ main(int argc, char *argv[])
 	size_t len = 0;
 	int status;
 
-	cf.command = command_line(argc, argv);
+	cf.command = command_line(&cf, argc, argv);
 	argv[0] = "aiq";		/* getopt's messages name the program */
 	parse_options(&cf, &o, argc, argv);
 	argc -= optind;
@@ -578,8 +605,8 @@ main(int argc, char *argv[])
 	if (cf.tags != NULL &&
 	    (cf.tags_text = json_dumps(cf.tags, JSON_COMPACT)) == NULL)
 		errx(1, "out of memory");
-	if (cf.resume != NULL)
-		open_resume(&q, cf.resume);
+	if (cf.nresume > 0)
+		open_resume(&q, &cf);
 	setup_signals();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		errx(1, "cannot initialise libcurl");

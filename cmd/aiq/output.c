@@ -42,7 +42,7 @@ fill_meta(struct aiq *q, struct job *j, const char *model, struct ai_meta *m)
 		m->latency_ms = (ai_mono_us() - j->first_us) / 1000;
 		m->trace_id = j->trace_id;
 	}
-	if (j->attempts > 1) {
+	if (j->attempts > 1 || (j->refused && j->failures.len > 0)) {
 		m->failed_attempts = j->failures.data;
 		m->failed_len = j->failures.len;
 	}
@@ -335,8 +335,8 @@ output_summary(const struct aiq *q)
 		    n > 0 ? ", " : "", s->by_code[c], ai_errcode_name(c));
 	}
 	if (s->resumed > 0)
-		snprintf(resumed, sizeof(resumed), " (%zu from %s)", s->resumed,
-		    q->cf->resume);
+		snprintf(resumed, sizeof(resumed), " (%zu from --resume)",
+		    s->resumed);
 	if (s->unknown_tokens > 0)
 		snprintf(unknown, sizeof(unknown), "; %lld call%s of unknown "
 		    "tokens", (long long)s->unknown_tokens,
@@ -447,7 +447,8 @@ output_stopped(const struct aiq *q)
 	else
 		snprintf(left, sizeof(left), "the rest of the input not read");
 	say((struct aiq *)q, "interrupted: %zu record%s read, %s; to finish "
-	    "the run: %s", q->st.records, q->st.records == 1 ? "" : "s", left,
-	    cmd.data);
+	    "the run: %s%s", q->st.records, q->st.records == 1 ? "" : "s", left,
+	    cmd.data, q->cf->command_masked ? " (with the values of -H put "
+	    "back)" : "");
 	ai_buf_free(&cmd);
 }

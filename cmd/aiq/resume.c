@@ -4,6 +4,8 @@
  *
  *	aiq -J --resume out.jsonl < in.jsonl > new.jsonl
  *
+ * (--resume may be given more than once: a resumed run cut short is
+ * finished with its own --resume files and its output.)
  * Every record of out.jsonl that has a response is found by its
  * custom_id, or by its input line (aitools.line) when it has none, and
  * by the request it answered (aitools.key): an input record that makes
@@ -14,6 +16,8 @@
  * whatever their size; a line found is read again, and checked, when its
  * input record comes.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,14 +26,18 @@
 
 #include "aiq.h"
 
+#define MAX_FILES	16
+
 struct entry {
 	uint64_t	 hash;		/* 0: a free slot */
 	off_t		 off;
 	size_t		 len;
+	int		 file;
 };
 
 struct resume {
-	FILE		*fp;
+	FILE		*fp[MAX_FILES];
+	int		 nfp;
 	long		 answers;	/* records with a response */
 	long		 keyless;	/* of them, without aitools.key */
 	struct entry	*v;		/* open addressing */
@@ -110,7 +118,7 @@ grow(struct resume *rs)
 }
 
 static int
-add(struct resume *rs, uint64_t h, off_t off, size_t len)
+add(struct resume *rs, uint64_t h, off_t off, size_t len, int file)
 {
 	size_t j;
 
@@ -120,7 +128,7 @@ add(struct resume *rs, uint64_t h, off_t off, size_t len)
 	    j = (j + 1) & (rs->cap - 1))
 		if (rs->v[j].hash == h)
 			return 0;	/* the first answer of an id stands */
-	rs->v[j] = (struct entry){ h, off, len };
+	rs->v[j] = (struct entry){ h, off, len, file };
 	rs->n++;
 	return 0;
 }
@@ -133,9 +141,9 @@ line_of(const json_t *rec)
 	    "aitools"), "line"));
 }
 
-/* Reads the earlier output, keeping where each answer is. */
+/* Reads an earlier output, keeping where each answer is. */
 static int
-index_file(struct resume *rs, char *err)
+index_file(struct resume *rs, FILE *fp, char *err)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -144,7 +152,7 @@ index_file(struct resume *rs, char *err)
 	json_t *rec;
 	int r = 0;
 
-	while (r == 0 && (len = getline(&line, &cap, rs->fp)) != -1) {
+	while (r == 0 && (len = getline(&line, &cap, fp)) != -1) {
 		rec = json_loadb(line, (size_t)len, 0, NULL);
 		if (json_is_object(json_object_get(rec, "response"))) {
 			rs->answers++;
@@ -152,13 +160,13 @@ index_file(struct resume *rs, char *err)
 				rs->keyless++;
 			else
 				r = add(rs, id_of(rec, line_of(rec),
-				    key_of(rec)), off, (size_t)len);
+				    key_of(rec)), off, (size_t)len, rs->nfp);
 		}
 		json_decref(rec);
 		off += len;
 	}
 	free(line);
-	if (r == -1 || ferror(rs->fp)) {
+	if (r == -1 || ferror(fp)) {
 		snprintf(err, AI_ERRLEN, "%s", r == -1 ? "out of memory" :
 		    strerror(errno));
 		return -1;
@@ -167,27 +175,44 @@ index_file(struct resume *rs, char *err)
 }
 
 struct resume *
-resume_open(const char *path, char *err)
+resume_new(void)
 {
-	struct resume *rs;
-
-	if ((rs = calloc(1, sizeof(*rs))) == NULL) {
-		snprintf(err, AI_ERRLEN, "out of memory");
-		return NULL;
-	}
-	if ((rs->fp = fopen(path, "r")) == NULL) {
-		snprintf(err, AI_ERRLEN, "%s", strerror(errno));
-		free(rs);
-		return NULL;
-	}
-	if (index_file(rs, err) == -1) {
-		resume_close(rs);
-		return NULL;
-	}
-	return rs;
+	return calloc(1, sizeof(struct resume));
 }
 
-/* How many answers the file holds, and of them how many have no key. */
+/*
+ * Adds the answers of the file at path.  It is read again as the records
+ * it answers come, so it must be a regular file, not a pipe.
+ */
+int
+resume_add(struct resume *rs, const char *path, char *err)
+{
+	struct stat sb;
+	FILE *fp;
+
+	if (rs->nfp == MAX_FILES) {
+		snprintf(err, AI_ERRLEN, "more than %d files", MAX_FILES);
+		return -1;
+	}
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, AI_ERRLEN, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(fp), &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		snprintf(err, AI_ERRLEN, "not a regular file: it is read again "
+		    "as its records come (save a pipe's output to a file)");
+		fclose(fp);
+		return -1;
+	}
+	if (index_file(rs, fp, err) == -1) {
+		fclose(fp);
+		return -1;
+	}
+	rs->fp[rs->nfp++] = fp;
+	return 0;
+}
+
+/* How many answers the files hold, and of them how many have no key. */
 void
 resume_counts(const struct resume *rs, long *answers, long *keyless)
 {
@@ -224,7 +249,8 @@ resume_find(struct resume *rs, const json_t *rec, long line, const char *key,
 		rs->line = p;
 		rs->linecap = e->len;
 	}
-	if (pread(fileno(rs->fp), rs->line, e->len, e->off) != (ssize_t)e->len)
+	if (pread(fileno(rs->fp[e->file]), rs->line, e->len, e->off) !=
+	    (ssize_t)e->len)
 		return 0;	/* the file changed under us */
 	old = json_loadb(rs->line, e->len, 0, NULL);
 	same = old != NULL && key_of(old) != NULL &&
@@ -243,8 +269,8 @@ resume_close(struct resume *rs)
 {
 	if (rs == NULL)
 		return;
-	if (rs->fp != NULL)
-		fclose(rs->fp);
+	while (rs->nfp > 0)
+		fclose(rs->fp[--rs->nfp]);
 	free(rs->v);
 	free(rs->line);
 	free(rs);
