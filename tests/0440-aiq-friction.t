@@ -128,7 +128,7 @@ mkfifo rfifo
 cat dup1.out >rfifo &
 aiq -J --resume rfifo <dup.jsonl >/dev/null 2>rf.err
 st=$?
-is "$st:$(cut -c1-42 rf.err)" '2:aiq: --resume rfifo: not a regular file:' \
+like "$st:$(cat rf.err)" '^2:aiq: --resume rfifo: not a regular file: ' \
 	'--resume of a pipe is refused'
 aiq -J --resume nosuch.jsonl </dev/null 2>rs.err
 is "$?:$(cat rs.err)" '2:aiq: --resume nosuch.jsonl: No such file or directory' \
