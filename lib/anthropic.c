@@ -352,7 +352,8 @@ completion(const json_t *msg)
 	const char *id = json_string_value(json_object_get(msg, "id"));
 	const char *model = json_string_value(json_object_get(msg, "model"));
 
-	return json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:o,s:n,s:s}],s:o}",
+	/* No usage in the answer: none in it either, the tokens unknown. */
+	return json_pack("{s:s,s:s,s:I,s:s,s:[{s:i,s:o,s:n,s:s}],s:o*}",
 	    "id", id != NULL ? id : "", "object",
 	    "chat.completion", "created", (json_int_t)time(NULL),
 	    "model", model != NULL ? model : "",
@@ -461,8 +462,8 @@ stop_event(struct ai_stream *st)
 	json_t *u = ai_usage_anthropic_to_openai(st->usage);
 	size_t i;
 
-	if (u == NULL)
-		return -1;
+	if (u == NULL && st->usage != NULL)
+		return -1;	/* out of memory; no usage at all is none */
 	for (i = 0; i < json_array_size(st->tools); i++)
 		if (ai_stream_tool_args_len(st, i) == 0 &&
 		    ai_stream_tool_args(st, i, "{}", 2) == -1) {

@@ -17,7 +17,8 @@ ai_token_count_ok(int64_t v)
 
 /*
  * The count at o.k1(.k2): 0 when absent or null (Anthropic sends null
- * cache counts); -1, with *bad pointing to it, when not a count.
+ * cache counts); -1, with *bad pointing to it, when not a count.  The
+ * counts of input and output must be there: need_at.
  */
 static int64_t
 count_at(const json_t *o, const char *k1, const char *k2,
@@ -37,19 +38,30 @@ count_at(const json_t *o, const char *k1, const char *k2,
 	return json_integer_value(v);
 }
 
+static int64_t
+need_at(const json_t *o, const char *k, const json_t **bad)
+{
+	const json_t *v = json_object_get(o, k);
+
+	if ((v == NULL || json_is_null(v)) && *bad == NULL)
+		*bad = json_null();
+	return count_at(o, k, NULL, bad);
+}
+
 /*
  * Reads a chat.completion "usage" object.  cache_creation_input_tokens
  * and cache_creation (writes by lifetime) are not OpenAI's: answers
  * normalised from Anthropic carry them.  Returns 0, or -1 with out all
- * zeros when there is no usage or a count in it is not one.
+ * zeros when there is no usage, no count of input or output tokens, or
+ * a count that is not one.
  */
 int
 ai_usage_from_openai(const json_t *u, struct ai_usage *out)
 {
 	const json_t *bad = json_is_object(u) ? NULL : json_null();
 
-	out->input = count_at(u, "prompt_tokens", NULL, &bad);
-	out->output = count_at(u, "completion_tokens", NULL, &bad);
+	out->input = need_at(u, "prompt_tokens", &bad);
+	out->output = need_at(u, "completion_tokens", &bad);
 	out->cached = count_at(u, "prompt_tokens_details", "cached_tokens",
 	    &bad);
 	out->cache_write = count_at(u, "cache_creation_input_tokens", NULL,
@@ -70,20 +82,21 @@ ai_usage_from_openai(const json_t *u, struct ai_usage *out)
  * Anthropic members are kept too, so that no detail of the bill (cache
  * writes by lifetime, say) is lost.  When a count is not one, it is
  * passed on as prompt_tokens, so that every reader finds the tokens
- * unknown, as ai_usage_from_openai does.
+ * unknown, as ai_usage_from_openai does.  NULL when u is no object.
  */
 json_t *
 ai_usage_anthropic_to_openai(const json_t *u)
 {
 	const json_t *bad = NULL;
-	int64_t in = count_at(u, "input_tokens", NULL, &bad);
-	int64_t out = count_at(u, "output_tokens", NULL, &bad);
+	int64_t in = need_at(u, "input_tokens", &bad);
+	int64_t out = need_at(u, "output_tokens", &bad);
 	int64_t read = count_at(u, "cache_read_input_tokens", NULL, &bad);
 	int64_t write = count_at(u, "cache_creation_input_tokens", NULL, &bad);
 	json_t *o;
 
-	o = json_is_object(u) ? json_deep_copy(u) : json_object();
-	if (o == NULL)
+	if (!json_is_object(u))
+		return NULL;	/* no usage: none in the answer either */
+	if ((o = json_deep_copy(u)) == NULL)
 		return NULL;
 	if (bad != NULL) {
 		if (json_object_set_new(o, "prompt_tokens",

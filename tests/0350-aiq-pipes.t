@@ -32,7 +32,7 @@ fi
 # until N FILE: waits (5 s at most) until FILE has N lines.
 until_lines() {
 	_i=0
-	while [ "$(wc -l <"$2" 2>/dev/null || echo 0)" -lt "$1" ] && [ $_i -lt 500 ]; do
+	while [ "$(cat "$2" 2>/dev/null | wc -l)" -lt "$1" ] && [ $_i -lt 500 ]; do
 		sleep 0.01
 		_i=$((_i + 1))
 	done

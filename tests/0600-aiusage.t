@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 103
+plan 104
 
 export TZ=UTC
 D=$TESTS/data/aiusage
@@ -328,5 +328,10 @@ like "$(cat empty.err)" '^aiusage: no records on stdin: a report of the usage lo
 aiusage --period week </dev/null >/dev/null 2>period.err
 is "$?:$(head -n1 period.err)" '2:aiusage: --period is of --budget: give --budget too, or use --since' \
 	'--period without --budget is a usage error, not ignored'
+
+# a usage without its counts of input and output: the tokens are unknown
+printf '{"response":{"status_code":200,"body":{"model":"gpt-4o","usage":{"total_tokens":50}}},"aitools":{"trace_id":"00000000000000000000000000000abc"}}\n' |
+	aiusage >nc.out 2>&1
+is "$?:$(grep -c 'has no token counts' nc.out)" '4:1' 'usage without prompt and completion counts: tokens not known, exit 4'
 
 done_testing

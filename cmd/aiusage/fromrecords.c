@@ -176,12 +176,25 @@ static const char *const responses_counts[] = { "input_tokens",
     "output_tokens", "input_tokens_details.cached_tokens",
     "output_tokens_details.reasoning_tokens" };
 
+/*
+ * A count of input or output tokens: it must be there, not null, for the
+ * call's tokens to be known, as ai_usage_from_openai() has it.
+ */
+static int64_t
+need(const struct doc *d, int i, int *bad)
+{
+	if (i < 0 || (d->t[i].type == JSMN_PRIMITIVE &&
+	    d->s[d->t[i].start] == 'n'))
+		*bad = 1;
+	return count(d, i, bad);
+}
+
 static void
 read_counts(const struct doc *d, int u, const char *const k[4],
     struct ai_usage *out, int *bad)
 {
-	out->input = count(d, path(d, u, k[0]), bad);
-	out->output = count(d, path(d, u, k[1]), bad);
+	out->input = need(d, path(d, u, k[0]), bad);
+	out->output = need(d, path(d, u, k[1]), bad);
 	out->cached = count(d, path(d, u, k[2]), bad);
 	out->reasoning = count(d, path(d, u, k[3]), bad);
 }
@@ -210,9 +223,9 @@ read_usage(const struct doc *d, int u, struct ai_usage *out)
 	else if (get(d, u, "cache_read_input_tokens") >= 0 ||
 	    out->cache_write > 0) {
 		rd = count(d, get(d, u, "cache_read_input_tokens"), &bad);
-		out->input = count(d, get(d, u, "input_tokens"), &bad) + rd +
+		out->input = need(d, get(d, u, "input_tokens"), &bad) + rd +
 		    out->cache_write;
-		out->output = count(d, get(d, u, "output_tokens"), &bad);
+		out->output = need(d, get(d, u, "output_tokens"), &bad);
 		out->cached = rd;
 	} else
 		read_counts(d, u, responses_counts, out, &bad);

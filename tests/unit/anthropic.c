@@ -326,7 +326,9 @@ test_parse_ok(void)
 	is_str(json_string_value(json_object_get(json_object_get(
 	    json_array_get(json_object_get(r.body, "choices"), 0), "message"),
 	    "content")), "", "  content empty");
-	ok(r.usage.input == 0 && r.usage.output == 0, "  usage 0");
+	ok(r.usage.input == 0 && r.usage.output == 0 && r.no_usage,
+	    "  usage not known: 0, and said so");
+	ok(json_object_get(r.body, "usage") == NULL, "  and none in the answer");
 	ai_result_free(&r);
 }
 

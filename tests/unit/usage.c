@@ -74,10 +74,8 @@ test_anthropic(void)
 	    "\"prompt_tokens\":7,\"completion_tokens\":2,\"total_tokens\":9,"
 	    "\"prompt_tokens_details\":{\"cached_tokens\":0}}",
 	    "anthropic: null cache counts become 0");
-	anthropic_is(NULL, "{\"prompt_tokens\":0,\"completion_tokens\":0,"
-	    "\"total_tokens\":0,\"prompt_tokens_details\":{\"cached_tokens\":"
-	    "0},\"cache_read_input_tokens\":0,\"cache_creation_input_tokens\":"
-	    "0}", "anthropic: no usage at all gives zeros");
+	ok(ai_usage_anthropic_to_openai(NULL) == NULL,
+	    "anthropic: no usage at all gives none, not zeros");
 
 	v = json_loads("{\"input_tokens\":100,\"cache_creation_input_tokens\":"
 	    "20,\"cache_read_input_tokens\":30,\"output_tokens\":4}", 0, NULL);
@@ -126,14 +124,19 @@ test_rule(void)
 
 	is_int(known("{\"prompt_tokens\":5,\"completion_tokens\":2}"), 0,
 	    "rule: counts are known");
-	is_int(known("{\"prompt_tokens\":5,\"cache_creation_input_tokens\":"
-	    "null}"), 0, "rule: a null count is none");
+	is_int(known("{\"prompt_tokens\":5,\"completion_tokens\":1,"
+	    "\"cache_creation_input_tokens\":null}"), 0,
+	    "rule: a null count of detail is none");
+	is_int(known("{\"prompt_tokens\":5,\"completion_tokens\":null}"), -1,
+	    "rule: a null count of output is unknown");
+	is_int(known("{\"total_tokens\":50}"), -1,
+	    "rule: no counts of input and output: unknown");
 	is_int(known("{\"prompt_tokens\":-5000}"), -1,
 	    "rule: a negative count makes the tokens unknown");
 	is_int(known("{\"prompt_tokens\":9223372036854775807}"), -1,
 	    "rule: 2^63-1 is not a count");
-	is_int(known("{\"prompt_tokens\":10000000000}"), 0,
-	    "rule: ten billion is the largest count");
+	is_int(known("{\"prompt_tokens\":10000000000,\"completion_tokens\":0}"),
+	    0, "rule: ten billion is the largest count");
 	is_int(known("{\"prompt_tokens\":10000000001}"), -1,
 	    "rule: one more is not");
 	is_int(known("{\"completion_tokens\":\"7\"}"), -1,
