@@ -56,6 +56,7 @@ struct ai_lines {
 void	 ai_lines_init(struct ai_lines *, int, size_t);
 int	 ai_lines_fill(struct ai_lines *);
 int	 ai_lines_next(struct ai_lines *, char **, size_t *, int *);
+long long ai_lines_left(const struct ai_lines *);
 void	 ai_lines_free(struct ai_lines *);
 
 /* timeutil.c */

@@ -1,4 +1,6 @@
 /* io.c: whole writes, and lines read incrementally from a descriptor. */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -123,6 +125,50 @@ ai_lines_next(struct ai_lines *l, char **line, size_t *len, int *cut)
 		*len = n;
 		return 1;
 	}
+}
+
+static long long
+newlines(const char *p, size_t n)
+{
+	const char *e = p + n;
+	long long k = 0;
+
+	while (p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+		k++;
+		p++;
+	}
+	return k;
+}
+
+/*
+ * The lines not yet returned: those held and the rest of the file, read
+ * ahead with pread so that none is taken; a last line without its
+ * newline counts.  -1 when the descriptor is not a regular file, whose
+ * rest cannot be known without taking it.
+ */
+long long
+ai_lines_left(const struct ai_lines *l)
+{
+	const char *held = l->buf.data + l->start;
+	size_t nheld = l->buf.len - l->start;
+	char buf[READ_CHUNK], last = nheld > 0 ? held[nheld - 1] : '\n';
+	struct stat sb;
+	long long k;
+	off_t off;
+	ssize_t n;
+
+	if (fstat(l->fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    (off = lseek(l->fd, 0, SEEK_CUR)) == -1)
+		return -1;
+	k = nheld > 0 ? newlines(held, nheld) : 0;
+	while ((n = pread(l->fd, buf, sizeof(buf), off)) > 0) {
+		k += newlines(buf, (size_t)n);
+		last = buf[n - 1];
+		off += n;
+	}
+	k += last != '\n';
+	/* The tail of an overlong line belongs to one already returned. */
+	return l->skipping && k > 0 ? k - 1 : k;
 }
 
 void

@@ -39,11 +39,22 @@ ai_utf8_char(const unsigned char *s, size_t n)
 	return len;
 }
 
-/* Whether the character of n bytes at s is a C1 control, U+0080-U+009F. */
+/*
+ * Whether the character of n bytes at s is one a terminal obeys rather
+ * than shows: a C1 control, U+0080-U+009F, or a bidirectional control
+ * (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069), which can make
+ * a line read otherwise than it is.
+ */
 static int
-c1(const unsigned char *s, size_t n)
+hidden(const unsigned char *s, size_t n)
 {
-	return n == 2 && s[0] == 0xc2 && s[1] < 0xa0;
+	if (n == 2)
+		return (s[0] == 0xc2 && s[1] < 0xa0) ||
+		    (s[0] == 0xd8 && s[1] == 0x9c);
+	return n == 3 && s[0] == 0xe2 &&
+	    ((s[1] == 0x80 && (s[2] == 0x8e || s[2] == 0x8f ||
+	    (s[2] >= 0xaa && s[2] <= 0xae))) ||
+	    (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9));
 }
 
 /*
@@ -65,9 +76,9 @@ ai_text_clean(char *dst, size_t size, const char *src, size_t len)
 			continue;
 		}
 		n = s[i] < 0x80 ? 0 : ai_utf8_char(s + i, len - i);
-		if (n == 0 || c1(s + i, n)) {
+		if (n == 0 || hidden(s + i, n)) {
 			dst[o++] = '?';
-			i += n > 0 ? n : 1;	/* a C1 control is one '?' */
+			i += n > 0 ? n : 1;	/* a control is one '?' */
 			continue;
 		}
 		if (o + n > size - 1)
@@ -142,8 +153,8 @@ ai_buf_utf8(struct ai_buf *b, const char *src, size_t len)
 /*
  * The NUL-terminated s as one line fit for a terminal, in dst of size
  * bytes: control characters (the C1 ones too, such as U+009B, which some
- * terminals obey as ESC [) and bytes that are not UTF-8 written as \n,
- * \t, \r or \xHH, a backslash as is.  Cut on a character.  Returns dst,
+ * terminals obey as ESC [, and the bidirectional ones) and bytes that
+ * are not UTF-8 written as \n, \t, \r or \xHH, a backslash as is.  Cut on a character.  Returns dst,
  * for warnx("%s", ai_text_show(buf, sizeof(buf), msg)).
  */
 const char *
@@ -159,7 +170,7 @@ ai_text_show(char *dst, size_t size, const char *s)
 		if (*p >= 0x20 && *p < 0x7f)
 			n = 1;
 		else if (*p >= 0x80 && (n = ai_utf8_char(p, len -
-		    (size_t)(p - (const unsigned char *)s))) > 0 && !c1(p, n))
+		    (size_t)(p - (const unsigned char *)s))) > 0 && !hidden(p, n))
 			;
 		else {
 			if (*p == '\n' || *p == '\t' || *p == '\r')

@@ -78,12 +78,15 @@ ai_url_check(const char *url, int allow_http, char *err)
 const char *
 ai_url_redact(const char *url, char *buf, size_t size)
 {
-	const char *scheme = strstr(url, "://"), *host, *at;
+	const char *scheme = strstr(url, "://"), *host, *at = NULL, *p;
 	char tmp[AI_ERRLEN];
 
+	/* The last '@' of the authority: a password may hold one too. */
 	host = scheme != NULL ? scheme + 3 : url;
-	at = strchr(host, '@');
-	if (at != NULL && strcspn(host, "/?#") > (size_t)(at - host))
+	for (p = host; *p != '\0' && strchr("/?#", *p) == NULL; p++)
+		if (*p == '@')
+			at = p;
+	if (at != NULL)
 		snprintf(tmp, sizeof(tmp), "%.*s***%s", (int)(host - url), url,
 		    at);
 	else

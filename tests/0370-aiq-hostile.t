@@ -4,7 +4,7 @@
 # machine's memory, no key on the screen.
 . "$(dirname "$0")/lib.sh"
 
-plan 61
+plan 62
 
 start_mock -L "$SCRATCH/sent.log"
 q() { sqlite3 -batch -noheader "$1" "$2"; }
@@ -159,8 +159,12 @@ like "$(cat hint.err)" 'looks like JSON records' 'JSON records on stdin in text 
 # --- -j past the open-file limit is said, not failed as network errors
 (ulimit -n 100; aiq -J -j 500 </dev/null >/dev/null 2>nofile.err)
 is "$?" 2 '-j past the open-file limit: exit 2'
-like "$(cat nofile.err)" '^aiq: -j 500 needs 564 open files, and the limit is 100 \(ulimit -n\)' \
+like "$(cat nofile.err)" '^aiq: -j 500 needs 5[6-9][0-9] open files, and the limit is 100 \(ulimit -n\)' \
 	'saying what it needs'
+(ulimit -n 100; exec 3</dev/null 4</dev/null 5</dev/null 6</dev/null 7</dev/null \
+	8</dev/null 9</dev/null; aiq -J -j 28 </dev/null >/dev/null 2>nofile2.err)
+is "$?:$(grep -c 'needs 1[0-9][0-9] open files' nofile2.err)" '2:1' \
+	'the files open already count against the limit'
 
 # --- headers cannot be injected
 aiq -H "$(printf 'X-A: 1\r\nX-B: 2')" hi </dev/null >/dev/null 2>h.err

@@ -3,7 +3,7 @@
 # resuming a run cut short, a refused key, a pretty-printed file, help.
 . "$(dirname "$0")/lib.sh"
 
-plan 34
+plan 35
 
 start_mock -L "$SCRATCH/sent.log"
 
@@ -32,6 +32,10 @@ aiq -J -j 1 --progress --max-attempts 1 <p.jsonl >p.out 2>p.err
 like "$(tr '\r' '\n' <p.err | grep 'records,' | tail -n1)" '^aiq: [23]/3 records, [0-9.]+/s, 1 failed, [0-9]+ tokens in, [0-9]+ out, \$[0-9]+\.[0-9]{4}' \
 	'--progress: records done of all, failures, tokens'
 like "$(od -c p.err | tr -s ' ' | tr -d '\n')" '\\r 033 \[ K' 'the line is erased at the end'
+printf '{"prompt":"u1"}\n{"prompt":"u2 [[mock latency=400]]"}\n' |
+	aiq -J -j 1 -m no-such-model-1 --progress >/dev/null 2>u.err
+like "$(tr '\r' '\n' <u.err | grep 'records,' | tail -n1)" ', \$0\.000000 \+ [12] unpriced' \
+	'--progress: calls of an unpriced model are counted apart, not as $0'
 is "$(wc -l <p.out | tr -d ' ')" 3 'the records are written as ever'
 aiq -J <p.jsonl >/dev/null 2>np.err
 unlike "$(cat np.err)" 'records,' 'no progress line when stderr is not a terminal'

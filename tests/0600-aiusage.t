@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 104
+plan 105
 
 export TZ=UTC
 D=$TESTS/data/aiusage
@@ -324,6 +324,9 @@ fi
 true | aiusage >/dev/null 2>empty.err
 like "$(cat empty.err)" '^aiusage: no records on stdin: a report of the usage log ' \
 	'records from an empty pipe: the usage log is reported, and that is said'
+printf '\n \n\r\n' | aiusage >/dev/null 2>blank.err
+like "$(cat blank.err)" '^aiusage: no records on stdin: a report of the usage log ' \
+	'blank lines are no records either: not a silent report of $0'
 
 aiusage --period week </dev/null >/dev/null 2>period.err
 is "$?:$(head -n1 period.err)" '2:aiusage: --period is of --budget: give --budget too, or use --since' \

@@ -55,16 +55,20 @@ count(struct aiq *q, const struct ai_result *r, int unknown,
 
 	if (unknown) {
 		q->st.unknown_tokens++;
+		q->st.unpriced++;
 		return;
 	}
 	q->st.input_tokens += r->usage.input;
 	q->st.output_tokens += r->usage.output;
-	if (!q->priced || (p = ai_prices_find(&q->prices, model)) == NULL)
+	if (!q->priced)
 		return;
 	t = ai_tier_find(tier);
-	if (ai_price_cost(p, &r->usage, t >= 0 ? t : AI_TIER_STANDARD,
+	if ((p = ai_prices_find(&q->prices, model)) != NULL &&
+	    ai_price_cost(p, &r->usage, t >= 0 ? t : AI_TIER_STANDARD,
 	    &pico) == 0)
 		ai_money_add(&q->st.cost, pico);
+	else
+		q->st.unpriced++;
 }
 
 static void

@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
@@ -480,6 +481,22 @@ check_mode(struct config *cf, const struct opts *o, int argc)
 		cf->stream = isatty(STDOUT_FILENO) ? STREAM_ON : STREAM_OFF;
 }
 
+/* The files open already, inherited from the shell: they count too. */
+static rlim_t
+open_files(void)
+{
+	DIR *d;
+	struct dirent *e;
+	rlim_t n = 0;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n > 0 ? n - 1 : 0;	/* less the directory's own */
+}
+
 /*
  * Each request in flight holds a socket: -j needs as many files open,
  * and some more.  The soft limit is raised to what it needs when the
@@ -489,7 +506,7 @@ check_mode(struct config *cf, const struct opts *o, int argc)
 static void
 check_files(const struct config *cf)
 {
-	rlim_t need = (rlim_t)cf->jobs + 64;
+	rlim_t need = (rlim_t)cf->jobs + 64 + open_files();
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||

@@ -382,44 +382,6 @@ file_of(int fd, struct ai_buf *b, const char *none)
 	return shell_word(b, path);
 }
 
-static long long
-lines_in(const char *p, size_t n)
-{
-	long long lines = 0;
-	const char *e = p + n;
-
-	while (p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
-		lines++;
-		p++;
-	}
-	return lines;
-}
-
-/*
- * The records stdin still holds, not read: only a regular file can be
- * read ahead without taking them.  -1 when not known.
- */
-static long long
-unread(const struct aiq *q)
-{
-	struct stat sb;
-	char buf[65536];
-	long long lines;
-	off_t off;
-	ssize_t n;
-
-	if (fstat(STDIN_FILENO, &sb) == -1 || !S_ISREG(sb.st_mode) ||
-	    (off = lseek(STDIN_FILENO, 0, SEEK_CUR)) == -1)
-		return -1;
-	lines = lines_in(q->in.buf.data + q->in.start, q->in.buf.len -
-	    q->in.start);
-	while ((n = pread(STDIN_FILENO, buf, sizeof(buf), off)) > 0) {
-		lines += lines_in(buf, (size_t)n);
-		off += n;
-	}
-	return lines;
-}
-
 /*
  * After an interrupted run: what was left undone, and the command that
  * finishes it, sending only what the output lacks.
@@ -433,7 +395,7 @@ output_stopped(const struct aiq *q)
 
 	if (q->cf->mode == MODE_TEXT || q->stop != STOP_SIGNAL)
 		return;
-	n = unread(q);
+	n = ai_lines_left(&q->in);
 	if (ai_buf_puts(&cmd, q->cf->command) == -1 ||
 	    ai_buf_puts(&cmd, " --resume ") == -1 ||
 	    file_of(STDOUT_FILENO, &cmd, "OUT") == -1 ||

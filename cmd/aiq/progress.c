@@ -5,8 +5,6 @@
  * tokens, dollars, time left) a few times a second, and erased when the
  * run ends: it never reaches a file or a pipe.
  */
-#include <sys/stat.h>
-
 #include <err.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,29 +22,6 @@ struct progress {
 	long long	 total;		/* records of the input, -1: unknown */
 };
 
-/* The lines of stdin when it is a regular file, read ahead with pread. */
-static long long
-count_lines(void)
-{
-	struct stat sb;
-	char buf[1 << 16];
-	long long n = 0;
-	off_t off;
-	ssize_t got, i;
-	char last = '\n';
-
-	if (fstat(STDIN_FILENO, &sb) == -1 || !S_ISREG(sb.st_mode) ||
-	    (off = lseek(STDIN_FILENO, 0, SEEK_CUR)) == -1)
-		return -1;
-	while ((got = pread(STDIN_FILENO, buf, sizeof(buf), off)) > 0) {
-		for (i = 0; i < got; i++)
-			n += buf[i] == '\n';
-		last = buf[got - 1];
-		off += got;
-	}
-	return n + (last != '\n');
-}
-
 /* Shows the line when asked, or for -J and -l on a terminal. */
 void
 progress_start(struct aiq *q)
@@ -60,7 +35,7 @@ progress_start(struct aiq *q)
 	if ((q->pg = calloc(1, sizeof(*q->pg))) == NULL)
 		err(1, NULL);
 	q->pg->start_us = ai_mono_us();
-	q->pg->total = count_lines();
+	q->pg->total = ai_lines_left(&q->in);
 	q->priced = ai_prices_load_default(&q->prices, NULL, msg) == 0;
 }
 
@@ -82,7 +57,7 @@ draw(struct aiq *q, int64_t now)
 	const struct stats *s = &q->st;
 	long long done = (long long)(s->ok + s->failed + s->passed);
 	double secs = (double)(now - q->pg->start_us) / 1e6, rate;
-	char in[24], out[24], of[32] = "", eta[32] = "", usd[40] = "", m[32];
+	char in[24], out[24], of[32] = "", eta[32] = "", usd[80] = "", m[32];
 	long long left;
 
 	rate = secs > 0 ? (double)done / secs : 0;
@@ -99,7 +74,12 @@ draw(struct aiq *q, int64_t now)
 		/* Small sums to the microdollar: none reads as zero. */
 		ai_money_format(&s->cost, ai_money_micro(&s->cost) < 1000000 ?
 		    6 : 4, m, sizeof(m));
-		snprintf(usd, sizeof(usd), ", $%s", m);
+		/* An unpriced model's calls are not free: said apart. */
+		if (s->unpriced > 0)
+			snprintf(usd, sizeof(usd), ", $%s + %zu unpriced", m,
+			    s->unpriced);
+		else
+			snprintf(usd, sizeof(usd), ", $%s", m);
 	}
 	fprintf(stderr, "\raiq: %lld%s records, %.1f/s, %zu failed, %s tokens "
 	    "in, %s out%s%s\033[K", done, of, rate, s->failed, in, out, usd,

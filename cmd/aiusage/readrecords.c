@@ -206,9 +206,10 @@ fill(struct tally *t, struct ai_lines *in, struct batch *b, const char *name)
 		while (len > 0 && (line[len - 1] == '\r' ||
 		    line[len - 1] == ' ' || line[len - 1] == '\t'))
 			len--;
-		t->lines++;
-		if (cut || len > 0)
+		if (cut || len > 0) {	/* a blank line is no record */
+			t->lines++;
 			add_line(b, line, cut ? 0 : len, in->lineno, cut);
+		}
 	}
 	return 1;
 }

@@ -197,6 +197,39 @@ test_file(void)
 	free(big);
 }
 
+/* Counts what is left of a file without taking it; a pipe is unknown. */
+static void
+test_left(void)
+{
+	char path[] = "/tmp/aitools-io.XXXXXX";
+	struct ai_lines l;
+	char *line;
+	size_t len;
+	int fd, cut;
+
+	if ((fd = mkstemp(path)) == -1)
+		abort();
+	unlink(path);
+	ai_write_all(fd, "a\nbbbbbbbbbb\nc\nd", 17);
+	lseek(fd, 0, SEEK_SET);
+	ai_lines_init(&l, fd, 4);
+	is_int(ai_lines_left(&l), 4, "left: 4 lines, the last without newline");
+	if (ai_lines_fill(&l) == -1)
+		abort();
+	is_int(ai_lines_left(&l), 4, "left: read ahead, none taken");
+	ai_lines_next(&l, &line, &len, &cut);
+	is_int(ai_lines_left(&l), 3, "left: 3 after one");
+	ai_lines_next(&l, &line, &len, &cut);
+	ok(cut, "left: the overlong line is cut");
+	is_int(ai_lines_left(&l), 2, "left: its tail is not a line");
+	is_int(lseek(fd, 0, SEEK_CUR), 17, "left: the offset is kept");
+	ai_lines_free(&l);
+	close(fd);
+	start(&l, 10);
+	is_int(ai_lines_left(&l), -1, "left: a pipe's rest is unknown");
+	finish(&l);
+}
+
 static void
 test_write_all(void)
 {
@@ -232,6 +265,7 @@ main(void)
 	test_overlong();
 	test_bytes();
 	test_file();
+	test_left();
 	test_write_all();
 	return done();
 }

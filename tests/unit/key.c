@@ -146,6 +146,9 @@ test_scrub(void)
 	is_str(ai_url_redact("https://user:pa55@example.com/v1", url,
 	    sizeof(url)), "https://***@example.com/v1",
 	    "a URL's user and password are redacted");
+	is_str(ai_url_redact("https://user:p@ss@example.com/v1", url,
+	    sizeof(url)), "https://***@example.com/v1",
+	    "a password holding an @ is redacted whole");
 	is_str(ai_url_redact("https://example.com/v1?a=b@c", url,
 	    sizeof(url)), "https://example.com/v1?a=b@c",
 	    "an @ after the host is not userinfo");

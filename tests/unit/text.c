@@ -76,6 +76,11 @@ test_utf8(void)
 	show_is("ab\x01", 5, "ab", "show: an escape that does not fit is left");
 	show_is("x\xc2\x9b" "31m", 64, "x\\xc2\\x9b31m",
 	    "show: a C1 control (CSI) escaped");
+	show_is("evil\xe2\x80\xae" "txt.exe \xe2\x81\xa6x\xe2\x80\x8f", 64,
+	    "evil\\xe2\\x80\\xaetxt.exe \\xe2\\x81\\xa6x\\xe2\\x80\\x8f",
+	    "show: bidirectional controls escaped");
+	show_is("\xe2\x80\x94\xe2\x80\xa9", 64, "\xe2\x80\x94\xe2\x80\xa9",
+	    "show: a dash and U+2029 beside them are kept");
 	lossy_is("{\"m\":\"a\xff\"}", "{\"m\":\"a\xef\xbf\xbd\"}", 1,
 	    "lossy: a bad byte in a string: parsed, U+FFFD");
 	lossy_is("{\"m\":\"ok\"}", "{\"m\":\"ok\"}", 0,
@@ -99,6 +104,8 @@ main(void)
 	    "control characters become ?");
 	clean_is("x\xc2\x9b" "31m\xc2\xa0y", 64, "x?31m\xc2\xa0y",
 	    "a C1 control (U+009B) is one ?; U+00A0 is kept");
+	clean_is("a\xe2\x80\xae" "b\xd8\x9c", 64, "a?b?",
+	    "a bidirectional control is one ?");
 	clean_is("bad\xffname\xc3", 64, "bad?name?",
 	    "bytes not in valid UTF-8 become ?");
 	clean_is("\xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80", 64,
