@@ -27,7 +27,7 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS)
 MOCK_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(MOCK_PKGS))
 LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
-MOCK_LIBS = $(shell $(PKG_CONFIG) --libs $(MOCK_PKGS)) -lpthread
+MOCK_LIBS = $(shell $(PKG_CONFIG) --libs $(MOCK_PKGS)) -pthread
 
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -102,7 +102,7 @@ $(BUILD)/aiq: $(AIQ_OBJ) $(BUILD)/libaitools.a
 	$(CC) $(LDFLAGS) -o $@ $(AIQ_OBJ) $(BUILD)/libaitools.a $(LIBS)
 
 $(BUILD)/aiusage: $(USAGE_OBJ) $(BUILD)/libaitools.a
-	$(CC) $(LDFLAGS) -o $@ $(USAGE_OBJ) $(BUILD)/libaitools.a $(LIBS) -lpthread
+	$(CC) $(LDFLAGS) -o $@ $(USAGE_OBJ) $(BUILD)/libaitools.a $(LIBS) -pthread
 
 $(BUILD)/aicache: $(CACHE_OBJ) $(BUILD)/libaitools.a
 	$(CC) $(LDFLAGS) -o $@ $(CACHE_OBJ) $(BUILD)/libaitools.a $(LIBS)
@@ -124,7 +124,7 @@ $(BUILD)/fuzz/when $(BUILD)/fuzz/usagerecord: $(FUZZ_AIUSAGE)
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_DRIVER) $(BUILD)/libaitools.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Icmd/aiusage $(LDFLAGS) -o $@ $< \
-		$(filter %.o,$^) $(BUILD)/libaitools.a $(LIBS) -lpthread
+		$(filter %.o,$^) $(BUILD)/libaitools.a $(LIBS) -pthread
 
 fuzz-bin: $(FUZZ_BIN)
 

@@ -155,6 +155,7 @@ struct ai_request {
 int	 ai_in_list(const char *const *, const char *);
 int	 ai_tag_name_ok(const char *);
 int	 ai_record_is_done(const json_t *, int);
+const char *ai_record_key(const json_t *, int *);
 int	 ai_record_request(const json_t *, const struct ai_defaults *,
 	    struct ai_request *, char *);
 void	 ai_request_free(struct ai_request *);
@@ -320,6 +321,7 @@ double	 ai_money_dollars(const struct ai_money *);
 int	 ai_cache_key(const char *, const char *, const json_t *,
 	    struct ai_buf *, unsigned char [AI_KEYLEN], char *);
 void	 ai_cache_key_hex(const unsigned char [AI_KEYLEN], char [AI_KEYHEX]);
+int	 ai_cache_key_unhex(const char *, unsigned char [AI_KEYLEN]);
 
 /* cache.c: the response cache, shared by processes; no other file knows
    its tables. */

@@ -158,3 +158,30 @@ ai_cache_key_hex(const unsigned char key[AI_KEYLEN], char hex[AI_KEYHEX])
 	}
 	hex[2 * AI_KEYLEN] = '\0';
 }
+
+static int
+hexdigit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* A key from its 64 lowercase hex digits, as ai_cache_key_hex writes it. */
+int
+ai_cache_key_unhex(const char *s, unsigned char key[AI_KEYLEN])
+{
+	int i, hi, lo;
+
+	if (s == NULL || strlen(s) != 2 * AI_KEYLEN)
+		return -1;
+	for (i = 0; i < AI_KEYLEN; i++) {
+		if ((hi = hexdigit(s[2 * i])) == -1 ||
+		    (lo = hexdigit(s[2 * i + 1])) == -1)
+			return -1;
+		key[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}

@@ -54,8 +54,10 @@ ai_opt_temperature(const char *s, double *t, char *err)
 {
 	char *end;
 
+	/* Digits and a point only: strtod would take 0x1p0 and 1e0 too. */
 	*t = strtod(s, &end);
-	if (*s < '0' || *s > '9' || *end != '\0' || !(*t >= 0 && *t <= 2)) {
+	if (*s < '0' || *s > '9' || s[strspn(s, "0123456789.")] != '\0' ||
+	    *end != '\0' || !(*t >= 0 && *t <= 2)) {
 		snprintf(err, AI_ERRLEN, "not a temperature from 0 to 2");
 		return -1;
 	}

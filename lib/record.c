@@ -52,6 +52,28 @@ ai_record_is_done(const json_t *rec, int resend_errors)
 	return !resend_errors && is_set(rec, "error");
 }
 
+/*
+ * The cache key of the request an output record answered, aitools.key
+ * as the tail's writer stamps it: its 64 hex digits, or NULL when there
+ * is none or (*bad set) when what is there is not a key.
+ */
+const char *
+ai_record_key(const json_t *rec, int *bad)
+{
+	const json_t *k = json_object_get(json_object_get(rec, "aitools"),
+	    "key");
+	unsigned char key[AI_KEYLEN];
+
+	*bad = 0;
+	if (k == NULL || json_is_null(k))
+		return NULL;
+	if (ai_cache_key_unhex(json_string_value(k), key) == -1) {
+		*bad = 1;
+		return NULL;
+	}
+	return json_string_value(k);
+}
+
 static int
 fail(char *err, const char *msg)
 {

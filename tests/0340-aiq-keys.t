@@ -3,7 +3,7 @@
 # plain http only to loopback.
 . "$(dirname "$0")/lib.sh"
 
-plan 19
+plan 20
 
 KEY=sk-test-SECRET0123456789abcdef
 export AIMOCK_API_KEY=$KEY
@@ -27,6 +27,9 @@ is "$(sed -n 3p out.jsonl | jq -r .response.status_code)" 200 '--key-file beats 
 
 run --key-command "printf %s $KEY"
 is "$(sed -n 5p out.jsonl | jq -r .response.status_code)" 200 '--key-command'
+# the command runs as from the shell: SIGPIPE ends yes(1) quietly
+aiq -J --key-command "yes 2>kc.err | head -c1 >/dev/null; printf %s $KEY" </dev/null >/dev/null
+is "$?:$(cat kc.err)" '0:' '--key-command runs with the signals of the shell, SIGPIPE not ignored'
 
 OPENAI_API_KEY=sk-wrong-key-000000000000 run
 is "$(sed -n 7p out.jsonl | jq -r .error.code)" auth 'a wrong key is an auth error'

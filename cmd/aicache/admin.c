@@ -283,7 +283,7 @@ import_entry(const json_t *j, struct ai_cache_entry *e, struct ai_buf *b)
 
 	memset(e, 0, sizeof(*e));
 	if (!json_is_object(j) || !storable(resp) ||
-	    key_unhex(json_string_value(json_object_get(j, "key")), e->key) == -1 ||
+	    ai_cache_key_unhex(json_string_value(json_object_get(j, "key")), e->key) == -1 ||
 	    !json_is_string(json_object_get(j, "namespace")))
 		return -1;
 	e->ns = json_string_value(json_object_get(j, "namespace"));

@@ -54,7 +54,6 @@ void	 rec_read(const struct opts *, struct rec *, long, const char *,
 	    size_t, struct ai_buf *);
 void	 rec_pass(const struct rec *, struct ai_buf *);
 void	 rec_free(struct rec *);
-int	 key_unhex(const char *, unsigned char [AI_KEYLEN]);
 int	 deterministic(const json_t *);
 int	 storable(const json_t *);
 

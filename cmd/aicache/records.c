@@ -53,33 +53,6 @@ storable(const json_t *resp)
 	    json_is_object(json_object_get(body, "usage"));
 }
 
-static int
-hexdigit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* A key from its 64 lowercase hex digits, as ai_cache_key_hex writes it. */
-int
-key_unhex(const char *s, unsigned char key[AI_KEYLEN])
-{
-	int i, hi, lo;
-
-	if (s == NULL || strlen(s) != 2 * AI_KEYLEN)
-		return -1;
-	for (i = 0; i < AI_KEYLEN; i++) {
-		if ((hi = hexdigit(s[2 * i])) == -1 ||
-		    (lo = hexdigit(s[2 * i + 1])) == -1)
-			return -1;
-		key[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 /*
  * aitools.key: the key of the request aiq sent, with its own defaults,
  * which put stores the answer under rather than its own key.
@@ -87,15 +60,9 @@ key_unhex(const char *s, unsigned char key[AI_KEYLEN])
 static void
 sent_key(struct rec *r)
 {
-	const json_t *k = json_object_get(json_object_get(r->json, "aitools"),
-	    "key");
+	const char *k = ai_record_key(r->json, &r->bad_sent);
 
-	if (k == NULL || json_is_null(k))
-		return;
-	if (key_unhex(json_string_value(k), r->sent) == 0)
-		r->has_sent = 1;
-	else
-		r->bad_sent = 1;
+	r->has_sent = k != NULL && ai_cache_key_unhex(k, r->sent) == 0;
 }
 
 /* aitools.cache_control: "bypass", "no-store" or "off". */

@@ -218,6 +218,7 @@ void	 transfer_release(struct aiq *, struct job *);
 void	 transfer_written(struct aiq *, struct job *);
 void	 transfer_unpause(struct aiq *);
 void	 transfer_go(struct aiq *, struct job *);
+int	 transfer_is_sse(struct job *);
 
 /* attempt.c: what an attempt came to, and whether another is due. */
 int	 attempt_finish(struct aiq *, struct job *, CURLcode);
@@ -257,7 +258,7 @@ void	 endpoints_free(struct aiq *);
 void	 progress_start(struct aiq *);
 void	 progress_update(struct aiq *, int);
 void	 progress_end(struct aiq *);
-void	 say(struct aiq *, const char *, ...)
+void	 say(const struct aiq *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
 /* resume.c: the answers of an earlier run's output, by id or line. */

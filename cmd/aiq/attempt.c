@@ -7,7 +7,6 @@
 #include <err.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "aiq.h"
 
@@ -77,16 +76,10 @@ static void
 outcome(struct aiq *q, struct job *j, CURLcode rc, long status,
     struct ai_result *r)
 {
-	const char *type = NULL;
-
 	memset(r, 0, sizeof(*r));
-	if (rc == CURLE_OK && j->stream && j->sse == SSE_UNKNOWN) {
+	if (rc == CURLE_OK && j->stream && j->sse == SSE_UNKNOWN)
 		/* An empty body: on_body never saw the type. */
-		curl_easy_getinfo(j->easy, CURLINFO_CONTENT_TYPE, &type);
-		j->sse = status >= 200 && status < 300 && type != NULL &&
-		    strncasecmp(type, "text/event-stream", 17) == 0 ?
-		    SSE_YES : SSE_NO;
-	}
+		j->sse = transfer_is_sse(j) ? SSE_YES : SSE_NO;
 	if (rc != CURLE_OK)
 		r->code = transport_error(q, j, rc, r->message);
 	else if (j->sse == SSE_YES) {

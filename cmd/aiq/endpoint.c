@@ -68,9 +68,10 @@ endpoint_free(struct endpoint *ep)
 }
 
 /*
- * Sets up how requests reach provider p: the base URL (checked: no plain
- * http off loopback unless allowed) and the headers every request carries,
- * -H's only for the run's own provider, as they may hold its secrets.
+ * Sets up how requests reach provider p: the base URL, as ai_route_base()
+ * gives it (checked: no plain http off loopback unless allowed) and the
+ * headers every request carries, -H's only for the run's own provider,
+ * as they may hold its secrets.
  * A key is required off loopback, as the official SDKs require one.
  * Returns NULL with the code and message of the failure.
  */
@@ -79,11 +80,12 @@ endpoint_init(struct aiq *q, const struct ai_provider *p, const char *base,
     const char *key, enum ai_errcode *code, char *err)
 {
 	struct endpoint *ep;
-	size_t n;
 	int i;
 
-	for (i = 0; q->eps[i].prov != NULL; i++)
+	for (i = 0; i < MAX_PROVIDERS && q->eps[i].prov != NULL; i++)
 		continue;		/* a place for each provider there is */
+	if (i == MAX_PROVIDERS)
+		errx(1, "more providers than MAX_PROVIDERS");
 	ep = &q->eps[i];
 	*code = AI_E_INVALID_INPUT;
 	if (ai_url_check(base, q->cf->allow_http, err) == -1)
@@ -105,9 +107,6 @@ endpoint_init(struct aiq *q, const struct ai_provider *p, const char *base,
 	if ((ep->base = strdup(base)) == NULL ||
 	    (key != NULL && (ep->key = strdup(key)) == NULL))
 		goto oom;
-	n = strlen(ep->base);
-	while (n > 0 && ep->base[n - 1] == '/')
-		ep->base[--n] = '\0';
 	if (fixed_headers(ep, key, p == q->cf->rt.own ? q->cf->extra : NULL) ==
 	    -1)
 		goto oom;

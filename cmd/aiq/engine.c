@@ -181,7 +181,7 @@ check_first(struct aiq *q, const char *line, size_t len)
 	if (q->cf->mode != MODE_JSON || q->st.records > 0 || e != b + 1 ||
 	    (line[b] != '{' && line[b] != '['))
 		return;
-	warnx("<stdin>:%ld: a JSON document over many lines, not one record a"
+	say(q, "<stdin>:%ld: a JSON document over many lines, not one record a"
 	    " line: make it JSON lines with jq -c . (or jq -c '.[]' for an "
 	    "array)", q->in.lineno);
 	exit(EXIT_USAGE);
@@ -294,7 +294,7 @@ wait_for_events(struct aiq *q, int want_input)
 	    NULL) != CURLM_OK)
 		errx(1, "poll failed");
 	if (want_input && wfd.revents != 0 && ai_lines_fill(&q->in) == -1) {
-		warn("stdin");
+		say(q, "stdin: %s", strerror(errno));
 		q->in.eof = 1;
 		q->in.start = q->in.buf.len;
 	}

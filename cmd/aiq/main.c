@@ -624,10 +624,10 @@ main(int argc, char *argv[])
 		errx(1, "out of memory");
 	if (cf.nresume > 0)
 		open_resume(&q, &cf);
-	setup_signals();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		errx(1, "cannot initialise libcurl");
 	setup_endpoint(&q, &cf, &o);
+	setup_signals();	/* after --key-command, lest it run with them */
 	if (cf.mode == MODE_TEXT && ((prompt = prompt_read(&q, argv, argc,
 	    &len)) == NULL || len == 0))
 		errx(1, "empty prompt");

@@ -266,7 +266,7 @@ output_answer(struct aiq *q, struct job *j, const struct ai_result *r,
 	ai_buf_free(&j->resp);		/* one copy of a large answer less */
 	fill_meta(q, j, r->model != NULL ? r->model : j->req.model, &m);
 	if (rc == -1 || ai_tail_response(&q->tail, status, j->request_id[0] !=
-	    '\0' ? j->request_id : NULL, q->body.data != NULL ? q->body.data :
+	    '\0' ? j->request_id : NULL, q->body.len > 0 ? q->body.data :
 	    "null", q->body.len > 0 ? q->body.len : 4, &m) == -1)
 		errx(1, "out of memory");
 	shrink(&q->body);
@@ -341,7 +341,7 @@ output_summary(const struct aiq *q)
 		snprintf(unknown, sizeof(unknown), "; %lld call%s of unknown "
 		    "tokens", (long long)s->unknown_tokens,
 		    s->unknown_tokens == 1 ? "" : "s");
-	say((struct aiq *)q, "%zu record%s: %zu ok, %zu failed%s%s%s, "
+	say(q, "%zu record%s: %zu ok, %zu failed%s%s%s, "
 	    "%zu passed through%s; %lld tokens in, %lld out%s", s->records,
 	    s->records == 1 ? "" : "s", s->ok, s->failed, n > 0 ? " (" : "",
 	    codes, n > 0 ? ")" : "", s->passed, resumed,
@@ -408,7 +408,7 @@ output_stopped(const struct aiq *q)
 		    n == 1 ? "" : "s");
 	else
 		snprintf(left, sizeof(left), "the rest of the input not read");
-	say((struct aiq *)q, "interrupted: %zu record%s read, %s; to finish "
+	say(q, "interrupted: %zu record%s read, %s; to finish "
 	    "the run: %s%s", q->st.records, q->st.records == 1 ? "" : "s", left,
 	    cmd.data, q->cf->command_masked ? " (with the values of -H put "
 	    "back)" : "");

@@ -102,7 +102,7 @@ progress_update(struct aiq *q, int force)
 }
 
 static void
-erase(struct aiq *q)
+erase(const struct aiq *q)
 {
 	if (q->pg != NULL && q->pg->drawn_us != 0) {
 		fputs("\r\033[K", stderr);
@@ -124,7 +124,7 @@ progress_end(struct aiq *q)
 
 /* Every message of aiq: on its own line, the progress line redrawn after. */
 void
-say(struct aiq *q, const char *fmt, ...)
+say(const struct aiq *q, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -88,11 +88,9 @@ id_of(const json_t *rec, long line, const char *key)
 static const char *
 key_of(const json_t *rec)
 {
-	const char *k = json_string_value(json_object_get(json_object_get(rec,
-	    "aitools"), "key"));
+	int bad;
 
-	return k != NULL && strlen(k) == AI_KEYHEX - 1 &&
-	    strspn(k, "0123456789abcdef") == AI_KEYHEX - 1 ? k : NULL;
+	return ai_record_key(rec, &bad);
 }
 
 static int

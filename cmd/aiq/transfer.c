@@ -150,8 +150,8 @@ transfer_written(struct aiq *q, struct job *j)
  * Whether this attempt's answer is an event stream: a streamed request
  * can still get a plain body, an error's or a server's that cannot stream.
  */
-static int
-is_sse(struct job *j)
+int
+transfer_is_sse(struct job *j)
 {
 	const char *type = NULL;
 	long status = 0;
@@ -176,7 +176,7 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	if (must_wait(j->q, j, n))
 		return pause_for(j->q, j, n);
 	if (j->stream && j->sse == SSE_UNKNOWN)
-		j->sse = is_sse(j) ? SSE_YES : SSE_NO;
+		j->sse = transfer_is_sse(j) ? SSE_YES : SSE_NO;
 	if (j->sse == SSE_YES) {
 		ai_stream_feed(&j->st, p, n);
 		return hold(j->q, j, ai_stream_held(&j->st)) == -1 ? 0 : n;

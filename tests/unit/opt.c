@@ -42,6 +42,9 @@ test_others(void)
 	is_int(ai_opt_temperature("2.5", &t, err), -1, "temperature 2.5");
 	is_int(ai_opt_temperature("nan", &t, err), -1, "temperature nan");
 	is_int(ai_opt_temperature("-0", &t, err), -1, "temperature -0");
+	is_int(ai_opt_temperature("0x1", &t, err), -1, "temperature 0x1 (hex)");
+	is_int(ai_opt_temperature("1e0", &t, err), -1, "temperature 1e0");
+	is_int(ai_opt_temperature("1.", &t, err), 0, "temperature 1.");
 	is_int(ai_opt_size("500M", &n, err), 0, "size 500M");
 	is_int(n, 500LL << 20, "  in bytes");
 	is_int(ai_opt_size("0", &n, err), -1, "size 0");

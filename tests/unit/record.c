@@ -303,6 +303,42 @@ test_done(void)
 }
 
 static void
+key_is(const char *text, const char *want, int want_bad, const char *what)
+{
+	json_t *rec = json_loads(text, 0, NULL);
+	const char *k;
+	int bad = -1;
+
+	k = ai_record_key(rec, &bad);
+	ok((want == NULL ? k == NULL : k != NULL && strcmp(k, want) == 0) &&
+	    bad == want_bad, "key: %s", what);
+	json_decref(rec);
+}
+
+static void
+test_key(void)
+{
+	char hex[AI_KEYHEX], rec[200];
+	unsigned char key[AI_KEYLEN], back[AI_KEYLEN];
+	int i;
+
+	for (i = 0; i < AI_KEYLEN; i++)
+		key[i] = (unsigned char)(i * 37);
+	ai_cache_key_hex(key, hex);
+	ok(ai_cache_key_unhex(hex, back) == 0 &&
+	    memcmp(key, back, AI_KEYLEN) == 0, "key: unhex undoes hex");
+	snprintf(rec, sizeof(rec), "{\"aitools\":{\"key\":\"%s\"}}", hex);
+	key_is(rec, hex, 0, "aitools.key read");
+	key_is("{\"aitools\":{}}", NULL, 0, "none");
+	key_is("{\"aitools\":{\"key\":null}}", NULL, 0, "null is none");
+	key_is("{\"aitools\":{\"key\":\"abc\"}}", NULL, 1, "too short");
+	hex[0] = 'A';
+	snprintf(rec, sizeof(rec), "{\"aitools\":{\"key\":\"%s\"}}", hex);
+	key_is(rec, NULL, 1, "upper case is not ai_cache_key_hex's");
+	key_is("{\"aitools\":{\"key\":7}}", NULL, 1, "a number");
+}
+
+static void
 test_prompt_record(void)
 {
 	json_t *r;
@@ -467,6 +503,7 @@ main(void)
 	test_tags();
 	test_no_form();
 	test_done();
+	test_key();
 	test_prompt_record();
 	test_splice();
 	is_str(dump(dflt.params), "{\"max_tokens\":99}",
