@@ -2,7 +2,7 @@
 # aicache: a response cache as two pipeline stages, and its upkeep.
 . "$(dirname "$0")/lib.sh"
 
-plan 72
+plan 75
 
 start_mock -L "$SCRATCH/sent.log"
 export AICACHE_DB=$SCRATCH/cache.db
@@ -268,5 +268,17 @@ cat bad1.jsonl bad2.jsonl bad3.jsonl | aicache import -f imp.db 2>/dev/null
 is "$?:$(sqlite3 imp.db 'SELECT count(*) FROM entries')" 1:0 'import refuses what put would not store'
 head -c 67108870 /dev/zero | tr '\0' a >huge.txt; echo >>huge.txt
 is "$(aicache key <huge.txt 2>/dev/null)" '-	line 1: line too long' 'key: a line too long is a key-less line, not a record'
+
+# --- a hit that get made for another request than aiq sends (get was not
+# given aiq's -m): aiq sends it again, and put stores the new answer
+printf '{"prompt":"st1"}\n' | aicache get -f stale.db | aiq -J | aicache put -f stale.db >/dev/null
+printf '{"prompt":"st1"}\n' | aicache get -f stale.db | aiq -J -m gpt-4o 2>st.err |
+	aicache put -f stale.db >st.out
+is "$(jq -c '[.response.body.model, .aitools.cache]' st.out)" '["gpt-4o",null]' \
+	'a hit for another request is sent again, its mark gone'
+like "$(cat st.err)" 'line 1: a hit of aicache get for another request' 'and that is said'
+is "$(printf '{"prompt":"st1"}\n' | aicache get -f stale.db -m gpt-4o | aiq -J -m gpt-4o 2>/dev/null |
+	jq -c '[.response.body.model, .aitools.cache.hit]')" '["gpt-4o",true]' \
+	'put stored it under the request sent; a hit of the same request passes'
 
 done_testing

@@ -116,6 +116,7 @@ struct job {
 	int64_t		 attempt_paused_ms;	/* of them, this attempt's */
 	long		 timeout_ms;	/* this attempt's limit, waits aside */
 	int		 sent;		/* this attempt's request went out */
+	int		 resent;	/* times libcurl sent one again */
 	int		 answering;	/* and its answer began */
 	int		 emitted;	/* answer text already written out */
 	int		 line_open;	/* and it does not end in a newline */
@@ -169,6 +170,7 @@ struct aiq {
 	int		 log_broken;	/* the log could not be opened */
 	int64_t		 unlogged;	/* calls made while it was */
 	int		 log_warned;	/* a failure to write it was said */
+	int		 stale_warned;	/* a hit for another request was said */
 
 	CURLM		*multi;
 	struct slot	*slots;		/* one per request in flight */

@@ -101,7 +101,7 @@ calls_log(struct aiq *q, struct job *j, const struct ai_result *r,
 		.usage = r->usage,
 		.no_usage = r->no_usage || (j->code != AI_OK && status < 400),
 		.latency_ms = (ai_mono_us() - j->first_us) / 1000,
-		.attempts = j->attempts,
+		.attempts = j->attempts + j->resent,	/* requests sent */
 		.trace_id = j->trace_id,
 		.request_id = j->request_id[0] != '\0' ? j->request_id : NULL,
 		.custom_id = j->req.custom_id,

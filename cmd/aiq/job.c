@@ -151,11 +151,51 @@ route(struct aiq *q, struct job *j)
 	key(q, j);
 }
 
+/*
+ * Whether the record is a hit of aicache get for another request than
+ * this run would send: get was not given aiq's -m, -t or -s, say, and
+ * the answer is not one to this request.  Such a record is sent again,
+ * without the mark of the hit, so that aicache put stores its answer.
+ */
+static int
+stale_hit(struct aiq *q, struct job *j)
+{
+	json_t *meta = json_object_get(j->rec, "aitools");
+	const char *hit = json_string_value(json_object_get(json_object_get(
+	    meta, "cache"), "key"));
+	const struct ai_provider *p;
+	struct ai_request req;
+	unsigned char k[AI_KEYLEN];
+	char base[AI_BASELEN], err[AI_ERRLEN], hex[AI_KEYHEX];
+	int stale = 0;
+
+	if (hit == NULL || q->cf->mode == MODE_TEXT ||
+	    ai_record_request(j->rec, &q->cf->defaults, &req, err) == -1)
+		return 0;
+	if ((p = ai_route_provider(&q->cf->rt, &req, err)) != NULL &&
+	    ai_route_base(&q->cf->rt, p, base, sizeof(base), err) == 0 &&
+	    ai_cache_key(p->name, base, req.body, &q->canon, k, err) == 0) {
+		ai_cache_key_hex(k, hex);
+		stale = strcmp(hex, hit) != 0;
+	}
+	ai_request_free(&req);
+	if (!stale)
+		return 0;
+	if (!q->stale_warned++)
+		say(q, "line %ld: a hit of aicache get for another request "
+		    "(get was not given aiq's options): sent, not passed "
+		    "through", j->lineno);
+	json_object_del(meta, "cache");
+	json_object_del(j->rec, "response");
+	return 1;
+}
+
 /* A record the run does not send: it has its answer already. */
 static int
 passes(struct aiq *q, struct job *j)
 {
-	if (!ai_record_is_done(j->rec, q->cf->resend_errors))
+	if (!ai_record_is_done(j->rec, q->cf->resend_errors) ||
+	    stale_hit(q, j))
 		return 0;
 	if (ai_buf_append(&j->out, j->line, j->len) == -1 ||
 	    ai_buf_append(&j->out, "\n", 1) == -1)

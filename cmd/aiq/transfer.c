@@ -247,7 +247,16 @@ on_header(char *p, size_t size, size_t n, void *arg)
 static int
 on_sending(void *arg, char *ip, char *local_ip, int port, int local_port)
 {
-	((struct job *)arg)->sent = 1;
+	struct job *j = arg;
+
+	/*
+	 * Twice in one attempt: libcurl sent the request again, on a new
+	 * connection, as the reused one closed before any answer.  The
+	 * provider may have had both, and the usage log counts both.
+	 */
+	if (j->sent)
+		j->resent++;
+	j->sent = 1;
 	return CURL_PREREQFUNC_OK;
 }
 
