@@ -3,7 +3,7 @@
 # resuming a run cut short, a refused key, a pretty-printed file, help.
 . "$(dirname "$0")/lib.sh"
 
-plan 35
+plan 44
 
 start_mock -L "$SCRATCH/sent.log"
 
@@ -146,5 +146,29 @@ for o in $(sed -n '/struct option longopts/,/{ *NULL/p' "$TESTS/../cmd/aiq/main.
 	grep -q -- "--$o\b" help.txt || missing="$missing $o"
 done
 is "$missing" '' '-h describes every long option'
+
+# --- input that is not lines of records: said, and nothing sent for it
+n0=$(wc -l <r.log)
+aiq -l <"$AI_BIN/aiq" >bin.out 2>bin.err
+is "$?:$(wc -c <bin.out | tr -d ' '):$(($(wc -l <r.log) - n0))" '2:0:0' 'a binary file to -l: exit 2, nothing sent'
+like "$(cat bin.err)" '^aiq: <stdin>:1: not text \(a NUL byte at byte [0-9]+\): -l reads prompts' 'saying why'
+aiq -J <"$AI_BIN/aiq" >/dev/null 2>binj.err
+is "$?:$(grep -c . binj.err)" '2:1' 'and to -J: exit 2, one line said, not an error a line'
+printf '   \n\001\002abc\nok\n' | aiq -l 2>/dev/null >ctl.out
+is "$(jq -r '.error.message // .response.status_code' ctl.out | paste -sd'|'):$(($(wc -l <r.log) - n0))" \
+	'line 1: empty line|line 2: not text (a control character, or bytes that are not UTF-8)|200:1' \
+	'-l: a blank line and one of control characters are not sent'
+echo '   ' | aiq >/dev/null 2>blank.err
+is "$?:$(cat blank.err):$(($(wc -l <r.log) - n0))" '1:aiq: empty prompt:1' 'a prompt of blanks is empty, not sent'
+echo '[{"prompt":"a"}]' | aiq -J 2>&1 >/dev/null | head -n1 >arr.err
+like "$(cat arr.err)" "an array, whose records jq -c '.\[\]' puts one a line" 'a JSON array on one line: the jq hint'
+printf '\357\273\277{"prompt":"bom"}\n' | aiq -J 2>/dev/null >bom.out
+is "$(jq -r .response.status_code bom.out)" 200 'a byte order mark before the first record is not part of it'
+printf '{"custom_id":"u1","prompt":"bad \377"}\n' | aiq -J 2>/dev/null >cid.out
+is "$(jq -c '[.custom_id, .error.code]' cid.out)" '["u1","invalid_input"]' \
+	'a record that is not JSON keeps the custom_id it starts with'
+ANTHROPIC_BASE_URL=$MOCK_URL aiq -m claude-3-5-haiku-latest hi 2>v1.err
+like "$(cat v1.err)" 'the URL has /v1 twice: anthropic.s base URL must not end in /v1' \
+	'a base URL whose /v1 the path adds again: said'
 
 done_testing

@@ -71,6 +71,20 @@ transport_error(struct aiq *q, struct job *j, CURLcode rc, char *msg)
 	return AI_E_NETWORK;
 }
 
+/*
+ * A base URL ending in /v1 where the provider's path adds its own, as
+ * ANTHROPIC_BASE_URL copied from OPENAI_BASE_URL has: said in the error.
+ */
+static void
+hint_base(const struct job *j, struct ai_result *r)
+{
+	size_t n = strlen(r->message);
+
+	snprintf(r->message + n, sizeof(r->message) - n, " (the URL has "
+	    "/v1 twice: %s's base URL must not end in /v1)",
+	    j->ep->prov->name);
+}
+
 /* What this attempt came to: an answer, or an error and its message. */
 static void
 outcome(struct aiq *q, struct job *j, CURLcode rc, long status,
@@ -89,6 +103,8 @@ outcome(struct aiq *q, struct job *j, CURLcode rc, long status,
 	else
 		j->ep->prov->parse(status, j->resp.data != NULL ?
 		    j->resp.data : "", j->resp.len, r);
+	if (r->code == AI_E_NOT_FOUND && strstr(j->call.url.data, "/v1/v1/"))
+		hint_base(j, r);
 	if (r->code != AI_OK)
 		ai_scrub_secrets(r->message, j->ep->key);
 }

@@ -167,15 +167,23 @@ relaunch(struct aiq *q)
 }
 
 /*
- * A JSON document printed over many lines (jq ., an editor) is not JSON
- * lines: each of its lines would be an error record.  Said once, before
- * anything is sent.
+ * A binary file (a NUL byte on its first line), or a JSON document
+ * printed over many lines (jq ., an editor), is not lines of records:
+ * each of its lines would be an error record, or with -l a call.  Said
+ * once, before anything is sent.
  */
 static void
 check_first(struct aiq *q, const char *line, size_t len)
 {
 	size_t b = strspn(line, " \t\r"), e = len;
 
+	if (q->st.records == 0 && memchr(line, '\0', len) != NULL) {
+		say(q, "<stdin>:1: not text (a NUL byte at byte %zu): %s",
+		    (size_t)((const char *)memchr(line, '\0', len) - line),
+		    q->cf->mode == MODE_JSON ? "-J reads JSON records, one a "
+		    "line" : "-l reads prompts, one a line");
+		exit(EXIT_USAGE);
+	}
 	while (e > b && strchr(" \t\r", line[e - 1]) != NULL)
 		e--;
 	if (q->cf->mode != MODE_JSON || q->st.records > 0 || e != b + 1 ||

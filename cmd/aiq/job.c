@@ -32,11 +32,20 @@ text_record(struct job *j, char *what)
 {
 	struct ai_buf b = { 0 };
 	json_t *rec;
+	size_t i;
 
-	if (memchr(j->line, '\0', j->len) != NULL ||
-	    (rec = ai_prompt_record(j->line, j->len)) == NULL) {
-		snprintf(what, AI_ERRLEN, "not text (a NUL byte, or bytes that "
-		    "are not UTF-8)");
+	if (strspn(j->line, " \t") == j->len) {
+		snprintf(what, AI_ERRLEN, "empty line");
+		return NULL;
+	}
+	/* Control characters but tabs and newlines are a binary's. */
+	for (i = 0; i < j->len && ((unsigned char)j->line[i] >= 0x20 ||
+	    (j->line[i] != '\0' && strchr("\t\n\r", j->line[i]) != NULL));
+	    i++)
+		continue;
+	if (i < j->len || (rec = ai_prompt_record(j->line, j->len)) == NULL) {
+		snprintf(what, AI_ERRLEN, "not text (a control character, or "
+		    "bytes that are not UTF-8)");
 		return NULL;
 	}
 	if (ai_buf_json(&b, rec) == -1)
@@ -65,7 +74,9 @@ parse_line(struct aiq *q, struct job *j, char *what)
 		snprintf(what, AI_ERRLEN, "invalid JSON: %s (column %d)", near,
 		    je.column);
 	} else if (!json_is_object(rec)) {
-		snprintf(what, AI_ERRLEN, "record is not a JSON object");
+		snprintf(what, AI_ERRLEN, "record is not a JSON object%s",
+		    json_is_array(rec) ? ": an array, whose records jq -c "
+		    "'.[]' puts one a line" : "");
 		json_decref(rec);
 		rec = NULL;
 	}
@@ -264,8 +275,12 @@ job_new(struct aiq *q, const char *line, size_t len, long lineno, int cut)
 	memcpy(j->line, line, len);
 	j->line[len] = '\0';
 	j->len = len;
-	if ((j->rec = parse_line(q, j, what)) == NULL)
+	if ((j->rec = parse_line(q, j, what)) == NULL) {
+		/* Its custom_id, when it comes first, still ties it back. */
+		if (q->cf->mode == MODE_JSON)
+			j->salvaged = ai_record_salvage_id(j->line, j->len);
 		input_error(q, j, what);
+	}
 	else if (passes(q, j) == 0) {
 		if (ai_record_request(j->rec, &q->cf->defaults, &j->req,
 		    what) == -1)

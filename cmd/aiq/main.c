@@ -629,8 +629,8 @@ main(int argc, char *argv[])
 	setup_endpoint(&q, &cf, &o);
 	setup_signals();	/* after --key-command, lest it run with them */
 	if (cf.mode == MODE_TEXT && ((prompt = prompt_read(&q, argv, argc,
-	    &len)) == NULL || len == 0))
-		errx(1, "empty prompt");
+	    &len)) == NULL || strspn(prompt, " \t\r\n") == len))
+		errx(1, "empty prompt");	/* blanks too: -J's rule */
 	calls_open(&q, o.usage_log, o.no_usage_log);
 	status = engine_run(&q, prompt, len);
 	free(prompt);

@@ -230,6 +230,19 @@ test_left(void)
 	finish(&l);
 }
 
+/* A byte order mark starts the first line only, and is not part of it. */
+static void
+test_bom(void)
+{
+	struct ai_lines l;
+
+	start(&l, 100);
+	step(&l, "\xef\xbb\xbf{\"a\":1}\n\xef\xbb\xbfx\n");
+	expect(&l, "{\"a\":1}", 0, 1, "bom: dropped from line 1");
+	expect(&l, "\xef\xbb\xbfx", 0, 2, "bom: kept further on");
+	finish(&l);
+}
+
 static void
 test_write_all(void)
 {
@@ -266,6 +279,7 @@ main(void)
 	test_bytes();
 	test_file();
 	test_left();
+	test_bom();
 	test_write_all();
 	return done();
 }
