@@ -3,7 +3,7 @@
 # resuming a run cut short, a refused key, a pretty-printed file, help.
 . "$(dirname "$0")/lib.sh"
 
-plan 44
+plan 45
 
 start_mock -L "$SCRATCH/sent.log"
 
@@ -121,7 +121,8 @@ is "$(jq -r '.response.body.choices[0].message.content' lines2.out | paste -sd' 
 cp dup1.out same.out
 aiq -J --resume same.out <dup.jsonl >same.out 2>same.err
 is "$?" 2 '--resume of the output file itself: exit 2'
-like "$(cat same.err)" 'is the output too' 'saying why'
+like "$(cat same.err)" 'is the output too, which the shell emptied before aiq started \(its answers are gone\)' \
+	'saying why, and what the shell did'
 # several files; not a pipe
 head -n3 dup1.out >d1.out; tail -n3 dup1.out >d2.out
 n0=$(wc -l <r.log)
@@ -170,5 +171,10 @@ is "$(jq -c '[.custom_id, .error.code]' cid.out)" '["u1","invalid_input"]' \
 ANTHROPIC_BASE_URL=$MOCK_URL aiq -m claude-3-5-haiku-latest hi 2>v1.err
 like "$(cat v1.err)" 'the URL has /v1 twice: anthropic.s base URL must not end in /v1' \
 	'a base URL whose /v1 the path adds again: said'
+
+# --- errors of an earlier run passed through: -R is said
+printf '{"prompt":"a","error":{"code":"server"}}\n{"prompt":"b"}\n' | aiq -J 2>pe.err >/dev/null
+is "$?:$(cat pe.err)" '0:aiq: 1 record passed through with the error of an earlier run: -R sends them again' \
+	'records that carry an error are passed through, and -R is named'
 
 done_testing

@@ -150,6 +150,7 @@ struct stats {
 	size_t		 ok;
 	size_t		 passed;
 	size_t		 resumed;	/* of them, answers of --resume's file */
+	size_t		 passed_errors;	/* of them, errors of an earlier run */
 	size_t		 failed;
 	size_t		 by_code[AI_E_NCODES];
 	int64_t		 input_tokens;

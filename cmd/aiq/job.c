@@ -212,6 +212,9 @@ passes(struct aiq *q, struct job *j)
 	    ai_buf_append(&j->out, "\n", 1) == -1)
 		errx(1, "out of memory");
 	q->st.passed++;
+	if (json_is_null(json_object_get(j->rec, "response")) ||
+	    json_object_get(j->rec, "response") == NULL)
+		q->st.passed_errors++;	/* an error, then */
 	j->done = 1;
 	return 1;
 }

@@ -541,8 +541,10 @@ open_resume(struct aiq *q, const struct config *cf)
 	for (i = 0; i < cf->nresume; i++) {
 		if (stat(cf->resume[i], &a) == 0 && fstat(STDOUT_FILENO,
 		    &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
-			warnx("--resume %s is the output too: write the output "
-			    "to another file", cf->resume[i]);
+			warnx("--resume %s is the output too%s: write the "
+			    "output to another file", cf->resume[i],
+			    a.st_size == 0 ? ", which the shell emptied before "
+			    "aiq started (its answers are gone)" : "");
 			exit(EXIT_USAGE);
 		}
 		if (resume_add(q->rs, cf->resume[i], err) == -1) {
