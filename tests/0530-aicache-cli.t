@@ -5,7 +5,7 @@
 
 TOP=$(cd "$TESTS/.." && pwd)
 
-plan 22
+plan 23
 
 # --- -h: the synopsis, then every option with a line on what it does
 aicache get -h >get-h.txt
@@ -112,5 +112,9 @@ MANWIDTH=80 mandoc -Tascii "$TOP/man/aicache.1" | sed 's/.\x08//g' >man.txt
 is "$(awk '/^$/ { next } /^     -/ { if (opt != "") print opt; opt = /[^ ]   +[^ ]/ ? "" : $0; next } { opt = "" }' man.txt)" '' \
 	'every option of the man page has a description'
 like "$(grep -A1 -- '^     -t, --temperature' man.txt | tail -n1)" '[a-z]' '-t among them'
+
+aicache -f x.db import </dev/null 2>pre.err
+is "$?:$(head -n1 pre.err)" "2:aicache: '-f' before the command: the command comes first, as in aicache get -f" \
+	'an option before the command: where it goes is said'
 
 done_testing

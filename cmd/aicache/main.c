@@ -448,8 +448,13 @@ command(const char *name)
 	for (i = 0; i < NCOMMANDS; i++)
 		if (strcmp(name, commands[i].name) == 0)
 			return &commands[i];
-	warnx("unknown command '%s'", ai_text_show(shown, sizeof(shown),
-	    name));
+	if (name[0] == '-')	/* aicache -f x get: options go after */
+		warnx("'%s' before the command: the command comes first, as "
+		    "in aicache get %s", ai_text_show(shown, sizeof(shown),
+		    name), shown);
+	else
+		warnx("unknown command '%s'", ai_text_show(shown,
+		    sizeof(shown), name));
 	usage(NULL, 2);
 }
 
