@@ -34,10 +34,6 @@ text_record(struct job *j, char *what)
 	json_t *rec;
 	size_t i;
 
-	if (strspn(j->line, " \t") == j->len) {
-		snprintf(what, AI_ERRLEN, "empty line");
-		return NULL;
-	}
 	/* Control characters but tabs and newlines are a binary's. */
 	for (i = 0; i < j->len && ((unsigned char)j->line[i] >= 0x20 ||
 	    (j->line[i] != '\0' && strchr("\t\n\r", j->line[i]) != NULL));
@@ -54,6 +50,15 @@ text_record(struct job *j, char *what)
 	j->line = b.data;
 	j->len = b.len;
 	return rec;
+}
+
+/* A prompt of blanks, as "" not worth a call. */
+static int
+blank(const json_t *rec)
+{
+	const char *p = json_string_value(json_object_get(rec, "prompt"));
+
+	return p != NULL && p[strspn(p, " \t")] == '\0';
 }
 
 static json_t *
@@ -285,11 +290,11 @@ job_new(struct aiq *q, const char *line, size_t len, long lineno, int cut)
 		input_error(q, j, what);
 	}
 	else if (passes(q, j) == 0) {
-		if (ai_record_request(j->rec, &q->cf->defaults, &j->req,
+		if (q->cf->mode != MODE_JSON && blank(j->rec))
+			input_error(q, j, "empty line");
+		else if (ai_record_request(j->rec, &q->cf->defaults, &j->req,
 		    what) == -1)
-			input_error(q, j, q->cf->mode != MODE_JSON &&
-			    json_string_length(json_object_get(j->rec,
-			    "prompt")) == 0 ? "empty line" : what);
+			input_error(q, j, what);
 		else {
 			if (j->req.tags != NULL)
 				own_tags(q, j);
