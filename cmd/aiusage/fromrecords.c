@@ -381,6 +381,12 @@ response_record(const struct doc *d, struct call *c, struct call_text *s)
 	ids |= hash_member(d, body, "id", &h);
 	hash_member(d, 0, "custom_id", &h);
 	ids |= hash_member(d, meta, "trace_id", &h);
+	/*
+	 * aiq -R sends a failed record again under its trace id, and an
+	 * error has no other id: the call's times tell the calls apart.
+	 */
+	hash_member(d, meta, "started", &h);
+	hash_member(d, meta, "finished", &h);
 	if (c->hit) {		/* a hit written with no trace id */
 		int age = path(d, meta, "cache.age_ms");
 
