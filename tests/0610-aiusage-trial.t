@@ -3,7 +3,7 @@
 # calls without a price, a filter that matches nothing, its messages.
 . "$(dirname "$0")/lib.sh"
 
-plan 4
+plan 7
 
 export TZ=UTC
 start_mock
@@ -22,5 +22,18 @@ is "$(aiusage -f jsonl run2.jsonl run2.jsonl 2>/dev/null | jq -r "$JQ")" '2 1 2'
 	'a file given twice: its records are duplicates'
 is "$(cat run1.jsonl run2.jsonl | aiusage -f jsonl --no-dedup 2>/dev/null | jq -r "$JQ")" '4 2 0' \
 	'--no-dedup counts the record passed through too'
+
+# --- a file named that brings no record is a wrong file, not $0 spent
+: >empty.jsonl
+aiusage empty.jsonl >out.txt 2>err.txt
+is "$?:$(cat err.txt):$(cat out.txt)" '1:aiusage: empty.jsonl: no records:' \
+	'an empty file: exit 1, saying so, and no report of $0'
+printf '\n \r\n\t\n' >blank.jsonl
+aiusage -f jsonl blank.jsonl run1.jsonl >out.txt 2>err.txt
+is "$?:$(jq -r 'select(.total) | .requests' out.txt):$(grep -c 'blank.jsonl: no records\|warning: 1 file has no results' err.txt)" \
+	'1:2:2' 'blank lines only, among a good file: exit 1, the other reported, and the report says so'
+aiusage - <empty.jsonl >out.txt 2>err.txt
+is "$?:$(cat err.txt):$(cat out.txt)" '1:aiusage: stdin: no records:' \
+	'an empty stdin named -: the same'
 
 done_testing

@@ -370,6 +370,29 @@ stdin_has_records(void)
 	    S_ISREG(sb.st_mode) || S_ISSOCK(sb.st_mode));
 }
 
+/*
+ * Reads a file named on the command line.  One that is empty, or blank,
+ * is a wrong file (the stage that wrote it failed), as one of lines but
+ * no result is: said and counted, never a report of $0 spent.
+ */
+static int
+read_file(struct tally *t, int fd, const char *name)
+{
+	char shown[1024];
+	int64_t lines = t->lines;
+
+	if (from_records(t, fd, name) == -1) {
+		t->unread++;	/* a directory, say */
+		return -1;
+	}
+	if (t->lines == lines) {
+		warnx("%s: no records", ai_text_show(shown, sizeof(shown),
+		    name));
+		t->no_results++;
+	}
+	return 0;
+}
+
 static int
 read_files(struct tally *t, const struct opts *o)
 {
@@ -378,7 +401,7 @@ read_files(struct tally *t, const struct opts *o)
 
 	for (i = 0; i < o->nfiles; i++) {
 		if (strcmp(o->files[i], "-") == 0) {
-			rc |= from_records(t, STDIN_FILENO, "stdin");
+			rc |= read_file(t, STDIN_FILENO, "stdin");
 			continue;
 		}
 		if ((fd = open(o->files[i], O_RDONLY | O_CLOEXEC)) == -1) {
@@ -388,10 +411,7 @@ read_files(struct tally *t, const struct opts *o)
 			rc = -1;
 			continue;
 		}
-		if (from_records(t, fd, o->files[i]) == -1) {
-			t->unread++;	/* a directory, say */
-			rc = -1;
-		}
+		rc |= read_file(t, fd, o->files[i]);
 		close(fd);
 	}
 	return rc;
