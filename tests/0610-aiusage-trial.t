@@ -3,7 +3,7 @@
 # calls without a price, a filter that matches nothing, its messages.
 . "$(dirname "$0")/lib.sh"
 
-plan 7
+plan 12
 
 export TZ=UTC
 start_mock
@@ -35,5 +35,30 @@ is "$?:$(jq -r 'select(.total) | .requests' out.txt):$(grep -c 'blank.jsonl: no 
 aiusage - <empty.jsonl >out.txt 2>err.txt
 is "$?:$(cat err.txt):$(cat out.txt)" '1:aiusage: stdin: no records:' \
 	'an empty stdin named -: the same'
+
+# --- calls without a price: the budget and the headline never read $0
+printf '{"prompt":"p%d"}\n' 1 2 3 >c.jsonl
+AIQ_USAGE_LOG=$SCRATCH/unp.db aiq -J -m my-private-model <c.jsonl >unp.jsonl 2>/dev/null
+AIQ_USAGE_LOG=$SCRATCH/unp.db aiusage --budget 5 >b.txt 2>/dev/null
+is "$?:$(grep '^spent\|^forecast' b.txt | sed 's/, [0-9]*% of the month gone//' | tr '\n' '|')" \
+	'4:spent     unknown: 3 unpriced calls|forecast  unknown for the month|' \
+	'--budget, every call unpriced: the spend is unknown, not $0 (0.0%)'
+AIQ_USAGE_LOG=$SCRATCH/unp.db aiusage -f html >r.html 2>/dev/null
+is "$(grep -o '<p>Total cost.*</p>' r.html)" \
+	'<p>Total cost <strong>unknown</strong> for 3 requests (3 unpriced calls, not in the cost).</p>' \
+	'HTML, every call unpriced: the headline says the cost is unknown'
+sqlite3 unp.db "INSERT INTO calls (ts, model, status, input_tokens, output_tokens) VALUES ($(date +%s)000, 'gpt-4o', 'ok', 1000, 1000)"
+AIQ_USAGE_LOG=$SCRATCH/unp.db aiusage --budget 0.01 >b.txt 2>b.err
+is "$?:$(grep '^spent' b.txt | sed 's/, [0-9]*% of the month gone//'):$(grep -c '^forecast  at least \$' b.txt):$(cat b.err)" \
+	'3:spent     at least $0.012500 (125.0%) + 3 unpriced calls:1:aiusage: over budget: at least $0.012500 spent of $0.01 this month' \
+	'--budget, some calls unpriced: at least the sum of the others, and what it leaves out'
+AIQ_USAGE_LOG=$SCRATCH/unp.db aiusage -f html >r.html 2>/dev/null
+is "$(grep -o '<p>Total cost.*</p>' r.html)" \
+	'<p>Total cost <strong>at least $0.0125</strong> for 4 requests (+ 3 unpriced calls, not in the cost).</p>' \
+	'HTML, some calls unpriced: the headline says how many the cost leaves out'
+{ grep -v '^$' unp.jsonl | head -n1
+  printf '%s\n' '{"custom_id":"e","error":{"code":"server","message":"x"},"aitools":{"model":"my-private-model","trace_id":"00000000000000000000000000000abc"}}'; } >mixed.jsonl
+is "$(aiusage -f jsonl -b model mixed.jsonl 2>/dev/null | jq -r 'select(.total) | "\(.requests) \(.errors) \(.cost)"')" '2 1 null' \
+	'an unpriced call and an error (which costs nothing): the cost is unknown, not 0'
 
 done_testing

@@ -107,6 +107,7 @@ void	 tally_init(struct tally *, const struct opts *,
 int	 tally_add(struct tally *, const struct call *);
 void	 tally_bad_line(struct tally *, const char *, long);
 struct group **tally_sorted(struct tally *);
+int64_t	 group_uncosted(const struct group *);
 int	 group_cost_unknown(const struct group *);
 void	 tally_free(struct tally *);
 int64_t	 hist_percentile(const struct hist *, double);
@@ -146,6 +147,7 @@ void	 money_text(const struct ai_money *, int, int, char *, size_t);
 int	 human_format(const struct opts *);
 void	 cost_text(const struct tally *, const struct group *, char *,
 	    size_t);
+void	 uncosted_text(const struct group *, char *, size_t);
 
 /* budget.c */
 int	 budget_parse(const char *, int64_t *);
