@@ -3,7 +3,7 @@
 # calls without a price, a filter that matches nothing, its messages.
 . "$(dirname "$0")/lib.sh"
 
-plan 12
+plan 21
 
 export TZ=UTC
 start_mock
@@ -60,5 +60,34 @@ is "$(grep -o '<p>Total cost.*</p>' r.html)" \
   printf '%s\n' '{"custom_id":"e","error":{"code":"server","message":"x"},"aitools":{"model":"my-private-model","trace_id":"00000000000000000000000000000abc"}}'; } >mixed.jsonl
 is "$(aiusage -f jsonl -b model mixed.jsonl 2>/dev/null | jq -r 'select(.total) | "\(.requests) \(.errors) \(.cost)"')" '2 1 null' \
 	'an unpriced call and an error (which costs nothing): the cost is unknown, not 0'
+
+# --- a filter that leaves out every call there was is said, not $0
+nomatch() {	# nomatch ARGS...: exit status, stderr, stdout
+	aiusage "$@" </dev/null >out.txt 2>err.txt
+	echo "$?:$(cat err.txt):$(cat out.txt)"
+}
+is "$(nomatch -m gpt4o)" '1:aiusage: no calls of model gpt4o (the models here: gpt-4o-mini):' \
+	'a model mistyped, on the usage log: exit 1, naming the models there are, no report'
+is "$(nomatch -m gpt4o run1.jsonl run2.jsonl)" '1:aiusage: no calls of model gpt4o (the models here: gpt-4o-mini):' \
+	'  and on records'
+is "$(nomatch -S nosuch -f csv)" '1:aiusage: no calls of service nosuch (the services here: (no service)):' \
+	'a service that is not there: the same'
+is "$(nomatch -m gpt4o -S nosuch)" '1:aiusage: no calls of model gpt4o of service nosuch:' \
+	'two filters that both miss: both said'
+is "$(nomatch -s 2020-01-01 -u 2020-02-01T10:30)" '1:aiusage: no calls from 2020-01-01 to 2020-02-01T10:30:' \
+	'a time range without calls, in a log that has some'
+like "$(nomatch -s 2030-01-01 run1.jsonl)" '^1:aiusage: no calls since 2030-01-01 \(the calls here are on [0-9]{4}-[0-9]{2}-[0-9]{2}\):$' \
+	'  and in records, saying when their calls are'
+is "$(nomatch -m gpt4o --budget 5)" '1:aiusage: no calls of model gpt4o (the models here: gpt-4o-mini):' \
+	'--budget of a model mistyped: the same, not $0 spent'
+cp usage.db old.db
+sqlite3 old.db 'UPDATE calls SET ts = 1000'
+aiusage -L old.db --budget 5 >b.txt 2>/dev/null
+is "$?:$(grep -c '^spent     \$0\.000000 (0\.0%)' b.txt)" '0:1' \
+	"--budget's own period is no filter given: a period without calls yet spent \$0"
+sqlite3 old.db 'DELETE FROM calls'
+aiusage -L old.db -m x -f jsonl >out.txt 2>/dev/null
+is "$?:$(jq -r 'select(.total) | .requests' out.txt)" '0:0' \
+	'an empty log: nothing to leave out, a report of nothing'
 
 done_testing

@@ -278,10 +278,12 @@ parse_args(int argc, char **argv, struct opts *o, const char **title,
 		case 's':	since = optarg;
 				o->since_ms = parse_time("--since", optarg,
 				    now);
+				o->time_given = 1;
 				break;
 		case 'S':	o->service = optarg; break;
 		case 'u':	o->until_ms = parse_time("--until", optarg,
 				    now);
+				o->time_given = 1;
 				break;
 		case 'V':	printf("aiusage %s\n", AI_VERSION);
 				exit_flushed(0);
@@ -421,7 +423,11 @@ read_files(struct tally *t, const struct opts *o)
 static int
 read_log(struct tally *t, const struct opts *o)
 {
-	return from_log(t, o->log_path);
+	if (from_log(t, o->log_path) == -1)
+		return -1;
+	if (filters_given(o) && t->total.requests == 0 && t->total.hits == 0)
+		from_log_missed(t, o->log_path);	/* what is there */
+	return 0;
 }
 
 /*
@@ -492,6 +498,10 @@ main(int argc, char **argv)
 	failed = t.unread + t.no_results;
 	if (failed > 0 && failed == (o.nfiles > 0 ? o.nfiles : 1))
 		goto out;		/* not one source: no report either */
+	if (no_match(&t)) {
+		status = 1;
+		goto out;		/* a filter mistyped: no report of $0 */
+	}
 	o.decimals = decimals_for(&o, &t);
 	if (report(stdout, &t, title) == -1)
 		err(1, "write error");
