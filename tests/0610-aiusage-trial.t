@@ -3,7 +3,7 @@
 # calls without a price, a filter that matches nothing, its messages.
 . "$(dirname "$0")/lib.sh"
 
-plan 21
+plan 26
 
 export TZ=UTC
 start_mock
@@ -89,5 +89,23 @@ sqlite3 old.db 'DELETE FROM calls'
 aiusage -L old.db -m x -f jsonl >out.txt 2>/dev/null
 is "$?:$(jq -r 'select(.total) | .requests' out.txt)" '0:0' \
 	'an empty log: nothing to leave out, a report of nothing'
+
+# --- messages: the program's own name, the real problem
+"$AI_BIN/aiusage" --nope </dev/null >/dev/null 2>err.txt
+is "$?:$(head -n1 err.txt)" "2:aiusage: unrecognized option '--nope'" \
+	'run by its path, aiusage names itself as the other tools do'
+is "$(bad() { aiusage "$@" </dev/null 2>&1 >/dev/null | head -n1; }
+	bad --budget 0.0000001; bad --budget 0; bad --budget 1e3)" \
+	"$(printf '%s\n' "aiusage: --budget '0.0000001': more than 6 decimals: a budget is counted in microdollars (\$0.000001)" \
+	"aiusage: --budget '0': not above 0: the smallest budget is \$0.000001" \
+	"aiusage: --budget '1e3': not an amount of dollars, such as 50 or 49.99")" \
+	'--budget: too fine, zero and not a number each say what is wrong'
+comp() {	# comp WORD: what bash completes after aiusage -b WORD
+	bash -c ". '$TESTS/../completions/aiusage.bash'; COMP_WORDS=(aiusage -b '$1'); COMP_CWORD=2; _aiusage; echo \"\${COMPREPLY[*]}\""
+}
+is "$(comp model,)" 'model,provider model,service model,status model,tier model,hour model,day model,week model,month model,tag: model,field:' \
+	'bash completion of --by offers no dimension given already'
+is "$(comp tag:team,t)" 'tag:team,tier' '  nor a second tag: or field:'
+is "$(comp model,day,hour,week,)" '' '  nor a fifth dimension'
 
 done_testing

@@ -170,7 +170,7 @@ void	 cost_text(const struct tally *, const struct group *, char *,
 void	 uncosted_text(const struct group *, char *, size_t);
 
 /* budget.c */
-int	 budget_parse(const char *, int64_t *);
+int	 budget_parse(const char *, int64_t *, char *, size_t);
 int	 budget_report(FILE *, const struct opts *, const struct tally *,
 	    int64_t);
 

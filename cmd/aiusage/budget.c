@@ -11,12 +11,37 @@
 /* A forecast in microdollars, held below the end of int64_t. */
 #define FORECAST_MAX	INT64_C(4000000000000000000)
 
-/* "50", "$49.99": dollars to the microdollar, more than zero. */
+/*
+ * "50", "$49.99": dollars to the microdollar, more than zero; -1 with
+ * why it is not one, in why: a user who gave 0.0000001 must learn of the
+ * microdollar, not be told the number is none.
+ */
 int
-budget_parse(const char *s, int64_t *micro)
+budget_parse(const char *s, int64_t *micro, char *why, size_t size)
 {
-	return ai_money_parse(s + (*s == '$'), micro) == 0 && *micro > 0 ?
-	    0 : -1;
+	const char *p = s + (*s == '$'), *end;
+	size_t whole, frac = 0;
+
+	if (ai_money_parse(p, micro) == 0 && *micro > 0)
+		return 0;
+	whole = strspn(p, "0123456789");
+	end = p + whole;
+	if (*end == '.') {
+		frac = strspn(end + 1, "0123456789");
+		end += 1 + frac;
+	}
+	if (whole + frac == 0 || *end != '\0')
+		snprintf(why, size, "not an amount of dollars, such as 50 or"
+		    " 49.99");
+	else if (frac > 6)
+		snprintf(why, size, "more than 6 decimals: a budget is counted"
+		    " in microdollars ($0.000001)");
+	else if (strspn(p, "0.") != strlen(p))
+		snprintf(why, size, "too large: a trillion dollars at most");
+	else
+		snprintf(why, size, "not above 0: the smallest budget is"
+		    " $0.000001");
+	return -1;
 }
 
 static const char *

@@ -290,9 +290,9 @@ parse_args(int argc, char **argv, struct opts *o, const char **title,
 				break;
 		case OPT_BATCH:	o->batch_tier = 1; break;
 		case OPT_BUDGET:
-			if (budget_parse(optarg, &o->budget_micro) == -1)
-				bad_value("--budget", optarg, "not an amount of"
-				    " dollars above 0, such as 50 or 49.99");
+			if (budget_parse(optarg, &o->budget_micro, err,
+			    sizeof(err)) == -1)
+				bad_value("--budget", optarg, err);
 			break;
 		case OPT_DECIMALS:
 			if (ai_opt_number(optarg, 0, 6, &n, err) == -1)
@@ -460,6 +460,7 @@ main(int argc, char **argv)
 	int rc, failed, status = 0;
 
 	setlocale(LC_CTYPE, "");
+	argv[0] = "aiusage";	/* getopt's messages name the program */
 	parse_args(argc, argv, &o, &title, now);
 	if (ai_prices_load_default(&prices, o.prices, msg) == -1)
 		errx(1, "%s", ai_text_show(shown, sizeof(shown), msg));
