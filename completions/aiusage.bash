@@ -16,10 +16,17 @@ _aiusage()
 	-b|--by)
 		# a list, and tag: and field: go on: no space, no escapes
 		compopt +o filenames -o nospace 2>/dev/null
-		local done=
+		local done= w left= n
 		case $cur in *,*) done=${cur%,*}, ;; esac
-		COMPREPLY=($(compgen -P "$done" -W 'model provider service status
-		    tier hour day week month tag: field:' -- "${cur##*,}"))
+		# a dimension given twice, a second tag: or field:, or a
+		# fifth dimension is a usage error: never offered
+		for w in model provider service status tier hour day week month; do
+			case ,$done in *,$w,*) ;; *) left="$left $w" ;; esac
+		done
+		case ,$done in *,tag:*|*,field:*) ;; *) left="$left tag: field:" ;; esac
+		n=${done//[!,]/}
+		[ ${#n} -ge 4 ] && left=
+		COMPREPLY=($(compgen -P "$done" -W "$left" -- "${cur##*,}"))
 		return
 		;;
 	-s|--since|-u|--until)

@@ -16,6 +16,11 @@ enum dim {
 
 enum format { F_TABLE, F_CSV, F_TSV, F_JSONL, F_MARKDOWN, F_HTML };
 
+/* The filters that left a call out, in struct call's miss. */
+#define MISS_MODEL	0x1
+#define MISS_SERVICE	0x2
+#define MISS_TIME	0x4	/* out of the time range, or undated in one */
+
 /* One call, from a log row or a record; strings are borrowed. */
 struct call {
 	int64_t		 ts_ms;		/* 0: not known */
@@ -30,6 +35,7 @@ struct call {
 	int		 hit;		/* answered from aicache */
 	int		 no_usage;	/* ok, but its tokens are not known */
 	uint64_t	 id;		/* dedup key's hash, 0: none */
+	int		 miss;		/* MISS_*: the filters it fails */
 };
 
 /* The command line, once read. */
@@ -43,6 +49,7 @@ struct opts {
 	enum format	 format;
 	int64_t		 since_ms;	/* 0: from the start */
 	int64_t		 until_ms;	/* 0: to now */
+	int		 time_given;	/* by --since or --until, not --budget */
 	const char	*model;		/* --model filter */
 	const char	*service;	/* --service filter */
 	const char	*log_path;
@@ -67,6 +74,7 @@ int64_t	 when_period_start(int, int64_t);
 int64_t	 when_period_end(int, int64_t);
 void	 when_bucket(enum dim, int64_t, char *, size_t);
 int64_t	 when_rfc3339(const char *, size_t);
+void	 when_text(int64_t, char *, size_t);
 
 /* tally.c: calls summed by group, once each, priced. */
 struct hist;
@@ -101,12 +109,19 @@ struct tally {
 		int64_t	 calls;
 	}		 unp[16];
 	int		 nunp;
+	int64_t		 missed;	/* calls the filters given left out */
+	struct values {			/* of those that one filter left out */
+		char	 v[8][128];
+		int	 n, more;
+	}		 miss_models, miss_services;
+	int64_t		 miss_first, miss_last, miss_undated;
 };
 void	 tally_init(struct tally *, const struct opts *,
 	    const struct ai_prices *);
 int	 tally_add(struct tally *, const struct call *);
 void	 tally_bad_line(struct tally *, const char *, long);
 struct group **tally_sorted(struct tally *);
+int64_t	 group_uncosted(const struct group *);
 int	 group_cost_unknown(const struct group *);
 void	 tally_free(struct tally *);
 int64_t	 hist_percentile(const struct hist *, double);
@@ -114,6 +129,12 @@ uint64_t hash64(const void *, size_t, uint64_t);
 
 /* fromlog.c: the usage log as a source. */
 int	 from_log(struct tally *, const char *);
+void	 from_log_missed(struct tally *, const char *);
+
+/* nomatch.c: the calls the filters left out, when they left out all. */
+int	 filters_given(const struct opts *);
+void	 tally_missed(struct tally *, const struct call *);
+int	 no_match(const struct tally *);
 
 /* fromrecords.c: a line of records read as a call. */
 struct call_text {		/* the strings a call points to */
@@ -146,9 +167,10 @@ void	 money_text(const struct ai_money *, int, int, char *, size_t);
 int	 human_format(const struct opts *);
 void	 cost_text(const struct tally *, const struct group *, char *,
 	    size_t);
+void	 uncosted_text(const struct group *, char *, size_t);
 
 /* budget.c */
-int	 budget_parse(const char *, int64_t *);
+int	 budget_parse(const char *, int64_t *, char *, size_t);
 int	 budget_report(FILE *, const struct opts *, const struct tally *,
 	    int64_t);
 

@@ -62,3 +62,53 @@ from_log(struct tally *t, const char *path)
 	}
 	return 0;
 }
+
+/* Whether the short lists of values that a diagnosis shows are full. */
+static int
+lists_full(const struct tally *t)
+{
+	return (t->o->model == NULL || t->miss_models.more) &&
+	    (t->o->service == NULL || t->miss_services.more);
+}
+
+/*
+ * When the filters given left out every call: what calls the log has in
+ * the time range, of which models and services, read as from_log() read
+ * them (no dearer: the same rows, by the index of times); else, when the
+ * range has none, whether the log has a call at all.
+ */
+void
+from_log_missed(struct tally *t, const char *path)
+{
+	const struct opts *o = t->o;
+	struct ai_logfilter f = { o->since_ms, o->until_ms, NULL, NULL,
+	    NULL };
+	struct ai_logquery *q;
+	struct ai_logrow r;
+	struct call c;
+	char err[AI_ERRLEN];
+
+	if ((q = ai_usagelog_query_open(path, &f, err)) == NULL)
+		return;		/* it was there a moment ago */
+	while (!(t->missed > 0 && lists_full(t)) &&
+	    ai_usagelog_next(q, &r, err) == 1) {
+		to_call(&r, NULL, o, &c);
+		if (o->model != NULL && (c.model == NULL ||
+		    strcmp(o->model, c.model) != 0))
+			c.miss |= MISS_MODEL;
+		if (o->service != NULL && (c.service == NULL ||
+		    strcmp(o->service, c.service) != 0))
+			c.miss |= MISS_SERVICE;
+		tally_missed(t, &c);
+	}
+	ai_usagelog_query_close(q);
+	if (t->missed > 0 || !o->time_given)
+		return;
+	f.since_ms = f.until_ms = 0;	/* none in the range: any at all? */
+	if ((q = ai_usagelog_query_open(path, &f, err)) == NULL)
+		return;
+	if (ai_usagelog_next(q, &r, err) == 1)
+		t->missed++;	/* one call's time does not tell the range */
+	ai_usagelog_query_close(q);
+}
+

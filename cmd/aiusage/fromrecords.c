@@ -381,6 +381,12 @@ response_record(const struct doc *d, struct call *c, struct call_text *s)
 	ids |= hash_member(d, body, "id", &h);
 	hash_member(d, 0, "custom_id", &h);
 	ids |= hash_member(d, meta, "trace_id", &h);
+	/*
+	 * aiq -R sends a failed record again under its trace id, and an
+	 * error has no other id: the call's times tell the calls apart.
+	 */
+	hash_member(d, meta, "started", &h);
+	hash_member(d, meta, "finished", &h);
 	if (c->hit) {		/* a hit written with no trace id */
 		int age = path(d, meta, "cache.age_ms");
 
@@ -566,15 +572,21 @@ parse_record(struct parser *r, const struct opts *o, const char *line,
 	if (o->field != NULL)
 		c->field = text(&d, path(&d, 0, o->field), s->field,
 		    sizeof(s->field));
-	if ((o->model != NULL && (c->model == NULL ||
-	    strcmp(o->model, c->model) != 0)) ||
-	    (o->service != NULL && (c->service == NULL ||
-	    strcmp(o->service, c->service) != 0)))
-		out->kind = PARSED_OUT;
-	else if (c->ts_ms == 0 && (o->since_ms != 0 || o->until_ms != 0))
-		out->kind = PARSED_UNDATED;
-	else if (c->ts_ms < o->since_ms ||
+	if (o->model != NULL && (c->model == NULL ||
+	    strcmp(o->model, c->model) != 0))
+		c->miss |= MISS_MODEL;
+	if (o->service != NULL && (c->service == NULL ||
+	    strcmp(o->service, c->service) != 0))
+		c->miss |= MISS_SERVICE;
+	if (c->ts_ms == 0 ? o->since_ms != 0 || o->until_ms != 0 :
+	    c->ts_ms < o->since_ms ||
 	    (o->until_ms != 0 && c->ts_ms >= o->until_ms))
+		c->miss |= MISS_TIME;
+	if (c->miss & (MISS_MODEL | MISS_SERVICE))
+		out->kind = PARSED_OUT;
+	else if (c->miss != 0 && c->ts_ms == 0)
+		out->kind = PARSED_UNDATED;
+	else if (c->miss != 0)
 		out->kind = PARSED_OUT;
 	else
 		out->kind = PARSED_CALL;

@@ -293,20 +293,43 @@ html_table(FILE *f, struct tally *t)
 	free(v);
 }
 
+/*
+ * The headline: the total cost and of how many requests.  Calls left
+ * out of the cost (no price, tokens not known) are said, the cost a
+ * floor or not known, never read as all of it.
+ */
+static void
+headline(FILE *f, const struct tally *t)
+{
+	const struct group *g = &t->total;
+	char total[32], left[96];
+
+	money_text(&g->cost, t->o->decimals, 1, total, sizeof(total));
+	fputs("<p>Total cost <strong>", f);
+	if (group_cost_unknown(g))
+		fputs("unknown", f);
+	else
+		fprintf(f, "%s%s$%s", group_uncosted(g) > 0 ? "at least " :
+		    "", *total == '<' ? "&lt;" : "", total + (*total == '<'));
+	fprintf(f, "</strong> for %lld requests", (long long)g->requests);
+	if (group_uncosted(g) > 0) {
+		uncosted_text(g, left, sizeof(left));
+		fprintf(f, " (%s%s, not in the cost)",
+		    group_cost_unknown(g) ? "" : "+ ", left);
+	}
+	fputs(".</p>\n", f);
+}
+
 int
 report_html(FILE *f, struct tally *t, const char *title)
 {
-	char total[32];
-
-	money_text(&t->total.cost, t->o->decimals, 1, total, sizeof(total));
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta"
 	    " charset=\"utf-8\">\n<title>", f);
 	esc(f, title);
 	fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", style);
 	esc(f, title);
-	fprintf(f, "</h1>\n<p>Total cost <strong>%s$%s</strong> for %lld"
-	    " requests.</p>\n", *total == '<' ? "&lt;" : "", total +
-	    (*total == '<'), (long long)t->total.requests);
+	fputs("</h1>\n", f);
+	headline(f, t);
 	fputs("<h2>Cost per day by model</h2>\n", f);
 	chart_cost(f, t->next);
 	fputs("<h2>Tokens by service</h2>\n", f);

@@ -278,19 +278,21 @@ parse_args(int argc, char **argv, struct opts *o, const char **title,
 		case 's':	since = optarg;
 				o->since_ms = parse_time("--since", optarg,
 				    now);
+				o->time_given = 1;
 				break;
 		case 'S':	o->service = optarg; break;
 		case 'u':	o->until_ms = parse_time("--until", optarg,
 				    now);
+				o->time_given = 1;
 				break;
 		case 'V':	printf("aiusage %s\n", AI_VERSION);
 				exit_flushed(0);
 				break;
 		case OPT_BATCH:	o->batch_tier = 1; break;
 		case OPT_BUDGET:
-			if (budget_parse(optarg, &o->budget_micro) == -1)
-				bad_value("--budget", optarg, "not an amount of"
-				    " dollars above 0, such as 50 or 49.99");
+			if (budget_parse(optarg, &o->budget_micro, err,
+			    sizeof(err)) == -1)
+				bad_value("--budget", optarg, err);
 			break;
 		case OPT_DECIMALS:
 			if (ai_opt_number(optarg, 0, 6, &n, err) == -1)
@@ -370,6 +372,29 @@ stdin_has_records(void)
 	    S_ISREG(sb.st_mode) || S_ISSOCK(sb.st_mode));
 }
 
+/*
+ * Reads a file named on the command line.  One that is empty, or blank,
+ * is a wrong file (the stage that wrote it failed), as one of lines but
+ * no result is: said and counted, never a report of $0 spent.
+ */
+static int
+read_file(struct tally *t, int fd, const char *name)
+{
+	char shown[1024];
+	int64_t lines = t->lines;
+
+	if (from_records(t, fd, name) == -1) {
+		t->unread++;	/* a directory, say */
+		return -1;
+	}
+	if (t->lines == lines) {
+		warnx("%s: no records", ai_text_show(shown, sizeof(shown),
+		    name));
+		t->no_results++;
+	}
+	return 0;
+}
+
 static int
 read_files(struct tally *t, const struct opts *o)
 {
@@ -378,7 +403,7 @@ read_files(struct tally *t, const struct opts *o)
 
 	for (i = 0; i < o->nfiles; i++) {
 		if (strcmp(o->files[i], "-") == 0) {
-			rc |= from_records(t, STDIN_FILENO, "stdin");
+			rc |= read_file(t, STDIN_FILENO, "stdin");
 			continue;
 		}
 		if ((fd = open(o->files[i], O_RDONLY | O_CLOEXEC)) == -1) {
@@ -388,10 +413,7 @@ read_files(struct tally *t, const struct opts *o)
 			rc = -1;
 			continue;
 		}
-		if (from_records(t, fd, o->files[i]) == -1) {
-			t->unread++;	/* a directory, say */
-			rc = -1;
-		}
+		rc |= read_file(t, fd, o->files[i]);
 		close(fd);
 	}
 	return rc;
@@ -401,7 +423,11 @@ read_files(struct tally *t, const struct opts *o)
 static int
 read_log(struct tally *t, const struct opts *o)
 {
-	return from_log(t, o->log_path);
+	if (from_log(t, o->log_path) == -1)
+		return -1;
+	if (filters_given(o) && t->total.requests == 0 && t->total.hits == 0)
+		from_log_missed(t, o->log_path);	/* what is there */
+	return 0;
 }
 
 /*
@@ -434,6 +460,7 @@ main(int argc, char **argv)
 	int rc, failed, status = 0;
 
 	setlocale(LC_CTYPE, "");
+	argv[0] = "aiusage";	/* getopt's messages name the program */
 	parse_args(argc, argv, &o, &title, now);
 	if (ai_prices_load_default(&prices, o.prices, msg) == -1)
 		errx(1, "%s", ai_text_show(shown, sizeof(shown), msg));
@@ -472,6 +499,10 @@ main(int argc, char **argv)
 	failed = t.unread + t.no_results;
 	if (failed > 0 && failed == (o.nfiles > 0 ? o.nfiles : 1))
 		goto out;		/* not one source: no report either */
+	if (no_match(&t)) {
+		status = 1;
+		goto out;		/* a filter mistyped: no report of $0 */
+	}
 	o.decimals = decimals_for(&o, &t);
 	if (report(stdout, &t, title) == -1)
 		err(1, "write error");

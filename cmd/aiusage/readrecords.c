@@ -105,8 +105,8 @@ parse_batch(struct parser *p, const struct opts *o, struct batch *b)
 		}
 		parse_record(p, o, b->text + b->off[k], b->size[k], &scratch);
 		b->kind[k] = scratch.kind;
-		if (scratch.kind != PARSED_CALL)
-			continue;
+		if (scratch.kind == PARSED_BAD)
+			continue;	/* a call left out is told, if all are */
 		c = &b->call[k];
 		*c = scratch.c;
 		c->provider = pack(c->provider, &scratch, &to);
@@ -171,8 +171,10 @@ sum_batch(struct tally *t, struct batch *b, const char *name)
 		case PARSED_CALL:	tally_add(t, &b->call[k]); break;
 		case PARSED_BAD:	tally_bad_line(t, name, b->lineno[k]);
 					continue;
-		case PARSED_UNDATED:	t->undated++; break;
-		case PARSED_OUT:	break;
+		case PARSED_UNDATED:	t->undated++;
+					tally_missed(t, &b->call[k]);
+					break;
+		case PARSED_OUT:	tally_missed(t, &b->call[k]); break;
 		}
 		t->results++;
 	}

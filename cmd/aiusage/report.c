@@ -112,6 +112,27 @@ cost_text(const struct tally *t, const struct group *g, char *out,
 		    size);
 }
 
+/*
+ * The calls left out of a group's cost, in words: "20 unpriced calls",
+ * "3 calls of unknown tokens", or both.
+ */
+void
+uncosted_text(const struct group *g, char *out, size_t size)
+{
+	int64_t u = g->unpriced, n = g->no_usage;
+
+	if (u > 0 && n > 0)
+		snprintf(out, size, "%lld unpriced %s and %lld of unknown"
+		    " tokens", (long long)u, u == 1 ? "call" : "calls",
+		    (long long)n);
+	else if (u > 0)
+		snprintf(out, size, "%lld unpriced %s", (long long)u,
+		    u == 1 ? "call" : "calls");
+	else
+		snprintf(out, size, "%lld %s of unknown tokens", (long long)n,
+		    n == 1 ? "call" : "calls");
+}
+
 static void
 ms_cell(char *cell, int64_t v)
 {

@@ -355,16 +355,22 @@ tally_add(struct tally *t, const struct call *c)
 	return t->next != NULL ? tally_add(t->next, c) : 0;
 }
 
+/* The calls of the group left out of its cost: no price, or no tokens. */
+int64_t
+group_uncosted(const struct group *g)
+{
+	return g->unpriced + g->no_usage;
+}
+
 /*
- * Whether no call of the group has a price or known tokens: its cost is
- * not known, and not $0.
+ * Whether the group's cost is not known: some calls are left out of it
+ * and the others cost nothing (errors, say), so that it is not $0.
  */
 int
 group_cost_unknown(const struct group *g)
 {
-	int64_t unknown = g->unpriced + g->no_usage;
-
-	return unknown > 0 && unknown == g->requests + g->hits;
+	return group_uncosted(g) > 0 && g->cost.micro == 0 &&
+	    g->cost.pico == 0;
 }
 
 void

@@ -121,6 +121,21 @@ when_bucket(enum dim d, int64_t ms, char *out, size_t size)
 	}
 }
 
+/*
+ * A time as --since takes it, in local time: a date at midnight, else to
+ * the minute or the second.
+ */
+void
+when_text(int64_t ms, char *out, size_t size)
+{
+	struct tm tm;
+
+	local_tm(ms, &tm);
+	strftime(out, size, tm.tm_sec != 0 ? "%Y-%m-%dT%H:%M:%S" :
+	    tm.tm_hour != 0 || tm.tm_min != 0 ? "%Y-%m-%dT%H:%M" : "%Y-%m-%d",
+	    &tm);
+}
+
 /* Days from 1970-01-01 to a date of the Gregorian calendar. */
 static int
 month_days(int y, int m)
