@@ -2,17 +2,28 @@
  * key.c: API keys from a file or a command's output.  Keys never come
  * from argv, and no message here ever quotes one.
  */
+#include <sys/wait.h>
+
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/wait.h>
+#include <unistd.h>
 
 #include "aitools.h"
 
 #define KEY_MAX 4096
+#define KEY_OUT_MAX	65536	/* a key command's output, at most */
+#ifndef KEY_CMD_SECS
+#define KEY_CMD_SECS	60	/* its time, at most */
+#endif
+
+extern char **environ;
 
 /*
  * Reads the first line of fp, trimmed of surrounding white space.  A line
@@ -62,32 +73,104 @@ ai_key_from_file(const char *path, char *err)
 	return key;
 }
 
+/*
+ * The output of sh -c cmd into out, at most KEY_OUT_MAX bytes and for at
+ * most KEY_CMD_SECS seconds: a command that waits for ever (a pinentry
+ * with no terminal, under cron) or writes without end (yes) is killed
+ * and said, not waited for.  Returns its wait status, or -1.
+ */
+static int
+run_bounded(const char *cmd, char *out, size_t *len, char *err)
+{
+	char *argv[] = { "sh", "-c", (char *)cmd, NULL };
+	posix_spawn_file_actions_t fa;
+	int64_t end = ai_mono_us() + KEY_CMD_SECS * 1000000LL, left;
+	struct pollfd pfd;
+	int fds[2], status, rc;
+	const char *why = NULL;
+	ssize_t n;
+	pid_t pid;
+
+	*len = 0;
+	if (pipe(fds) == -1 || posix_spawn_file_actions_init(&fa) != 0) {
+		snprintf(err, AI_ERRLEN, "key command: %s", strerror(errno));
+		return -1;
+	}
+	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addclose(&fa, fds[0]);
+	posix_spawn_file_actions_addclose(&fa, fds[1]);
+	rc = posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	if (rc != 0) {
+		close(fds[0]);
+		snprintf(err, AI_ERRLEN, "key command: %s", strerror(rc));
+		return -1;
+	}
+	pfd = (struct pollfd){ .fd = fds[0], .events = POLLIN };
+	for (;;) {
+		left = (end - ai_mono_us()) / 1000;
+		if (left <= 0 || (rc = poll(&pfd, 1, (int)left)) == 0) {
+			why = "did not finish in time";
+			break;
+		}
+		if (rc == -1 && errno == EINTR)
+			continue;
+		if (rc == -1 || (n = read(fds[0], out + *len, KEY_OUT_MAX -
+		    *len)) == 0)
+			break;
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			break;
+		if ((*len += (size_t)n) == KEY_OUT_MAX) {
+			why = "printed more than a key could be";
+			break;
+		}
+	}
+	close(fds[0]);
+	if (why != NULL)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR) {
+			status = -1;
+			break;
+		}
+	if (why != NULL) {
+		snprintf(err, AI_ERRLEN, "key command %s (%d seconds, %d KiB "
+		    "at most): killed", why, KEY_CMD_SECS, KEY_OUT_MAX / 1024);
+		return -1;
+	}
+	return status;
+}
+
 /* Runs cmd with sh -c (as pass(1) or a keyring tool would be run). */
 char *
 ai_key_from_command(const char *cmd, char *err)
 {
+	char out[KEY_OUT_MAX];
 	FILE *fp;
-	char *key;
-	int status, toolong;
+	char *key = NULL;
+	size_t len;
+	int status, toolong = 0;
 
 	fflush(NULL);
-	if ((fp = popen(cmd, "r")) == NULL) {
-		snprintf(err, AI_ERRLEN, "key command: %s", strerror(errno));
-		return NULL;
-	}
-	key = first_line(fp, &toolong);
-	while (fgetc(fp) != EOF)	/* let the command finish writing */
-		;
-	status = pclose(fp);
+	if ((status = run_bounded(cmd, out, &len, err)) == -1)
+		goto out;
 	if (status != 0) {
 		snprintf(err, AI_ERRLEN, "key command failed (status %d)",
 		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		free(key);
-		return NULL;
+		goto out;
+	}
+	if (len > 0 && (fp = fmemopen(out, len, "r")) != NULL) {
+		key = first_line(fp, &toolong);
+		fclose(fp);
 	}
 	if (key == NULL)
 		snprintf(err, AI_ERRLEN, "key command printed %s", toolong ?
 		    "a key longer than 4095 bytes" : "no key");
+out:
+	explicit_bzero(out, sizeof(out));
 	return key;
 }
 

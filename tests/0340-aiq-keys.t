@@ -3,7 +3,7 @@
 # plain http only to loopback.
 . "$(dirname "$0")/lib.sh"
 
-plan 20
+plan 21
 
 KEY=sk-test-SECRET0123456789abcdef
 export AIMOCK_API_KEY=$KEY
@@ -30,6 +30,9 @@ is "$(sed -n 5p out.jsonl | jq -r .response.status_code)" 200 '--key-command'
 # the command runs as from the shell: SIGPIPE ends yes(1) quietly
 aiq -J --key-command "yes 2>kc.err | head -c1 >/dev/null; printf %s $KEY" </dev/null >/dev/null
 is "$?:$(cat kc.err)" '0:' '--key-command runs with the signals of the shell, SIGPIPE not ignored'
+aiq -J --key-command yes </dev/null >/dev/null 2>yes.err
+is "$?:$(cat yes.err)" '1:aiq: key command printed more than a key could be (60 seconds, 64 KiB at most): killed' \
+	'a key command that writes without end is killed, not read for ever'
 
 OPENAI_API_KEY=sk-wrong-key-000000000000 run
 is "$(sed -n 7p out.jsonl | jq -r .error.code)" auth 'a wrong key is an auth error'
