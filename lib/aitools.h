@@ -435,6 +435,7 @@ int	 ai_price_cost(const struct ai_price *, const struct ai_usage *, int,
 
 /* text.c: strings from outside made safe to keep and to show. */
 size_t	 ai_utf8_char(const unsigned char *, size_t);
+size_t	 ai_text_end(const char *, size_t, int);
 size_t	 ai_text_clean(char *, size_t, const char *, size_t);
 size_t	 ai_text_utf8(char *, size_t, const char *, size_t);
 int	 ai_buf_utf8(struct ai_buf *, const char *, size_t);

@@ -58,6 +58,29 @@ hidden(const unsigned char *s, size_t n)
 }
 
 /*
+ * Where the len bytes at s stop being text a person wrote: the offset of
+ * the first NUL byte, byte that is not UTF-8 or, with controls, control
+ * character other than a tab, newline or carriage return; len when none.
+ * What a binary file holds, and a prompt never does.
+ */
+size_t
+ai_text_end(const char *s, size_t len, int controls)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, n;
+
+	for (i = 0; i < len; i += n) {
+		n = 1;
+		if (p[i] == 0 || (controls && p[i] < 0x20 && p[i] != '\t' &&
+		    p[i] != '\n' && p[i] != '\r') || (controls && p[i] == 0x7f))
+			return i;
+		if (p[i] >= 0x80 && (n = ai_utf8_char(p + i, len - i)) == 0)
+			return i;
+	}
+	return len;
+}
+
+/*
  * Copies len bytes of src into dst (size bytes, NUL-terminated), each
  * control character and each byte that is not part of valid UTF-8 made a
  * '?', cut whole characters short to fit.  Returns the length written.

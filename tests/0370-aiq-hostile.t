@@ -53,7 +53,7 @@ is "$(jq -c '[.error.code, .aitools.attempts, (.error.message | startswith("Bad 
 check 'stderr is valid UTF-8 too' utf8 bad.err
 
 # --- control characters from the input are escaped on stderr
-printf '{"prompt":1}\033[2J\n' | aiq -J >/dev/null 2>esc.err
+printf '{"prompt":"ok"}\n{"prompt":1}\033[2J\n' | aiq -J >/dev/null 2>esc.err
 unlike "$(cat esc.err)" "$(printf '\033')" 'an ESC from the input never reaches the terminal'
 like "$(cat esc.err)" "near '\\\\x1b'" 'it is shown escaped'
 

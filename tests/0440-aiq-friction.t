@@ -3,7 +3,7 @@
 # resuming a run cut short, a refused key, a pretty-printed file, help.
 . "$(dirname "$0")/lib.sh"
 
-plan 45
+plan 46
 
 start_mock -L "$SCRATCH/sent.log"
 
@@ -152,12 +152,14 @@ is "$missing" '' '-h describes every long option'
 n0=$(wc -l <r.log)
 aiq -l <"$AI_BIN/aiq" >bin.out 2>bin.err
 is "$?:$(wc -c <bin.out | tr -d ' '):$(($(wc -l <r.log) - n0))" '2:0:0' 'a binary file to -l: exit 2, nothing sent'
-like "$(cat bin.err)" '^aiq: <stdin>:1: not text \(a NUL byte at byte [0-9]+\): -l reads prompts' 'saying why'
+like "$(cat bin.err)" '^aiq: <stdin>:1: not text \(a control character at byte 0\): -l reads prompts' 'saying why'
+printf '\211PNG\r\n\032\nabc\n' | aiq -l >/dev/null 2>png.err
+is "$?:$(($(wc -l <r.log) - n0))" '2:0' 'a first line that is not UTF-8 (a PNG) to -l: exit 2, nothing sent'
 aiq -J <"$AI_BIN/aiq" >/dev/null 2>binj.err
 is "$?:$(grep -c . binj.err)" '2:1' 'and to -J: exit 2, one line said, not an error a line'
 printf '   \n\001\002abc\nok\n' | aiq -l 2>/dev/null >ctl.out
 is "$(jq -r '.error.message // .response.status_code' ctl.out | paste -sd'|'):$(($(wc -l <r.log) - n0))" \
-	'line 1: empty line|line 2: not text (a control character, or bytes that are not UTF-8)|200:1' \
+	'line 1: empty line|line 2: not text (a control character at byte 0)|200:1' \
 	'-l: a blank line and one of control characters are not sent'
 echo '   ' | aiq >/dev/null 2>blank.err
 is "$?:$(cat blank.err):$(($(wc -l <r.log) - n0))" '1:aiq: empty prompt:1' 'a prompt of blanks is empty, not sent'

@@ -213,6 +213,7 @@ int	 engine_run(struct aiq *, const char *, size_t);
 /* job.c: a record made a job: parsed, routed, keyed. */
 struct job *job_new(struct aiq *, const char *, size_t, long, int);
 int	 job_start(struct aiq *, struct job *, CURL *);
+const char *not_text(char);
 void	 job_free(struct job *);
 
 /* transfer.c: a transfer's callbacks, and the memory answers hold. */

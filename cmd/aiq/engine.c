@@ -167,7 +167,7 @@ relaunch(struct aiq *q)
 }
 
 /*
- * A binary file (a NUL byte on its first line), or a JSON document
+ * A binary file (its first line not text), or a JSON document
  * printed over many lines (jq ., an editor), is not lines of records:
  * each of its lines would be an error record, or with -l a call.  Said
  * once, before anything is sent.
@@ -175,13 +175,14 @@ relaunch(struct aiq *q)
 static void
 check_first(struct aiq *q, const char *line, size_t len)
 {
-	size_t b = strspn(line, " \t\r"), e = len;
+	size_t b = strspn(line, " \t\r"), e = len, i;
 
-	if (q->st.records == 0 && memchr(line, '\0', len) != NULL) {
-		say(q, "<stdin>:1: not text (a NUL byte at byte %zu): %s",
-		    (size_t)((const char *)memchr(line, '\0', len) - line),
-		    q->cf->mode == MODE_JSON ? "-J reads JSON records, one a "
-		    "line" : "-l reads prompts, one a line");
+	/* -J: a bad byte in a record is that record's error, not money. */
+	if (q->st.records == 0 && (i = ai_text_end(line, len, 1)) < len &&
+	    (q->cf->mode != MODE_JSON || (unsigned char)line[i] < 0x80)) {
+		say(q, "<stdin>:1: not text (%s at byte %zu): %s", not_text(
+		    line[i]), i, q->cf->mode == MODE_JSON ? "-J reads JSON "
+		    "records, one a line" : "-l reads prompts, one a line");
 		exit(EXIT_USAGE);
 	}
 	while (e > b && strchr(" \t\r", line[e - 1]) != NULL)

@@ -23,6 +23,14 @@ input_error(struct aiq *q, struct job *j, const char *what)
 	output_error(q, j, AI_E_INVALID_INPUT, msg, 0);
 }
 
+/* What the byte where text ends is, in words. */
+const char *
+not_text(char c)
+{
+	return c == '\0' ? "a NUL byte" : (unsigned char)c < 0x80 ?
+	    "a control character" : "a byte that is not UTF-8";
+}
+
 /*
  * A line of text as a prompt record.  The record replaces the line, so
  * that the output record is the prompt record plus the answer.
@@ -34,14 +42,10 @@ text_record(struct job *j, char *what)
 	json_t *rec;
 	size_t i;
 
-	/* Control characters but tabs and newlines are a binary's. */
-	for (i = 0; i < j->len && ((unsigned char)j->line[i] >= 0x20 ||
-	    (j->line[i] != '\0' && strchr("\t\n\r", j->line[i]) != NULL));
-	    i++)
-		continue;
-	if (i < j->len || (rec = ai_prompt_record(j->line, j->len)) == NULL) {
-		snprintf(what, AI_ERRLEN, "not text (a control character, or "
-		    "bytes that are not UTF-8)");
+	if ((i = ai_text_end(j->line, j->len, 1)) < j->len ||
+	    (rec = ai_prompt_record(j->line, j->len)) == NULL) {
+		snprintf(what, AI_ERRLEN, "not text (%s at byte %zu)",
+		    not_text(j->line[i]), i);
 		return NULL;
 	}
 	if (ai_buf_json(&b, rec) == -1)

@@ -45,23 +45,14 @@ read_stdin(struct ai_buf *b)
 static void
 check_text(const char *s, size_t len, size_t from)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i, n;
+	size_t i;
 
-	if (from >= len)
-		return;
-	for (i = from; i < len; i += n) {
-		n = 1;
-		if (p[i] == 0)
-			break;
-		if (p[i] >= 0x80 && (n = ai_utf8_char(p + i, len - i)) == 0)
-			break;
-	}
-	if (i == len)
+	if (from >= len || (i = from + ai_text_end(s + from, len - from,
+	    0)) == len)
 		return;
 	warnx("stdin: not text (%s at byte %zu): aiq sends text prompts; "
 	    "give a binary file's text, or a JSON record with -J",
-	    p[i] == 0 ? "a NUL byte" : "a byte that is not UTF-8", i - from);
+	    s[i] == 0 ? "a NUL byte" : "a byte that is not UTF-8", i - from);
 	exit(EXIT_USAGE);
 }
 

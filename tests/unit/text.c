@@ -90,9 +90,22 @@ test_utf8(void)
 	    "lossy: a bad byte outside a string: still not JSON");
 }
 
+static void
+test_end(void)
+{
+	is_int(ai_text_end("a\tb\r\nc", 6, 1), 6, "end: tabs and newlines are text");
+	is_int(ai_text_end("ab\0c", 4, 0), 2, "end: a NUL ends it");
+	is_int(ai_text_end("ab\x1b[", 4, 1), 2, "end: with controls, an ESC");
+	is_int(ai_text_end("ab\x1b[", 4, 0), 4, "end: without, not");
+	is_int(ai_text_end("\xc3\xa9\x89PNG", 6, 0), 2,
+	    "end: a byte not UTF-8, after a whole character");
+	is_int(ai_text_end("x\x7f", 2, 1), 1, "end: DEL is a control");
+}
+
 int
 main(void)
 {
+	test_end();
 	char out[8];
 
 	test_utf8();
