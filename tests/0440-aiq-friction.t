@@ -3,7 +3,7 @@
 # resuming a run cut short, a refused key, a pretty-printed file, help.
 . "$(dirname "$0")/lib.sh"
 
-plan 46
+plan 48
 
 start_mock -L "$SCRATCH/sent.log"
 
@@ -165,6 +165,8 @@ echo '   ' | aiq >/dev/null 2>blank.err
 is "$?:$(cat blank.err):$(($(wc -l <r.log) - n0))" '1:aiq: empty prompt:1' 'a prompt of blanks is empty, not sent'
 echo '[{"prompt":"a"}]' | aiq -J 2>&1 >/dev/null | head -n1 >arr.err
 like "$(cat arr.err)" "an array, whose records jq -c '.\[\]' puts one a line" 'a JSON array on one line: the jq hint'
+printf '\357\273\277hello\n' | aiq >bomt.out
+is "$(cat bomt.out)" 'Echo: hello' 'text mode: the byte order mark of stdin is not sent'
 printf '\357\273\277{"prompt":"bom"}\n' | aiq -J 2>/dev/null >bom.out
 is "$(jq -r .response.status_code bom.out)" 200 'a byte order mark before the first record is not part of it'
 printf '{"custom_id":"u1","prompt":"bad \377"}\n' | aiq -J 2>/dev/null >cid.out
@@ -173,6 +175,8 @@ is "$(jq -c '[.custom_id, .error.code]' cid.out)" '["u1","invalid_input"]' \
 ANTHROPIC_BASE_URL=$MOCK_URL aiq -m claude-3-5-haiku-latest hi 2>v1.err
 like "$(cat v1.err)" 'the URL has /v1 twice: anthropic.s base URL must not end in /v1' \
 	'a base URL whose /v1 the path adds again: said'
+OPENAI_BASE_URL=http://127.0.0.1:$MOCK_PORT aiq hi 2>nov1.err
+like "$(cat nov1.err)" "openai's base URL most often ends in /v1" 'and an OpenAI base URL without /v1'
 
 # --- errors of an earlier run passed through: -R is said
 printf '{"prompt":"a","error":{"code":"server"}}\n{"prompt":"b"}\n' | aiq -J 2>pe.err >/dev/null

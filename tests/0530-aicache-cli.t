@@ -114,7 +114,7 @@ is "$(awk '/^$/ { next } /^     -/ { if (opt != "") print opt; opt = /[^ ]   +[^
 like "$(grep -A1 -- '^     -t, --temperature' man.txt | tail -n1)" '[a-z]' '-t among them'
 
 aicache -f x.db import </dev/null 2>pre.err
-is "$?:$(head -n1 pre.err)" "2:aicache: '-f' before the command: the command comes first, as in aicache get -f" \
-	'an option before the command: where it goes is said'
+is "$?:$(cat pre.err)" "2:aicache: the command comes first: aicache import -f x.db" \
+	'an option before the command: the command line as it should be'
 
 done_testing

@@ -439,6 +439,36 @@ default_path(void)
 	return p;
 }
 
+/* aicache -f x import: the command comes first, and is shown so. */
+static void
+options_first(int argc, char **argv)
+{
+	char shown[256], line[1024] = "aicache";
+	const struct command *cmd = NULL;
+	size_t i, n;
+	int k, at = 0;
+
+	for (k = 2; k < argc && cmd == NULL; k++)
+		for (i = 0; i < NCOMMANDS; i++)
+			if (strcmp(argv[k], commands[i].name) == 0) {
+				cmd = &commands[i];
+				at = k;
+			}
+	if (cmd == NULL) {
+		warnx("'%s' before a command: the command comes first",
+		    ai_text_show(shown, sizeof(shown), argv[1]));
+		usage(NULL, 2);
+	}
+	n = strlen(line);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, " %s", cmd->name);
+	for (k = 1; k < argc && n < sizeof(line); k++)
+		if (k != at)
+			n += (size_t)snprintf(line + n, sizeof(line) - n,
+			    " %s", ai_text_show(shown, sizeof(shown), argv[k]));
+	warnx("the command comes first: %s", line);
+	exit(2);
+}
+
 static const struct command *
 command(const char *name)
 {
@@ -448,13 +478,8 @@ command(const char *name)
 	for (i = 0; i < NCOMMANDS; i++)
 		if (strcmp(name, commands[i].name) == 0)
 			return &commands[i];
-	if (name[0] == '-')	/* aicache -f x get: options go after */
-		warnx("'%s' before the command: the command comes first, as "
-		    "in aicache get %s", ai_text_show(shown, sizeof(shown),
-		    name), shown);
-	else
-		warnx("unknown command '%s'", ai_text_show(shown,
-		    sizeof(shown), name));
+	warnx("unknown command '%s'", ai_text_show(shown, sizeof(shown),
+	    name));
 	usage(NULL, 2);
 }
 
@@ -473,6 +498,8 @@ main(int argc, char *argv[])
 		usage(NULL, 0);
 	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)
 		version();
+	if (argv[1][0] == '-')
+		options_first(argc, argv);
 	cmd = command(argv[1]);
 	argv[1] = argv[0];	/* getopt's messages name the program */
 	options(&o, cmd, argc - 1, argv + 1);

@@ -71,18 +71,33 @@ transport_error(struct aiq *q, struct job *j, CURLcode rc, char *msg)
 	return AI_E_NETWORK;
 }
 
+static int
+ends_v1(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 3 && strcmp(s + n - 3, "/v1") == 0;
+}
+
 /*
- * A base URL ending in /v1 where the provider's path adds its own, as
- * ANTHROPIC_BASE_URL copied from OPENAI_BASE_URL has: said in the error.
+ * A 404 from a base URL of the wrong shape, said in the error: /v1 twice
+ * (ANTHROPIC_BASE_URL copied from OPENAI_BASE_URL), or no /v1 where the
+ * provider's own base URL has one (OPENAI_BASE_URL without it).
  */
 static void
 hint_base(const struct job *j, struct ai_result *r)
 {
+	const struct ai_provider *p = j->ep->prov;
 	size_t n = strlen(r->message);
 
-	snprintf(r->message + n, sizeof(r->message) - n, " (the URL has "
-	    "/v1 twice: %s's base URL must not end in /v1)",
-	    j->ep->prov->name);
+	if (strstr(j->call.url.data, "/v1/v1/") != NULL)
+		snprintf(r->message + n, sizeof(r->message) - n, " (the URL "
+		    "has /v1 twice: %s's base URL must not end in /v1)",
+		    p->name);
+	else if (ends_v1(p->default_base) && !ends_v1(j->ep->base))
+		snprintf(r->message + n, sizeof(r->message) - n, " (%s's "
+		    "base URL most often ends in /v1, as %s does)", p->name,
+		    p->default_base);
 }
 
 /* What this attempt came to: an answer, or an error and its message. */
@@ -103,7 +118,7 @@ outcome(struct aiq *q, struct job *j, CURLcode rc, long status,
 	else
 		j->ep->prov->parse(status, j->resp.data != NULL ?
 		    j->resp.data : "", j->resp.len, r);
-	if (r->code == AI_E_NOT_FOUND && strstr(j->call.url.data, "/v1/v1/"))
+	if (r->code == AI_E_NOT_FOUND)
 		hint_base(j, r);
 	if (r->code != AI_OK)
 		ai_scrub_secrets(r->message, j->ep->key);

@@ -41,6 +41,17 @@ read_stdin(struct ai_buf *b)
 	}
 }
 
+/* The byte order mark of Windows editors, as ai_lines_next drops it. */
+static void
+drop_bom(struct ai_buf *b, size_t from)
+{
+	if (b->len - from >= 3 && memcmp(b->data + from, "\xef\xbb\xbf",
+	    3) == 0) {
+		memmove(b->data + from, b->data + from + 3, b->len - from - 3);
+		b->len -= 3;
+	}
+}
+
 /* Refuses what is not text, saying where it stops being text. */
 static void
 check_text(const char *s, size_t len, size_t from)
@@ -95,6 +106,7 @@ prompt_read(struct aiq *q, char **argv, int argc, size_t *len)
 		if (b.len > 0 && ai_buf_puts(&b, "\n\n") == -1)
 			oom();
 		read_stdin(&b);
+		drop_bom(&b, head > 0 ? head + 2 : 0);
 		if (b.len == head + 2 && head > 0)
 			b.len = head;		/* stdin was empty */
 		check_text(b.data, b.len, head > 0 ? head + 2 : 0);
