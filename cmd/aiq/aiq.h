@@ -157,6 +157,7 @@ struct stats {
 	int64_t		 output_tokens;
 	int64_t		 unknown_tokens;	/* calls whose tokens are not known */
 	struct ai_money	 cost;		/* of the calls priced */
+	size_t		 priced;	/* calls in it */
 	size_t		 unpriced;	/* calls not in it */
 };
 

@@ -65,9 +65,10 @@ count(struct aiq *q, const struct ai_result *r, int unknown,
 	t = ai_tier_find(tier);
 	if ((p = ai_prices_find(&q->prices, model)) != NULL &&
 	    ai_price_cost(p, &r->usage, t >= 0 ? t : AI_TIER_STANDARD,
-	    &pico) == 0)
+	    &pico) == 0) {
 		ai_money_add(&q->st.cost, pico);
-	else
+		q->st.priced++;
+	} else
 		q->st.unpriced++;
 }
 

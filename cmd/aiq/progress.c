@@ -75,7 +75,10 @@ draw(struct aiq *q, int64_t now)
 		ai_money_format(&s->cost, ai_money_micro(&s->cost) < 1000000 ?
 		    6 : 4, m, sizeof(m));
 		/* An unpriced model's calls are not free: said apart. */
-		if (s->unpriced > 0)
+		if (s->unpriced > 0 && s->priced == 0)
+			snprintf(usd, sizeof(usd), ", cost unknown (%zu "
+			    "unpriced)", s->unpriced);
+		else if (s->unpriced > 0)
 			snprintf(usd, sizeof(usd), ", $%s + %zu unpriced", m,
 			    s->unpriced);
 		else
