@@ -23,11 +23,10 @@ ai_money_parse(const char *s, int64_t *micro)
 	int64_t whole = 0, frac = 0;
 	int digits = 0, nfrac = 0;
 
-	for (; isdigit((unsigned char)*s); s++, digits++) {
-		if (whole > MICRO_MAX / MICRO_PER_DOLLAR / 10)
-			return -1;
-		whole = whole * 10 + (*s - '0');
-	}
+	for (; isdigit((unsigned char)*s); s++, digits++)
+		if ((whole = whole * 10 + (*s - '0')) > MICRO_MAX /
+		    MICRO_PER_DOLLAR)
+			return -1;	/* and whole * 10 never overflows */
 	if (*s == '.')
 		for (s++; isdigit((unsigned char)*s); s++, nfrac++, digits++) {
 			if (nfrac == 6)
@@ -39,7 +38,7 @@ ai_money_parse(const char *s, int64_t *micro)
 	for (; nfrac < 6; nfrac++)
 		frac *= 10;
 	*micro = whole * MICRO_PER_DOLLAR + frac;
-	return 0;
+	return *micro > MICRO_MAX ? -1 : 0;
 }
 
 void
