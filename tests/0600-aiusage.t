@@ -4,7 +4,7 @@
 # their costs, worked by hand from prices.json, are in the comments.
 . "$(dirname "$0")/lib.sh"
 
-plan 105
+plan 106
 
 export TZ=UTC
 D=$TESTS/data/aiusage
@@ -324,6 +324,10 @@ fi
 true | aiusage >/dev/null 2>empty.err
 like "$(cat empty.err)" '^aiusage: no records on stdin: a report of the usage log ' \
 	'records from an empty pipe: the usage log is reported, and that is said'
+: >empty-in.jsonl
+aiusage <empty-in.jsonl >/dev/null 2>empty-in.err
+is "$?:$(cat empty-in.err)" '1:aiusage: stdin: no records' \
+	'an empty file on stdin is as one named: an error, not the usage log'
 printf '\n \n\r\n' | aiusage >/dev/null 2>blank.err
 like "$(cat blank.err)" '^aiusage: no records on stdin: a report of the usage log ' \
 	'blank lines are no records either: not a silent report of $0'

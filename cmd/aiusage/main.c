@@ -362,6 +362,15 @@ decimals_for(const struct opts *o, const struct tally *t)
 	return micro < 100000000 ? 4 : 2;
 }
 
+/* aiusage < file: a file, empty or not, is as if named. */
+static int
+stdin_is_file(void)
+{
+	struct stat sb;
+
+	return fstat(STDIN_FILENO, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
 /* Whether standard input brings records: a pipe or a file, not a tty. */
 static int
 stdin_has_records(void)
@@ -431,7 +440,7 @@ read_log(struct tally *t, const struct opts *o)
 }
 
 /*
- * A pipe or file that brought no records (the stage before failed, say):
+ * A pipe that brought no records (cron's, or the stage before failed):
  * the report is of the whole usage log instead, and says so, lest it be
  * read as this batch's.
  */
@@ -482,10 +491,12 @@ main(int argc, char **argv)
 	rc = 0;
 	if (o.nfiles > 0)
 		rc = read_files(&t, &o);
+	else if (!o.from_log && stdin_is_file())
+		rc = read_file(&t, STDIN_FILENO, "stdin");  /* < file: named */
 	else if (!o.from_log && stdin_has_records() &&
 	    (rc = from_records(&t, STDIN_FILENO, "stdin")) == -1)
 		t.unread++;
-	if (o.nfiles == 0 && rc == 0 && t.lines == 0) {
+	if (o.nfiles == 0 && rc == 0 && t.lines == 0 && t.no_results == 0) {
 		no_field_in_log(&o);	/* no records: the usage log */
 		if (!o.from_log && stdin_has_records())
 			empty_stdin(&o);
