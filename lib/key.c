@@ -18,7 +18,8 @@
 #include "aitools.h"
 
 #define KEY_MAX 4096
-#define KEY_OUT_MAX	65536	/* a key command's output, at most */
+#define KEY_OUT_MAX	65536	/* a key command's output kept */
+#define KEY_DRAIN_MAX	(16 << 20)	/* and all of it, at most */
 #ifndef KEY_CMD_SECS
 #define KEY_CMD_SECS	60	/* its time, at most */
 #endif
@@ -74,10 +75,11 @@ ai_key_from_file(const char *path, char *err)
 }
 
 /*
- * The output of sh -c cmd into out, at most KEY_OUT_MAX bytes and for at
- * most KEY_CMD_SECS seconds: a command that waits for ever (a pinentry
- * with no terminal, under cron) or writes without end (yes) is killed
- * and said, not waited for.  Returns its wait status, or -1.
+ * The output of sh -c cmd, its first KEY_OUT_MAX bytes into out, for at
+ * most KEY_CMD_SECS seconds and KEY_DRAIN_MAX bytes: a command that waits
+ * for ever (a pinentry with no terminal, under cron) or writes without
+ * end (yes) is killed and said, not waited for.  Returns its wait status,
+ * or -1.
  */
 static int
 run_bounded(const char *cmd, char *out, size_t *len, char *err)
@@ -88,6 +90,8 @@ run_bounded(const char *cmd, char *out, size_t *len, char *err)
 	struct pollfd pfd;
 	int fds[2], status, rc;
 	const char *why = NULL;
+	char sink[4096];
+	size_t total = 0;
 	ssize_t n;
 	pid_t pid;
 
@@ -116,14 +120,18 @@ run_bounded(const char *cmd, char *out, size_t *len, char *err)
 		}
 		if (rc == -1 && errno == EINTR)
 			continue;
-		if (rc == -1 || (n = read(fds[0], out + *len, KEY_OUT_MAX -
-		    *len)) == 0)
+		if (rc == -1 || (n = read(fds[0], *len < KEY_OUT_MAX ? out +
+		    *len : sink, *len < KEY_OUT_MAX ? KEY_OUT_MAX - *len :
+		    sizeof(sink))) == 0)
 			break;
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
 			break;
-		if ((*len += (size_t)n) == KEY_OUT_MAX) {
+		/* Past the key's room, read and dropped, up to a bound. */
+		if (*len < KEY_OUT_MAX)
+			*len += (size_t)n;
+		else if ((total += (size_t)n) > KEY_DRAIN_MAX) {
 			why = "printed more than a key could be";
 			break;
 		}
@@ -137,8 +145,8 @@ run_bounded(const char *cmd, char *out, size_t *len, char *err)
 			break;
 		}
 	if (why != NULL) {
-		snprintf(err, AI_ERRLEN, "key command %s (%d seconds, %d KiB "
-		    "at most): killed", why, KEY_CMD_SECS, KEY_OUT_MAX / 1024);
+		snprintf(err, AI_ERRLEN, "key command %s (%d seconds, %d MiB "
+		    "at most): killed", why, KEY_CMD_SECS, KEY_DRAIN_MAX >> 20);
 		return -1;
 	}
 	return status;

@@ -31,7 +31,7 @@ is "$(sed -n 5p out.jsonl | jq -r .response.status_code)" 200 '--key-command'
 aiq -J --key-command "yes 2>kc.err | head -c1 >/dev/null; printf %s $KEY" </dev/null >/dev/null
 is "$?:$(cat kc.err)" '0:' '--key-command runs with the signals of the shell, SIGPIPE not ignored'
 aiq -J --key-command yes </dev/null >/dev/null 2>yes.err
-is "$?:$(cat yes.err)" '1:aiq: key command printed more than a key could be (60 seconds, 64 KiB at most): killed' \
+is "$?:$(cat yes.err)" '1:aiq: key command printed more than a key could be (60 seconds, 16 MiB at most): killed' \
 	'a key command that writes without end is killed, not read for ever'
 
 OPENAI_API_KEY=sk-wrong-key-000000000000 run
