@@ -399,6 +399,48 @@ int	 ai_db_add_columns(struct sqlite3 *, const char *, const char *const *);
 char	*ai_db_default_path(const char *, const char *, const char *,
 	    const char *);
 
+/* bucket.c: the arithmetic of rate limits and daily quotas. */
+#define AI_BUCKET_SCALE	INT64_C(60000000)	/* microseconds a minute */
+#define AI_BUCKET_MAX	(INT64_C(1) << 36)	/* units a limit may have */
+enum { AI_LIMIT_RATE, AI_LIMIT_QUOTA };		/* per minute, per day */
+enum { AI_LIMIT_OK, AI_LIMIT_WAIT, AI_LIMIT_NEVER };
+struct ai_limit {
+	int		 kind;		/* AI_LIMIT_RATE or AI_LIMIT_QUOTA */
+	int64_t		 per;		/* units a minute, or a local day */
+	int64_t		 burst;		/* a rate's capacity */
+};
+struct ai_bucket {
+	int64_t		 level;		/* rate: units * SCALE; quota: used */
+	int64_t		 updated_us;	/* rate: when; quota: which day */
+};
+int	 ai_bucket_try(struct ai_bucket *, const struct ai_limit *, int64_t,
+	    int64_t, int64_t *);
+void	 ai_bucket_take(struct ai_bucket *, const struct ai_limit *, int64_t);
+void	 ai_bucket_give(struct ai_bucket *, const struct ai_limit *, int64_t,
+	    int64_t);
+int64_t	 ai_bucket_level(struct ai_bucket *, const struct ai_limit *, int64_t);
+
+/* limitstore.c: the shared state of limits, by key, behind one interface. */
+#define AI_MAX_DRAWS	8
+struct ai_draw {
+	const char	*name;		/* the bucket: "rpm", "tpm", "tpd"... */
+	struct ai_limit	 limit;
+	int64_t		 amount;	/* to take, or to give back */
+};
+struct ai_limitstore;
+char	*ai_limitstore_default_path(void);
+struct ai_limitstore *ai_limitstore_open(const char *, char *);
+int	 ai_limitstore_take(struct ai_limitstore *, const char *,
+	    const struct ai_draw *, int, int64_t, int64_t *, int *, char *);
+int	 ai_limitstore_give(struct ai_limitstore *, const char *,
+	    const struct ai_draw *, int, int64_t, char *);
+int	 ai_limitstore_pause(struct ai_limitstore *, const char *, int64_t,
+	    char *);
+int	 ai_limitstore_levels(struct ai_limitstore *, const char *,
+	    const struct ai_draw *, int, int64_t, int64_t *, int64_t *, char *);
+int	 ai_limitstore_reset(struct ai_limitstore *, const char *, char *);
+void	 ai_limitstore_close(struct ai_limitstore *);
+
 /* prices.c: price tables, and what a call costs. */
 enum { AI_TIER_STANDARD, AI_TIER_BATCH, AI_TIER_FLEX, AI_TIER_PRIORITY,
 	AI_TIERS };
