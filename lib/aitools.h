@@ -420,6 +420,15 @@ void	 ai_bucket_give(struct ai_bucket *, const struct ai_limit *, int64_t,
 	    int64_t);
 int64_t	 ai_bucket_level(struct ai_bucket *, const struct ai_limit *, int64_t);
 
+/* estimate.c: a request's tokens before it is sent, as limits count them. */
+#define AI_EST_PER_MESSAGE	4	/* tokens of a message's framing */
+#define AI_EST_RESERVE		4096	/* output reserved without max_tokens */
+struct ai_estimate {
+	int64_t		 input;		/* the prompt, estimated */
+	int64_t		 output;	/* reserved: max_tokens or the default */
+};
+void	 ai_estimate_request(const json_t *, struct ai_estimate *);
+
 /* limitstore.c: the shared state of limits, by key, behind one interface. */
 #define AI_MAX_DRAWS	8
 struct ai_draw {
