@@ -122,7 +122,8 @@ ai_lines_next(struct ai_lines *l, char **line, size_t *len, int *cut)
 		l->scanned = 0;
 		l->lineno++;
 		/* The byte order mark of Windows editors: not the record's. */
-		if (l->lineno == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
+		if (l->lineno == 1 && n >= 3 &&
+		    memcmp(s, "\xef\xbb\xbf", 3) == 0) {
 			s += 3;
 			n -= 3;
 		}

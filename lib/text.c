@@ -177,8 +177,9 @@ ai_buf_utf8(struct ai_buf *b, const char *src, size_t len)
  * The NUL-terminated s as one line fit for a terminal, in dst of size
  * bytes: control characters (the C1 ones too, such as U+009B, which some
  * terminals obey as ESC [, and the bidirectional ones) and bytes that
- * are not UTF-8 written as \n, \t, \r or \xHH, a backslash as is.  Cut on a character.  Returns dst,
- * for warnx("%s", ai_text_show(buf, sizeof(buf), msg)).
+ * are not UTF-8 written as \n, \t, \r or \xHH, a backslash as is.
+ * Cut on a character.  Returns dst, for warnx("%s", ai_text_show(buf,
+ * sizeof(buf), msg)).
  */
 const char *
 ai_text_show(char *dst, size_t size, const char *s)

@@ -36,7 +36,7 @@ test_rate(void)
 	is_int(ai_bucket_try(&b, &rpm60, 1, T0 + SEC, &w), AI_LIMIT_OK,
 	    "  and then");
 	ai_bucket_take(&b, &rpm60, 1);
-	for (i = 0, n = 0; i < 600; i++)	/* ten minutes, a step a second */
+	for (i = 0, n = 0; i < 600; i++)	/* a minute, ten steps a second */
 		if (ai_bucket_try(&b, &rpm60, 1, T0 + SEC + i * SEC / 10,
 		    &w) == AI_LIMIT_OK) {
 			ai_bucket_take(&b, &rpm60, 1);
@@ -66,7 +66,8 @@ test_give(void)
 	ai_bucket_try(&b, &tpm, 800, T0, &w);
 	ai_bucket_take(&b, &tpm, 800);
 	ai_bucket_give(&b, &tpm, 500, T0);
-	is_int(ai_bucket_level(&b, &tpm, T0), 700, "give: an estimate refunded");
+	is_int(ai_bucket_level(&b, &tpm, T0), 700,
+	    "give: an estimate refunded");
 	ai_bucket_give(&b, &tpm, 5000, T0);
 	is_int(ai_bucket_level(&b, &tpm, T0), 1000, "  never past the burst");
 	ai_bucket_give(&b, &tpm, -1500, T0);
@@ -202,7 +203,8 @@ test_shared(const char *path)
 	for (i = 0; i < 3; i++)
 		if ((pid[i] = fork()) == 0) {
 			n = drain(path, "shared");
-			_exit(write(fds[1], &n, sizeof(n)) == sizeof(n) ? 0 : 1);
+			_exit(write(fds[1], &n, sizeof(n)) == sizeof(n) ?
+			    0 : 1);
 		}
 	close(fds[1]);
 	n = drain(path, "shared");
@@ -213,7 +215,8 @@ test_shared(const char *path)
 			n += m;
 	}
 	close(fds[0]);
-	is_int(n, 60, "shared: four processes on one key take its 60 between them");
+	is_int(n, 60,
+	    "shared: four processes on one key take its 60 between them");
 }
 
 /*

@@ -33,8 +33,8 @@ main(void)
 	    "\"messages\":[{\"role\":\"user\",\"content\":\"abcd\"}],"
 	    "\"max_tokens\":5}", 3 + 4, 5, "Anthropic's system counts");
 	est_is("{\"messages\":[],\"tools\":[{\"a\":1}],\"max_tokens\":-3}",
-	    3, AI_EST_RESERVE, "tools by their JSON (9 bytes); a bad max_tokens: the "
-	    "reserve");
+	    3, AI_EST_RESERVE, "tools by their JSON (9 bytes); a bad "
+	    "max_tokens: the reserve");
 	est_is("{}", 0, AI_EST_RESERVE, "nothing at all");
 	return done();
 }

@@ -93,7 +93,8 @@ test_utf8(void)
 static void
 test_end(void)
 {
-	is_int(ai_text_end("a\tb\r\nc", 6, 1), 6, "end: tabs and newlines are text");
+	is_int(ai_text_end("a\tb\r\nc", 6, 1), 6,
+	    "end: tabs and newlines are text");
 	is_int(ai_text_end("ab\0c", 4, 0), 2, "end: a NUL ends it");
 	is_int(ai_text_end("ab\x1b[", 4, 1), 2, "end: with controls, an ESC");
 	is_int(ai_text_end("ab\x1b[", 4, 0), 4, "end: without, not");
