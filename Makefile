@@ -63,14 +63,17 @@ CACHE_SRC = $(wildcard cmd/aicache/*.c)
 CACHE_OBJ = $(CACHE_SRC:%.c=$(BUILD)/%.o)
 USAGE_SRC = $(wildcard cmd/aiusage/*.c)
 USAGE_OBJ = $(USAGE_SRC:%.c=$(BUILD)/%.o)
+LIMIT_SRC = $(wildcard cmd/ailimit/*.c)
+LIMIT_OBJ = $(LIMIT_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_BIN = $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
 FUZZ_AIUSAGE = $(BUILD)/cmd/aiusage/fromrecords.o \
 	$(BUILD)/cmd/aiusage/tally.o $(BUILD)/cmd/aiusage/when.o
 
-BINS = $(BUILD)/aiq $(BUILD)/aimock $(BUILD)/aicache $(BUILD)/aiusage
-MAN1 = man/aiq.1 man/aimock.1 man/aicache.1 man/aiusage.1
+BINS = $(BUILD)/aiq $(BUILD)/aimock $(BUILD)/aicache $(BUILD)/aiusage \
+	$(BUILD)/ailimit
+MAN1 = man/aiq.1 man/aimock.1 man/aicache.1 man/aiusage.1 man/ailimit.1
 MAN5 = man/aitools-record.5
 MAN7 = man/aitools.7
 
@@ -106,6 +109,9 @@ $(BUILD)/aiusage: $(USAGE_OBJ) $(BUILD)/libaitools.a
 
 $(BUILD)/aicache: $(CACHE_OBJ) $(BUILD)/libaitools.a
 	$(CC) $(LDFLAGS) -o $@ $(CACHE_OBJ) $(BUILD)/libaitools.a $(LIBS)
+
+$(BUILD)/ailimit: $(LIMIT_OBJ) $(BUILD)/libaitools.a
+	$(CC) $(LDFLAGS) -o $@ $(LIMIT_OBJ) $(BUILD)/libaitools.a $(LIBS)
 
 $(BUILD)/aimock: $(MOCK_OBJ) $(BUILD)/libaitools.a
 	$(CC) $(LDFLAGS) -o $@ $(MOCK_OBJ) $(BUILD)/libaitools.a $(MOCK_LIBS) $(LIBS)
@@ -175,14 +181,14 @@ install: $(BINS)
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/
-	for t in aiq aimock aicache aiusage; do \
+	for t in aiq aimock aicache aiusage ailimit; do \
 		install -m 644 completions/$$t.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/$$t; \
 		install -m 644 completions/_$$t $(DESTDIR)$(DATADIR)/zsh/site-functions/_$$t; \
 		install -m 644 completions/$$t.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$t.fish; \
 	done
 
 uninstall:
-	for t in aiq aimock aicache aiusage; do \
+	for t in aiq aimock aicache aiusage ailimit; do \
 		rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(MANDIR)/man1/$$t.1 \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions/$$t \
 		$(DESTDIR)$(DATADIR)/zsh/site-functions/_$$t \
@@ -194,7 +200,7 @@ clean:
 	rm -rf build build-san
 
 -include $(LIB_OBJ:.o=.d) $(AIQ_OBJ:.o=.d) $(MOCK_OBJ:.o=.d) \
-	$(CACHE_OBJ:.o=.d) $(USAGE_OBJ:.o=.d) $(UNIT_BIN:=.d) $(FUZZ_BIN:=.d) \
+	$(CACHE_OBJ:.o=.d) $(USAGE_OBJ:.o=.d) $(LIMIT_OBJ:.o=.d) $(UNIT_BIN:=.d) $(FUZZ_BIN:=.d) \
 	$(BUILD)/fuzz/replay.d
 
 .PHONY: bench-cache bench-usage all test check lint demo bench install uninstall clean \

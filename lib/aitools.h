@@ -95,6 +95,7 @@ enum ai_errcode {
 	AI_E_INTERRUPTED,
 	AI_E_OVERLOADED,
 	AI_E_STREAM_TRUNCATED,
+	AI_E_OVER_LIMIT,
 	AI_E_NCODES
 };
 const char	*ai_errcode_name(enum ai_errcode);
@@ -163,6 +164,8 @@ json_t	*ai_prompt_record(const char *, size_t);
 int	 ai_record_splice(struct ai_buf *, const char *, size_t,
 	    const json_t *, const char *, size_t);
 int	 ai_record_bare(struct ai_buf *, const char *, const char *, size_t);
+int	 ai_record_mark(struct ai_buf *, const char *, size_t, const json_t *,
+	    const char *, const char *);
 char	*ai_record_salvage_id(const char *, size_t);
 
 /*

@@ -3,7 +3,10 @@
  * that every store (a local file, later Redis) counts the same way.
  *
  * A rate is a token bucket that refills continuously: it holds at most
- * its burst, and gains per units a minute.  Its level is kept in units
+ * its burst, and gains per units a minute.  A draw larger than the burst
+ * (a long prompt under a small burst) waits for a full bucket and leaves
+ * it in debt, which later draws wait out: the rate holds on average; only
+ * a draw of more than a minute's units never fits.  Its level is kept in units
  * times AI_BUCKET_SCALE, the microseconds of a minute, so that the refill
  * over dt microseconds is exactly per * dt: whole numbers, no drift
  * however long the run.
@@ -84,8 +87,8 @@ quota_try(struct ai_bucket *b, const struct ai_limit *l, int64_t amount,
 
 /*
  * Whether amount can be taken from b now: AI_LIMIT_OK, AI_LIMIT_WAIT
- * with *wait_us until it can, or AI_LIMIT_NEVER when it is more than the
- * bucket ever holds.  b is brought up to now, nothing taken.
+ * with *wait_us until it can, or AI_LIMIT_NEVER when it is more than a
+ * minute's (a day's) units.  b is brought up to now, nothing taken.
  */
 int
 ai_bucket_try(struct ai_bucket *b, const struct ai_limit *l, int64_t amount,
@@ -98,10 +101,12 @@ ai_bucket_try(struct ai_bucket *b, const struct ai_limit *l, int64_t amount,
 		return AI_LIMIT_NEVER;
 	if (l->kind == AI_LIMIT_QUOTA)
 		return quota_try(b, l, amount, now_us, wait_us);
-	if (amount > l->burst)
+	if (amount > l->per)
 		return AI_LIMIT_NEVER;
 	refill(b, l, now_us);
-	if ((need = amount * AI_BUCKET_SCALE - b->level) <= 0)
+	/* More than the burst waits for a full bucket, then goes in debt. */
+	if ((need = (amount < l->burst ? amount : l->burst) *
+	    AI_BUCKET_SCALE - b->level) <= 0)
 		return AI_LIMIT_OK;
 	*wait_us = (need + l->per - 1) / l->per;
 	return AI_LIMIT_WAIT;
@@ -120,7 +125,8 @@ ai_bucket_take(struct ai_bucket *b, const struct ai_limit *l, int64_t amount)
 /*
  * Gives back amount, or takes more when it is negative: the true-up of
  * an estimate.  A bucket never holds more than its burst, and may go
- * below empty (a call used more than reserved): later takes wait for it.
+ * below empty (a call used more than reserved), down to a minute's
+ * units: later takes wait for it.
  */
 void
 ai_bucket_give(struct ai_bucket *b, const struct ai_limit *l, int64_t amount,
@@ -141,8 +147,8 @@ ai_bucket_give(struct ai_bucket *b, const struct ai_limit *l, int64_t amount,
 	b->level += amount * AI_BUCKET_SCALE;
 	if (b->level > cap)
 		b->level = cap;
-	if (b->level < -cap)	/* a debt of one burst at most */
-		b->level = -cap;
+	if (b->level < -l->per * AI_BUCKET_SCALE)	/* a minute's, at most */
+		b->level = -l->per * AI_BUCKET_SCALE;
 }
 
 /* What b holds now, in whole units (a quota: what is left of the day). */

@@ -19,6 +19,7 @@ static const char *const names[AI_E_NCODES] = {
 	[AI_E_INTERRUPTED] = "interrupted",
 	[AI_E_OVERLOADED] = "overloaded",
 	[AI_E_STREAM_TRUNCATED] = "stream_truncated",
+	[AI_E_OVER_LIMIT] = "over_limit",
 };
 
 const char *

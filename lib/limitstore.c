@@ -116,6 +116,7 @@ local_take(struct ai_limitstore *s, const char *key, const struct ai_draw *d,
 	int i, r = AI_LIMIT_OK;
 
 	*wait_us = 0;
+	*never = -1;
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK || get_pause(s, key, &paused) == -1)
 		return fail(s, err);
@@ -134,8 +135,10 @@ local_take(struct ai_limitstore *s, const char *key, const struct ai_draw *d,
 			return AI_LIMIT_NEVER;
 		case AI_LIMIT_WAIT:
 			r = AI_LIMIT_WAIT;
-			if (w > *wait_us)
+			if (w > *wait_us) {
 				*wait_us = w;
+				*never = i;
+			}
 			break;
 		}
 	}
@@ -298,19 +301,20 @@ ai_limitstore_open(const char *path, char *err)
 
 /*
  * Takes every draw under key, all or none: AI_LIMIT_OK when taken,
- * AI_LIMIT_WAIT with *wait_us until they might all fit (a pause counts),
- * AI_LIMIT_NEVER with *never the draw that never fits, or -1 on error.
+ * AI_LIMIT_WAIT with *wait_us until they might all fit and *which the
+ * draw that waits longest (-1: a pause), AI_LIMIT_NEVER with *which the
+ * draw that never fits, or -1 on error.
  */
 int
 ai_limitstore_take(struct ai_limitstore *s, const char *key,
     const struct ai_draw *d, int n, int64_t now_us, int64_t *wait_us,
-    int *never, char *err)
+    int *which, char *err)
 {
 	if (n < 0 || n > AI_MAX_DRAWS) {
 		snprintf(err, AI_ERRLEN, "more than %d limits", AI_MAX_DRAWS);
 		return -1;
 	}
-	return s->ops->take(s, key, d, n, now_us, wait_us, never, err);
+	return s->ops->take(s, key, d, n, now_us, wait_us, which, err);
 }
 
 int

@@ -607,3 +607,39 @@ ai_record_splice(struct ai_buf *out, const char *line, size_t len,
 	return ai_buf_append(out, tail + 1, tlen - 1) == -1 ? -1 :
 	    ai_buf_append(out, "\n", 1);
 }
+
+/*
+ * Appends line (len bytes, parsed as rec) with aitools.name set to the
+ * JSON text value, and a newline: a stage's mark (ailimit's "limit"),
+ * which no result replaces.  Every other member stays; a line without
+ * "aitools" keeps its bytes, one with it is rebuilt.
+ */
+int
+ai_record_mark(struct ai_buf *out, const char *line, size_t len,
+    const json_t *rec, const char *name, const char *value)
+{
+	json_t *copy, *meta, *v;
+	int r = -1;
+
+	if (json_object_get(rec, "aitools") == NULL) {
+		while (len > 0 && line[len - 1] != '}')
+			len--;
+		if (len == 0 || ai_buf_append(out, line, len - 1) == -1 ||
+		    ai_buf_printf(out, "%s\"aitools\":{\"%s\":%s}}\n",
+		    json_object_size(rec) > 0 ? "," : "", name, value) == -1)
+			return -1;
+		return 0;
+	}
+	if ((copy = json_copy((json_t *)rec)) == NULL)
+		return -1;
+	meta = json_object_get(copy, "aitools");
+	meta = json_is_object(meta) ? json_copy(meta) : json_object();
+	if (meta != NULL && (v = json_loads(value, 0, NULL)) != NULL &&
+	    json_object_set_new(meta, name, v) == 0 &&
+	    json_object_set(copy, "aitools", meta) == 0 &&
+	    ai_buf_json(out, copy) == 0)
+		r = ai_buf_append(out, "\n", 1);
+	json_decref(meta);
+	json_decref(copy);
+	return r;
+}

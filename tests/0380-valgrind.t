@@ -1,6 +1,6 @@
 #!/bin/sh
 # No leaks or memory errors under valgrind, in every mode of aiq and in
-# aimock, aicache and aiusage.  Skipped without valgrind and for sanitized builds.
+# aimock, aicache, aiusage and ailimit.  Skipped without valgrind and for sanitized builds.
 . "$(dirname "$0")/lib.sh"
 
 if ! command -v valgrind >/dev/null || [ "${AI_BIN##*/}" = build-san ]; then
@@ -8,7 +8,7 @@ if ! command -v valgrind >/dev/null || [ "${AI_BIN##*/}" = build-san ]; then
 	exit 0
 fi
 
-plan 11
+plan 12
 
 VG="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99"
 
@@ -75,6 +75,13 @@ is "$(grep -c '==[0-9]*==' vg10.txt)" 0 'aiusage over records, every format: no 
 	$VG aiusage -b week,provider,tier -m nothing -f tsv
 } >/dev/null 2>vg11.txt
 is "$(grep -c '==[0-9]*==' vg11.txt)" 0 'aiusage over the usage log, and a budget: no valgrind errors'
+{
+	printf '{"prompt":"a","max_tokens":3}\n{"prompt":"x","response":{}}\nnot json\n{"prompt":"b","max_tokens":5000}\n' |
+	    $VG ailimit -k vg --tpm 1000 --rpd 5
+	$VG ailimit status -k vg --tpm 1000 --rpd 5
+	$VG ailimit reset -k vg
+} >/dev/null 2>vg12.txt
+is "$(grep -c '==[0-9]*==' vg12.txt)" 0 'ailimit: the gate, status and reset: no valgrind errors'
 kill -TERM $vpid
 wait $vpid
 is "$?" 0 'aimock: no valgrind errors after serving and SIGTERM'

@@ -4,9 +4,9 @@
 . "$(dirname "$0")/lib.sh"
 
 TOP=$(cd "$TESTS/.." && pwd)
-TOOLS="aiq aimock aicache aiusage"
+TOOLS="aiq aimock aicache aiusage ailimit"
 
-plan $((12 * 4 + 2))
+plan $((12 * 5 + 2))
 
 # long_options TOOL: the long options of TOOL's getopt_long table.
 long_options() {

@@ -44,7 +44,7 @@ test_rate(void)
 		}
 	is_int(n, 59, "rate: 60 a minute exactly, tried ten times a second");
 	is_int(ai_bucket_try(&b, &rpm60, 61, T0, &w), AI_LIMIT_NEVER,
-	    "rate: more than the burst never fits");
+	    "rate: more than a minute's never fits");
 	is_int(ai_bucket_level(&b, &rpm60, T0 + 3600 * SEC), 60,
 	    "rate: refilled to its burst, no more, after an hour");
 
@@ -54,6 +54,12 @@ test_rate(void)
 	is_int(ai_bucket_try(&b, &rpm60b1, 1, T0 + SEC / 2, &w), AI_LIMIT_WAIT,
 	    "rate: a burst of 1 spaces them out");
 	is_int(w, SEC / 2, "  by the half second left");
+	is_int(ai_bucket_try(&b, &rpm60b1, 30, T0 + SEC, &w), AI_LIMIT_OK,
+	    "rate: more than the burst goes once the bucket is full");
+	ai_bucket_take(&b, &rpm60b1, 30);
+	is_int(ai_bucket_try(&b, &rpm60b1, 1, T0 + SEC, &w), AI_LIMIT_WAIT,
+	    "  and leaves a debt");
+	is_int(w, 30 * SEC, "  of 29 and the one: 30 s");
 }
 
 static void
@@ -79,6 +85,9 @@ test_give(void)
 	ai_bucket_give(&b, &tpm, -(INT64_C(1) << 40), T0);
 	is_int(ai_bucket_level(&b, &tpm, T0), -500,
 	    "give: an absurd amount is ignored");
+	ai_bucket_give(&b, &tpm, -100000, T0);
+	is_int(ai_bucket_level(&b, &tpm, T0), -6000,
+	    "give: a debt of a minute's units at most");
 }
 
 static void
@@ -150,9 +159,9 @@ test_store(const char *path)
 	    "store: all or none: the requests of the refused take are kept");
 	is_int(ai_limitstore_take(s, "other", d, 2, T0, &w, &never, err),
 	    AI_LIMIT_OK, "store: another key has buckets of its own");
-	d[1].amount = 101;
+	d[1].amount = 601;
 	is_int(ai_limitstore_take(s, "k", d, 2, T0, &w, &never, err),
-	    AI_LIMIT_NEVER, "store: a draw past a burst never fits");
+	    AI_LIMIT_NEVER, "store: a draw past a minute's never fits");
 	is_int(never, 1, "  and which one is said");
 	d[1].amount = 30;
 	ai_limitstore_give(s, "k", d + 1, 1, T0, err);

@@ -17,12 +17,12 @@ test_names(void)
 		"ok", "auth", "bad_request", "context_length", "not_found",
 		"rate_limited", "quota_exceeded", "server", "timeout",
 		"network", "invalid_input", "bad_response", "interrupted",
-		"overloaded", "stream_truncated",
+		"overloaded", "stream_truncated", "over_limit",
 	};
 	int i;
 
 	is_int(AI_E_NCODES, sizeof(want) / sizeof(want[0]),
-	    "15 codes, every one named below");
+	    "16 codes, every one named below");
 	for (i = 0; i < AI_E_NCODES; i++)
 		is_str(ai_errcode_name(i), want[i], "name of code %d", i);
 	is_str(ai_errcode_name(AI_E_NCODES), "unknown", "out of range");

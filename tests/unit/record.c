@@ -339,6 +339,33 @@ test_key(void)
 }
 
 static void
+mark_is(const char *line, const char *want, const char *what)
+{
+	json_t *rec = json_loads(line, 0, NULL);
+	struct ai_buf b = { 0 };
+
+	is_int(ai_record_mark(&b, line, strlen(line), rec, "limit",
+	    "{\"key\":\"k\"}"), 0, "mark: %s", what);
+	is_str(b.data, want, "mark: %s: the record", what);
+	ai_buf_free(&b);
+	json_decref(rec);
+}
+
+static void
+test_mark(void)
+{
+	mark_is("{\"prompt\":\"x\", \"t\":0.7 } ",
+	    "{\"prompt\":\"x\", \"t\":0.7 ,\"aitools\":{\"limit\":"
+	    "{\"key\":\"k\"}}}\n", "a record without aitools keeps its bytes");
+	mark_is("{}", "{\"aitools\":{\"limit\":{\"key\":\"k\"}}}\n",
+	    "an empty record");
+	mark_is("{\"prompt\":\"x\",\"aitools\":{\"trace_id\":\"t\","
+	    "\"limit\":1}}", "{\"prompt\":\"x\",\"aitools\":{\"trace_id\":"
+	    "\"t\",\"limit\":{\"key\":\"k\"}}}\n",
+	    "aitools kept, the old mark replaced");
+}
+
+static void
 test_prompt_record(void)
 {
 	json_t *r;
@@ -504,6 +531,7 @@ main(void)
 	test_no_form();
 	test_done();
 	test_key();
+	test_mark();
 	test_prompt_record();
 	test_splice();
 	is_str(dump(dflt.params), "{\"max_tokens\":99}",

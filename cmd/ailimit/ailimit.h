@@ -1,0 +1,41 @@
+/*
+ * ailimit: paces records to a provider's rate limits, shared by every
+ * process that names the same key.  main.c reads the options, gate.c
+ * writes each record when its budget allows, admin.c shows and resets
+ * the state.
+ */
+#ifndef AILIMIT_H
+#define AILIMIT_H
+
+#include <signal.h>
+
+#include "aitools.h"
+
+#define EXIT_USAGE	2
+
+/* The limits a run was given, one bucket each. */
+enum bucket { B_RPM, B_TPM, B_ITPM, B_OTPM, B_RPD, B_TPD, NBUCKETS };
+
+struct opts {
+	const char	*key;		/* -k: the budget's name */
+	const char	*state;		/* --state, or NULL: the default */
+	int64_t		 per[NBUCKETS];	/* 0: not limited */
+	int64_t		 burst_ms;	/* --burst */
+	int		 wait_quota;	/* --wait-quota */
+};
+
+extern volatile sig_atomic_t ailimit_signal;
+
+extern const char *const bucket_names[NBUCKETS];
+
+/* main.c */
+void	 bucket_limit(const struct opts *, int, struct ai_limit *);
+
+/* gate.c */
+int	 gate_run(const struct opts *, struct ai_limitstore *);
+
+/* admin.c */
+int	 admin_status(const struct opts *, struct ai_limitstore *);
+int	 admin_reset(const struct opts *, struct ai_limitstore *);
+
+#endif

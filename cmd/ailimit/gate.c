@@ -1,0 +1,260 @@
+/*
+ * gate.c: writes each record of stdin when every bucket it draws from
+ * allows it, in input order, stamped with what it drew (aitools.limit),
+ * so that a later stage can true the estimate up.  While a record waits
+ * the process sleeps: no polling, no CPU.
+ *
+ * A record that already has its answer, or that is not a request aiq
+ * would send, passes at once and draws nothing; one that no wait would
+ * let through (more tokens than a minute's) fails as "over_limit".
+ */
+#include <err.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ailimit.h"
+
+struct gate {
+	const struct opts *o;
+	struct ai_limitstore *store;
+	struct ai_lines	 in;
+	struct ai_buf	 out, tail;
+	struct ai_defaults defaults;
+	int		 failed;	/* records the gate failed */
+};
+
+/* Writes a record whole; a reader gone ends the run, as for cat. */
+static void
+emit(struct gate *g, const char *p, size_t n)
+{
+	if (ai_write_all(STDOUT_FILENO, p, n) == -1)
+		err(1, "write error");
+}
+
+static void
+pass(struct gate *g, const char *line, size_t len)
+{
+	ai_buf_reset(&g->out);
+	if (ai_buf_append(&g->out, line, len) == -1 ||
+	    ai_buf_append(&g->out, "\n", 1) == -1)
+		errx(1, "out of memory");
+	emit(g, g->out.data, g->out.len);
+}
+
+/* The record failed by the gate, with code and message, never sent. */
+static void
+fail(struct gate *g, const char *line, size_t len, const json_t *rec,
+    enum ai_errcode code, const char *msg)
+{
+	struct ai_meta m = { .line = g->in.lineno };
+
+	m.started_ms = m.finished_ms = ai_now_ms();
+	ai_buf_reset(&g->out);
+	if (ai_tail_error(&g->tail, code, msg, 0, &m) == -1 ||
+	    (rec != NULL ? ai_record_splice(&g->out, line, len, rec,
+	    g->tail.data, g->tail.len) : ai_record_bare(&g->out,
+	    NULL, g->tail.data, g->tail.len)) == -1)
+		errx(1, "out of memory");
+	emit(g, g->out.data, g->out.len);
+	g->failed++;
+}
+
+/* The draws of a request of estimate e, from the limits given. */
+static int
+draws(const struct opts *o, const struct ai_estimate *e, struct ai_draw *d)
+{
+	const int64_t amount[NBUCKETS] = { 1, e->input + e->output, e->input,
+	    e->output, 1, e->input + e->output };
+	int b, n = 0;
+
+	for (b = 0; b < NBUCKETS; b++) {
+		if (o->per[b] == 0)
+			continue;
+		d[n].name = bucket_names[b];
+		bucket_limit(o, b, &d[n].limit);
+		d[n].amount = amount[b];
+		n++;
+	}
+	return n;
+}
+
+/* Sleeps us microseconds, or less when a signal comes. */
+static void
+nap(int64_t us)
+{
+	struct timespec ts = { (time_t)(us / 1000000),
+	    (long)(us % 1000000) * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Waits until the draws are taken.  Returns AI_LIMIT_OK; AI_LIMIT_NEVER
+ * with *which the draw that never fits; AI_LIMIT_WAIT with *which a
+ * day's quota that is spent, unless --wait-quota; or -1 when a signal
+ * came first.
+ */
+static int
+take(struct gate *g, const struct ai_draw *d, int n, int *which,
+    int64_t *waited_ms)
+{
+	char err[AI_ERRLEN];
+	int64_t t0 = ai_mono_us(), w;
+	int r, napped = 0;
+
+	for (;;) {
+		if (ailimit_signal != 0)
+			return -1;
+		r = ai_limitstore_take(g->store, g->o->key, d, n,
+		    ai_now_ms() * 1000, &w, which, err);
+		if (r == -1)
+			errx(1, "%s", err);
+		if (r != AI_LIMIT_WAIT)
+			break;
+		if (*which >= 0 && d[*which].limit.kind == AI_LIMIT_QUOTA &&
+		    !g->o->wait_quota)
+			return AI_LIMIT_WAIT;
+		/* Others draw too: look again after a second at most. */
+		nap(w < 1000000 ? w : 1000000);
+		napped = 1;
+	}
+	*waited_ms = napped ? (ai_mono_us() - t0 + 999) / 1000 : 0;
+	return r;
+}
+
+/* A day's quota spent: the record fails, saying which and until when. */
+static void
+spent(struct gate *g, const char *line, size_t len, const json_t *rec,
+    const struct ai_draw *d)
+{
+	char msg[AI_ERRLEN];
+
+	snprintf(msg, sizeof(msg), "the %s quota of %lld a day is spent: it "
+	    "is whole again at midnight, local time (--wait-quota waits)",
+	    d->name, (long long)d->limit.per);
+	fail(g, line, len, rec, AI_E_QUOTA_EXCEEDED, msg);
+}
+
+static void
+never_fits(struct gate *g, const char *line, size_t len, const json_t *rec,
+    const struct ai_draw *d)
+{
+	char msg[AI_ERRLEN];
+
+	snprintf(msg, sizeof(msg), "needs %lld of %s, more than its limit of "
+	    "%lld %s allows", (long long)d->amount, d->name,
+	    (long long)d->limit.per, d->limit.kind == AI_LIMIT_QUOTA ?
+	    "a day" : "a minute");
+	fail(g, line, len, rec, AI_E_OVER_LIMIT, msg);
+}
+
+/* One record: passed, paced and stamped, or failed. */
+static void
+gate_one(struct gate *g, const char *line, size_t len)
+{
+	struct ai_draw d[AI_MAX_DRAWS];
+	struct ai_request req;
+	struct ai_estimate e;
+	char err[AI_ERRLEN], stamp[256];
+	int64_t waited;
+	json_t *rec;
+	int n, which = 0, r;
+
+	rec = json_loadb(line, len, 0, NULL);
+	if (!json_is_object(rec) || ai_record_is_done(rec, 0) ||
+	    ai_record_request(rec, &g->defaults, &req, err) == -1) {
+		pass(g, line, len);	/* aiq says what is wrong with it */
+		json_decref(rec);
+		return;
+	}
+	ai_estimate_request(req.body, &e);
+	ai_request_free(&req);
+	n = draws(g->o, &e, d);
+	if ((r = take(g, d, n, &which, &waited)) == AI_LIMIT_NEVER)
+		never_fits(g, line, len, rec, &d[which]);
+	else if (r == AI_LIMIT_WAIT)
+		spent(g, line, len, rec, &d[which]);
+	else if (r == -1)
+		fail(g, line, len, rec, AI_E_INTERRUPTED, "stopped by a signal "
+		    "while waiting for its turn");
+	else {
+		snprintf(stamp, sizeof(stamp), "{\"key\":\"%s\",\"input\":%lld,"
+		    "\"output\":%lld,\"waited_ms\":%lld}", g->o->key,
+		    (long long)e.input, (long long)e.output, (long long)waited);
+		ai_buf_reset(&g->out);
+		if (ai_record_mark(&g->out, line, len, rec, "limit",
+		    stamp) == -1)
+			errx(1, "out of memory");
+		emit(g, g->out.data, g->out.len);
+	}
+	json_decref(rec);
+}
+
+/*
+ * After a signal: the records already read are written, each as
+ * interrupted, so that none is lost and none goes out unpaced.
+ */
+static void
+flush_read(struct gate *g)
+{
+	char *line;
+	size_t len;
+	int cut;
+	json_t *rec;
+
+	while (ai_lines_next(&g->in, &line, &len, &cut) == 1) {
+		rec = cut ? NULL : json_loadb(line, len, 0, NULL);
+		if (rec != NULL && json_is_object(rec) &&
+		    ai_record_is_done(rec, 0))
+			pass(g, line, len);
+		else
+			fail(g, line, len, json_is_object(rec) ? rec : NULL,
+			    AI_E_INTERRUPTED, "stopped by a signal before its "
+			    "turn");
+		json_decref(rec);
+	}
+}
+
+int
+gate_run(const struct opts *o, struct ai_limitstore *store)
+{
+	struct gate g = { .o = o, .store = store };
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	char *line;
+	size_t len;
+	int r, cut;
+
+	g.defaults.model = ai_default_model(NULL);
+	ai_lines_init(&g.in, STDIN_FILENO, AI_MAX_LINE);
+	while (ailimit_signal == 0) {
+		if ((r = ai_lines_next(&g.in, &line, &len, &cut)) == -1)
+			break;
+		if (r == 0) {
+			/* poll, not read, gives way to a signal at once. */
+			if (poll(&pfd, 1, -1) == -1) {
+				if (errno != EINTR)
+					err(1, "stdin");
+			} else if (ai_lines_fill(&g.in) == -1)
+				err(1, "stdin");
+			continue;
+		}
+		if (len > 0 && line[len - 1] == '\r')
+			len--;
+		if (cut)
+			fail(&g, line, len, NULL, AI_E_INVALID_INPUT,
+			    "longer than a line may be: not read");
+		else
+			gate_one(&g, line, len);
+	}
+	if (ailimit_signal != 0)
+		flush_read(&g);
+	ai_lines_free(&g.in);
+	ai_buf_free(&g.out);
+	ai_buf_free(&g.tail);
+	return g.failed > 0 ? 1 : 0;
+}

@@ -1,0 +1,241 @@
+/*
+ * ailimit: paces records to a provider's rate limits.
+ *
+ *	ailimit -k openai --rpm 500 --tpm 200000 < jobs.jsonl | aiq -J -j 32
+ *
+ * Every process that names the same key draws from the same buckets.
+ */
+#include <err.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ailimit.h"
+
+volatile sig_atomic_t ailimit_signal;
+
+const char *const bucket_names[NBUCKETS] = {
+	"rpm", "tpm", "itpm", "otpm", "rpd", "tpd",
+};
+
+enum {
+	OPT_BURST = CHAR_MAX + 1, OPT_STATE, OPT_WAIT_QUOTA,
+	OPT_RPM, OPT_TPM, OPT_ITPM, OPT_OTPM, OPT_RPD, OPT_TPD,
+};
+
+static const struct option longopts[] = {
+	{ "burst",	required_argument,	NULL, OPT_BURST },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "itpm",	required_argument,	NULL, OPT_ITPM },
+	{ "key",	required_argument,	NULL, 'k' },
+	{ "otpm",	required_argument,	NULL, OPT_OTPM },
+	{ "rpd",	required_argument,	NULL, OPT_RPD },
+	{ "rpm",	required_argument,	NULL, OPT_RPM },
+	{ "state",	required_argument,	NULL, OPT_STATE },
+	{ "tpd",	required_argument,	NULL, OPT_TPD },
+	{ "tpm",	required_argument,	NULL, OPT_TPM },
+	{ "version",	no_argument,		NULL, 'V' },
+	{ "wait-quota",	no_argument,		NULL, OPT_WAIT_QUOTA },
+	{ NULL,		0,			NULL, 0 }
+};
+
+static const char usage_text[] =
+    "usage: ailimit [-hV] [-k key] [--rpm n] [--tpm n] [--itpm n] "
+    "[--otpm n]\n"
+    "               [--rpd n] [--tpd n] [--burst duration] "
+    "[--state file]\n"
+    "               [--wait-quota]\n"
+    "       ailimit status [-k key] [limits]\n"
+    "       ailimit reset [-k key]\n";
+
+static const char help_text[] =
+    "Writes each record of stdin when the limits allow it, in order.\n"
+    "\n"
+    "  -k, --key key        the budget, shared by every process naming it"
+    " (default)\n"
+    "      --rpm n          requests a minute\n"
+    "      --tpm n          tokens a minute, input and output\n"
+    "      --itpm n         input tokens a minute (Anthropic)\n"
+    "      --otpm n         output tokens a minute (Anthropic)\n"
+    "      --rpd n          requests a day (local time)\n"
+    "      --tpd n          tokens a day (local time)\n"
+    "      --wait-quota     wait for the next day when a quota is spent\n"
+    "                       (else its records fail as quota_exceeded)\n"
+    "      --burst duration most at once: this share of a minute (1s)\n"
+    "      --state file     the shared state (AILIMIT_STATE, or\n"
+    "                       $XDG_STATE_HOME/aitools/limits.db)\n"
+    "  -h, --help           this help\n"
+    "  -V, --version        the version\n"
+    "\n"
+    "Commands: status shows what each limit holds now; reset fills them"
+    " again.\n";
+
+/*
+ * The limit of bucket b: a rate of per a minute whose burst is --burst's
+ * share of it (one at least), or a quota of per a local day.
+ */
+void
+bucket_limit(const struct opts *o, int b, struct ai_limit *l)
+{
+	l->kind = b >= B_RPD ? AI_LIMIT_QUOTA : AI_LIMIT_RATE;
+	l->per = o->per[b];
+	l->burst = o->per[b] * o->burst_ms / 60000;
+	if (l->burst < 1)
+		l->burst = 1;
+}
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fputs(usage_text, status == 0 ? stdout : stderr);
+	if (status == 0) {
+		fputs("\n", stdout);
+		fputs(help_text, stdout);
+		if (fflush(stdout) == EOF || ferror(stdout))
+			err(1, "write error");
+	}
+	exit(status);
+}
+
+static void
+on_signal(int sig)
+{
+	ailimit_signal = sig;
+}
+
+/* SIGINT and SIGTERM end a wait, not the process: no record is lost. */
+static void
+setup_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* A key names a row of the state and goes in records: kept plain. */
+static int
+key_ok(const char *k)
+{
+	size_t n = strlen(k);
+
+	return n > 0 && n <= 64 && strspn(k, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
+static int64_t
+number(const char *opt, const char *v)
+{
+	char why[AI_ERRLEN];
+	int64_t n;
+
+	if (ai_opt_number(v, 1, AI_BUCKET_MAX, &n, why) == -1) {
+		warnx("--%s '%s': %s", opt, v, why);
+		usage(EXIT_USAGE);
+	}
+	return n;
+}
+
+static void
+parse(int argc, char **argv, struct opts *o)
+{
+	char why[AI_ERRLEN];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "hk:V", longopts, NULL)) != -1)
+		switch (c) {
+		case 'h':
+			usage(0);
+		case 'k':
+			if (!key_ok(optarg)) {
+				warnx("-k '%s': a key is 1 to 64 letters, "
+				    "digits, '.', '_' or '-'", optarg);
+				usage(EXIT_USAGE);
+			}
+			o->key = optarg;
+			break;
+		case 'V':
+			if (printf("ailimit %s\n", AI_VERSION) < 0 ||
+			    fflush(stdout) == EOF)
+				err(1, "write error");
+			exit(0);
+		case OPT_BURST:
+			if (ai_opt_duration(optarg, 1, &o->burst_ms,
+			    why) == -1 || o->burst_ms > 60000) {
+				warnx("--burst '%s': %s", optarg, o->burst_ms >
+				    60000 ? "a minute at most" : why);
+				usage(EXIT_USAGE);
+			}
+			break;
+		case OPT_STATE:
+			o->state = optarg;
+			break;
+		case OPT_WAIT_QUOTA:
+			o->wait_quota = 1;
+			break;
+		default:
+			if (c >= OPT_RPM && c <= OPT_TPD) {
+				o->per[c - OPT_RPM] = number(
+				    bucket_names[c - OPT_RPM], optarg);
+				break;
+			}
+			usage(EXIT_USAGE);
+		}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = { .key = "default", .burst_ms = 1000 };
+	struct ai_limitstore *s;
+	char why[AI_ERRLEN], *path = NULL;
+	const char *cmd = NULL;
+	int b, status, any = 0;
+
+	argv[0] = "ailimit";
+	if (argc > 1 && (strcmp(argv[1], "status") == 0 ||
+	    strcmp(argv[1], "reset") == 0)) {
+		cmd = argv[1];
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	}
+	parse(argc, argv, &o);
+	if (optind < argc) {
+		warnx("unexpected argument '%s'", argv[optind]);
+		usage(EXIT_USAGE);
+	}
+	for (b = 0; b < NBUCKETS; b++)
+		any |= o.per[b] != 0;
+	if (cmd == NULL && !any) {
+		warnx("no limit given: --rpm, --tpm, --itpm, --otpm, --rpd or "
+		    "--tpd");
+		usage(EXIT_USAGE);
+	}
+	if (o.state == NULL && (o.state = path =
+	    ai_limitstore_default_path()) == NULL)
+		errx(1, "no state file: set AILIMIT_STATE or HOME");
+	if ((s = ai_limitstore_open(o.state, why)) == NULL)
+		errx(1, "%s", why);
+	setup_signals();
+	if (cmd == NULL)
+		status = gate_run(&o, s);
+	else if (strcmp(cmd, "status") == 0)
+		status = admin_status(&o, s);
+	else
+		status = admin_reset(&o, s);
+	ai_limitstore_close(s);
+	free(path);
+	if (ailimit_signal != 0) {
+		signal(ailimit_signal, SIG_DFL);
+		raise(ailimit_signal);
+	}
+	return status;
+}

@@ -1,0 +1,27 @@
+# bash completion for ailimit(1)
+_ailimit()
+{
+	local cur prev
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD-1]}
+	case $prev in
+	--state)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
+	--burst)
+		COMPREPLY=($(compgen -W '500ms 1s 5s 10s 1m' -- "$cur"))
+		return
+		;;
+	-k|--key|--rpm|--tpm|--itpm|--otpm|--rpd|--tpd)
+		return
+		;;
+	esac
+	if [ "$COMP_CWORD" -eq 1 ] && [[ $cur != -* ]]; then
+		COMPREPLY=($(compgen -W 'status reset' -- "$cur"))
+		return
+	fi
+	COMPREPLY=($(compgen -W '-h --help -V --version -k --key --rpm --tpm
+	    --itpm --otpm --rpd --tpd --burst --state --wait-quota' -- "$cur"))
+}
+complete -F _ailimit ailimit

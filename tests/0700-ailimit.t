@@ -1,0 +1,108 @@
+#!/bin/sh
+# ailimit: records paced to limits, in order, shared by key, none lost.
+# Windows are short (a limit of 600 a minute is 10 a second) so that the
+# whole file takes a few seconds.
+. "$(dirname "$0")/lib.sh"
+
+plan 27
+
+awk 'BEGIN { for (i = 1; i <= 30; i++) printf "{\"custom_id\":\"r%d\",\"prompt\":\"p%d\",\"max_tokens\":10}\n", i, i }' >in.jsonl
+
+# --- pacing: a burst of one second's share, then the rate
+t0=$(date +%s%N)
+ailimit -k pace --rpm 600 <in.jsonl >pace.out
+st=$? ms=$(ms_since "$t0")
+is "$st:$(wc -l <pace.out | tr -d ' ')" '0:30' 'every record out, exit 0'
+is "$(jq -r .custom_id pace.out | paste -sd' ')" "$(jq -r .custom_id in.jsonl | paste -sd' ')" \
+	'in input order'
+# at once: 10, or one or two more that refilled while those were taken
+at_once() {
+	n=$(cat "$@" | jq -r 'select(.aitools.limit.waited_ms == 0) | .custom_id' | wc -l)
+	[ "$n" -ge "$want" ] && [ "$n" -le $((want + 2)) ] && echo "$want" || echo "$n"
+}
+want=10
+is "$(at_once pace.out)" 10 'a burst of 10 (1 s of 600 a minute) goes at once'
+if [ "$ms" -ge 1800 ] && [ "$ms" -lt 6000 ]; then pass "the other 20 at 10 a second ($ms ms)"
+else fail "the other 20 at 10 a second ($ms ms)"; fi
+is "$(head -n1 pace.out | jq -c .aitools.limit)" '{"key":"pace","input":5,"output":10,"waited_ms":0}' \
+	'each is stamped with its key, its estimate and its wait'
+is "$(head -n1 pace.out | jq -c 'del(.aitools)')" "$(head -n1 in.jsonl)" 'and is otherwise as it came'
+is "$(stat -c %a "$HOME/.local/state/aitools/limits.db")" 600 'the state file is private'
+
+# --- --burst: a larger share at once
+ailimit -k burst --rpm 600 --burst 2s <in.jsonl >burst.out
+want=20
+is "$(at_once burst.out)" 20 '--burst 2s: 20 at once'
+
+# --- two processes on one key share its budget
+t0=$(date +%s%N)
+head -n 15 in.jsonl | ailimit -k shared --rpm 600 >sh1.out &
+p1=$!
+tail -n 15 in.jsonl | ailimit -k shared --rpm 600 >sh2.out &
+p2=$!
+wait $p1; wait $p2
+ms=$(ms_since "$t0")
+is "$(cat sh1.out sh2.out | wc -l | tr -d ' ')" 30 'two gates on one key: every record out'
+if [ "$ms" -ge 1800 ]; then pass "30 records at 600 a minute between them: 2 s at least ($ms ms)"
+else fail "30 records at 600 a minute between them: 2 s at least ($ms ms)"; fi
+want=10
+is "$(at_once sh1.out sh2.out)" 10 'and one burst of 10 between them, not two'
+
+# --- what passes at once, untouched
+printf '{"prompt":"a","response":{"x":1}}\n{"prompt":"b","error":{"code":"server"}}\nnot json\n{"nothing":1}\n' >pass.jsonl
+ailimit -k pass --rpm 1 <pass.jsonl >pass.out
+is "$?" 0 'records answered, and lines aiq will refuse, pass: exit 0'
+cmp -s pass.jsonl pass.out
+is "$?" 0 '  byte for byte, drawing nothing'
+is "$(ailimit status -k pass --rpm 1 | sed -n 2p)" 'rpm    1 of 1 now (the burst)' '  the bucket is full still'
+
+# --- a record that could never pass
+printf '{"prompt":"big","max_tokens":5000}\n{"prompt":"small","max_tokens":1}\n' |
+	ailimit -k never --tpm 1000 >never.out 2>never.err
+is "$?" 1 'a record over a limit: exit 1'
+is "$(jq -r '.error.code // "sent"' never.out | paste -sd' ')" 'over_limit sent' \
+	'it fails as over_limit, and the next one goes'
+is "$(head -n1 never.out | jq -r .error.message)" 'needs 5005 of tpm, more than its limit of 1000 a minute allows' \
+	'saying which limit'
+
+# --- a day's quota
+head -n 5 in.jsonl | ailimit -k day --rpd 3 >day.out
+is "$?:$(jq -r '.error.code // "sent"' day.out | paste -sd' ')" \
+	'1:sent sent sent quota_exceeded quota_exceeded' 'a quota spent: the rest fail as quota_exceeded, exit 1'
+like "$(sed -n 4p day.out | jq -r .error.message)" '^the rpd quota of 3 a day is spent: it is whole again at midnight' \
+	'saying which quota, and when it is whole again'
+is "$(ailimit status -k day --rpd 3 | sed -n 2p)" 'rpd    0 of 3 left today' 'status: nothing left today'
+ailimit reset -k day
+is "$(ailimit status -k day --rpd 3 | sed -n 2p)" 'rpd    3 of 3 left today' 'reset: whole again'
+
+# --- a signal while records wait: every record read is written
+awk 'BEGIN { for (i = 1; i <= 5; i++) printf "{\"prompt\":\"s%d\"}\n", i }' >sig.jsonl
+ailimit -k sig --rpm 60 <sig.jsonl >sig.out &
+pid=$!
+i=0
+while [ "$(wc -l <sig.out)" -lt 1 ] && [ $i -lt 100 ]; do sleep 0.02; i=$((i + 1)); done
+sleep 0.2
+kill -INT $pid
+wait $pid
+st=$?
+is "$st:$(wc -l <sig.out | tr -d ' ')" '130:5' 'SIGINT: every record out, ended by the signal'
+is "$(jq -r '.error.code // "sent"' sig.out | sort | uniq -c | tr -s ' ' | paste -sd'|')" \
+	' 4 interrupted| 1 sent' '  those that waited as interrupted'
+
+# --- through aiq: the stamp stays on the answer
+start_mock
+head -n 3 in.jsonl | ailimit -k aiq --rpm 600 | aiq -J >aiq.out 2>/dev/null
+is "$(jq -c '[.response.status_code, .aitools.limit.key]' aiq.out | sort -u)" '[200,"aiq"]' \
+	'aiq answers the records and keeps their stamp'
+
+# --- usage errors
+ailimit </dev/null >/dev/null 2>nolimit.err
+is "$?:$(head -n1 nolimit.err)" '2:ailimit: no limit given: --rpm, --tpm, --itpm, --otpm, --rpd or --tpd' \
+	'no limit: a usage error'
+ailimit -k 'a b' --rpm 1 </dev/null >/dev/null 2>key.err
+is "$?" 2 'a key with a blank: a usage error'
+ailimit --rpm 0 </dev/null >/dev/null 2>zero.err
+is "$?:$(head -n1 zero.err)" "2:ailimit: --rpm '0': not a whole number from 1 to 68719476736" \
+	'a limit of 0: a usage error'
+
+done_testing
