@@ -171,6 +171,9 @@ bench-cache: all
 bench-usage: all
 	sh bench/usage.sh $(BUILD)
 
+bench-limit: all
+	sh bench/limit.sh $(BUILD)
+
 install: $(BINS)
 	install -d -m 755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
@@ -203,5 +206,5 @@ clean:
 	$(CACHE_OBJ:.o=.d) $(USAGE_OBJ:.o=.d) $(LIMIT_OBJ:.o=.d) $(UNIT_BIN:=.d) $(FUZZ_BIN:=.d) \
 	$(BUILD)/fuzz/replay.d
 
-.PHONY: bench-cache bench-usage all test check lint demo bench install uninstall clean \
+.PHONY: bench-cache bench-usage bench-limit all test check lint demo bench install uninstall clean \
 	fuzz fuzz-bin fuzz-merge

@@ -4,7 +4,7 @@
 # whole file takes a few seconds.
 . "$(dirname "$0")/lib.sh"
 
-plan 27
+plan 28
 
 awk 'BEGIN { for (i = 1; i <= 30; i++) printf "{\"custom_id\":\"r%d\",\"prompt\":\"p%d\",\"max_tokens\":10}\n", i, i }' >in.jsonl
 
@@ -47,6 +47,12 @@ if [ "$ms" -ge 1800 ]; then pass "30 records at 600 a minute between them: 2 s a
 else fail "30 records at 600 a minute between them: 2 s at least ($ms ms)"; fi
 want=10
 is "$(at_once sh1.out sh2.out)" 10 'and one burst of 10 between them, not two'
+
+# --- a lease taken ahead is given back at the end
+head -n 3 in.jsonl | ailimit -k lease --rpm 6000 >/dev/null
+lv=$(ailimit status -k lease --rpm 6000 | awk '$1 == "rpm" { print $2 }')
+if [ "$lv" -ge 96 ] && [ "$lv" -le 100 ]; then pass "what a run leased and did not draw is given back ($lv of 100)"
+else fail "what a run leased and did not draw is given back ($lv of 100)"; fi
 
 # --- what passes at once, untouched
 printf '{"prompt":"a","response":{"x":1}}\n{"prompt":"b","error":{"code":"server"}}\nnot json\n{"nothing":1}\n' >pass.jsonl

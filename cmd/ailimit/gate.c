@@ -19,31 +19,49 @@
 
 #include "ailimit.h"
 
+/* A lease: this share of a second of each rate, taken ahead at once. */
+#define LEASE_MS	100
+#define OUT_BATCH	65536	/* records written together, at most */
+
 struct gate {
 	const struct opts *o;
 	struct ai_limitstore *store;
 	struct ai_lines	 in;
 	struct ai_buf	 out, tail;
 	struct ai_defaults defaults;
+	int64_t		 held[AI_MAX_DRAWS];	/* leased, not yet drawn */
 	int		 failed;	/* records the gate failed */
 };
 
-/* Writes a record whole; a reader gone ends the run, as for cat. */
+/*
+ * Writes the records made so far; a reader gone ends the run, as for cat.
+ * Records are written together while more input is at hand, and always
+ * before the gate waits, for input or for its turn: none is held back.
+ */
 static void
-emit(struct gate *g, const char *p, size_t n)
+flush_out(struct gate *g)
 {
-	if (ai_write_all(STDOUT_FILENO, p, n) == -1)
+	if (g->out.len > 0 && ai_write_all(STDOUT_FILENO, g->out.data,
+	    g->out.len) == -1)
 		err(1, "write error");
+	ai_buf_reset(&g->out);
+}
+
+/* A record is made, in g->out: written once there are enough. */
+static void
+made(struct gate *g)
+{
+	if (g->out.len >= OUT_BATCH)
+		flush_out(g);
 }
 
 static void
 pass(struct gate *g, const char *line, size_t len)
 {
-	ai_buf_reset(&g->out);
 	if (ai_buf_append(&g->out, line, len) == -1 ||
 	    ai_buf_append(&g->out, "\n", 1) == -1)
 		errx(1, "out of memory");
-	emit(g, g->out.data, g->out.len);
+	made(g);
 }
 
 /* The record failed by the gate, with code and message, never sent. */
@@ -54,13 +72,12 @@ fail(struct gate *g, const char *line, size_t len, const json_t *rec,
 	struct ai_meta m = { .line = g->in.lineno };
 
 	m.started_ms = m.finished_ms = ai_now_ms();
-	ai_buf_reset(&g->out);
 	if (ai_tail_error(&g->tail, code, msg, 0, &m) == -1 ||
 	    (rec != NULL ? ai_record_splice(&g->out, line, len, rec,
 	    g->tail.data, g->tail.len) : ai_record_bare(&g->out,
 	    NULL, g->tail.data, g->tail.len)) == -1)
 		errx(1, "out of memory");
-	emit(g, g->out.data, g->out.len);
+	made(g);
 	g->failed++;
 }
 
@@ -94,6 +111,85 @@ nap(int64_t us)
 }
 
 /*
+ * The units of a lease of limit l: LEASE_MS of its rate, a quarter of
+ * its burst at most, so that a lease never holds much of what another
+ * process sharing the key could use.  A quota leases nothing.
+ */
+static int64_t
+lease_of(const struct ai_limit *l)
+{
+	int64_t n = l->per * LEASE_MS / 60000;
+
+	if (l->kind == AI_LIMIT_QUOTA)
+		return 0;
+	return n < l->burst / 4 ? n : l->burst / 4;
+}
+
+/* Draws from the units leased, when they cover every draw. */
+static int
+from_lease(struct gate *g, const struct ai_draw *d, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (g->held[i] < d[i].amount)
+			return 0;
+	for (i = 0; i < n; i++)
+		g->held[i] -= d[i].amount;
+	return 1;
+}
+
+/*
+ * Takes the draws and a new lease in one go, when the buckets have them
+ * now: a transaction for many records, not one each, when the rates are
+ * far above the input's.
+ */
+static int
+lease(struct gate *g, const struct ai_draw *d, int n)
+{
+	struct ai_draw l[AI_MAX_DRAWS];
+	char err[AI_ERRLEN];
+	int64_t w, more = 0;
+	int i, which, r;
+
+	for (i = 0; i < n; i++) {
+		l[i] = d[i];
+		l[i].amount = (d[i].amount > g->held[i] ? d[i].amount -
+		    g->held[i] : 0) + lease_of(&d[i].limit);
+		more |= lease_of(&d[i].limit);
+	}
+	if (more == 0)
+		return 0;
+	r = ai_limitstore_take(g->store, g->o->key, l, n, ai_now_ms() * 1000,
+	    &w, &which, err);
+	if (r == -1)
+		errx(1, "%s", err);
+	if (r != AI_LIMIT_OK)
+		return 0;
+	for (i = 0; i < n; i++)
+		g->held[i] += l[i].amount - d[i].amount;
+	return 1;
+}
+
+/* Gives back what is leased and not drawn: at the end, or before a wait. */
+static void
+give_back(struct gate *g, struct ai_draw *d, int n)
+{
+	char err[AI_ERRLEN];
+	int64_t sum = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		d[i].amount = g->held[i];
+		sum += g->held[i];
+		g->held[i] = 0;
+	}
+	if (sum > 0 && ai_limitstore_give(g->store, g->o->key, d, n,
+	    ai_now_ms() * 1000, err) == -1)
+		warnx("%s", err);
+}
+
+/*
  * Waits until the draws are taken.  Returns AI_LIMIT_OK; AI_LIMIT_NEVER
  * with *which the draw that never fits; AI_LIMIT_WAIT with *which a
  * day's quota that is spent, unless --wait-quota; or -1 when a signal
@@ -103,10 +199,17 @@ static int
 take(struct gate *g, const struct ai_draw *d, int n, int *which,
     int64_t *waited_ms)
 {
+	struct ai_draw back[AI_MAX_DRAWS];
 	char err[AI_ERRLEN];
 	int64_t t0 = ai_mono_us(), w;
 	int r, napped = 0;
 
+	*waited_ms = 0;
+	if (from_lease(g, d, n) || lease(g, d, n))
+		return AI_LIMIT_OK;
+	memcpy(back, d, (size_t)n * sizeof(*d));
+	give_back(g, back, n);	/* short of room: nothing held aside */
+	flush_out(g);		/* those before it go now */
 	for (;;) {
 		if (ailimit_signal != 0)
 			return -1;
@@ -186,11 +289,10 @@ gate_one(struct gate *g, const char *line, size_t len)
 		snprintf(stamp, sizeof(stamp), "{\"key\":\"%s\",\"input\":%lld,"
 		    "\"output\":%lld,\"waited_ms\":%lld}", g->o->key,
 		    (long long)e.input, (long long)e.output, (long long)waited);
-		ai_buf_reset(&g->out);
 		if (ai_record_mark(&g->out, line, len, rec, "limit",
 		    stamp) == -1)
 			errx(1, "out of memory");
-		emit(g, g->out.data, g->out.len);
+		made(g);
 	}
 	json_decref(rec);
 }
@@ -225,9 +327,10 @@ gate_run(const struct opts *o, struct ai_limitstore *store)
 {
 	struct gate g = { .o = o, .store = store };
 	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	struct ai_draw d[AI_MAX_DRAWS];
 	char *line;
 	size_t len;
-	int r, cut;
+	int r, cut, n;
 
 	g.defaults.model = ai_default_model(NULL);
 	ai_lines_init(&g.in, STDIN_FILENO, AI_MAX_LINE);
@@ -235,6 +338,7 @@ gate_run(const struct opts *o, struct ai_limitstore *store)
 		if ((r = ai_lines_next(&g.in, &line, &len, &cut)) == -1)
 			break;
 		if (r == 0) {
+			flush_out(&g);
 			/* poll, not read, gives way to a signal at once. */
 			if (poll(&pfd, 1, -1) == -1) {
 				if (errno != EINTR)
@@ -253,6 +357,9 @@ gate_run(const struct opts *o, struct ai_limitstore *store)
 	}
 	if (ailimit_signal != 0)
 		flush_read(&g);
+	flush_out(&g);
+	if ((n = draws(o, &(struct ai_estimate){ 0, 0 }, d)) > 0)
+		give_back(&g, d, n);
 	ai_lines_free(&g.in);
 	ai_buf_free(&g.out);
 	ai_buf_free(&g.tail);
