@@ -18,7 +18,7 @@ _ailimit()
 		;;
 	esac
 	if [ "$COMP_CWORD" -eq 1 ] && [[ $cur != -* ]]; then
-		COMPREPLY=($(compgen -W 'status reset' -- "$cur"))
+		COMPREPLY=($(compgen -W 'settle status reset' -- "$cur"))
 		return
 	fi
 	COMPREPLY=($(compgen -W '-h --help -V --version -k --key --rpm --tpm

@@ -1,4 +1,5 @@
 # fish completion for ailimit(1)
+complete -c ailimit -n '__fish_use_subcommand' -f -a 'settle' -d 'Give back what the records drew and did not use'
 complete -c ailimit -n '__fish_use_subcommand' -f -a 'status' -d 'What each limit holds now'
 complete -c ailimit -n '__fish_use_subcommand' -f -a 'reset' -d 'Fill the buckets of a key again'
 complete -c ailimit -s h -l help -d 'Print the usage and exit'

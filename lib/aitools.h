@@ -449,7 +449,7 @@ int	 ai_limitstore_give(struct ai_limitstore *, const char *,
 int	 ai_limitstore_pause(struct ai_limitstore *, const char *, int64_t,
 	    char *);
 int	 ai_limitstore_levels(struct ai_limitstore *, const char *,
-	    const struct ai_draw *, int, int64_t, int64_t *, int64_t *, char *);
+	    struct ai_draw *, int, int64_t, int64_t *, int64_t *, char *);
 int	 ai_limitstore_reset(struct ai_limitstore *, const char *, char *);
 void	 ai_limitstore_close(struct ai_limitstore *);
 

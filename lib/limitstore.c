@@ -26,7 +26,7 @@ struct limitstore_ops {
 		    const struct ai_draw *, int, int64_t, char *);
 	int	(*pause)(struct ai_limitstore *, const char *, int64_t, char *);
 	int	(*levels)(struct ai_limitstore *, const char *,
-		    const struct ai_draw *, int, int64_t, int64_t *, int64_t *,
+		    struct ai_draw *, int, int64_t, int64_t *, int64_t *,
 		    char *);
 	int	(*reset)(struct ai_limitstore *, const char *, char *);
 	void	(*close)(struct ai_limitstore *);
@@ -41,6 +41,7 @@ struct ai_limitstore {
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS buckets (key TEXT NOT NULL,"
     " name TEXT NOT NULL, level INTEGER NOT NULL, updated INTEGER NOT NULL,"
+    " kind INTEGER NOT NULL, per INTEGER NOT NULL, burst INTEGER NOT NULL,"
     " PRIMARY KEY (key, name)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS pauses (key TEXT PRIMARY KEY,"
     " until_us INTEGER NOT NULL) WITHOUT ROWID;";
@@ -53,10 +54,14 @@ fail(struct ai_limitstore *s, char *err)
 	return -1;
 }
 
-/* The stored bucket of name under key; a new one is all zeros. */
+/*
+ * The stored bucket of name under key, all zeros when new, and the limit
+ * it was last drawn with, into l when l->per is 0: a stage that only
+ * gives back (settle) need not be told the limits again.
+ */
 static int
 get_bucket(struct ai_limitstore *s, const char *key, const char *name,
-    struct ai_bucket *b)
+    struct ai_bucket *b, struct ai_limit *l)
 {
 	int rc;
 
@@ -67,6 +72,11 @@ get_bucket(struct ai_limitstore *s, const char *key, const char *name,
 	if ((rc = sqlite3_step(s->get)) == SQLITE_ROW) {
 		b->level = sqlite3_column_int64(s->get, 0);
 		b->updated_us = sqlite3_column_int64(s->get, 1);
+		if (l->per == 0) {
+			l->kind = sqlite3_column_int(s->get, 2);
+			l->per = sqlite3_column_int64(s->get, 3);
+			l->burst = sqlite3_column_int64(s->get, 4);
+		}
 	}
 	sqlite3_reset(s->get);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
@@ -74,7 +84,7 @@ get_bucket(struct ai_limitstore *s, const char *key, const char *name,
 
 static int
 put_bucket(struct ai_limitstore *s, const char *key, const char *name,
-    const struct ai_bucket *b)
+    const struct ai_bucket *b, const struct ai_limit *l)
 {
 	int rc;
 
@@ -83,6 +93,9 @@ put_bucket(struct ai_limitstore *s, const char *key, const char *name,
 	sqlite3_bind_text(s->put, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s->put, 3, b->level);
 	sqlite3_bind_int64(s->put, 4, b->updated_us);
+	sqlite3_bind_int(s->put, 5, l->kind);
+	sqlite3_bind_int64(s->put, 6, l->per);
+	sqlite3_bind_int64(s->put, 7, l->burst);
 	rc = sqlite3_step(s->put);
 	sqlite3_reset(s->put);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -112,6 +125,7 @@ local_take(struct ai_limitstore *s, const char *key, const struct ai_draw *d,
     int n, int64_t now_us, int64_t *wait_us, int *never, char *err)
 {
 	struct ai_bucket b[AI_MAX_DRAWS];
+	struct ai_limit l[AI_MAX_DRAWS];
 	int64_t w, paused;
 	int i, r = AI_LIMIT_OK;
 
@@ -125,9 +139,10 @@ local_take(struct ai_limitstore *s, const char *key, const struct ai_draw *d,
 		r = AI_LIMIT_WAIT;
 	}
 	for (i = 0; i < n; i++) {
-		if (get_bucket(s, key, d[i].name, &b[i]) == -1)
+		l[i] = d[i].limit;
+		if (get_bucket(s, key, d[i].name, &b[i], &l[i]) == -1)
 			return fail(s, err);
-		switch (ai_bucket_try(&b[i], &d[i].limit, d[i].amount, now_us,
+		switch (ai_bucket_try(&b[i], &l[i], d[i].amount, now_us,
 		    &w)) {
 		case AI_LIMIT_NEVER:
 			*never = i;
@@ -143,8 +158,8 @@ local_take(struct ai_limitstore *s, const char *key, const struct ai_draw *d,
 		}
 	}
 	for (i = 0; r == AI_LIMIT_OK && i < n; i++) {
-		ai_bucket_take(&b[i], &d[i].limit, d[i].amount);
-		if (put_bucket(s, key, d[i].name, &b[i]) == -1)
+		ai_bucket_take(&b[i], &l[i], d[i].amount);
+		if (put_bucket(s, key, d[i].name, &b[i], &l[i]) == -1)
 			return fail(s, err);
 	}
 	if (sqlite3_exec(s->db, r == AI_LIMIT_OK ? "COMMIT" : "ROLLBACK", NULL,
@@ -159,16 +174,20 @@ local_give(struct ai_limitstore *s, const char *key, const struct ai_draw *d,
     int n, int64_t now_us, char *err)
 {
 	struct ai_bucket b;
+	struct ai_limit l;
 	int i;
 
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK)
 		return fail(s, err);
 	for (i = 0; i < n; i++) {
-		if (get_bucket(s, key, d[i].name, &b) == -1)
+		l = d[i].limit;
+		if (get_bucket(s, key, d[i].name, &b, &l) == -1)
 			return fail(s, err);
-		ai_bucket_give(&b, &d[i].limit, d[i].amount, now_us);
-		if (put_bucket(s, key, d[i].name, &b) == -1)
+		if (l.per == 0)
+			continue;	/* never drawn: nothing to give back */
+		ai_bucket_give(&b, &l, d[i].amount, now_us);
+		if (put_bucket(s, key, d[i].name, &b, &l) == -1)
 			return fail(s, err);
 	}
 	return sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ?
@@ -190,11 +209,9 @@ local_pause(struct ai_limitstore *s, const char *key, int64_t until_us,
 	return rc == SQLITE_DONE ? 0 : fail(s, err);
 }
 
-/* What each bucket holds now, and the pause, without taking anything. */
 static int
-local_levels(struct ai_limitstore *s, const char *key,
-    const struct ai_draw *d, int n, int64_t now_us, int64_t *levels,
-    int64_t *paused_us, char *err)
+local_levels(struct ai_limitstore *s, const char *key, struct ai_draw *d,
+    int n, int64_t now_us, int64_t *levels, int64_t *paused_us, char *err)
 {
 	struct ai_bucket b;
 	int i;
@@ -202,7 +219,7 @@ local_levels(struct ai_limitstore *s, const char *key,
 	if (get_pause(s, key, paused_us) == -1)
 		return fail(s, err);
 	for (i = 0; i < n; i++) {
-		if (get_bucket(s, key, d[i].name, &b) == -1)
+		if (get_bucket(s, key, d[i].name, &b, &d[i].limit) == -1)
 			return fail(s, err);
 		levels[i] = ai_bucket_level(&b, &d[i].limit, now_us);
 	}
@@ -253,10 +270,12 @@ static const struct limitstore_ops local_ops = {
 static int
 prepare(struct ai_limitstore *s)
 {
-	return sqlite3_prepare_v2(s->db, "SELECT level, updated FROM buckets"
-	    " WHERE key = ?1 AND name = ?2", -1, &s->get, NULL) != SQLITE_OK ||
+	return sqlite3_prepare_v2(s->db, "SELECT level, updated, kind, per,"
+	    " burst FROM buckets WHERE key = ?1 AND name = ?2", -1, &s->get,
+	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO buckets"
-	    " VALUES (?1, ?2, ?3, ?4)", -1, &s->put, NULL) != SQLITE_OK ||
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &s->put, NULL) !=
+	    SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "SELECT until_us FROM pauses"
 	    " WHERE key = ?1", -1, &s->get_pause, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "INSERT INTO pauses VALUES (?1, ?2)"
@@ -331,9 +350,14 @@ ai_limitstore_pause(struct ai_limitstore *s, const char *key,
 	return s->ops->pause(s, key, until_us, err);
 }
 
+/*
+ * What each bucket holds now, and the pause, taking nothing.  A draw
+ * whose limit's per is 0 gets the limit the bucket was last drawn with
+ * (still 0: never drawn).
+ */
 int
 ai_limitstore_levels(struct ai_limitstore *s, const char *key,
-    const struct ai_draw *d, int n, int64_t now_us, int64_t *levels,
+    struct ai_draw *d, int n, int64_t now_us, int64_t *levels,
     int64_t *paused_us, char *err)
 {
 	return s->ops->levels(s, key, d, n, now_us, levels, paused_us, err);

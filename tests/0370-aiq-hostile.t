@@ -234,8 +234,8 @@ kill -INT $apid
 is "$(jq -r '.error.code // "ok"' big10.out | sort | uniq -c | tr -s ' ' | paste -sd,)" \
 	' 1 interrupted, 10 ok' 'SIGINT: the answers of 100K done behind the one in flight are written'
 : >sent2.log
-awk 'BEGIN { for (i = 0; i < 300; i++) printf "{\"prompt\":\"t%d [[mock latency=0-400]]\"}\n", i }' >t.jsonl
-AIQ_USAGE_LOG=$SCRATCH/to.db timeout 0.5 aiq -J -j 32 --stream <t.jsonl >t.out 2>t.err
+awk 'BEGIN { for (i = 0; i < 600; i++) printf "{\"prompt\":\"t%d [[mock latency=0-400]]\"}\n", i }' >t.jsonl
+AIQ_USAGE_LOG=$SCRATCH/to.db timeout 1.5 aiq -J -j 32 --stream <t.jsonl >t.out 2>t.err
 st=$?
 is "$st:$(grep -c 'interrupted: ' t.err)" '124:1' 'timeout(1): one orderly stop, said once'
 is "$(q "$SCRATCH/to.db" 'SELECT count(*) FROM calls')" "$(wc -l <sent2.log | tr -d ' ')" \

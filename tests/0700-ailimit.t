@@ -4,7 +4,7 @@
 # whole file takes a few seconds.
 . "$(dirname "$0")/lib.sh"
 
-plan 28
+plan 31
 
 awk 'BEGIN { for (i = 1; i <= 30; i++) printf "{\"custom_id\":\"r%d\",\"prompt\":\"p%d\",\"max_tokens\":10}\n", i, i }' >in.jsonl
 
@@ -100,6 +100,27 @@ start_mock
 head -n 3 in.jsonl | ailimit -k aiq --rpm 600 | aiq -J >aiq.out 2>/dev/null
 is "$(jq -c '[.response.status_code, .aitools.limit.key]' aiq.out | sort -u)" '[200,"aiq"]' \
 	'aiq answers the records and keeps their stamp'
+
+# --- settle: what was reserved and not used is given back
+awk 'BEGIN { for (i = 1; i <= 3; i++) printf "{\"prompt\":\"s%d\",\"max_tokens\":1000}\n", i }' |
+	ailimit -k settle --tpm 6000 --burst 1m | aiq -J 2>/dev/null >settle.in
+before=$(ailimit status -k settle | awk '$1 == "tpm" { print $2 }')
+ailimit settle <settle.in >settle.out
+st=$?
+after=$(ailimit status -k settle | awk '$1 == "tpm" { print $2 }')
+cmp -s settle.in settle.out
+is "$st:$?" '0:0' 'settle: exit 0, the records passed on byte for byte'
+if [ "$before" -le 3500 ] && [ "$after" -ge 5900 ]; then
+	pass "settle: the output reserved and not used is given back ($before, then $after of 6000)"
+else
+	fail "settle: the output reserved and not used is given back ($before, then $after of 6000)"
+fi
+printf '{"prompt":"f"}\n' | ailimit -k unbilled --tpm 6000 --burst 1m |
+	jq -c '. + {error: {code: "server"}}' >unbilled.jsonl
+ailimit settle <unbilled.jsonl >/dev/null
+after=$(ailimit status -k unbilled | awk '$1 == "tpm" { print $2 }')
+if [ "$after" -ge 5990 ]; then pass "settle: a call that failed unbilled gives back all it drew ($after of 6000)"
+else fail "settle: a call that failed unbilled gives back all it drew ($after of 6000)"; fi
 
 # --- usage errors
 ailimit </dev/null >/dev/null 2>nolimit.err

@@ -28,11 +28,26 @@ extern volatile sig_atomic_t ailimit_signal;
 
 extern const char *const bucket_names[NBUCKETS];
 
+/* stage.c: reading and writing records, as a pipeline stage. */
+struct stage {
+	struct ai_lines	 in;
+	struct ai_buf	 out;		/* records made, not yet written */
+};
+void	 stage_init(struct stage *, size_t);
+int	 stage_next(struct stage *, char **, size_t *, int *);
+void	 stage_pass(struct stage *, const char *, size_t);
+void	 stage_made(struct stage *);
+void	 stage_flush(struct stage *);
+void	 stage_free(struct stage *);
+
 /* main.c */
 void	 bucket_limit(const struct opts *, int, struct ai_limit *);
 
 /* gate.c */
 int	 gate_run(const struct opts *, struct ai_limitstore *);
+
+/* settle.c */
+int	 settle_run(struct ai_limitstore *);
 
 /* admin.c */
 int	 admin_status(const struct opts *, struct ai_limitstore *);

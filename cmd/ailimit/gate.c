@@ -10,7 +10,6 @@
  */
 #include <err.h>
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,63 +20,31 @@
 
 /* A lease: this share of a second of each rate, taken ahead at once. */
 #define LEASE_MS	100
-#define OUT_BATCH	65536	/* records written together, at most */
 
 struct gate {
 	const struct opts *o;
 	struct ai_limitstore *store;
-	struct ai_lines	 in;
-	struct ai_buf	 out, tail;
+	struct stage	 st;
+	struct ai_buf	 tail;
 	struct ai_defaults defaults;
 	int64_t		 held[AI_MAX_DRAWS];	/* leased, not yet drawn */
 	int		 failed;	/* records the gate failed */
 };
-
-/*
- * Writes the records made so far; a reader gone ends the run, as for cat.
- * Records are written together while more input is at hand, and always
- * before the gate waits, for input or for its turn: none is held back.
- */
-static void
-flush_out(struct gate *g)
-{
-	if (g->out.len > 0 && ai_write_all(STDOUT_FILENO, g->out.data,
-	    g->out.len) == -1)
-		err(1, "write error");
-	ai_buf_reset(&g->out);
-}
-
-/* A record is made, in g->out: written once there are enough. */
-static void
-made(struct gate *g)
-{
-	if (g->out.len >= OUT_BATCH)
-		flush_out(g);
-}
-
-static void
-pass(struct gate *g, const char *line, size_t len)
-{
-	if (ai_buf_append(&g->out, line, len) == -1 ||
-	    ai_buf_append(&g->out, "\n", 1) == -1)
-		errx(1, "out of memory");
-	made(g);
-}
 
 /* The record failed by the gate, with code and message, never sent. */
 static void
 fail(struct gate *g, const char *line, size_t len, const json_t *rec,
     enum ai_errcode code, const char *msg)
 {
-	struct ai_meta m = { .line = g->in.lineno };
+	struct ai_meta m = { .line = g->st.in.lineno };
 
 	m.started_ms = m.finished_ms = ai_now_ms();
 	if (ai_tail_error(&g->tail, code, msg, 0, &m) == -1 ||
-	    (rec != NULL ? ai_record_splice(&g->out, line, len, rec,
-	    g->tail.data, g->tail.len) : ai_record_bare(&g->out,
+	    (rec != NULL ? ai_record_splice(&g->st.out, line, len, rec,
+	    g->tail.data, g->tail.len) : ai_record_bare(&g->st.out,
 	    NULL, g->tail.data, g->tail.len)) == -1)
 		errx(1, "out of memory");
-	made(g);
+	stage_made(&g->st);
 	g->failed++;
 }
 
@@ -209,7 +176,7 @@ take(struct gate *g, const struct ai_draw *d, int n, int *which,
 		return AI_LIMIT_OK;
 	memcpy(back, d, (size_t)n * sizeof(*d));
 	give_back(g, back, n);	/* short of room: nothing held aside */
-	flush_out(g);		/* those before it go now */
+	stage_flush(&g->st);		/* those before it go now */
 	for (;;) {
 		if (ailimit_signal != 0)
 			return -1;
@@ -271,7 +238,7 @@ gate_one(struct gate *g, const char *line, size_t len)
 	rec = json_loadb(line, len, 0, NULL);
 	if (!json_is_object(rec) || ai_record_is_done(rec, 0) ||
 	    ai_record_request(rec, &g->defaults, &req, err) == -1) {
-		pass(g, line, len);	/* aiq says what is wrong with it */
+		stage_pass(&g->st, line, len);	/* aiq says what is wrong with it */
 		json_decref(rec);
 		return;
 	}
@@ -289,10 +256,10 @@ gate_one(struct gate *g, const char *line, size_t len)
 		snprintf(stamp, sizeof(stamp), "{\"key\":\"%s\",\"input\":%lld,"
 		    "\"output\":%lld,\"waited_ms\":%lld}", g->o->key,
 		    (long long)e.input, (long long)e.output, (long long)waited);
-		if (ai_record_mark(&g->out, line, len, rec, "limit",
+		if (ai_record_mark(&g->st.out, line, len, rec, "limit",
 		    stamp) == -1)
 			errx(1, "out of memory");
-		made(g);
+		stage_made(&g->st);
 	}
 	json_decref(rec);
 }
@@ -309,11 +276,11 @@ flush_read(struct gate *g)
 	int cut;
 	json_t *rec;
 
-	while (ai_lines_next(&g->in, &line, &len, &cut) == 1) {
+	while (ai_lines_next(&g->st.in, &line, &len, &cut) == 1) {
 		rec = cut ? NULL : json_loadb(line, len, 0, NULL);
 		if (rec != NULL && json_is_object(rec) &&
 		    ai_record_is_done(rec, 0))
-			pass(g, line, len);
+			stage_pass(&g->st, line, len);
 		else
 			fail(g, line, len, json_is_object(rec) ? rec : NULL,
 			    AI_E_INTERRUPTED, "stopped by a signal before its "
@@ -326,42 +293,25 @@ int
 gate_run(const struct opts *o, struct ai_limitstore *store)
 {
 	struct gate g = { .o = o, .store = store };
-	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
 	struct ai_draw d[AI_MAX_DRAWS];
 	char *line;
 	size_t len;
-	int r, cut, n;
+	int cut, n;
 
 	g.defaults.model = ai_default_model(NULL);
-	ai_lines_init(&g.in, STDIN_FILENO, AI_MAX_LINE);
-	while (ailimit_signal == 0) {
-		if ((r = ai_lines_next(&g.in, &line, &len, &cut)) == -1)
-			break;
-		if (r == 0) {
-			flush_out(&g);
-			/* poll, not read, gives way to a signal at once. */
-			if (poll(&pfd, 1, -1) == -1) {
-				if (errno != EINTR)
-					err(1, "stdin");
-			} else if (ai_lines_fill(&g.in) == -1)
-				err(1, "stdin");
-			continue;
-		}
-		if (len > 0 && line[len - 1] == '\r')
-			len--;
+	stage_init(&g.st, AI_MAX_LINE);
+	while (stage_next(&g.st, &line, &len, &cut) == 1)
 		if (cut)
 			fail(&g, line, len, NULL, AI_E_INVALID_INPUT,
 			    "longer than a line may be: not read");
 		else
 			gate_one(&g, line, len);
-	}
 	if (ailimit_signal != 0)
 		flush_read(&g);
-	flush_out(&g);
+	stage_flush(&g.st);
 	if ((n = draws(o, &(struct ai_estimate){ 0, 0 }, d)) > 0)
 		give_back(&g, d, n);
-	ai_lines_free(&g.in);
-	ai_buf_free(&g.out);
+	stage_free(&g.st);
 	ai_buf_free(&g.tail);
 	return g.failed > 0 ? 1 : 0;
 }

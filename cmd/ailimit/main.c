@@ -48,6 +48,7 @@ static const char usage_text[] =
     "               [--rpd n] [--tpd n] [--burst duration] "
     "[--state file]\n"
     "               [--wait-quota]\n"
+    "       ailimit settle [--state file]\n"
     "       ailimit status [-k key] [limits]\n"
     "       ailimit reset [-k key]\n";
 
@@ -70,7 +71,8 @@ static const char help_text[] =
     "  -h, --help           this help\n"
     "  -V, --version        the version\n"
     "\n"
-    "Commands: status shows what each limit holds now; reset fills them"
+    "Commands: settle, after aiq, gives back what the records drew and did"
+    " not use;\nstatus shows what each limit holds now; reset fills them"
     " again.\n";
 
 /*
@@ -201,7 +203,7 @@ main(int argc, char **argv)
 
 	argv[0] = "ailimit";
 	if (argc > 1 && (strcmp(argv[1], "status") == 0 ||
-	    strcmp(argv[1], "reset") == 0)) {
+	    strcmp(argv[1], "reset") == 0 || strcmp(argv[1], "settle") == 0)) {
 		cmd = argv[1];
 		argv[1] = argv[0];
 		argc--;
@@ -214,7 +216,7 @@ main(int argc, char **argv)
 	}
 	for (b = 0; b < NBUCKETS; b++)
 		any |= o.per[b] != 0;
-	if (cmd == NULL && !any) {
+	if (cmd == NULL && !any) {	/* the gate needs limits */
 		warnx("no limit given: --rpm, --tpm, --itpm, --otpm, --rpd or "
 		    "--tpd");
 		usage(EXIT_USAGE);
@@ -229,6 +231,8 @@ main(int argc, char **argv)
 		status = gate_run(&o, s);
 	else if (strcmp(cmd, "status") == 0)
 		status = admin_status(&o, s);
+	else if (strcmp(cmd, "settle") == 0)
+		status = settle_run(s);
 	else
 		status = admin_reset(&o, s);
 	ai_limitstore_close(s);

@@ -1,0 +1,142 @@
+/*
+ * settle.c: after aiq, trues up what the gate drew for each record it
+ * stamped (aitools.limit), with what the call really used: the output
+ * reserved and not used, and a prompt estimated too high, are given back
+ * to the key's token buckets, a prompt estimated too low is taken; a call
+ * that failed unbilled gives back all its tokens.  A request stays drawn:
+ * a provider counts refused requests too.
+ *
+ * Records pass through byte for byte.  The corrections are summed by key
+ * and given back a few times a second, not a transaction a record.
+ */
+#include <err.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "ailimit.h"
+
+#define MAX_KEYS	16
+#define SETTLE_US	100000	/* corrections given back this often */
+
+struct correction {
+	char		 key[65];
+	int64_t		 input, output;	/* to give back; < 0: to take */
+};
+
+struct settle {
+	struct ai_limitstore *store;
+	struct stage	 st;
+	struct correction c[MAX_KEYS];
+	int		 n;
+	int64_t		 last_us;
+};
+
+/* Gives every key's corrections back, to the buckets it drew from. */
+static void
+settle_flush(struct settle *s)
+{
+	static const char *const names[] = { "tpm", "itpm", "otpm", "tpd" };
+	struct ai_draw d[4];
+	char err[AI_ERRLEN];
+	int i, k;
+
+	for (k = 0; k < s->n; k++) {
+		for (i = 0; i < 4; i++) {
+			memset(&d[i], 0, sizeof(d[i]));	/* the stored limit */
+			d[i].name = names[i];
+		}
+		d[0].amount = d[3].amount = s->c[k].input + s->c[k].output;
+		d[1].amount = s->c[k].input;
+		d[2].amount = s->c[k].output;
+		if (ai_limitstore_give(s->store, s->c[k].key, d, 4,
+		    ai_now_ms() * 1000, err) == -1)
+			warnx("%s", err);
+	}
+	s->n = 0;
+	s->last_us = ai_mono_us();
+}
+
+static struct correction *
+correction_of(struct settle *s, const char *key)
+{
+	int k;
+
+	for (k = 0; k < s->n; k++)
+		if (strcmp(s->c[k].key, key) == 0)
+			return &s->c[k];
+	if (s->n == MAX_KEYS)
+		settle_flush(s);
+	k = s->n++;
+	snprintf(s->c[k].key, sizeof(s->c[k].key), "%s", key);
+	s->c[k].input = s->c[k].output = 0;
+	return &s->c[k];
+}
+
+/*
+ * The tokens a record's call used, into u: 1 when known; 0 when it used
+ * none the provider bills (an error before any answer); -1 when not known
+ * (an answer without counts, a stream cut short): nothing is corrected.
+ */
+static int
+used(const json_t *rec, struct ai_usage *u)
+{
+	const json_t *resp = json_object_get(rec, "response");
+	const char *code = json_string_value(json_object_get(
+	    json_object_get(rec, "error"), "code"));
+
+	memset(u, 0, sizeof(*u));
+	if (json_is_object(resp))
+		return ai_usage_from_openai(json_object_get(json_object_get(
+		    resp, "body"), "usage"), u) == 0 ? 1 : -1;
+	if (code == NULL || strcmp(code, "stream_truncated") == 0 ||
+	    strcmp(code, "interrupted") == 0)
+		return -1;	/* billed in part, or not known */
+	return 0;
+}
+
+static void
+settle_one(struct settle *s, const char *line, size_t len)
+{
+	json_t *rec = json_loadb(line, len, 0, NULL);
+	const json_t *mark = json_object_get(json_object_get(rec, "aitools"),
+	    "limit");
+	const char *key = json_string_value(json_object_get(mark, "key"));
+	const json_t *in = json_object_get(mark, "input"),
+	    *out = json_object_get(mark, "output");
+	struct correction *c;
+	struct ai_usage u;
+
+	stage_pass(&s->st, line, len);
+	if (key != NULL && strlen(key) < sizeof(s->c[0].key) &&
+	    json_is_integer(in) && json_is_integer(out) &&
+	    ai_token_count_ok(json_integer_value(in)) &&
+	    ai_token_count_ok(json_integer_value(out)) && used(rec, &u) >= 0) {
+		c = correction_of(s, key);
+		c->input += json_integer_value(in) - u.input;
+		c->output += json_integer_value(out) - u.output;
+	}
+	json_decref(rec);
+	if (ai_mono_us() - s->last_us >= SETTLE_US)
+		settle_flush(s);
+}
+
+int
+settle_run(struct ai_limitstore *store)
+{
+	struct settle s = { .store = store };
+	char *line;
+	size_t len;
+	int cut;
+
+	/* An answer may be long (aiq --max-response): never cut one. */
+	stage_init(&s.st, SIZE_MAX / 2);
+	s.last_us = ai_mono_us();
+	while (stage_next(&s.st, &line, &len, &cut) == 1)
+		settle_one(&s, line, len);
+	/* After a signal, the records read are passed on all the same. */
+	while (ai_lines_next(&s.st.in, &line, &len, &cut) == 1)
+		stage_pass(&s.st, line, len);
+	stage_free(&s.st);
+	settle_flush(&s);
+	return 0;
+}
