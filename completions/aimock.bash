@@ -15,13 +15,15 @@ _aimock()
 		;;
 	-b|--bind|-d|--latency|-p|--port|-r|--reply|-s|--status|\
 	--cache-read|--cache-write|--chunk-delay|--code|--fail|--fail-first|\
-	--fail-rate|--pad|--prompt-tokens|--retry-after|--retry-after-ms)
+	--fail-rate|--itpm|--otpm|--pad|--prompt-tokens|--retry-after|\
+	--retry-after-ms|--rpm|--tpm)
 		return
 		;;
 	esac
 	COMPREPLY=($(compgen -W '-b --bind -d --latency -h --help -L --log
 	    -p --port -r --reply -s --status -V --version --cache-read
 	    --cache-write --chunk-delay --code --fail --fail-first --fail-rate
-	    --fault --pad --prompt-tokens --retry-after --retry-after-ms' -- "$cur"))
+	    --fault --itpm --otpm --pad --prompt-tokens --retry-after
+	    --retry-after-ms --rpm --tpm' -- "$cur"))
 }
 complete -o filenames -F _aimock aimock

@@ -138,9 +138,10 @@ is "$?" 0 'SIGTERM stops aimock with status 0'
 synopsis='usage: aimock [-hV] [-b addr] [-d latency] [-L file] [-p port] [-r reply]
               [-s status] [--cache-read tokens] [--cache-write tokens]
               [--chunk-delay ms] [--code code] [--fail list] [--fail-first n]
-              [--fail-rate p] [--fault kind] [--pad size]
-              [--prompt-tokens n] [--retry-after seconds]
-              [--retry-after-ms ms]'
+              [--fail-rate p] [--fault kind] [--itpm tokens]
+              [--otpm tokens] [--pad size] [--prompt-tokens n]
+              [--retry-after seconds] [--retry-after-ms ms]
+              [--rpm requests] [--tpm tokens]'
 aimock -h >help.txt
 is "$?:$(sed '/^$/,$d' help.txt)" "0:$synopsis" '-h prints the synopsis'
 missing=

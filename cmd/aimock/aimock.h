@@ -10,8 +10,9 @@
  *
  * Each request goes through the same steps (server.c): the body is
  * collected, logged (log.c), parsed by its route (openai.c, anthropic.c)
- * into a struct mockreq, its knobs are resolved (knobs.c), the behaviour
- * is chosen (faults.c), and the route's wire format builds the body that
+ * into a struct mockreq, its knobs are resolved (knobs.c), its costs
+ * are checked against the rate limits (limits.c), the behaviour is
+ * chosen (faults.c), and the route's wire format builds the body that
  * is sent whole (respond.c) or as events (stream.c); bodies too large to
  * hold are made as they are sent (fill.c).
  *
@@ -90,7 +91,21 @@ struct knobs {
 	long long	 prompt_tokens;	/* reported as is, when prompt_set */
 	int		 prompt_set;
 	int64_t		 pad;			/* bytes, 0: none */
+	long		 ratelimit;	/* 0: the rate limits pass it by */
 };
+
+/*
+ * The rate limits, per minute (limits.c).  Each wire format has a
+ * bucket of each; input and output are Anthropic's alone.
+ */
+enum limit {
+	L_REQUESTS,		/* --rpm: one a request */
+	L_TOKENS,		/* --tpm: prompt and output tokens */
+	L_INPUT,		/* --itpm: prompt tokens */
+	L_OUTPUT,		/* --otpm: output tokens */
+	NLIMITS
+};
+#define MAX_RATE	1000000000L	/* the largest limit a minute */
 
 /* The command line, read-only once the daemon runs. */
 struct config {
@@ -99,6 +114,7 @@ struct config {
 	const char	*reply;
 	const char	*apikey;
 	int		 logfd;
+	int64_t		 limit[NLIMITS];	/* a minute; 0: no limit */
 };
 extern struct config cfg;
 
@@ -122,10 +138,19 @@ struct route {
 	const char	*method;
 	const char	*path;
 	enum api	 api;
-	void		(*parse)(struct mockreq *);
+	void		(*parse)(struct mockreq *);	/* a chat route's */
 	json_t		*(*success)(struct mockreq *);
 	int		(*stream)(struct mockreq *, struct sse *);
 	json_t		*(*error)(struct mockreq *);
+};
+
+/* The buckets as a request left them, for its rate-limit headers. */
+struct rlview {
+	int		 on;		/* a limit applies: send the headers */
+	int64_t		 limit[NLIMITS];	/* 0: not set */
+	int64_t		 remaining[NLIMITS];
+	int64_t		 reset_ms[NLIMITS];	/* until full again */
+	int64_t		 now_ms;	/* the wall clock then */
 };
 
 /*
@@ -158,7 +183,10 @@ struct mockreq {
 
 	int		 err_status;	/* 0 when the request is fine */
 	const char	*err_code;
+	const char	*err_type;	/* NULL for the status's own type */
 	char		 err_msg[512];	/* "" for the status's own message */
+
+	struct rlview	 rl;
 };
 
 /* An answer of the chat routes, in the terms of both wire formats. */
@@ -211,10 +239,15 @@ json_t	*openai_success(struct mockreq *);
 int	 openai_stream(struct mockreq *, struct sse *);
 json_t	*openai_models(struct mockreq *);
 json_t	*openai_error(struct mockreq *);
+void	 openai_limited(struct mockreq *, enum limit, int64_t, int64_t);
+int	 openai_limit_headers(const struct mockreq *, struct MHD_Response *);
 void	 anthropic_parse(struct mockreq *);
 json_t	*anthropic_success(struct mockreq *);
 int	 anthropic_stream(struct mockreq *, struct sse *);
 json_t	*anthropic_error(struct mockreq *);
+void	 anthropic_limited(struct mockreq *, enum limit, int64_t, int64_t);
+int	 anthropic_limit_headers(const struct mockreq *,
+	    struct MHD_Response *);
 
 /* respond.c: whole responses. */
 enum MHD_Result queue(const struct mockreq *, int, struct MHD_Response *,
@@ -244,6 +277,11 @@ enum MHD_Result send_fill(struct mockreq *);
 uint64_t mock_rand(void);
 enum behaviour choose(struct mockreq *);
 json_t	*fault_message(const struct mockreq *);
+
+/* limits.c: the rate limits. */
+void	 limit_request(struct mockreq *);
+void	 go_duration(int64_t, char *, size_t);
+void	 rfc3339_after(int64_t, int64_t, char *, size_t);
 
 /* wait.c: waits that shutdown cuts short. */
 int	 wait_init(void);

@@ -255,3 +255,82 @@ anthropic_error(struct mockreq *mr)
 	return json_pack("{s:s,s:{s:s,s:o}}", "type", "error", "error",
 	    "type", type, "message", m);
 }
+
+/*
+ * Refuses a request the rate limit l does not let through, as Anthropic
+ * does: a 429 rate_limit_error naming the limit; wait_ms -1 for a
+ * request larger than the limit, which no wait lets through.
+ */
+void
+anthropic_limited(struct mockreq *mr, enum limit l, int64_t cost,
+    int64_t wait_ms)
+{
+	static const char *const what[NLIMITS] = { "requests", "tokens",
+	    "input tokens", "output tokens" };
+	long long lim = mr->rl.limit[l];
+
+	if (wait_ms < 0)
+		reject(mr, 429, NULL, "This request would exceed the rate "
+		    "limit for your organization of %lld %s per minute: it "
+		    "asks for %lld. Please reduce the prompt length or the "
+		    "maximum tokens requested. (mock)", lim, what[l],
+		    (long long)cost);
+	else
+		reject(mr, 429, NULL, "This request would exceed the rate "
+		    "limit for your organization of %lld %s per minute. You "
+		    "can see the response headers for current usage. (mock)",
+		    lim, what[l]);
+}
+
+/* The three headers of a family: its limit, remaining and reset. */
+static int
+anthropic_rl_headers(const struct mockreq *mr, struct MHD_Response *r,
+    const char *family, int64_t lim, int64_t rem, int64_t reset_ms)
+{
+	char name[64], v[32];
+
+	snprintf(name, sizeof(name), "anthropic-ratelimit-%s-limit", family);
+	snprintf(v, sizeof(v), "%lld", (long long)lim);
+	if (MHD_add_response_header(r, name, v) == MHD_NO)
+		return -1;
+	snprintf(name, sizeof(name), "anthropic-ratelimit-%s-remaining",
+	    family);
+	snprintf(v, sizeof(v), "%lld", (long long)rem);
+	if (MHD_add_response_header(r, name, v) == MHD_NO)
+		return -1;
+	snprintf(name, sizeof(name), "anthropic-ratelimit-%s-reset", family);
+	rfc3339_after(mr->rl.now_ms, reset_ms, v, sizeof(v));
+	return MHD_add_response_header(r, name, v) == MHD_NO ? -1 : 0;
+}
+
+/*
+ * anthropic-ratelimit-requests-*, -tokens-*, -input-tokens-* and
+ * -output-tokens-*, for the limits set; a reset is when the bucket is
+ * full again.  Without --tpm, the tokens family adds up the input and
+ * output ones, as the real API's does, full when both are.
+ */
+int
+anthropic_limit_headers(const struct mockreq *mr, struct MHD_Response *r)
+{
+	static const char *const family[NLIMITS] = { "requests", "tokens",
+	    "input-tokens", "output-tokens" };
+	const struct rlview *v = &mr->rl;
+	int64_t lim = 0, rem = 0, reset = 0;
+	int l;
+
+	for (l = 0; l < NLIMITS; l++)
+		if (v->limit[l] != 0 && anthropic_rl_headers(mr, r, family[l],
+		    v->limit[l], v->remaining[l], v->reset_ms[l]) == -1)
+			return -1;
+	if (v->limit[L_TOKENS] != 0)
+		return 0;
+	for (l = L_INPUT; l <= L_OUTPUT; l++) {
+		lim += v->limit[l];
+		rem += v->remaining[l];
+		if (v->reset_ms[l] > reset)
+			reset = v->reset_ms[l];
+	}
+	if (lim == 0)
+		return 0;
+	return anthropic_rl_headers(mr, r, "tokens", lim, rem, reset);
+}

@@ -51,6 +51,8 @@ static const struct knobdef knobdefs[] = {
 	{ "latency", set_latency, 0, 0, 0, NULL },
 	{ "pad", set_pad, 0, 0, 0, NULL },
 	{ "prompt_tokens", set_tokens, 0, 0, 0, NULL },
+	{ "ratelimit", set_long, offsetof(struct knobs, ratelimit), 0, 1,
+	    NULL },
 	{ "retry_after", set_long, offsetof(struct knobs, retry_after), 0,
 	    MAX_RETRY, NULL },
 	{ "retry_after_ms", set_long, offsetof(struct knobs, retry_after_ms),
@@ -78,6 +80,7 @@ knobs_init(struct knobs *k)
 	k->fail[0].status = 500;
 	k->nfail = 1;
 	k->retry_after = k->retry_after_ms = -1;
+	k->ratelimit = 1;
 }
 
 /*

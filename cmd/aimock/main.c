@@ -27,6 +27,7 @@
 #define STACK_SIZE	(256 * 1024)
 #define IDLE_TIMEOUT	300		/* seconds a keep-alive may idle */
 #define OPT_KNOB	256		/* a long option that sets a knob */
+#define OPT_LIMIT	257		/* a long option that sets a rate limit */
 
 struct config cfg = { .logfd = -1 };
 
@@ -116,9 +117,10 @@ usage(FILE *f)
 	    "[--cache-write tokens]\n"
 	    "              [--chunk-delay ms] [--code code] [--fail list] "
 	    "[--fail-first n]\n"
-	    "              [--fail-rate p] [--fault kind] [--pad size]\n"
-	    "              [--prompt-tokens n] [--retry-after seconds]\n"
-	    "              [--retry-after-ms ms]\n",
+	    "              [--fail-rate p] [--fault kind] [--itpm tokens]\n"
+	    "              [--otpm tokens] [--pad size] [--prompt-tokens n]\n"
+	    "              [--retry-after seconds] [--retry-after-ms ms]\n"
+	    "              [--rpm requests] [--tpm tokens]\n",
 	    f);
 }
 
@@ -158,6 +160,10 @@ help(void)
 	    "with probability p\n"
 	    "      --fault kind           fault knob: the fault of every "
 	    "request\n"
+	    "      --itpm tokens          input tokens a minute (Anthropic), "
+	    "then 429\n"
+	    "      --otpm tokens          output tokens a minute (Anthropic), "
+	    "then 429\n"
 	    "      --pad size             pad knob: the size of padded and "
 	    "endless bodies\n"
 	    "      --prompt-tokens n      prompt_tokens knob: the prompt "
@@ -166,6 +172,9 @@ help(void)
 	    "error answers\n"
 	    "      --retry-after-ms ms    retry_after_ms knob: "
 	    "retry-after-ms of errors\n"
+	    "      --rpm requests         requests a minute, then 429\n"
+	    "      --tpm tokens           tokens a minute (prompt and max "
+	    "output), then 429\n"
 	    "\n"
 	    "A request sets knobs for itself with X-Mock-* headers or a "
 	    "[[mock key=value]]\n"
@@ -214,6 +223,25 @@ knob_flag(const char *name, const char *arg)
 	}
 }
 
+/* Sets the rate limit of --rpm, --tpm, --itpm or --otpm. */
+static void
+limit_flag(const char *name, const char *arg)
+{
+	static const char *const names[NLIMITS] = { "rpm", "tpm", "itpm",
+	    "otpm" };
+	char opt[16], reason[AI_ERRLEN];
+	int64_t v;
+	int l;
+
+	for (l = 0; l < NLIMITS - 1 && strcmp(names[l], name) != 0; l++)
+		continue;
+	if (ai_opt_number(arg, 1, MAX_RATE, &v, reason) == -1) {
+		snprintf(opt, sizeof(opt), "--%s", name);
+		bad_value(opt, arg, reason);
+	}
+	cfg.limit[l] = v;
+}
+
 static void
 finish_args(int argc, char *argv[], const char *logpath)
 {
@@ -242,15 +270,19 @@ parse_args(int argc, char *argv[])
 		{ "fail-rate", required_argument, NULL, OPT_KNOB },
 		{ "fault", required_argument, NULL, OPT_KNOB },
 		{ "help", no_argument, NULL, 'h' },
+		{ "itpm", required_argument, NULL, OPT_LIMIT },
 		{ "latency", required_argument, NULL, 'd' },
 		{ "log", required_argument, NULL, 'L' },
+		{ "otpm", required_argument, NULL, OPT_LIMIT },
 		{ "pad", required_argument, NULL, OPT_KNOB },
 		{ "prompt-tokens", required_argument, NULL, OPT_KNOB },
 		{ "port", required_argument, NULL, 'p' },
 		{ "reply", required_argument, NULL, 'r' },
 		{ "retry-after", required_argument, NULL, OPT_KNOB },
 		{ "retry-after-ms", required_argument, NULL, OPT_KNOB },
+		{ "rpm", required_argument, NULL, OPT_LIMIT },
 		{ "status", required_argument, NULL, 's' },
+		{ "tpm", required_argument, NULL, OPT_LIMIT },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -298,6 +330,9 @@ parse_args(int argc, char *argv[])
 			exit(0);
 		case OPT_KNOB:
 			knob_flag(longopts[idx].name, optarg);
+			break;
+		case OPT_LIMIT:
+			limit_flag(longopts[idx].name, optarg);
 			break;
 		default:
 			bad_usage(NULL);

@@ -271,6 +271,8 @@ openai_error(struct mockreq *mr)
 	code = mr->err_status ? mr->err_code :
 	    mr->k.code[0] != '\0' ? mr->k.code : NULL;
 	openai_kind(status, code, mr->model, &type, &dcode, msg, sizeof(msg));
+	if (mr->err_type != NULL)
+		type = mr->err_type;
 	if (status == 401 || code == NULL)
 		code = dcode;
 	if ((m = fault_message(mr)) == NULL)
@@ -278,4 +280,77 @@ openai_error(struct mockreq *mr)
 		    strlen(mr->err_msg)) : lossy_string(msg, strlen(msg));
 	return json_pack("{s:{s:o,s:s,s:n,s:s?}}", "error", "message", m,
 	    "type", type, "param", "code", code);
+}
+
+/*
+ * Refuses a request the rate limit l does not let through, as OpenAI
+ * does: a 429 of type "requests" or "tokens", with the limit, what is
+ * used of it and what was asked for; wait_ms -1 for a request larger
+ * than the limit, which no wait lets through.
+ */
+void
+openai_limited(struct mockreq *mr, enum limit l, int64_t cost,
+    int64_t wait_ms)
+{
+	const char *what = l == L_REQUESTS ? "requests" : "tokens";
+	const char *abbr = l == L_REQUESTS ? "RPM" : "TPM";
+	long long lim = mr->rl.limit[l], used = lim - mr->rl.remaining[l];
+	char again[32];
+
+	mr->err_type = what;
+	if (wait_ms < 0) {
+		reject(mr, 429, "rate_limit_exceeded", "Request too large for "
+		    "%.100s in organization org-mock on %s per min (%s): Limit "
+		    "%lld, Requested %lld. The input or output tokens must be "
+		    "reduced in order to run successfully. (mock)", mr->model,
+		    what, abbr, lim, (long long)cost);
+		return;
+	}
+	go_duration(wait_ms, again, sizeof(again));
+	reject(mr, 429, "rate_limit_exceeded", "Rate limit reached for %.100s "
+	    "in organization org-mock on %s per min (%s): Limit %lld, Used "
+	    "%lld, Requested %lld. Please try again in %s. (mock)", mr->model,
+	    what, abbr, lim, used, (long long)cost, again);
+}
+
+static int
+openai_rl_header(struct MHD_Response *r, const char *what,
+    const char *family, const char *value)
+{
+	char name[48];
+
+	snprintf(name, sizeof(name), "x-ratelimit-%s-%s", what, family);
+	return MHD_add_response_header(r, name, value) == MHD_NO ? -1 : 0;
+}
+
+/*
+ * x-ratelimit-limit-requests, -remaining- and -reset- and the same of
+ * tokens, for the limits set; a reset is the time until the bucket is
+ * full again, as a Go duration.
+ */
+int
+openai_limit_headers(const struct mockreq *mr, struct MHD_Response *r)
+{
+	static const struct {
+		enum limit	 l;
+		const char	*family;
+	} fam[] = { { L_REQUESTS, "requests" }, { L_TOKENS, "tokens" } };
+	char lim[24], rem[24], reset[32];
+	enum limit l;
+	size_t i;
+
+	for (i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
+		if (mr->rl.limit[l = fam[i].l] == 0)
+			continue;
+		snprintf(lim, sizeof(lim), "%lld", (long long)mr->rl.limit[l]);
+		snprintf(rem, sizeof(rem), "%lld",
+		    (long long)mr->rl.remaining[l]);
+		go_duration(mr->rl.reset_ms[l], reset, sizeof(reset));
+		if (openai_rl_header(r, "limit", fam[i].family, lim) == -1 ||
+		    openai_rl_header(r, "remaining", fam[i].family, rem) ==
+		    -1 || openai_rl_header(r, "reset", fam[i].family, reset) ==
+		    -1)
+			return -1;
+	}
+	return 0;
 }

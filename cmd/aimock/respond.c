@@ -36,7 +36,8 @@ retry_headers(const struct mockreq *mr, struct MHD_Response *r)
 }
 
 /*
- * The content type, the request id, and the wire format's extras.  The
+ * The content type, the request id, the wire format's extras and its
+ * rate-limit headers, on every answer when limits are set.  The
  * bad_utf8_header fault puts byte 0xff in the id: MHD refuses only CR
  * and LF in a value, and sends the rest as it is.
  */
@@ -57,6 +58,9 @@ add_headers(const struct mockreq *mr, struct MHD_Response *r, int status,
 			return -1;
 	} else if (MHD_add_response_header(r, "x-request-id", id) == MHD_NO ||
 	    MHD_add_response_header(r, "openai-processing-ms", ms) == MHD_NO)
+		return -1;
+	if (mr->rl.on && (mr->route->api == API_ANTHROPIC ?
+	    anthropic_limit_headers(mr, r) : openai_limit_headers(mr, r)) == -1)
 		return -1;
 	return status >= 400 ? retry_headers(mr, r) : 0;
 }

@@ -1,7 +1,8 @@
 /*
  * server.c: the request flow.  MHD hands us a request's headers and
- * body; we log it, find its route, check it, resolve its knobs, wait its
- * latency, choose what to do, and answer.
+ * body; we log it, find its route, check it, resolve its knobs, weigh it
+ * against the rate limits, wait its latency, choose what to do, and
+ * answer.
  */
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -244,6 +245,7 @@ handle(struct MHD_Connection *c, const char *method, const char *path,
 	if (cfg.logfd != -1)
 		log_request(&mr);
 	examine(&mr);
+	limit_request(&mr);		/* on arrival, before the latency */
 	mr.latency = pick_latency(mr.k.lat_min, mr.k.lat_max);
 	if (mr.latency > 0 && mock_sleep(mr.latency) == -1)
 		mhd_quiet = 1;		/* stopping: close unanswered */
