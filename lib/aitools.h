@@ -424,7 +424,8 @@ void	 ai_bucket_give(struct ai_bucket *, const struct ai_limit *, int64_t,
 int64_t	 ai_bucket_level(struct ai_bucket *, const struct ai_limit *, int64_t);
 
 /* estimate.c: a request's tokens before it is sent, as limits count them. */
-#define AI_EST_PER_MESSAGE	4	/* tokens of a message's framing */
+#define AI_EST_PRIMING		3	/* tokens of every prompt's framing */
+#define AI_EST_PER_MESSAGE	4	/* and of each message's */
 #define AI_EST_RESERVE		4096	/* output reserved without max_tokens */
 struct ai_estimate {
 	int64_t		 input;		/* the prompt, estimated */

@@ -4,10 +4,11 @@
  * its real usage: the prompt estimated from its text, and the output the
  * request may use reserved in full.
  *
- * The prompt is a quarter of the bytes of its text, rounded up: the text
- * of every message (a string, or the text parts of an array of parts),
- * the system prompt (Anthropic's "system" too), and the JSON of tool
- * definitions, plus AI_EST_PER_MESSAGE tokens for each message's framing.
+ * The prompt is AI_EST_PRIMING tokens, then for each message (and
+ * Anthropic's "system") AI_EST_PER_MESSAGE tokens of framing and a
+ * quarter of the bytes of its text, rounded up (a string, or the text
+ * parts of an array of parts), and a quarter of the JSON of tool
+ * definitions: the count OpenAI's guide gives, and the one aimock uses.
  * The output is max_completion_tokens, else max_tokens, else
  * AI_EST_RESERVE.  A later stage trues the estimate up with the real
  * counts, so it need not be exact, only never far below them.
@@ -66,18 +67,19 @@ count_of(const json_t *body, const char *key)
 void
 ai_estimate_request(const json_t *body, struct ai_estimate *e)
 {
-	const json_t *msgs = json_object_get(body, "messages"), *m;
-	int64_t bytes = 0, framing = 0, out;
+	const json_t *msgs = json_object_get(body, "messages"), *m, *sys;
+	int64_t in = AI_EST_PRIMING, out;
 	size_t i;
 
-	json_array_foreach(msgs, i, m) {
-		bytes += content_bytes(json_object_get(m, "content"));
-		framing += AI_EST_PER_MESSAGE;
-	}
-	bytes += content_bytes(json_object_get(body, "system"));
-	bytes += json_bytes(json_object_get(body, "tools"));
-	bytes += json_bytes(json_object_get(body, "functions"));
-	e->input = (bytes + 3) / 4 + framing;
+	json_array_foreach(msgs, i, m)
+		in += AI_EST_PER_MESSAGE + (content_bytes(json_object_get(m,
+		    "content")) + 3) / 4;
+	if ((sys = json_object_get(body, "system")) != NULL &&
+	    !json_is_null(sys))		/* Anthropic's: a message's worth */
+		in += AI_EST_PER_MESSAGE + (content_bytes(sys) + 3) / 4;
+	in += (json_bytes(json_object_get(body, "tools")) + 3) / 4;
+	in += (json_bytes(json_object_get(body, "functions")) + 3) / 4;
+	e->input = in;
 	if ((out = count_of(body, "max_completion_tokens")) < 0 &&
 	    (out = count_of(body, "max_tokens")) < 0)
 		out = AI_EST_RESERVE;

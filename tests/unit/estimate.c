@@ -20,21 +20,24 @@ int
 main(void)
 {
 	est_is("{\"messages\":[{\"role\":\"user\",\"content\":\"12345678\"}],"
-	    "\"max_tokens\":10}", 2 + 4, 10,
+	    "\"max_tokens\":10}", 3 + 4 + 2, 10,
 	    "a quarter of the text, the framing, max_tokens");
 	est_is("{\"messages\":[{\"role\":\"user\",\"content\":\"123456789\"}]}",
-	    3 + 4, AI_EST_RESERVE, "rounded up; no max_tokens: the reserve");
+	    3 + 4 + 3, AI_EST_RESERVE,
+	    "rounded up; no max_tokens: the reserve");
 	est_is("{\"messages\":[{\"role\":\"system\",\"content\":\"abcd\"},"
 	    "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":"
 	    "\"abcd\"},{\"type\":\"image_url\",\"image_url\":{\"url\":\"x\"}}"
-	    "]}],\"max_completion_tokens\":7,\"max_tokens\":99}", 2 + 8, 7,
+	    "]}],\"max_completion_tokens\":7,\"max_tokens\":99}",
+	    3 + 4 + 1 + 4 + 1, 7,
 	    "text parts count, max_completion_tokens wins");
 	est_is("{\"system\":[{\"type\":\"text\",\"text\":\"abcdefgh\"}],"
 	    "\"messages\":[{\"role\":\"user\",\"content\":\"abcd\"}],"
-	    "\"max_tokens\":5}", 3 + 4, 5, "Anthropic's system counts");
+	    "\"max_tokens\":5}", 3 + 4 + 2 + 4 + 1, 5,
+	    "Anthropic's system counts as a message");
 	est_is("{\"messages\":[],\"tools\":[{\"a\":1}],\"max_tokens\":-3}",
-	    3, AI_EST_RESERVE, "tools by their JSON (9 bytes); a bad "
+	    3 + 3, AI_EST_RESERVE, "tools by their JSON (9 bytes); a bad "
 	    "max_tokens: the reserve");
-	est_is("{}", 0, AI_EST_RESERVE, "nothing at all");
+	est_is("{}", 3, AI_EST_RESERVE, "nothing at all: the priming");
 	return done();
 }
