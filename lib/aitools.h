@@ -104,6 +104,7 @@ enum ai_errcode	 ai_errcode_from_http(long, const char *, const char *);
 int	 ai_retryable(enum ai_errcode);
 int64_t	 ai_retry_after_ms(const char *, const char *, int64_t);
 int64_t	 ai_backoff_ms(int, int64_t, int64_t, uint64_t);
+int	 ai_time_at(const char *, int64_t, int64_t *);
 
 /* url.c */
 int	 ai_url_is_loopback(const char *);
