@@ -105,6 +105,25 @@ enum ai_errcode	 ai_errcode_from_http(long, const char *, const char *);
 int	 ai_retryable(enum ai_errcode);
 int64_t	 ai_retry_after_ms(const char *, const char *, int64_t);
 int64_t	 ai_backoff_ms(int, int64_t, int64_t, uint64_t);
+int	 ai_time_at(const char *, int64_t, int64_t *);
+
+/*
+ * ratelimit.c: what an answer's headers say of the provider's rate
+ * limits.  v[] holds, for each window, its limit and remaining count and
+ * the time it resets, at v[window * 3 + 0, 1, 2]; times are milliseconds
+ * since the epoch.  All zero: nothing came.
+ */
+enum { AI_RL_REQUESTS, AI_RL_TOKENS, AI_RL_INPUT_TOKENS,
+	AI_RL_OUTPUT_TOKENS, AI_RL_WINDOWS };
+#define AI_RL_RETRY_AFTER	(AI_RL_WINDOWS * 3)	/* Retry-After's time */
+#define AI_RL_RETRY_AFTER_MS	(AI_RL_RETRY_AFTER + 1)	/* retry-after-ms's */
+struct ai_ratelimit {
+	int64_t		 at_ms;		/* when the headers came */
+	int64_t		 v[AI_RL_RETRY_AFTER_MS + 1];
+	uint32_t	 have;		/* bit i: v[i] came */
+};
+int	 ai_ratelimit_header(struct ai_ratelimit *, const char *, size_t);
+int	 ai_ratelimit_json(struct ai_buf *, const struct ai_ratelimit *);
 
 /* url.c */
 int	 ai_url_is_loopback(const char *);
@@ -185,6 +204,7 @@ struct ai_meta {
 	const char	*service;
 	const char	*tags;		/* JSON text of an object */
 	const char	*key;		/* hex cache key of the request sent */
+	const struct ai_ratelimit *ratelimit;	/* the last answer's headers */
 	const char	*cache;		/* JSON text of aicache's mark of a hit */
 };
 int	 ai_tail_response(struct ai_buf *, long, const char *, const char *,

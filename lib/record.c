@@ -357,7 +357,7 @@ ai_prompt_record(const char *text, size_t len)
 static const char *const result_keys[] = {
 	"v", "line", "started", "finished", "provider", "model", "attempts",
 	"latency_ms", "trace_id", "failed_attempts", "service", "tags", "key",
-	NULL
+	"ratelimit", NULL
 };
 
 /* ,"k": with k a member name of ours, which needs no escapes. */
@@ -418,6 +418,9 @@ meta(struct ai_buf *b, const struct ai_meta *m)
 	    member_str(b, "service", m->service) == -1 ||
 	    member_json(b, "tags", m->tags, m->tags ? strlen(m->tags) : 0) ==
 	    -1 || member_str(b, "key", m->key) == -1 ||
+	    (m->ratelimit != NULL && m->ratelimit->have != 0 &&
+	    (member(b, "ratelimit") == -1 ||
+	    ai_ratelimit_json(b, m->ratelimit) == -1)) ||
 	    member_json(b, "cache", m->cache, m->cache ? strlen(m->cache) : 0)
 	    == -1)
 		return -1;

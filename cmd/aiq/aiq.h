@@ -128,6 +128,7 @@ struct job {
 	char		 request_id[96];
 	char		 retry_after[64];	/* headers of the last answer */
 	char		 retry_after_ms[24];
+	struct ai_ratelimit rl;		/* its rate-limit headers */
 	char		 curl_err[CURL_ERROR_SIZE];
 	int64_t		 started_ms;
 	int64_t		 t0_us;		/* when this attempt began */

@@ -49,6 +49,7 @@ fill_meta(struct aiq *q, struct job *j, const char *model, struct ai_meta *m)
 	m->service = q->cf->service;
 	m->tags = j->tags;
 	m->key = j->key[0] != '\0' ? j->key : NULL;
+	m->ratelimit = j->rl.have != 0 ? &j->rl : NULL;
 }
 
 /*

@@ -219,7 +219,8 @@ header_value(const char *p, size_t len, const char *name, char *dst,
 
 /*
  * Keeps the provider's request id, the handle support asks for (OpenAI's
- * x-request-id, Anthropic's request-id), and how long it asks us to wait.
+ * x-request-id, Anthropic's request-id), how long it asks us to wait,
+ * and, for the output record, what it says of its rate limits.
  */
 static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
@@ -228,6 +229,8 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	size_t len = size * n;
 
 	j->answering = 1;
+	if (j->q->cf->mode != MODE_TEXT)
+		ai_ratelimit_header(&j->rl, p, len);
 	header_value(p, len, "x-request-id:", j->request_id,
 	    sizeof(j->request_id));
 	header_value(p, len, "request-id:", j->request_id,
@@ -290,6 +293,7 @@ reset_attempt(struct aiq *q, struct job *j)
 	transfer_release(q, j);
 	j->over = OVER_NONE;
 	j->request_id[0] = j->retry_after[0] = j->retry_after_ms[0] = '\0';
+	memset(&j->rl, 0, sizeof(j->rl));
 	j->curl_err[0] = '\0';
 	j->sse = SSE_UNKNOWN;
 	j->sent = j->answering = 0;

@@ -1,4 +1,4 @@
-/* retry.c: the retry policy (lib/retry.c). */
+/* retry.c: the retry policy, and the times providers send (lib/retry.c). */
 #include <stdint.h>
 
 #include "aitools.h"
@@ -28,6 +28,9 @@ test_retryable(void)
 /* Wed, 21 Oct 2015 07:28:00 GMT */
 #define DATE		"Wed, 21 Oct 2015 07:28:00 GMT"
 #define DATE_MS		INT64_C(1445412480000)
+#define NOW		INT64_C(1795430141465)	/* 2026-11-23T10:35:41.465Z */
+#define DEC7		INT64_C(1796673300000)	/* 2026-12-07T19:55:00Z */
+#define YEAR_MS		(INT64_C(365) * 86400000)
 
 static void
 test_retry_after(void)
@@ -85,6 +88,218 @@ test_retry_after(void)
 	is_int(ai_retry_after_ms("99999999999", NULL, 0), -1,
 	    "absurdly long: -1");
 	is_int(ai_retry_after_ms("", "", 0), -1, "both empty: -1");
+}
+
+/* ai_time_at of value read at now, or -1 when it is refused. */
+static int64_t
+at(const char *value, int64_t now)
+{
+	int64_t t = -42;
+
+	if (ai_time_at(value, now, &t) == -1)
+		return t == -42 ? -1 : -2;	/* -2: refused, yet written */
+	return t;
+}
+
+static void
+test_go_durations(void)
+{
+	is_int(at("6m0s", NOW), NOW + 360000, "6m0s");
+	is_int(at("1s", NOW), NOW + 1000, "1s");
+	is_int(at("12ms", NOW), NOW + 12, "12ms");
+	is_int(at("1m30.5s", NOW), NOW + 90500, "1m30.5s");
+	is_int(at("1h2m3s", NOW), NOW + 3723000, "1h2m3s");
+	is_int(at("72h3m0.5s", NOW), NOW + 259380500, "72h3m0.5s");
+	is_int(at("2m59.56s", NOW), NOW + 179560, "2m59.56s (Groq's)");
+	is_int(at("7.66s", NOW), NOW + 7660, "7.66s");
+	is_int(at("1.5h", NOW), NOW + 5400000, "1.5h");
+	is_int(at("0s", NOW), NOW, "0s");
+	is_int(at("0ms", NOW), NOW, "0ms");
+	is_int(at(".5s", NOW), NOW + 500, ".5s, as Go reads it");
+	is_int(at("5.s", NOW), NOW + 5000, "5.s, as Go reads it");
+	is_int(at("1s1s", NOW), NOW + 2000, "a unit twice adds up, as in Go");
+
+	/* below the millisecond: rounded up, never cut short */
+	is_int(at("500us", NOW), NOW + 1, "500us: rounded up to 1 ms");
+	is_int(at("500\xc2\xb5s", NOW), NOW + 1, "500 micro sign s");
+	is_int(at("500\xce\xbcs", NOW), NOW + 1, "500 greek mu s");
+	is_int(at("1500us", NOW), NOW + 2, "1500us: 2 ms");
+	is_int(at("2000000ns", NOW), NOW + 2, "2000000ns: exactly 2 ms");
+	is_int(at("2000001ns", NOW), NOW + 3, "2000001ns: 3 ms");
+	is_int(at("1ns", NOW), NOW + 1, "1ns: 1 ms");
+	is_int(at("0.0001s", NOW), NOW + 1, "0.0001s: 1 ms");
+	is_int(at("1.5ns", NOW), NOW + 1, "1.5ns: 1 ms");
+	is_int(at("0.000000001h", NOW), NOW + 1, "a nanosecond's fraction "
+	    "of an hour: 1 ms");
+	is_int(at("1.0000000001s", NOW), NOW + 1000,
+	    "a fraction past nine digits is dropped");
+	is_int(at("0.1234567891234h", NOW), NOW + 444445,
+	    "a long fraction of an hour");
+
+	/* blanks around the value are not part of it */
+	is_int(at(" 6m0s ", NOW), NOW + 360000, "blanks around");
+	is_int(at("\t1s\t", NOW), NOW + 1000, "tabs around");
+
+	/* not Go durations */
+	is_int(at("1m30", NOW), -1, "1m30: a number without its unit");
+	is_int(at("1s2", NOW), -1, "1s2");
+	is_int(at("s", NOW), -1, "a unit alone");
+	is_int(at("ms5", NOW), -1, "a unit first");
+	is_int(at("1 s", NOW), -1, "a blank inside");
+	is_int(at("1S", NOW), -1, "1S: units are lowercase");
+	is_int(at("1d", NOW), -1, "1d: no days in Go");
+	is_int(at("1.2.3s", NOW), -1, "two points");
+	is_int(at(".s", NOW), -1, "a point alone");
+	is_int(at("-1s", NOW), -1, "negative");
+	is_int(at("+1s", NOW), -1, "a plus sign");
+	is_int(at("1e3s", NOW), -1, "an exponent");
+	is_int(at("1\xc2s", NOW), -1, "half a micro sign");
+}
+
+static void
+test_seconds(void)
+{
+	is_int(at("30", NOW), NOW + 30000, "30 seconds");
+	is_int(at("1.5", NOW), NOW + 1500, "1.5 seconds");
+	is_int(at("0", NOW), NOW, "0 seconds");
+	is_int(at("5.", NOW), NOW + 5000, "5. seconds");
+	is_int(at("0.0004", NOW), NOW + 1, "0.0004 seconds: 1 ms");
+	is_int(at("120", 0), 120000, "now at the epoch");
+
+	is_int(at("", NOW), -1, "empty");
+	is_int(at("  ", NOW), -1, "blanks alone");
+	is_int(at(".", NOW), -1, "a point");
+	is_int(at("1.2.3", NOW), -1, "1.2.3");
+	is_int(at("-5", NOW), -1, "-5");
+	is_int(at("1,5", NOW), -1, "a decimal comma");
+	is_int(at("0x10", NOW), -1, "hex");
+	is_int(at("1e3", NOW), -1, "an exponent");
+	is_int(at("5 apples", NOW), -1, "a number and garbage");
+	is_int(at("inf", NOW), -1, "inf");
+	is_int(at("nan", NOW), -1, "nan");
+}
+
+static void
+test_bounds(void)
+{
+	is_int(at("1000000000", NOW), NOW + INT64_C(1000000000000),
+	    "10^9 seconds, the longest span");
+	is_int(at("1000000001", NOW), -1, "a second more: refused");
+	is_int(at("1000000000.000000001", NOW), -1,
+	    "a nanosecond more: refused");
+	is_int(at("277777h", NOW), NOW + INT64_C(999997200000),
+	    "277777h");
+	is_int(at("277778h", NOW), -1, "277778h: refused");
+	is_int(at("99999999999", NOW), -1, "99999999999 seconds");
+	is_int(at("99999999999999999999999999s", NOW), -1,
+	    "26 digits of seconds, no overflow");
+	is_int(at("9223372036854775807ns", NOW), -1, "INT64_MAX ns");
+	is_int(at("18446744073709551617ns", NOW), -1, "past UINT64_MAX ns");
+	is_int(at("1000000000s1ns", NOW), -1, "the sum past the bound");
+	is_int(at("200000h200000h", NOW), -1, "two terms past the bound");
+	is_int(at("1s", -1), -1, "now before the epoch");
+	is_int(at("1s", INT64_MAX), -1, "now at INT64_MAX: no overflow");
+	is_int(at("1s", INT64_C(253402300800000)), INT64_C(253402300801000),
+	    "now at the end of year 9999");
+}
+
+static void
+test_rfc3339(void)
+{
+	is_int(at("2026-12-07T19:55:00Z", NOW), DEC7, "Anthropic's form");
+	is_int(at("2026-12-07T19:55:00.123Z", NOW), DEC7 + 123,
+	    "with milliseconds");
+	is_int(at("2026-12-07T19:55:00.1Z", NOW), DEC7 + 100, "a tenth");
+	is_int(at("2026-12-07T19:55:00.1230Z", NOW), DEC7 + 123,
+	    "a trailing zero");
+	is_int(at("2026-12-07T19:55:00.1231Z", NOW), DEC7 + 124,
+	    "a fraction of a millisecond rounds up");
+	is_int(at("2026-12-07T19:55:00.999999999Z", NOW), DEC7 + 1000,
+	    "up into the next second");
+	is_int(at("2026-12-07T20:55:00+01:00", NOW), DEC7, "an offset east");
+	is_int(at("2026-12-07T14:25:00-05:30", NOW), DEC7, "an offset west");
+	is_int(at("2026-12-07T19:55:00-00:00", NOW), DEC7, "-00:00");
+	is_int(at("2026-12-07t19:55:00z", NOW), DEC7, "lowercase t and z");
+	is_int(at("2026-12-07 19:55:00Z", NOW), DEC7, "a space for the T");
+	is_int(at(" 2026-12-07T19:55:00Z ", NOW), DEC7, "blanks around");
+	is_int(at("2026-12-07T19:54:60Z", NOW), DEC7, "a leap second");
+	is_int(at("2028-02-29T00:00:00Z", NOW), INT64_C(1835395200000),
+	    "a leap day");
+	is_int(at("2015-10-21T07:28:00Z", NOW), DATE_MS,
+	    "a time past is still a time");
+	is_int(at("1970-01-01T00:00:00Z", NOW), 0, "the epoch");
+
+	is_int(at("2026-02-29T00:00:00Z", NOW), -1, "no leap day in 2026");
+	is_int(at("2026-13-01T00:00:00Z", NOW), -1, "month 13");
+	is_int(at("2026-00-01T00:00:00Z", NOW), -1, "month 0");
+	is_int(at("2026-12-00T00:00:00Z", NOW), -1, "day 0");
+	is_int(at("2026-12-07T24:00:00Z", NOW), -1, "hour 24");
+	is_int(at("2026-12-07T19:60:00Z", NOW), -1, "minute 60");
+	is_int(at("2026-12-07T19:55:61Z", NOW), -1, "second 61");
+	is_int(at("2026-12-07T19:55:00", NOW), -1, "no zone");
+	is_int(at("2026-12-07T19:55:00.Z", NOW), -1, "a point without digits");
+	is_int(at("2026-12-07T19:55:00+0100", NOW), -1, "an offset without :");
+	is_int(at("2026-12-07T19:55:00+24:00", NOW), -1, "an offset of 24 h");
+	is_int(at("2026-12-07T19:55:00+01:60", NOW), -1, "an offset of :60");
+	is_int(at("2026-12-07T19:55:00ZZ", NOW), -1, "two Z");
+	is_int(at("2026-12-07T19:55Z", NOW), -1, "no seconds");
+	is_int(at("2026-12-07", NOW), -1, "a date alone");
+	is_int(at("2026-1x-07T19:55:00Z", NOW), -1, "a letter in the month");
+	is_int(at("+026-12-07T19:55:00Z", NOW), -1, "a sign in the year");
+	is_int(at("1969-12-31T23:59:59Z", NOW), -1, "before 1970");
+	is_int(at("0000-01-01T00:00:00Z", NOW), -1, "year 0");
+	is_int(at("2099-01-01T00:00:00Z", NOW), -1, "73 years ahead");
+	is_int(at("9999-12-31T23:59:59-23:59", NOW), -1,
+	    "the last time there is");
+	is_int(at("2057-11-01T00:00:00Z", NOW), INT64_C(2771798400000),
+	    "31 years ahead");
+}
+
+static void
+test_http_dates(void)
+{
+	is_int(at(DATE, DATE_MS - 30000), DATE_MS, "an IMF-fixdate");
+	is_int(at(DATE, DATE_MS + 30000), DATE_MS, "one past, as it is");
+	is_int(at("Wednesday, 21-Oct-15 07:28:00 GMT", DATE_MS), DATE_MS,
+	    "an RFC 850 date");
+	is_int(at("Wed Oct 21 07:28:00 2015", DATE_MS), DATE_MS,
+	    "an asctime date");
+	is_int(at(" " DATE " ", DATE_MS), DATE_MS, "blanks around");
+	is_int(at("Wed, 21 Oct 2015 07:28:00 GMT", DATE_MS - 32 * YEAR_MS),
+	    -1, "more than 31 years ahead");
+	is_int(at("Thu, 01 Jan 2099 00:00:00 GMT", NOW), -1, "2099");
+	is_int(at("21 Oct 2015 07:28:00 GMT", DATE_MS), -1,
+	    "no day name: not an HTTP date");
+	is_int(at("soon", NOW), -1, "soon");
+	is_int(at("Wed", NOW), -1, "a day name alone");
+	is_int(at("Wed, 32 Oct 2015 07:28:00 GMT", NOW), -1, "October 32");
+}
+
+static void
+test_retry_after_forms(void)
+{
+	/* what ai_time_at adds to Retry-After */
+	is_int(ai_retry_after_ms("30s", NULL, NOW), 30000,
+	    "Retry-After as a Go duration");
+	is_int(ai_retry_after_ms("2026-12-07T19:55:00Z", NULL, DEC7 - 1500),
+	    1500, "Retry-After as an RFC 3339 time");
+	is_int(ai_retry_after_ms("2026-12-07T19:55:00Z", NULL, DEC7 + 1500),
+	    0, "one past: no wait");
+	is_int(ai_retry_after_ms("0.0004", NULL, NOW), 1,
+	    "a fraction of a millisecond: 1");
+	is_int(ai_retry_after_ms(NULL, "5s", NOW), -1,
+	    "retry-after-ms takes no unit");
+	is_int(ai_retry_after_ms("2", "5s", NOW), 2000,
+	    "so Retry-After is used");
+	is_int(ai_retry_after_ms(NULL, "1.2", NOW), 1,
+	    "retry-after-ms 1.2 rounds to 1");
+	is_int(ai_retry_after_ms(NULL, " 7 ", NOW), 7,
+	    "retry-after-ms with blanks");
+	is_int(ai_retry_after_ms(NULL, "1000000000000", NOW),
+	    INT64_C(1000000000000), "retry-after-ms at the bound");
+	is_int(ai_retry_after_ms(NULL, "1000000000001", NOW), -1,
+	    "retry-after-ms past it");
+	is_int(ai_retry_after_ms(NULL, ".", NOW), -1, "retry-after-ms .");
 }
 
 static void
@@ -163,6 +378,12 @@ main(void)
 {
 	test_retryable();
 	test_retry_after();
+	test_go_durations();
+	test_seconds();
+	test_bounds();
+	test_rfc3339();
+	test_http_dates();
+	test_retry_after_forms();
 	test_backoff();
 	return done();
 }
