@@ -4,7 +4,7 @@
 # whole file takes a few seconds.
 . "$(dirname "$0")/lib.sh"
 
-plan 31
+plan 34
 
 awk 'BEGIN { for (i = 1; i <= 30; i++) printf "{\"custom_id\":\"r%d\",\"prompt\":\"p%d\",\"max_tokens\":10}\n", i, i }' >in.jsonl
 
@@ -118,6 +118,19 @@ start_mock -L "$SCRATCH/lim.log" --tpm 6000
 ailimit -k enforced --tpm 5800 --burst 1m <lim.jsonl | aiq -J -j 8 --max-attempts 1 >lim.out 2>/dev/null
 is "$(jq -r '.response.status_code // .error.code' lim.out | sort | uniq -c | tr -s ' ')" ' 103 200' \
 	'paced a little below the limit aimock enforces, every one passes: no 429'
+
+# --- settle follows a 429's Retry-After: the key pauses until then
+stop_mock
+start_mock --rpm 2
+head -n 4 in.jsonl | ailimit -k told --rpm 6000 | aiq -J --max-attempts 1 2>/dev/null |
+	ailimit settle >told.out
+is "$(jq -r '.error.code // "ok"' told.out | sort | uniq -c | tr -s ' ' | paste -sd'|')" \
+	' 2 ok| 2 rate_limited' 'aimock at 2 a minute refuses two of four'
+like "$(ailimit status -k told | tail -n1)" '^paused [0-9]+ ms more, as the provider asked$' \
+	'settle: the Retry-After of a 429 pauses the key'
+printf '{"prompt":"late"}\n' | timeout 1 ailimit -k told --rpm 6000 >late.out
+is "$?:$(jq -r .error.code late.out)" '124:interrupted' \
+	'  and a gate on it waits: stopped, its record is interrupted, not sent'
 
 # --- usage errors
 ailimit </dev/null >/dev/null 2>nolimit.err

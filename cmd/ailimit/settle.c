@@ -4,7 +4,8 @@
  * reserved and not used, and a prompt estimated too high, are given back
  * to the key's token buckets, a prompt estimated too low is taken; a call
  * that failed unbilled gives back all its tokens.  A request stays drawn:
- * a provider counts refused requests too.
+ * a provider counts refused requests too.  A 429 that said when to come
+ * back pauses the key until then.
  *
  * Records pass through byte for byte.  The corrections are summed by key
  * and given back a few times a second, not a transaction a record.
@@ -94,6 +95,27 @@ used(const json_t *rec, struct ai_usage *u)
 	return 0;
 }
 
+/*
+ * A 429 whose answer said when to come back (aitools.ratelimit, from its
+ * Retry-After): no record of the key goes out before then, from any gate.
+ */
+static void
+follow_pause(struct settle *s, const json_t *rec, const char *key)
+{
+	const char *code = json_string_value(json_object_get(
+	    json_object_get(rec, "error"), "code"));
+	const char *at = json_string_value(json_object_get(json_object_get(
+	    json_object_get(rec, "aitools"), "ratelimit"), "retry_after"));
+	char err[AI_ERRLEN];
+	int64_t now = ai_now_ms(), at_ms;
+
+	if (code == NULL || strcmp(code, "rate_limited") != 0 || at == NULL ||
+	    ai_time_at(at, now, &at_ms) == -1 || at_ms <= now)
+		return;
+	if (ai_limitstore_pause(s->store, key, at_ms * 1000, err) == -1)
+		warnx("%s", err);
+}
+
 static void
 settle_one(struct settle *s, const char *line, size_t len)
 {
@@ -115,6 +137,8 @@ settle_one(struct settle *s, const char *line, size_t len)
 		c->input += json_integer_value(in) - u.input;
 		c->output += json_integer_value(out) - u.output;
 	}
+	if (key != NULL && strlen(key) < sizeof(s->c[0].key))
+		follow_pause(s, rec, key);
 	json_decref(rec);
 	if (ai_mono_us() - s->last_us >= SETTLE_US)
 		settle_flush(s);
