@@ -64,6 +64,8 @@ int64_t	 ai_now_ms(void);		/* wall clock, milliseconds */
 int64_t	 ai_mono_us(void);		/* monotonic clock, microseconds */
 int	 ai_parse_duration(const char *, int64_t *);	/* "30s" -> ms */
 void	 ai_format_time(int64_t, char *, size_t);	/* ms -> RFC 3339 UTC */
+int	 ai_parse_rfc3339(const char *, size_t, int64_t *);	/* -> ms */
+int	 ai_month_days(int, int);
 
 /* opt.c: option values, checked one way in every tool. */
 int	 ai_opt_number(const char *, int64_t, int64_t, int64_t *, char *);

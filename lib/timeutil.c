@@ -123,3 +123,88 @@ ai_format_time(int64_t ms, char *out, size_t len)
 	memcpy(out, buf, n);
 	out[n] = '\0';
 }
+
+/* The n digits at s as a number, or -1 when they are not all digits. */
+static int
+read_digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (; n > 0; n--, s++) {
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+/* The days of month m (1 to 12) of year y. */
+int
+ai_month_days(int y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+
+	return m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) ? 29 :
+	    days[m - 1];
+}
+
+/* Days from 1970-01-01 to a date of the Gregorian calendar. */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/*
+ * An RFC 3339 time, from p to end, in milliseconds since the epoch:
+ * "2026-12-07T19:55:00Z", with any fraction of a second (rounded up to
+ * the millisecond) and a Z or an offset such as "+01:00".
+ */
+int
+ai_parse_rfc3339(const char *p, size_t len, int64_t *ms)
+{
+	const char *end = p + len;
+	int y, mo, d, h, mi, s, oh, om, i, frac = 0, more = 0;
+	int64_t off = 0;
+
+	if (end - p < 20 || p[4] != '-' || p[7] != '-' || (p[10] != 'T' &&
+	    p[10] != 't' && p[10] != ' ') || p[13] != ':' || p[16] != ':')
+		return -1;
+	if ((y = read_digits(p, 4)) < 0 || (mo = read_digits(p + 5, 2)) < 1 ||
+	    mo > 12 || (d = read_digits(p + 8, 2)) < 1 || d > ai_month_days(y, mo) ||
+	    (h = read_digits(p + 11, 2)) < 0 || h > 23 ||
+	    (mi = read_digits(p + 14, 2)) < 0 || mi > 59 ||
+	    (s = read_digits(p + 17, 2)) < 0 || s > 60)
+		return -1;
+	p += 19;
+	if (*p == '.') {
+		for (i = 0, p++; p < end && isdigit((unsigned char)*p); p++, i++)
+			if (i < 3)
+				frac = frac * 10 + (*p - '0');
+			else if (*p != '0')
+				more = 1;
+		if (i == 0)
+			return -1;
+		for (; i < 3; i++)
+			frac *= 10;
+	}
+	if (end - p == 1 && (*p == 'Z' || *p == 'z'))
+		off = 0;
+	else if (end - p == 6 && (*p == '+' || *p == '-') && p[3] == ':' &&
+	    (oh = read_digits(p + 1, 2)) >= 0 && oh <= 23 &&
+	    (om = read_digits(p + 4, 2)) >= 0 && om <= 59)
+		off = (*p == '+' ? 1 : -1) * (oh * 60 + om) * INT64_C(60000);
+	else
+		return -1;
+	*ms = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) *
+	    INT64_C(60000) + s * 1000 + frac + more - off;
+	return 0;
+}

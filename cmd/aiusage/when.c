@@ -136,90 +136,17 @@ when_text(int64_t ms, char *out, size_t size)
 	    &tm);
 }
 
-/* Days from 1970-01-01 to a date of the Gregorian calendar. */
-static int
-month_days(int y, int m)
-{
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-
-	return m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) ? 29 :
-	    days[m - 1];
-}
-
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int
-digits(const char *s, int n)
-{
-	int v = 0;
-
-	for (; n > 0; n--, s++) {
-		if (!isdigit((unsigned char)*s))
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	return v;
-}
-
 /*
  * "2026-11-23T10:42:09.256Z" as milliseconds, or 0 if not such a time.
- * Read by hand, not by strptime(3) and timegm(3): a report reads one for
- * each of millions of records.
+ * Read by lib's hand-made reader, not by strptime(3) and timegm(3): a
+ * report reads one for each of millions of records.
  */
 int64_t
 when_rfc3339(const char *s, size_t len)
 {
-	int y, mo, d, h, mi, sec, ms = 0, i;
-	size_t k;
+	int64_t ms;
 
-	int64_t off = 0;
-
-	if (len >= 25 && (s[len - 6] == '+' || s[len - 6] == '-') &&
-	    s[len - 3] == ':') {		/* an offset, "+01:00" */
-		if ((h = digits(s + len - 5, 2)) < 0 || h > 23 ||
-		    (mi = digits(s + len - 2, 2)) < 0 || mi > 59)
-			return 0;
-		off = (s[len - 6] == '+' ? 1 : -1) * (h * 60 + mi) * 60000;
-		len -= 5;		/* the sign stands for the Z */
-	} else if (len < 20 || s[len - 1] != 'Z')
-		return 0;
-	if (s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' &&
-	    s[10] != ' ') || s[13] != ':' || s[16] != ':')
-		return 0;
-	if ((y = digits(s, 4)) < 0 || (mo = digits(s + 5, 2)) < 1 || mo > 12 ||
-	    (d = digits(s + 8, 2)) < 1 || d > month_days(y, mo) ||
-	    (h = digits(s + 11, 2)) < 0
-	    || h > 23 || (mi = digits(s + 14, 2)) < 0 || mi > 59 ||
-	    (sec = digits(s + 17, 2)) < 0 || sec > 60)
-		return 0;
-	k = 19;
-	if (s[k] == '.')
-		for (i = 0, k++; k < len - 1; k++, i++) {
-			if (!isdigit((unsigned char)s[k]))
-				return 0;
-			if (i < 3)
-				ms = ms * 10 + (s[k] - '0');
-		}
-	else
-		i = 3;
-	if (k != len - 1)
-		return 0;
-	for (; i < 3; i++)
-		ms *= 10;
-	return ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000 +
-	    (int64_t)sec * 1000 + ms - off;
+	return ai_parse_rfc3339(s, len, &ms) == 0 ? ms : 0;
 }
 
 /*
@@ -235,7 +162,7 @@ absolute(const char *s, int64_t *out)
 	if ((*out = when_rfc3339(s, strlen(s))) != 0)
 		return 0;
 	if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL || !isdigit(
-	    (unsigned char)*s) || tm.tm_mday > month_days(tm.tm_year + 1900,
+	    (unsigned char)*s) || tm.tm_mday > ai_month_days(tm.tm_year + 1900,
 	    tm.tm_mon + 1))
 		return -1;	/* strptime takes blanks, and February 30 */
 	if (*end == 'T' || *end == ' ') {
