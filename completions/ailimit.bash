@@ -21,7 +21,7 @@ _ailimit()
 		COMPREPLY=($(compgen -W 'settle status reset' -- "$cur"))
 		return
 	fi
-	COMPREPLY=($(compgen -W '-h --help -V --version -k --key --rpm --tpm
+	COMPREPLY=($(compgen -W '-h --help -V --version -R --resend-errors -k --key --rpm --tpm
 	    --itpm --otpm --rpd --tpd --burst --state --wait-quota' -- "$cur"))
 }
 complete -F _ailimit ailimit

@@ -5,6 +5,7 @@ complete -c ailimit -n '__fish_use_subcommand' -f -a 'reset' -d 'Fill the bucket
 complete -c ailimit -s h -l help -d 'Print the usage and exit'
 complete -c ailimit -s V -l version -d 'Print the version and exit'
 complete -c ailimit -s k -l key -x -d 'The budget, shared by every process naming it'
+complete -c ailimit -s R -l resend-errors -d 'Draw for records with an error too'
 complete -c ailimit -l rpm -x -d 'Requests a minute'
 complete -c ailimit -l tpm -x -d 'Tokens a minute'
 complete -c ailimit -l itpm -x -d 'Input tokens a minute'

@@ -292,7 +292,10 @@ ai_limitstore_default_path(void)
 	    ".local/state", "aitools/limits.db");
 }
 
-/* Opens the state at path, a file made private if it is new. */
+/*
+ * Opens the state at path, a file made private if it is new; NULL: a
+ * state of this process alone, in memory.
+ */
 struct ai_limitstore *
 ai_limitstore_open(const char *path, char *err)
 {
@@ -303,7 +306,9 @@ ai_limitstore_open(const char *path, char *err)
 		return NULL;
 	}
 	s->ops = &local_ops;
-	if (ai_db_create_private(path, err) == -1) {
+	if (path == NULL)
+		path = ":memory:";
+	else if (ai_db_create_private(path, err) == -1) {
 		free(s);
 		return NULL;
 	}

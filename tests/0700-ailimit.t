@@ -4,7 +4,7 @@
 # whole file takes a few seconds.
 . "$(dirname "$0")/lib.sh"
 
-plan 34
+plan 43
 
 awk 'BEGIN { for (i = 1; i <= 30; i++) printf "{\"custom_id\":\"r%d\",\"prompt\":\"p%d\",\"max_tokens\":10}\n", i, i }' >in.jsonl
 
@@ -75,7 +75,7 @@ is "$(head -n1 never.out | jq -r .error.message)" 'needs 5008 of tpm, more than 
 head -n 5 in.jsonl | ailimit -k day --rpd 3 >day.out
 is "$?:$(jq -r '.error.code // "sent"' day.out | paste -sd' ')" \
 	'1:sent sent sent quota_exceeded quota_exceeded' 'a quota spent: the rest fail as quota_exceeded, exit 1'
-like "$(sed -n 4p day.out | jq -r .error.message)" '^the rpd quota of 3 a day is spent: it is whole again at midnight' \
+like "$(sed -n 4p day.out | jq -r .error.message)" '^the rpd quota of 3 a day has not the 1 this record needs left: it is whole again at midnight' \
 	'saying which quota, and when it is whole again'
 is "$(ailimit status -k day --rpd 3 | sed -n 2p)" 'rpd    0 of 3 left today' 'status: nothing left today'
 ailimit reset -k day
@@ -119,6 +119,38 @@ ailimit -k enforced --tpm 5800 --burst 1m <lim.jsonl | aiq -J -j 8 --max-attempt
 is "$(jq -r '.response.status_code // .error.code' lim.out | sort | uniq -c | tr -s ' ')" ' 103 200' \
 	'paced a little below the limit aimock enforces, every one passes: no 429'
 
+# --- settle: what was drawn and not used is given back, once
+stop_mock
+start_mock
+awk 'BEGIN { for (i = 1; i <= 3; i++) printf "{\"prompt\":\"s%d\",\"max_tokens\":1000}\n", i }' |
+	ailimit -k settle --tpm 600000 --tpd 6000 | aiq -J 2>/dev/null >settle.in
+before=$(ailimit status -k settle | awk '$1 == "tpd" { print $2 }')
+ailimit settle <settle.in >settle.out
+st=$?
+after=$(ailimit status -k settle | awk '$1 == "tpd" { print $2 }')
+is "$st:$(jq -c 'del(.aitools.limit.settled)' settle.out | cmp -s - settle.in; echo $?)" '0:0' \
+	'settle: exit 0, the records as they came'
+is "$(jq -r .aitools.limit.settled settle.out | sort -u)" true '  but for their stamp, marked settled'
+if [ "$before" -le 3000 ] && [ "$after" -ge 5900 ]; then
+	pass "settle: the day's quota gets back what was reserved and not used ($before, then $after of 6000)"
+else
+	fail "settle: the day's quota gets back what was reserved and not used ($before, then $after of 6000)"
+fi
+ailimit settle <settle.out >/dev/null
+is "$(ailimit status -k settle | awk '$1 == "tpd" { print $2 }')" "$after" \
+	'settle again: a stamp is settled once, nothing given back twice'
+printf '{"prompt":"f"}\n' | ailimit -k unbilled --tpm 6000 --burst 1m |
+	jq -c '. + {error: {code: "server"}}' >unbilled.jsonl
+ailimit settle <unbilled.jsonl >/dev/null
+after=$(ailimit status -k unbilled | awk '$1 == "tpm" { print $2 }')
+if [ "$after" -ge 5990 ]; then pass "settle: a call that failed unbilled gives back all it drew ($after of 6000)"
+else fail "settle: a call that failed unbilled gives back all it drew ($after of 6000)"; fi
+
+# --- -R: records with an error are drawn for and stamped anew, as aiq -R sends them
+ailimit -R -k resend --rpm 600 <unbilled.jsonl >resend.out
+is "$(jq -c '[.error.code, .aitools.limit.key, .aitools.limit.settled]' resend.out)" '["server","resend",null]' \
+	'-R: a record with an error draws, and gets a fresh stamp'
+
 # --- settle follows a 429's Retry-After: the key pauses until then
 stop_mock
 start_mock --rpm 2
@@ -141,5 +173,13 @@ is "$?" 2 'a key with a blank: a usage error'
 ailimit --rpm 0 </dev/null >/dev/null 2>zero.err
 is "$?:$(head -n1 zero.err)" "2:ailimit: --rpm '0': not a whole number from 1 to 68719476736" \
 	'a limit of 0: a usage error'
+ailimit settle --rpm 5 </dev/null >/dev/null 2>settleopt.err
+is "$?:$(head -n1 settleopt.err)" '2:ailimit: settle takes no limits nor key: each record names its key, each bucket keeps the limit it was drawn with' \
+	'settle with a limit: a usage error'
+printf '{"prompt":"x"}\n' | env -i "$AI_BIN/ailimit" --rpm 60 >nohome.out 2>nohome.err
+is "$?:$(grep -c . nohome.out):$(grep -c 'shared with no other process' nohome.err)" '0:1:1' \
+	'no HOME (cron): paced all the same, alone, and said'
+is "$(ailimit status -k never-seen)" "$(printf 'key    never-seen\nnothing drawn from this key yet')" \
+	'status of a key never drawn from says so'
 
 done_testing

@@ -19,7 +19,7 @@ admin_status(const struct opts *o, struct ai_limitstore *s)
 	struct ai_draw d[NBUCKETS];
 	int64_t levels[NBUCKETS], paused, now = ai_now_ms() * 1000;
 	char msg[AI_ERRLEN];
-	int b, any = 0;
+	int b, any = 0, shown = 0;
 
 	for (b = 0; b < NBUCKETS; b++)
 		any |= o->per[b] != 0;
@@ -38,12 +38,15 @@ admin_status(const struct opts *o, struct ai_limitstore *s)
 	for (b = 0; b < NBUCKETS; b++) {
 		if ((any && o->per[b] == 0) || d[b].limit.per == 0)
 			continue;	/* not asked about, or never drawn */
+		shown++;
 		printf("%-6s %lld of %lld %s\n", d[b].name,
 		    (long long)levels[b], (long long)(d[b].limit.kind ==
 		    AI_LIMIT_QUOTA ? d[b].limit.per : d[b].limit.burst),
 		    d[b].limit.kind == AI_LIMIT_QUOTA ? "left today" :
 		    "now (the burst)");
 	}
+	if (shown == 0 && !any)
+		printf("nothing drawn from this key yet\n");
 	if (paused > now)
 		printf("paused %lld ms more, as the provider asked\n",
 		    (long long)((paused - now) / 1000));

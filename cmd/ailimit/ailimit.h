@@ -22,6 +22,8 @@ struct opts {
 	int64_t		 per[NBUCKETS];	/* 0: not limited */
 	int64_t		 burst_ms;	/* --burst */
 	int		 wait_quota;	/* --wait-quota */
+	int		 resend_errors;	/* -R */
+	int		 given;		/* a gate's option was given */
 };
 
 extern volatile sig_atomic_t ailimit_signal;

@@ -29,6 +29,7 @@ struct gate {
 	struct ai_defaults defaults;
 	int64_t		 held[AI_MAX_DRAWS];	/* leased, not yet drawn */
 	int		 failed;	/* records the gate failed */
+	int		 told;		/* a wait for a quota was said */
 };
 
 /* The record failed by the gate, with code and message, never sent. */
@@ -186,9 +187,14 @@ take(struct gate *g, const struct ai_draw *d, int n, int *which,
 			errx(1, "%s", err);
 		if (r != AI_LIMIT_WAIT)
 			break;
-		if (*which >= 0 && d[*which].limit.kind == AI_LIMIT_QUOTA &&
-		    !g->o->wait_quota)
-			return AI_LIMIT_WAIT;
+		if (*which >= 0 && d[*which].limit.kind == AI_LIMIT_QUOTA) {
+			if (!g->o->wait_quota)
+				return AI_LIMIT_WAIT;
+			if (!g->told++)
+				warnx("the %s quota is spent: waiting for "
+				    "midnight, local time (--wait-quota)",
+				    d[*which].name);
+		}
 		/* Others draw too: look again after a second at most. */
 		nap(w < 1000000 ? w : 1000000);
 		napped = 1;
@@ -204,9 +210,10 @@ spent(struct gate *g, const char *line, size_t len, const json_t *rec,
 {
 	char msg[AI_ERRLEN];
 
-	snprintf(msg, sizeof(msg), "the %s quota of %lld a day is spent: it "
-	    "is whole again at midnight, local time (--wait-quota waits)",
-	    d->name, (long long)d->limit.per);
+	snprintf(msg, sizeof(msg), "the %s quota of %lld a day has not the "
+	    "%lld this record needs left: it is whole again at midnight, "
+	    "local time (--wait-quota waits)", d->name,
+	    (long long)d->limit.per, (long long)d->amount);
 	fail(g, line, len, rec, AI_E_QUOTA_EXCEEDED, msg);
 }
 
@@ -236,7 +243,8 @@ gate_one(struct gate *g, const char *line, size_t len)
 	int n, which = 0, r;
 
 	rec = json_loadb(line, len, 0, NULL);
-	if (!json_is_object(rec) || ai_record_is_done(rec, 0) ||
+	if (!json_is_object(rec) ||
+	    ai_record_is_done(rec, g->o->resend_errors) ||
 	    ai_record_request(rec, &g->defaults, &req, err) == -1) {
 		stage_pass(&g->st, line, len);	/* aiq says what is wrong with it */
 		json_decref(rec);

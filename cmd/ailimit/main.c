@@ -32,6 +32,7 @@ static const struct option longopts[] = {
 	{ "itpm",	required_argument,	NULL, OPT_ITPM },
 	{ "key",	required_argument,	NULL, 'k' },
 	{ "otpm",	required_argument,	NULL, OPT_OTPM },
+	{ "resend-errors", no_argument,		NULL, 'R' },
 	{ "rpd",	required_argument,	NULL, OPT_RPD },
 	{ "rpm",	required_argument,	NULL, OPT_RPM },
 	{ "state",	required_argument,	NULL, OPT_STATE },
@@ -43,7 +44,7 @@ static const struct option longopts[] = {
 };
 
 static const char usage_text[] =
-    "usage: ailimit [-hV] [-k key] [--rpm n] [--tpm n] [--itpm n] "
+    "usage: ailimit [-hRV] [-k key] [--rpm n] [--tpm n] [--itpm n] "
     "[--otpm n]\n"
     "               [--rpd n] [--tpd n] [--burst duration] "
     "[--state file]\n"
@@ -56,7 +57,9 @@ static const char help_text[] =
     "Writes each record of stdin when the limits allow it, in order.\n"
     "\n"
     "  -k, --key key        the budget, shared by every process naming it"
-    " (default)\n"
+    "\n                       (default: \"default\")\n"
+    "  -R, --resend-errors  draw for records with an error too (aiq -R "
+    "sends them)\n"
     "      --rpm n          requests a minute\n"
     "      --tpm n          tokens a minute, input and output\n"
     "      --itpm n         input tokens a minute (Anthropic)\n"
@@ -151,7 +154,8 @@ parse(int argc, char **argv, struct opts *o)
 	char why[AI_ERRLEN];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "hk:V", longopts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "hk:RV", longopts, NULL)) != -1) {
+		o->given |= c != 'h' && c != 'V' && c != OPT_STATE;
 		switch (c) {
 		case 'h':
 			usage(0);
@@ -171,8 +175,8 @@ parse(int argc, char **argv, struct opts *o)
 		case OPT_BURST:
 			if (ai_opt_duration(optarg, 1, &o->burst_ms,
 			    why) == -1 || o->burst_ms > 60000) {
-				warnx("--burst '%s': %s", optarg, o->burst_ms >
-				    60000 ? "a minute at most" : why);
+				warnx("--burst '%s': not a share of a minute "
+				    "such as 500ms, 1s or 1m", optarg);
 				usage(EXIT_USAGE);
 			}
 			break;
@@ -182,6 +186,9 @@ parse(int argc, char **argv, struct opts *o)
 		case OPT_WAIT_QUOTA:
 			o->wait_quota = 1;
 			break;
+		case 'R':
+			o->resend_errors = 1;
+			break;
 		default:
 			if (c >= OPT_RPM && c <= OPT_TPD) {
 				o->per[c - OPT_RPM] = number(
@@ -190,6 +197,7 @@ parse(int argc, char **argv, struct opts *o)
 			}
 			usage(EXIT_USAGE);
 		}
+	}
 }
 
 int
@@ -216,14 +224,26 @@ main(int argc, char **argv)
 	}
 	for (b = 0; b < NBUCKETS; b++)
 		any |= o.per[b] != 0;
+	if (cmd != NULL && strcmp(cmd, "settle") == 0 && o.given) {
+		warnx("settle takes no limits nor key: each record names its "
+		    "key, each bucket keeps the limit it was drawn with");
+		usage(EXIT_USAGE);
+	}
 	if (cmd == NULL && !any) {	/* the gate needs limits */
 		warnx("no limit given: --rpm, --tpm, --itpm, --otpm, --rpd or "
 		    "--tpd");
 		usage(EXIT_USAGE);
 	}
 	if (o.state == NULL && (o.state = path =
-	    ai_limitstore_default_path()) == NULL)
-		errx(1, "no state file: set AILIMIT_STATE or HOME");
+	    ai_limitstore_default_path()) == NULL) {
+		if (cmd != NULL)
+			errx(1, "no state file: set AILIMIT_STATE, "
+			    "XDG_STATE_HOME or HOME, or give --state");
+		/* cron without HOME: paced all the same, alone */
+		warnx("no state file (set AILIMIT_STATE, XDG_STATE_HOME or "
+		    "HOME, or give --state): this run's limits are shared "
+		    "with no other process");
+	}
 	if ((s = ai_limitstore_open(o.state, why)) == NULL)
 		errx(1, "%s", why);
 	setup_signals();

@@ -1,17 +1,24 @@
 /*
  * settle.c: after aiq, trues up what the gate drew for each record it
- * stamped (aitools.limit), with what the call really used: the output
- * reserved and not used, and a prompt estimated too high, are given back
- * to the key's token buckets, a prompt estimated too low is taken; a call
- * that failed unbilled gives back all its tokens.  A request stays drawn:
- * a provider counts refused requests too.  A 429 that said when to come
- * back pauses the key until then.
+ * stamped (aitools.limit) with what the call really used, as providers
+ * count it:
  *
- * Records pass through byte for byte.  The corrections are summed by key
- * and given back a few times a second, not a transaction a record.
+ *	tpm, tpd   the day's quota is ours: trued up with the real tokens;
+ *		   a provider's tokens a minute count the estimate made
+ *		   when the request came (OpenAI's), so only a call that
+ *		   failed unbilled gives them back
+ *	itpm	   the real input tokens (Anthropic counts them)
+ *	otpm	   the real output tokens (Anthropic adjusts to them)
+ *
+ * A request stays drawn: a provider counts refused requests too.  A 429
+ * that said when to come back pauses the key until then.  Each stamp is
+ * settled once: settle marks it ("settled": true), so a record that goes
+ * through a pipeline again is not given back twice.  The corrections are
+ * summed by key and given back a few times a second.
  */
 #include <err.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ailimit.h"
@@ -21,7 +28,7 @@
 
 struct correction {
 	char		 key[65];
-	int64_t		 input, output;	/* to give back; < 0: to take */
+	int64_t		 tpm, tpd, itpm, otpm;	/* to give back; < 0: take */
 };
 
 struct settle {
@@ -46,9 +53,10 @@ settle_flush(struct settle *s)
 			memset(&d[i], 0, sizeof(d[i]));	/* the stored limit */
 			d[i].name = names[i];
 		}
-		d[0].amount = d[3].amount = s->c[k].input + s->c[k].output;
-		d[1].amount = s->c[k].input;
-		d[2].amount = s->c[k].output;
+		d[0].amount = s->c[k].tpm;
+		d[1].amount = s->c[k].itpm;
+		d[2].amount = s->c[k].otpm;
+		d[3].amount = s->c[k].tpd;
 		if (ai_limitstore_give(s->store, s->c[k].key, d, 4,
 		    ai_now_ms() * 1000, err) == -1)
 			warnx("%s", err);
@@ -69,7 +77,7 @@ correction_of(struct settle *s, const char *key)
 		settle_flush(s);
 	k = s->n++;
 	snprintf(s->c[k].key, sizeof(s->c[k].key), "%s", key);
-	s->c[k].input = s->c[k].output = 0;
+	s->c[k].tpm = s->c[k].tpd = s->c[k].itpm = s->c[k].otpm = 0;
 	return &s->c[k];
 }
 
@@ -116,6 +124,23 @@ follow_pause(struct settle *s, const json_t *rec, const char *key)
 		warnx("%s", err);
 }
 
+/* The stamp marked settled, the record otherwise as it came. */
+static void
+mark_settled(struct settle *s, const char *line, size_t len,
+    const json_t *rec, const json_t *mark)
+{
+	json_t *m = json_copy((json_t *)mark);
+	char *text = NULL;
+
+	if (m == NULL || json_object_set_new(m, "settled", json_true()) ==
+	    -1 || (text = json_dumps(m, JSON_COMPACT)) == NULL ||
+	    ai_record_mark(&s->st.out, line, len, rec, "limit", text) == -1)
+		errx(1, "out of memory");
+	free(text);
+	json_decref(m);
+	stage_made(&s->st);
+}
+
 static void
 settle_one(struct settle *s, const char *line, size_t len)
 {
@@ -125,20 +150,30 @@ settle_one(struct settle *s, const char *line, size_t len)
 	const char *key = json_string_value(json_object_get(mark, "key"));
 	const json_t *in = json_object_get(mark, "input"),
 	    *out = json_object_get(mark, "output");
+	int64_t ein, eout;
 	struct correction *c;
 	struct ai_usage u;
+	int r;
 
-	stage_pass(&s->st, line, len);
-	if (key != NULL && strlen(key) < sizeof(s->c[0].key) &&
-	    json_is_integer(in) && json_is_integer(out) &&
-	    ai_token_count_ok(json_integer_value(in)) &&
-	    ai_token_count_ok(json_integer_value(out)) && used(rec, &u) >= 0) {
-		c = correction_of(s, key);
-		c->input += json_integer_value(in) - u.input;
-		c->output += json_integer_value(out) - u.output;
+	if (key == NULL || strlen(key) >= sizeof(s->c[0].key) ||
+	    json_is_true(json_object_get(mark, "settled")) ||
+	    !json_is_integer(in) || !json_is_integer(out) ||
+	    !ai_token_count_ok(ein = json_integer_value(in)) ||
+	    !ai_token_count_ok(eout = json_integer_value(out))) {
+		stage_pass(&s->st, line, len);	/* none, or done before */
+		json_decref(rec);
+		return;
 	}
-	if (key != NULL && strlen(key) < sizeof(s->c[0].key))
-		follow_pause(s, rec, key);
+	if ((r = used(rec, &u)) >= 0) {
+		c = correction_of(s, key);
+		c->tpd += ein + eout - u.input - u.output;
+		c->itpm += ein - u.input;
+		c->otpm += eout - u.output;
+		if (r == 0)	/* unbilled: the provider counted nothing */
+			c->tpm += ein + eout;
+	}
+	follow_pause(s, rec, key);
+	mark_settled(s, line, len, rec, mark);
 	json_decref(rec);
 	if (ai_mono_us() - s->last_us >= SETTLE_US)
 		settle_flush(s);
