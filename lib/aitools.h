@@ -59,6 +59,9 @@ int	 ai_lines_next(struct ai_lines *, char **, size_t *, int *);
 long long ai_lines_left(const struct ai_lines *);
 void	 ai_lines_free(struct ai_lines *);
 
+/* stopsig.c: SIGINT, SIGTERM and SIGHUP caught, for an orderly end. */
+void	 ai_catch_stop_signals(void (*)(int));
+
 /* timeutil.c */
 int64_t	 ai_now_ms(void);		/* wall clock, milliseconds */
 int64_t	 ai_mono_us(void);		/* monotonic clock, microseconds */

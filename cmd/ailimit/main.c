@@ -111,20 +111,6 @@ on_signal(int sig)
 	ailimit_signal = sig;
 }
 
-/* SIGINT and SIGTERM end a wait, not the process: no record is lost. */
-static void
-setup_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
 /* A key names a row of the state and goes in records: kept plain. */
 static int
 key_ok(const char *k)
@@ -246,7 +232,7 @@ main(int argc, char **argv)
 	}
 	if ((s = ai_limitstore_open(o.state, why)) == NULL)
 		errx(1, "%s", why);
-	setup_signals();
+	ai_catch_stop_signals(on_signal);	/* no record is lost */
 	if (cmd == NULL)
 		status = gate_run(&o, s);
 	else if (strcmp(cmd, "status") == 0)

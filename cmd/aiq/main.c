@@ -439,14 +439,7 @@ on_signal(int sig)
 static void
 setup_signals(void)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	ai_catch_stop_signals(on_signal);
 	signal(SIGPIPE, SIG_IGN);
 }
 
