@@ -6,20 +6,6 @@
 
 plan 55
 
-# statuses N BODY [CURL-ARGS...]: the statuses of N requests with BODY,
-# sent on one connection, one a line.
-statuses() {
-	_n=$1 _body=$2
-	shift 2
-	set -- "$@" -H 'Content-Type: application/json' --data-binary "$_body"
-	_i=0
-	while [ $_i -lt "$_n" ]; do
-		set -- "$@" -o /dev/null "$MOCK_URL/chat/completions"
-		_i=$((_i + 1))
-	done
-	curl -s -w '%{http_code}\n' "$@"
-}
-
 # ms: milliseconds since the epoch.
 ms() {
 	echo $(($(date +%s%N) / 1000000))

@@ -12,20 +12,6 @@
 
 plan 70
 
-# statuses N BODY [CURL-ARGS...]: the statuses of N requests with BODY,
-# sent on one connection, one a line.
-statuses() {
-	_n=$1 _body=$2
-	shift 2
-	set -- "$@" -H 'Content-Type: application/json' --data-binary "$_body"
-	_i=0
-	while [ $_i -lt "$_n" ]; do
-		set -- "$@" -o /dev/null "$MOCK_URL/chat/completions"
-		_i=$((_i + 1))
-	done
-	curl -s -w '%{http_code}\n' "$@"
-}
-
 # between N LO HI: whether N is a whole number from LO to HI.
 between() {
 	case $1 in ''|*[!0-9]*) return 1 ;; esac

@@ -115,6 +115,20 @@ stop_mock() {
 	wait "$MOCK_PID" 2>/dev/null
 }
 
+# statuses N BODY [CURL-ARGS...]: the statuses of N requests with BODY,
+# sent on one connection, one a line.
+statuses() {
+	_n=$1 _body=$2
+	shift 2
+	set -- "$@" -H 'Content-Type: application/json' --data-binary "$_body"
+	_i=0
+	while [ $_i -lt "$_n" ]; do
+		set -- "$@" -o /dev/null "$MOCK_URL/chat/completions"
+		_i=$((_i + 1))
+	done
+	curl -s -w '%{http_code}\n' "$@"
+}
+
 # post BODY [CURL-ARGS...]: POSTs BODY to aimock's OpenAI chat endpoint,
 # leaving the body in out.json, the headers in out.hdr, the status in
 # $code and curl's exit status in $rc.

@@ -43,7 +43,7 @@ struct settle {
 static void
 settle_flush(struct settle *s)
 {
-	static const char *const names[] = { "tpm", "itpm", "otpm", "tpd" };
+	static const int b[] = { B_TPM, B_ITPM, B_OTPM, B_TPD };
 	struct ai_draw d[4];
 	char err[AI_ERRLEN];
 	int i, k;
@@ -51,7 +51,7 @@ settle_flush(struct settle *s)
 	for (k = 0; k < s->n; k++) {
 		for (i = 0; i < 4; i++) {
 			memset(&d[i], 0, sizeof(d[i]));	/* the stored limit */
-			d[i].name = names[i];
+			d[i].name = bucket_names[b[i]];
 		}
 		d[0].amount = s->c[k].tpm;
 		d[1].amount = s->c[k].itpm;
