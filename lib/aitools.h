@@ -342,6 +342,8 @@ void	 ai_money_add(struct ai_money *, int64_t);
 int64_t	 ai_money_micro(const struct ai_money *);
 void	 ai_money_format(const struct ai_money *, int, char *, size_t);
 double	 ai_money_dollars(const struct ai_money *);
+#define AI_MONEY_LEN	32	/* the longest amount shown, and its NUL */
+const char *ai_money_show(int64_t, char *);
 
 /* cachekey.c: what makes two requests one cache entry. */
 #define AI_KEYLEN	32		/* SHA-256 */
@@ -512,6 +514,9 @@ void	 ai_prices_free(struct ai_prices *);
 const struct ai_price *ai_prices_find(const struct ai_prices *, const char *);
 int	 ai_price_cost(const struct ai_price *, const struct ai_usage *, int,
 	    int64_t *);
+const char *ai_service_tier(const json_t *);
+int	 ai_cost_micro(const struct ai_prices *, const char *,
+	    const struct ai_usage *, const char *, int64_t *);
 
 /* text.c: strings from outside made safe to keep and to show. */
 size_t	 ai_utf8_char(const unsigned char *, size_t);

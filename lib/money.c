@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "aitools.h"
 
@@ -102,4 +103,22 @@ double
 ai_money_dollars(const struct ai_money *m)
 {
 	return (double)m->micro / 1e6 + (double)m->pico / 1e12;
+}
+
+/*
+ * Whole microdollars as dollars for people: two decimals at least, and
+ * as many more as it takes to be exact ("20.00", "0.001234"); into out
+ * (AI_MONEY_LEN bytes), which is returned.
+ */
+const char *
+ai_money_show(int64_t micro, char *out)
+{
+	struct ai_money m = { micro, 0 };
+	size_t n;
+
+	ai_money_format(&m, 6, out, AI_MONEY_LEN);
+	n = strlen(out);
+	while (n > 0 && out[n - 1] == '0' && strchr(out, '.') + 3 < out + n)
+		out[--n] = '\0';
+	return out;
 }

@@ -733,3 +733,38 @@ ai_price_cost(const struct ai_price *e, const struct ai_usage *u, int tier,
 	    add_cost(pico, w5, r_w5) | add_cost(pico, w1, r_w1) |
 	    add_cost(pico, out, r_out) | add_cost(pico, rs, r_rs);
 }
+
+/*
+ * The tier an answer (or a request) names: its "service_tier", else its
+ * usage's (Anthropic's); NULL when it names none.
+ */
+const char *
+ai_service_tier(const json_t *body)
+{
+	const json_t *t = json_object_get(body, "service_tier");
+
+	if (!json_is_string(t))
+		t = json_object_get(json_object_get(body, "usage"),
+		    "service_tier");
+	return json_is_string(t) ? json_string_value(t) : NULL;
+}
+
+/*
+ * What usage u of model costs at tier (a name, or NULL: standard), in
+ * whole microdollars rounded up, as a budget counts it: never less than
+ * the call cost.  -1 when the model has no price.
+ */
+int
+ai_cost_micro(const struct ai_prices *p, const char *model,
+    const struct ai_usage *u, const char *tier, int64_t *micro)
+{
+	const struct ai_price *e;
+	int64_t pico;
+	int t = ai_tier_find(tier);
+
+	if ((e = ai_prices_find(p, model)) == NULL ||
+	    ai_price_cost(e, u, t >= 0 ? t : AI_TIER_STANDARD, &pico) == -1)
+		return -1;
+	*micro = pico / 1000000 + (pico % 1000000 != 0);
+	return 0;
+}

@@ -4,7 +4,7 @@
 # whole file takes a few seconds.
 . "$(dirname "$0")/lib.sh"
 
-plan 43
+plan 50
 
 awk 'BEGIN { for (i = 1; i <= 30; i++) printf "{\"custom_id\":\"r%d\",\"prompt\":\"p%d\",\"max_tokens\":10}\n", i, i }' >in.jsonl
 
@@ -77,9 +77,9 @@ is "$?:$(jq -r '.error.code // "sent"' day.out | paste -sd' ')" \
 	'1:sent sent sent quota_exceeded quota_exceeded' 'a quota spent: the rest fail as quota_exceeded, exit 1'
 like "$(sed -n 4p day.out | jq -r .error.message)" '^the rpd quota of 3 a day has not the 1 this record needs left: it is whole again at midnight' \
 	'saying which quota, and when it is whole again'
-is "$(ailimit status -k day --rpd 3 | sed -n 2p)" 'rpd    0 of 3 left today' 'status: nothing left today'
+is "$(ailimit status -k day --rpd 3 | sed -n 2p)" 'rpd    3 used today, 0 of 3 left' 'status: nothing left today'
 ailimit reset -k day
-is "$(ailimit status -k day --rpd 3 | sed -n 2p)" 'rpd    3 of 3 left today' 'reset: whole again'
+is "$(ailimit status -k day --rpd 3 | sed -n 2p)" 'rpd    0 used today, 3 of 3 left' 'reset: whole again'
 
 # --- a signal while records wait: every record read is written
 awk 'BEGIN { for (i = 1; i <= 5; i++) printf "{\"prompt\":\"s%d\"}\n", i }' >sig.jsonl
@@ -124,10 +124,10 @@ stop_mock
 start_mock
 awk 'BEGIN { for (i = 1; i <= 3; i++) printf "{\"prompt\":\"s%d\",\"max_tokens\":1000}\n", i }' |
 	ailimit -k settle --tpm 600000 --tpd 6000 | aiq -J 2>/dev/null >settle.in
-before=$(ailimit status -k settle | awk '$1 == "tpd" { print $2 }')
+before=$(ailimit status -k settle | awk '$1 == "tpd" { print $5 }')
 ailimit settle <settle.in >settle.out
 st=$?
-after=$(ailimit status -k settle | awk '$1 == "tpd" { print $2 }')
+after=$(ailimit status -k settle | awk '$1 == "tpd" { print $5 }')
 is "$st:$(jq -c 'del(.aitools.limit.settled)' settle.out | cmp -s - settle.in; echo $?)" '0:0' \
 	'settle: exit 0, the records as they came'
 is "$(jq -r .aitools.limit.settled settle.out | sort -u)" true '  but for their stamp, marked settled'
@@ -137,7 +137,7 @@ else
 	fail "settle: the day's quota gets back what was reserved and not used ($before, then $after of 6000)"
 fi
 ailimit settle <settle.out >/dev/null
-is "$(ailimit status -k settle | awk '$1 == "tpd" { print $2 }')" "$after" \
+is "$(ailimit status -k settle | awk '$1 == "tpd" { print $5 }')" "$after" \
 	'settle again: a stamp is settled once, nothing given back twice'
 printf '{"prompt":"f"}\n' | ailimit -k unbilled --tpm 6000 --burst 1m |
 	jq -c '. + {error: {code: "server"}}' >unbilled.jsonl
@@ -145,6 +145,32 @@ ailimit settle <unbilled.jsonl >/dev/null
 after=$(ailimit status -k unbilled | awk '$1 == "tpm" { print $2 }')
 if [ "$after" -ge 5990 ]; then pass "settle: a call that failed unbilled gives back all it drew ($after of 6000)"
 else fail "settle: a call that failed unbilled gives back all it drew ($after of 6000)"; fi
+
+# --- a day's quota in dollars: priced at the gate, trued up by settle.
+# The table's model costs $1 a million input tokens and $2 output: a
+# record of 8 input tokens and 10 reserved output may cost $0.000028.
+printf '{"mock-model":{"input_cost_per_token":0.000001,"output_cost_per_token":0.000002}}\n' >prices.json
+head -n 4 in.jsonl | jq -c '. + {model: "mock-model"}' >usd.jsonl
+ailimit -k usd --usd-per-day 0.0001 --prices prices.json <usd.jsonl >usd.out
+is "$?:$(jq -r '.error.code // .aitools.limit.usd_micro' usd.out | paste -sd' ')" \
+	'1:28 28 28 quota_exceeded' '--usd-per-day: each record drawn at its price, the 4th over $0.0001 fails, exit 1'
+is "$(sed -n 4p usd.out | jq -r .error.message)" \
+	'the quota of $0.0001 a day (--usd-per-day) has not the $0.000028 this record may cost left: it is whole again at midnight, local time (--wait-quota waits)' \
+	'  saying which quota, what the record may cost, and when it is whole again'
+is "$(head -n1 usd.out | jq -c '.aitools.limit | [.model, .usd_micro]')" '["mock-model",28]' \
+	'  the stamp names the model priced and the cost drawn'
+is "$(ailimit status -k usd | sed -n 2p)" 'usd    $0.000084 spent today, $0.000016 of $0.0001 left' \
+	'status: the day'"'"'s spend'
+head -n 3 usd.out | aiq -J 2>/dev/null | ailimit settle --prices prices.json >usd.settled
+real=$(jq -s 'map(.response.body.usage | .prompt_tokens + 2 * .completion_tokens) | add' usd.settled)
+is "$(ailimit status -k usd | sed -n 2p | awk '{ print $2 }')" "\$$(printf '0.%06d' "$real")" \
+	"settle trues the spend up to what the calls cost ($real microdollars)"
+printf '{"model":"unpriced-model","prompt":"x"}\n' | ailimit -k usd --usd-per-day 1 >unpriced.out
+is "$?:$(jq -r .error.code unpriced.out)" '1:over_limit' 'a model without a price: over_limit, a dollar quota cannot count it'
+printf '{"model":"mock-model","prompt":"x","max_tokens":100000}\n' |
+	ailimit -k usd2 --usd-per-day 0.1 --prices prices.json | jq -r .error.message >dear.out
+is "$(cat dear.out)" 'may cost $0.200008, more than the $0.10 a day of --usd-per-day allows' \
+	'a record dearer than the whole day: over_limit, saying so'
 
 # --- -R: records with an error are drawn for and stamped anew, as aiq -R sends them
 ailimit -R -k resend --rpm 600 <unbilled.jsonl >resend.out
@@ -166,7 +192,7 @@ is "$?:$(jq -r .error.code late.out)" '124:interrupted' \
 
 # --- usage errors
 ailimit </dev/null >/dev/null 2>nolimit.err
-is "$?:$(head -n1 nolimit.err)" '2:ailimit: no limit given: --rpm, --tpm, --itpm, --otpm, --rpd or --tpd' \
+is "$?:$(head -n1 nolimit.err)" '2:ailimit: no limit given: --rpm, --tpm, --itpm, --otpm, --rpd, --tpd or --usd-per-day' \
 	'no limit: a usage error'
 ailimit -k 'a b' --rpm 1 </dev/null >/dev/null 2>key.err
 is "$?" 2 'a key with a blank: a usage error'

@@ -5,13 +5,32 @@
  */
 #include <err.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "ailimit.h"
 
+/* One line: "tpm    1234 of 3333 now (the burst)", "usd    $1.20 spent...". */
+static void
+show(const struct ai_draw *d, int64_t level)
+{
+	char a[AI_MONEY_LEN], b[AI_MONEY_LEN], c[AI_MONEY_LEN];
+
+	if (d->limit.kind == AI_LIMIT_RATE)
+		printf("%-6s %lld of %lld now (the burst)\n", d->name,
+		    (long long)level, (long long)d->limit.burst);
+	else if (strcmp(d->name, "usd") == 0)
+		printf("%-6s $%s spent today, $%s of $%s left\n", d->name,
+		    ai_money_show(d->limit.per - level, a),
+		    ai_money_show(level, b), ai_money_show(d->limit.per, c));
+	else
+		printf("%-6s %lld used today, %lld of %lld left\n", d->name,
+		    (long long)(d->limit.per - level), (long long)level,
+		    (long long)d->limit.per);
+}
+
 /*
- * One line a bucket: "tpm    1234 of 3333 now (the burst)", of the
- * limits given, else of every bucket the key was drawn from, with the
- * limits it was last drawn with.
+ * One line a bucket, of the limits given, else of every bucket the key
+ * was drawn from, with the limits it was last drawn with.
  */
 int
 admin_status(const struct opts *o, struct ai_limitstore *s)
@@ -39,11 +58,7 @@ admin_status(const struct opts *o, struct ai_limitstore *s)
 		if ((any && o->per[b] == 0) || d[b].limit.per == 0)
 			continue;	/* not asked about, or never drawn */
 		shown++;
-		printf("%-6s %lld of %lld %s\n", d[b].name,
-		    (long long)levels[b], (long long)(d[b].limit.kind ==
-		    AI_LIMIT_QUOTA ? d[b].limit.per : d[b].limit.burst),
-		    d[b].limit.kind == AI_LIMIT_QUOTA ? "left today" :
-		    "now (the burst)");
+		show(&d[b], levels[b]);
 	}
 	if (shown == 0 && !any)
 		printf("nothing drawn from this key yet\n");

@@ -14,16 +14,20 @@
 #define EXIT_USAGE	2
 
 /* The limits a run was given, one bucket each. */
-enum bucket { B_RPM, B_TPM, B_ITPM, B_OTPM, B_RPD, B_TPD, NBUCKETS };
+enum bucket { B_RPM, B_TPM, B_ITPM, B_OTPM, B_RPD, B_TPD, B_USD, NBUCKETS };
+
+#define MAX_PRICES	7	/* --prices files */
 
 struct opts {
 	const char	*key;		/* -k: the budget's name */
 	const char	*state;		/* --state, or NULL: the default */
-	int64_t		 per[NBUCKETS];	/* 0: not limited */
+	int64_t		 per[NBUCKETS];	/* 0: not limited; usd: micro$ */
 	int64_t		 burst_ms;	/* --burst */
 	int		 wait_quota;	/* --wait-quota */
 	int		 resend_errors;	/* -R */
 	int		 given;		/* a gate's option was given */
+	const char	*prices[MAX_PRICES + 1];	/* --prices, NULL-ended */
+	int		 nprices;
 };
 
 extern volatile sig_atomic_t ailimit_signal;
@@ -44,12 +48,13 @@ void	 stage_free(struct stage *);
 
 /* main.c */
 void	 bucket_limit(const struct opts *, int, struct ai_limit *);
+void	 load_prices(const struct opts *, struct ai_prices *);
 
 /* gate.c */
 int	 gate_run(const struct opts *, struct ai_limitstore *);
 
 /* settle.c */
-int	 settle_run(struct ai_limitstore *);
+int	 settle_run(const struct opts *, struct ai_limitstore *);
 
 /* admin.c */
 int	 admin_status(const struct opts *, struct ai_limitstore *);

@@ -27,6 +27,7 @@ struct gate {
 	struct stage	 st;
 	struct ai_buf	 tail;
 	struct ai_defaults defaults;
+	struct ai_prices prices;	/* with --usd-per-day */
 	int64_t		 held[AI_MAX_DRAWS];	/* leased, not yet drawn */
 	int		 failed;	/* records the gate failed */
 	int		 told;		/* a wait for a quota was said */
@@ -49,12 +50,16 @@ fail(struct gate *g, const char *line, size_t len, const json_t *rec,
 	g->failed++;
 }
 
-/* The draws of a request of estimate e, from the limits given. */
+/*
+ * The draws of a request of estimate e costing usd microdollars at most,
+ * from the limits given.
+ */
 static int
-draws(const struct opts *o, const struct ai_estimate *e, struct ai_draw *d)
+draws(const struct opts *o, const struct ai_estimate *e, int64_t usd,
+    struct ai_draw *d)
 {
 	const int64_t amount[NBUCKETS] = { 1, e->input + e->output, e->input,
-	    e->output, 1, e->input + e->output };
+	    e->output, 1, e->input + e->output, usd };
 	int b, n = 0;
 
 	for (b = 0; b < NBUCKETS; b++) {
@@ -208,12 +213,19 @@ static void
 spent(struct gate *g, const char *line, size_t len, const json_t *rec,
     const struct ai_draw *d)
 {
-	char msg[AI_ERRLEN];
+	char msg[AI_ERRLEN], a[AI_MONEY_LEN], b[AI_MONEY_LEN];
 
-	snprintf(msg, sizeof(msg), "the %s quota of %lld a day has not the "
-	    "%lld this record needs left: it is whole again at midnight, "
-	    "local time (--wait-quota waits)", d->name,
-	    (long long)d->limit.per, (long long)d->amount);
+	if (strcmp(d->name, "usd") == 0)
+		snprintf(msg, sizeof(msg), "the quota of $%s a day "
+		    "(--usd-per-day) has not the $%s this record may cost "
+		    "left: it is whole again at midnight, local time "
+		    "(--wait-quota waits)", ai_money_show(d->limit.per, a),
+		    ai_money_show(d->amount, b));
+	else
+		snprintf(msg, sizeof(msg), "the %s quota of %lld a day has "
+		    "not the %lld this record needs left: it is whole again "
+		    "at midnight, local time (--wait-quota waits)", d->name,
+		    (long long)d->limit.per, (long long)d->amount);
 	fail(g, line, len, rec, AI_E_QUOTA_EXCEEDED, msg);
 }
 
@@ -221,13 +233,75 @@ static void
 never_fits(struct gate *g, const char *line, size_t len, const json_t *rec,
     const struct ai_draw *d)
 {
-	char msg[AI_ERRLEN];
+	char msg[AI_ERRLEN], a[AI_MONEY_LEN], b[AI_MONEY_LEN];
 
-	snprintf(msg, sizeof(msg), "needs %lld of %s, more than its limit of "
-	    "%lld %s allows", (long long)d->amount, d->name,
-	    (long long)d->limit.per, d->limit.kind == AI_LIMIT_QUOTA ?
-	    "a day" : "a minute");
+	if (strcmp(d->name, "usd") == 0)
+		snprintf(msg, sizeof(msg), "may cost $%s, more than the $%s a "
+		    "day of --usd-per-day allows", ai_money_show(d->amount, a),
+		    ai_money_show(d->limit.per, b));
+	else
+		snprintf(msg, sizeof(msg), "needs %lld of %s, more than its "
+		    "limit of %lld %s allows", (long long)d->amount, d->name,
+		    (long long)d->limit.per, d->limit.kind == AI_LIMIT_QUOTA ?
+		    "a day" : "a minute");
 	fail(g, line, len, rec, AI_E_OVER_LIMIT, msg);
+}
+
+/*
+ * The most the request may cost, in microdollars, for --usd-per-day: its
+ * estimate priced as aiusage prices the call, at the tier it asks for.
+ * -1 when its model has no price: no dollar quota can count it.
+ */
+static int64_t
+cost_of(struct gate *g, const struct ai_request *req,
+    const struct ai_estimate *e)
+{
+	const struct ai_usage u = { .input = e->input, .output = e->output };
+	int64_t usd;
+
+	if (g->o->per[B_USD] == 0)
+		return 0;
+	if (ai_cost_micro(&g->prices, req->model, &u, ai_service_tier(
+	    req->body), &usd) == -1)
+		return -1;
+	return usd;
+}
+
+/*
+ * The stamp of a record let through: what it drew, for settle; with a
+ * dollar quota, the model it was priced as and the cost drawn too.
+ */
+static void
+stamp(struct gate *g, const char *line, size_t len, const json_t *rec,
+    const struct ai_estimate *e, const char *model, int64_t usd,
+    int64_t waited)
+{
+	char base[256], *name = NULL, *text = base;
+	json_t *js;
+	int n;
+
+	snprintf(base, sizeof(base), "{\"key\":\"%s\",\"input\":%lld,"
+	    "\"output\":%lld,\"waited_ms\":%lld}", g->o->key,
+	    (long long)e->input, (long long)e->output, (long long)waited);
+	if (g->o->per[B_USD] != 0) {
+		if ((js = json_string(model)) == NULL || (name = json_dumps(js,
+		    JSON_ENCODE_ANY)) == NULL)
+			errx(1, "out of memory");
+		json_decref(js);
+		base[strlen(base) - 1] = '\0';		/* the closing brace */
+		n = snprintf(NULL, 0, "%s,\"model\":%s,\"usd_micro\":%lld}",
+		    base, name, (long long)usd);
+		if (n < 0 || (text = malloc((size_t)n + 1)) == NULL)
+			errx(1, "out of memory");
+		snprintf(text, (size_t)n + 1, "%s,\"model\":%s,"
+		    "\"usd_micro\":%lld}", base, name, (long long)usd);
+	}
+	if (ai_record_mark(&g->st.out, line, len, rec, "limit", text) == -1)
+		errx(1, "out of memory");
+	if (text != base)
+		free(text);
+	free(name);
+	stage_made(&g->st);
 }
 
 /* One record: passed, paced and stamped, or failed. */
@@ -237,8 +311,8 @@ gate_one(struct gate *g, const char *line, size_t len)
 	struct ai_draw d[AI_MAX_DRAWS];
 	struct ai_request req;
 	struct ai_estimate e;
-	char err[AI_ERRLEN], stamp[256];
-	int64_t waited;
+	char err[AI_ERRLEN];
+	int64_t waited, usd;
 	json_t *rec;
 	int n, which = 0, r;
 
@@ -251,24 +325,22 @@ gate_one(struct gate *g, const char *line, size_t len)
 		return;
 	}
 	ai_estimate_request(req.body, &e);
-	ai_request_free(&req);
-	n = draws(g->o, &e, d);
-	if ((r = take(g, d, n, &which, &waited)) == AI_LIMIT_NEVER)
+	if ((usd = cost_of(g, &req, &e)) == -1) {
+		snprintf(err, sizeof(err), "the model '%s' has no price in the "
+		    "price table, so --usd-per-day cannot count it: add one "
+		    "(--prices, see aiusage(1))", req.model);
+		fail(g, line, len, rec, AI_E_OVER_LIMIT, err);
+	} else if ((r = take(g, d, n = draws(g->o, &e, usd, d), &which,
+	    &waited)) == AI_LIMIT_NEVER)
 		never_fits(g, line, len, rec, &d[which]);
 	else if (r == AI_LIMIT_WAIT)
 		spent(g, line, len, rec, &d[which]);
 	else if (r == -1)
 		fail(g, line, len, rec, AI_E_INTERRUPTED, "stopped by a signal "
 		    "while waiting for its turn");
-	else {
-		snprintf(stamp, sizeof(stamp), "{\"key\":\"%s\",\"input\":%lld,"
-		    "\"output\":%lld,\"waited_ms\":%lld}", g->o->key,
-		    (long long)e.input, (long long)e.output, (long long)waited);
-		if (ai_record_mark(&g->st.out, line, len, rec, "limit",
-		    stamp) == -1)
-			errx(1, "out of memory");
-		stage_made(&g->st);
-	}
+	else
+		stamp(g, line, len, rec, &e, req.model, usd, waited);
+	ai_request_free(&req);
 	json_decref(rec);
 }
 
@@ -307,6 +379,8 @@ gate_run(const struct opts *o, struct ai_limitstore *store)
 	int cut, n;
 
 	g.defaults.model = ai_default_model(NULL);
+	if (o->per[B_USD] != 0)
+		load_prices(o, &g.prices);
 	stage_init(&g.st, AI_MAX_LINE);
 	while (stage_next(&g.st, &line, &len, &cut) == 1)
 		if (cut)
@@ -317,9 +391,10 @@ gate_run(const struct opts *o, struct ai_limitstore *store)
 	if (ailimit_signal != 0)
 		flush_read(&g);
 	stage_flush(&g.st);
-	if ((n = draws(o, &(struct ai_estimate){ 0, 0 }, d)) > 0)
+	if ((n = draws(o, &(struct ai_estimate){ 0, 0 }, 0, d)) > 0)
 		give_back(&g, d, n);
 	stage_free(&g.st);
 	ai_buf_free(&g.tail);
+	ai_prices_free(&g.prices);
 	return g.failed > 0 ? 1 : 0;
 }

@@ -18,12 +18,12 @@
 volatile sig_atomic_t ailimit_signal;
 
 const char *const bucket_names[NBUCKETS] = {
-	"rpm", "tpm", "itpm", "otpm", "rpd", "tpd",
+	"rpm", "tpm", "itpm", "otpm", "rpd", "tpd", "usd",
 };
 
 enum {
-	OPT_BURST = CHAR_MAX + 1, OPT_STATE, OPT_WAIT_QUOTA,
-	OPT_RPM, OPT_TPM, OPT_ITPM, OPT_OTPM, OPT_RPD, OPT_TPD,
+	OPT_BURST = CHAR_MAX + 1, OPT_PRICES, OPT_STATE, OPT_WAIT_QUOTA,
+	OPT_RPM, OPT_TPM, OPT_ITPM, OPT_OTPM, OPT_RPD, OPT_TPD, OPT_USD,
 };
 
 static const struct option longopts[] = {
@@ -32,12 +32,14 @@ static const struct option longopts[] = {
 	{ "itpm",	required_argument,	NULL, OPT_ITPM },
 	{ "key",	required_argument,	NULL, 'k' },
 	{ "otpm",	required_argument,	NULL, OPT_OTPM },
+	{ "prices",	required_argument,	NULL, OPT_PRICES },
 	{ "resend-errors", no_argument,		NULL, 'R' },
 	{ "rpd",	required_argument,	NULL, OPT_RPD },
 	{ "rpm",	required_argument,	NULL, OPT_RPM },
 	{ "state",	required_argument,	NULL, OPT_STATE },
 	{ "tpd",	required_argument,	NULL, OPT_TPD },
 	{ "tpm",	required_argument,	NULL, OPT_TPM },
+	{ "usd-per-day", required_argument,	NULL, OPT_USD },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ "wait-quota",	no_argument,		NULL, OPT_WAIT_QUOTA },
 	{ NULL,		0,			NULL, 0 }
@@ -46,10 +48,10 @@ static const struct option longopts[] = {
 static const char usage_text[] =
     "usage: ailimit [-hRV] [-k key] [--rpm n] [--tpm n] [--itpm n] "
     "[--otpm n]\n"
-    "               [--rpd n] [--tpd n] [--burst duration] "
-    "[--state file]\n"
-    "               [--wait-quota]\n"
-    "       ailimit settle [--state file]\n"
+    "               [--rpd n] [--tpd n] [--usd-per-day dollars] "
+    "[--burst duration]\n"
+    "               [--prices file] [--state file] [--wait-quota]\n"
+    "       ailimit settle [--prices file] [--state file]\n"
     "       ailimit status [-k key] [limits]\n"
     "       ailimit reset [-k key]\n";
 
@@ -66,9 +68,13 @@ static const char help_text[] =
     "      --otpm n         output tokens a minute (Anthropic)\n"
     "      --rpd n          requests a day (local time)\n"
     "      --tpd n          tokens a day (local time)\n"
+    "      --usd-per-day dollars\n"
+    "                       dollars a day, priced as aiusage prices calls\n"
     "      --wait-quota     wait for the next day when a quota is spent\n"
     "                       (else its records fail as quota_exceeded)\n"
     "      --burst duration most at once: this share of a minute (1s)\n"
+    "      --prices file    a price table over the built-in one, as "
+    "aiusage's\n"
     "      --state file     the shared state (AILIMIT_STATE, or\n"
     "                       $XDG_STATE_HOME/aitools/limits.db)\n"
     "  -h, --help           this help\n"
@@ -121,6 +127,32 @@ key_ok(const char *k)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
 }
 
+/* The price tables: the built-in one, the user's, then --prices. */
+void
+load_prices(const struct opts *o, struct ai_prices *p)
+{
+	char err[AI_ERRLEN];
+
+	if (ai_prices_load_default(p, o->prices, err) == -1)
+		errx(1, "%s", err);
+}
+
+/* --usd-per-day: dollars, kept as microdollars. */
+static int64_t
+dollars(const char *v)
+{
+	int64_t micro;
+
+	if (ai_money_parse(v, &micro) == -1 || micro == 0 ||
+	    micro > AI_BUCKET_MAX) {
+		warnx("--usd-per-day '%s': not dollars from 0.000001 to %lld "
+		    "such as 20 or 2.50", v,
+		    (long long)(AI_BUCKET_MAX / 1000000));
+		usage(EXIT_USAGE);
+	}
+	return micro;
+}
+
 static int64_t
 number(const char *opt, const char *v)
 {
@@ -141,7 +173,8 @@ parse(int argc, char **argv, struct opts *o)
 	int c;
 
 	while ((c = getopt_long(argc, argv, "hk:RV", longopts, NULL)) != -1) {
-		o->given |= c != 'h' && c != 'V' && c != OPT_STATE;
+		o->given |= c != 'h' && c != 'V' && c != OPT_STATE &&
+		    c != OPT_PRICES;
 		switch (c) {
 		case 'h':
 			usage(0);
@@ -166,8 +199,18 @@ parse(int argc, char **argv, struct opts *o)
 				usage(EXIT_USAGE);
 			}
 			break;
+		case OPT_PRICES:
+			if (o->nprices == MAX_PRICES) {
+				warnx("--prices: at most %d tables", MAX_PRICES);
+				usage(EXIT_USAGE);
+			}
+			o->prices[o->nprices++] = optarg;
+			break;
 		case OPT_STATE:
 			o->state = optarg;
+			break;
+		case OPT_USD:
+			o->per[B_USD] = dollars(optarg);
 			break;
 		case OPT_WAIT_QUOTA:
 			o->wait_quota = 1;
@@ -216,8 +259,8 @@ main(int argc, char **argv)
 		usage(EXIT_USAGE);
 	}
 	if (cmd == NULL && !any) {	/* the gate needs limits */
-		warnx("no limit given: --rpm, --tpm, --itpm, --otpm, --rpd or "
-		    "--tpd");
+		warnx("no limit given: --rpm, --tpm, --itpm, --otpm, --rpd, "
+		    "--tpd or --usd-per-day");
 		usage(EXIT_USAGE);
 	}
 	if (o.state == NULL && (o.state = path =
@@ -238,7 +281,7 @@ main(int argc, char **argv)
 	else if (strcmp(cmd, "status") == 0)
 		status = admin_status(&o, s);
 	else if (strcmp(cmd, "settle") == 0)
-		status = settle_run(s);
+		status = settle_run(&o, s);
 	else
 		status = admin_reset(&o, s);
 	ai_limitstore_close(s);

@@ -9,6 +9,8 @@
  *		   failed unbilled gives them back
  *	itpm	   the real input tokens (Anthropic counts them)
  *	otpm	   the real output tokens (Anthropic adjusts to them)
+ *	usd	   the real cost, priced as aiusage prices the call: by the
+ *		   model that answered and the tier it was served at
  *
  * A request stays drawn: a provider counts refused requests too.  A 429
  * that said when to come back pauses the key until then.  Each stamp is
@@ -28,11 +30,15 @@
 
 struct correction {
 	char		 key[65];
-	int64_t		 tpm, tpd, itpm, otpm;	/* to give back; < 0: take */
+	int64_t		 tpm, tpd, itpm, otpm, usd;	/* to give back;
+							   < 0: take */
 };
 
 struct settle {
+	const struct opts *o;
 	struct ai_limitstore *store;
+	struct ai_prices prices;	/* loaded for the first dollar stamp */
+	int		 priced;
 	struct stage	 st;
 	struct correction c[MAX_KEYS];
 	int		 n;
@@ -43,13 +49,13 @@ struct settle {
 static void
 settle_flush(struct settle *s)
 {
-	static const int b[] = { B_TPM, B_ITPM, B_OTPM, B_TPD };
-	struct ai_draw d[4];
+	static const int b[] = { B_TPM, B_ITPM, B_OTPM, B_TPD, B_USD };
+	struct ai_draw d[5];
 	char err[AI_ERRLEN];
 	int i, k;
 
 	for (k = 0; k < s->n; k++) {
-		for (i = 0; i < 4; i++) {
+		for (i = 0; i < 5; i++) {
 			memset(&d[i], 0, sizeof(d[i]));	/* the stored limit */
 			d[i].name = bucket_names[b[i]];
 		}
@@ -57,7 +63,8 @@ settle_flush(struct settle *s)
 		d[1].amount = s->c[k].itpm;
 		d[2].amount = s->c[k].otpm;
 		d[3].amount = s->c[k].tpd;
-		if (ai_limitstore_give(s->store, s->c[k].key, d, 4,
+		d[4].amount = s->c[k].usd;
+		if (ai_limitstore_give(s->store, s->c[k].key, d, 5,
 		    ai_now_ms() * 1000, err) == -1)
 			warnx("%s", err);
 	}
@@ -78,6 +85,7 @@ correction_of(struct settle *s, const char *key)
 	k = s->n++;
 	snprintf(s->c[k].key, sizeof(s->c[k].key), "%s", key);
 	s->c[k].tpm = s->c[k].tpd = s->c[k].itpm = s->c[k].otpm = 0;
+	s->c[k].usd = 0;
 	return &s->c[k];
 }
 
@@ -124,6 +132,31 @@ follow_pause(struct settle *s, const json_t *rec, const char *key)
 		warnx("%s", err);
 }
 
+/*
+ * What a call that used u cost, in microdollars: priced by the model
+ * that answered, else the one the gate priced, at the tier it was served
+ * at; the gate's own figure when neither has a price now.
+ */
+static int64_t
+real_cost(struct settle *s, const json_t *rec, const json_t *mark,
+    const struct ai_usage *u, int64_t drawn)
+{
+	const json_t *body = json_object_get(json_object_get(rec,
+	    "response"), "body");
+	const char *model = json_string_value(json_object_get(body, "model"));
+	const char *tier = ai_service_tier(body);
+	int64_t usd;
+
+	if (!s->priced++)
+		load_prices(s->o, &s->prices);
+	if ((model != NULL && ai_cost_micro(&s->prices, model, u, tier,
+	    &usd) == 0) || ((model = json_string_value(json_object_get(mark,
+	    "model"))) != NULL && ai_cost_micro(&s->prices, model, u, tier,
+	    &usd) == 0))
+		return usd;
+	return drawn;
+}
+
 /* The stamp marked settled, the record otherwise as it came. */
 static void
 mark_settled(struct settle *s, const char *line, size_t len,
@@ -149,8 +182,9 @@ settle_one(struct settle *s, const char *line, size_t len)
 	    "limit");
 	const char *key = json_string_value(json_object_get(mark, "key"));
 	const json_t *in = json_object_get(mark, "input"),
-	    *out = json_object_get(mark, "output");
-	int64_t ein, eout;
+	    *out = json_object_get(mark, "output"),
+	    *usd = json_object_get(mark, "usd_micro");
+	int64_t ein, eout, eusd = 0;
 	struct correction *c;
 	struct ai_usage u;
 	int r;
@@ -159,7 +193,9 @@ settle_one(struct settle *s, const char *line, size_t len)
 	    json_is_true(json_object_get(mark, "settled")) ||
 	    !json_is_integer(in) || !json_is_integer(out) ||
 	    !ai_token_count_ok(ein = json_integer_value(in)) ||
-	    !ai_token_count_ok(eout = json_integer_value(out))) {
+	    !ai_token_count_ok(eout = json_integer_value(out)) ||
+	    (usd != NULL && (!json_is_integer(usd) || (eusd =
+	    json_integer_value(usd)) < 0 || eusd > AI_BUCKET_MAX))) {
 		stage_pass(&s->st, line, len);	/* none, or done before */
 		json_decref(rec);
 		return;
@@ -171,6 +207,9 @@ settle_one(struct settle *s, const char *line, size_t len)
 		c->otpm += eout - u.output;
 		if (r == 0)	/* unbilled: the provider counted nothing */
 			c->tpm += ein + eout;
+		if (usd != NULL)
+			c->usd += eusd - (r == 0 ? 0 : real_cost(s, rec, mark,
+			    &u, eusd));
 	}
 	follow_pause(s, rec, key);
 	mark_settled(s, line, len, rec, mark);
@@ -180,9 +219,9 @@ settle_one(struct settle *s, const char *line, size_t len)
 }
 
 int
-settle_run(struct ai_limitstore *store)
+settle_run(const struct opts *o, struct ai_limitstore *store)
 {
-	struct settle s = { .store = store };
+	struct settle s = { .o = o, .store = store };
 	char *line;
 	size_t len;
 	int cut;
@@ -197,5 +236,6 @@ settle_run(struct ai_limitstore *store)
 		stage_pass(&s.st, line, len);
 	stage_free(&s.st);
 	settle_flush(&s);
+	ai_prices_free(&s.prices);
 	return 0;
 }

@@ -32,18 +32,6 @@ calls_open(struct aiq *q, const char *path, int off)
 	free(p);
 }
 
-/* The tier the answer was served at: OpenAI's, else Anthropic's usage. */
-static const char *
-service_tier(const json_t *body)
-{
-	const json_t *t = json_object_get(body, "service_tier");
-
-	if (!json_is_string(t))
-		t = json_object_get(json_object_get(body, "usage"),
-		    "service_tier");
-	return json_is_string(t) ? json_string_value(t) : NULL;
-}
-
 /* Counts the call's tokens, and its cost when the progress line shows it. */
 static void
 count(struct aiq *q, const struct ai_result *r, int unknown,
@@ -106,7 +94,7 @@ calls_log(struct aiq *q, struct job *j, const struct ai_result *r,
 		.trace_id = j->trace_id,
 		.request_id = j->request_id[0] != '\0' ? j->request_id : NULL,
 		.custom_id = j->req.custom_id,
-		.tier = service_tier(r->body),
+		.tier = ai_service_tier(r->body),
 		.tags = j->tags,
 	};
 	char err[AI_ERRLEN], *prompt = NULL;
