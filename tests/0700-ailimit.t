@@ -4,7 +4,7 @@
 # whole file takes a few seconds.
 . "$(dirname "$0")/lib.sh"
 
-plan 50
+plan 54
 
 awk 'BEGIN { for (i = 1; i <= 30; i++) printf "{\"custom_id\":\"r%d\",\"prompt\":\"p%d\",\"max_tokens\":10}\n", i, i }' >in.jsonl
 
@@ -171,6 +171,24 @@ printf '{"model":"mock-model","prompt":"x","max_tokens":100000}\n' |
 	ailimit -k usd2 --usd-per-day 0.1 --prices prices.json | jq -r .error.message >dear.out
 is "$(cat dear.out)" 'may cost $0.200008, more than the $0.10 a day of --usd-per-day allows' \
 	'a record dearer than the whole day: over_limit, saying so'
+
+# --- estimate: what a run will draw, cost and take, nothing sent
+printf '{"prompt":"done","response":{}}\n' >>usd.jsonl
+ailimit estimate --rpm 60 --prices prices.json <usd.jsonl >est.out
+is "$?:$(awk '$1 == "mock-model" || $1 == "total" { print $1, $2, $3, $4, $5 }' est.out | paste -sd'|')" \
+	'0:mock-model 4 32 40 $0.000112|total 4 32 40 $0.000112' \
+	'estimate: per model and in all, the records, input, output reserved and cost'
+is "$(grep -c 'without a call' est.out):$(grep -o 'time at the limits: [^,]*' est.out)" \
+	'1:time at the limits: 3.0 s (rpm binds)' '  the records that pass, and the time the limits take (one at once, then 3 at 60 a minute)'
+head -n 4 usd.jsonl | aiq -J --no-usage-log 2>/dev/null >est.run
+real=$(aiusage --prices prices.json -f csv est.run 2>/dev/null | awk -F, '$1 == "TOTAL" { print $4, $7 }')
+if [ "${real% *}" = 32 ] && awk -v c="${real#* }" 'BEGIN { exit !(c <= 0.000112) }'; then
+	pass "the estimate against the run's real cost: the same input tokens, the cost an upper bound ($real)"
+else
+	fail "the estimate against the run's real cost: the same input tokens, the cost an upper bound ($real)"
+fi
+ailimit estimate --tpd 50 --usd-per-day 0.0001 --prices prices.json <usd.jsonl >estq.out
+is "$(grep -c 'days with --wait-quota' estq.out)" 2 '  a run that needs more than a day of a quota is told how many days'
 
 # --- -R: records with an error are drawn for and stamped anew, as aiq -R sends them
 ailimit -R -k resend --rpm 600 <unbilled.jsonl >resend.out

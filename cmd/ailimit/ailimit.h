@@ -56,6 +56,9 @@ int	 gate_run(const struct opts *, struct ai_limitstore *);
 /* settle.c */
 int	 settle_run(const struct opts *, struct ai_limitstore *);
 
+/* dryrun.c */
+int	 dryrun_run(const struct opts *);
+
 /* admin.c */
 int	 admin_status(const struct opts *, struct ai_limitstore *);
 int	 admin_reset(const struct opts *, struct ai_limitstore *);

@@ -52,6 +52,8 @@ static const char usage_text[] =
     "[--burst duration]\n"
     "               [--prices file] [--state file] [--wait-quota]\n"
     "       ailimit settle [--prices file] [--state file]\n"
+    "       ailimit estimate [-R] [limits] [--burst duration] "
+    "[--prices file]\n"
     "       ailimit status [-k key] [limits]\n"
     "       ailimit reset [-k key]\n";
 
@@ -82,7 +84,8 @@ static const char help_text[] =
     "\n"
     "Commands: settle, after aiq, gives back what the records drew and did"
     " not use;\nstatus shows what each limit holds now; reset fills them"
-    " again.\n";
+    " again; estimate\nshows what the records will draw, cost and take, "
+    "sending nothing.\n";
 
 /*
  * The limit of bucket b: a rate of per a minute whose burst is --burst's
@@ -240,7 +243,8 @@ main(int argc, char **argv)
 
 	argv[0] = "ailimit";
 	if (argc > 1 && (strcmp(argv[1], "status") == 0 ||
-	    strcmp(argv[1], "reset") == 0 || strcmp(argv[1], "settle") == 0)) {
+	    strcmp(argv[1], "reset") == 0 || strcmp(argv[1], "settle") == 0 ||
+	    strcmp(argv[1], "estimate") == 0)) {
 		cmd = argv[1];
 		argv[1] = argv[0];
 		argc--;
@@ -262,6 +266,11 @@ main(int argc, char **argv)
 		warnx("no limit given: --rpm, --tpm, --itpm, --otpm, --rpd, "
 		    "--tpd or --usd-per-day");
 		usage(EXIT_USAGE);
+	}
+	if (cmd != NULL && strcmp(cmd, "estimate") == 0) {
+		ai_catch_stop_signals(on_signal);
+		status = dryrun_run(&o);
+		goto done;
 	}
 	if (o.state == NULL && (o.state = path =
 	    ai_limitstore_default_path()) == NULL) {
@@ -286,6 +295,7 @@ main(int argc, char **argv)
 		status = admin_reset(&o, s);
 	ai_limitstore_close(s);
 	free(path);
+done:
 	if (ailimit_signal != 0) {
 		signal(ailimit_signal, SIG_DFL);
 		raise(ailimit_signal);
