@@ -478,6 +478,10 @@ int	 ai_limitstore_pause(struct ai_limitstore *, const char *, int64_t,
 	    char *);
 int	 ai_limitstore_levels(struct ai_limitstore *, const char *,
 	    struct ai_draw *, int, int64_t, int64_t *, int64_t *, char *);
+int	 ai_limitstore_learn(struct ai_limitstore *, const char *,
+	    const char *, int64_t, int64_t, char *);
+int	 ai_limitstore_learned(struct ai_limitstore *, const char *,
+	    const char *, int64_t *, char *);
 int	 ai_limitstore_reset(struct ai_limitstore *, const char *, char *);
 void	 ai_limitstore_close(struct ai_limitstore *);
 

@@ -10,6 +10,10 @@
  * wait on SQLite's lock, which the system lets go of when a process dies,
  * so a killed process holds nothing.  Buckets refill by themselves, so
  * no budget is lost for good either.
+ *
+ * A key also keeps the limits its provider said it has (learned from
+ * the rate-limit headers of its answers, by settle), which a gate that
+ * was not told its limits (ailimit --auto) paces by.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -28,6 +32,10 @@ struct limitstore_ops {
 	int	(*levels)(struct ai_limitstore *, const char *,
 		    struct ai_draw *, int, int64_t, int64_t *, int64_t *,
 		    char *);
+	int	(*learn)(struct ai_limitstore *, const char *, const char *,
+		    int64_t, int64_t, char *);
+	int	(*learned)(struct ai_limitstore *, const char *, const char *,
+		    int64_t *, char *);
 	int	(*reset)(struct ai_limitstore *, const char *, char *);
 	void	(*close)(struct ai_limitstore *);
 };
@@ -36,6 +44,7 @@ struct ai_limitstore {
 	const struct limitstore_ops *ops;
 	sqlite3		*db;
 	sqlite3_stmt	*get, *put, *get_pause, *put_pause;
+	sqlite3_stmt	*get_learned, *put_learned;
 };
 
 static const char schema[] =
@@ -44,7 +53,10 @@ static const char schema[] =
     " kind INTEGER NOT NULL, per INTEGER NOT NULL, burst INTEGER NOT NULL,"
     " PRIMARY KEY (key, name)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS pauses (key TEXT PRIMARY KEY,"
-    " until_us INTEGER NOT NULL) WITHOUT ROWID;";
+    " until_us INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS learned (key TEXT NOT NULL,"
+    " name TEXT NOT NULL, per INTEGER NOT NULL, updated INTEGER NOT NULL,"
+    " PRIMARY KEY (key, name)) WITHOUT ROWID;";
 
 static int
 fail(struct ai_limitstore *s, char *err)
@@ -226,7 +238,40 @@ local_levels(struct ai_limitstore *s, const char *key, struct ai_draw *d,
 	return 0;
 }
 
-/* Forgets key: its buckets full again, its pause over. */
+/* The provider said key's limit name is per: the latest one counts. */
+static int
+local_learn(struct ai_limitstore *s, const char *key, const char *name,
+    int64_t per, int64_t now_us, char *err)
+{
+	int rc;
+
+	sqlite3_reset(s->put_learned);
+	sqlite3_bind_text(s->put_learned, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->put_learned, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s->put_learned, 3, per);
+	sqlite3_bind_int64(s->put_learned, 4, now_us);
+	rc = sqlite3_step(s->put_learned);
+	sqlite3_reset(s->put_learned);
+	return rc == SQLITE_DONE ? 0 : fail(s, err);
+}
+
+static int
+local_learned(struct ai_limitstore *s, const char *key, const char *name,
+    int64_t *per, char *err)
+{
+	int rc;
+
+	*per = 0;
+	sqlite3_reset(s->get_learned);
+	sqlite3_bind_text(s->get_learned, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->get_learned, 2, name, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s->get_learned)) == SQLITE_ROW)
+		*per = sqlite3_column_int64(s->get_learned, 0);
+	sqlite3_reset(s->get_learned);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, err);
+}
+
+/* Forgets key: its buckets full again, its pause over, nothing learned. */
 static int
 local_reset(struct ai_limitstore *s, const char *key, char *err)
 {
@@ -234,6 +279,7 @@ local_reset(struct ai_limitstore *s, const char *key, char *err)
 	static const char *const sql[] = {
 		"DELETE FROM buckets WHERE key = ?1",
 		"DELETE FROM pauses WHERE key = ?1",
+		"DELETE FROM learned WHERE key = ?1",
 	};
 	size_t i;
 	int rc;
@@ -258,13 +304,15 @@ local_close(struct ai_limitstore *s)
 	sqlite3_finalize(s->put);
 	sqlite3_finalize(s->get_pause);
 	sqlite3_finalize(s->put_pause);
+	sqlite3_finalize(s->get_learned);
+	sqlite3_finalize(s->put_learned);
 	sqlite3_close(s->db);
 	free(s);
 }
 
 static const struct limitstore_ops local_ops = {
-	local_take, local_give, local_pause, local_levels, local_reset,
-	local_close,
+	local_take, local_give, local_pause, local_levels, local_learn,
+	local_learned, local_reset, local_close,
 };
 
 static int
@@ -281,7 +329,13 @@ prepare(struct ai_limitstore *s)
 	    sqlite3_prepare_v2(s->db, "INSERT INTO pauses VALUES (?1, ?2)"
 	    " ON CONFLICT (key) DO UPDATE SET until_us ="
 	    " max(until_us, excluded.until_us)", -1, &s->put_pause,
-	    NULL) != SQLITE_OK ? -1 : 0;
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "SELECT per FROM learned"
+	    " WHERE key = ?1 AND name = ?2", -1, &s->get_learned, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO learned"
+	    " VALUES (?1, ?2, ?3, ?4)", -1, &s->put_learned, NULL) !=
+	    SQLITE_OK ? -1 : 0;
 }
 
 /* $AILIMIT_STATE, or limits.db in the XDG state directory. */
@@ -366,6 +420,22 @@ ai_limitstore_levels(struct ai_limitstore *s, const char *key,
     int64_t *paused_us, char *err)
 {
 	return s->ops->levels(s, key, d, n, now_us, levels, paused_us, err);
+}
+
+/* Keeps the limit name of key as its provider said it is, per a minute. */
+int
+ai_limitstore_learn(struct ai_limitstore *s, const char *key,
+    const char *name, int64_t per, int64_t now_us, char *err)
+{
+	return s->ops->learn(s, key, name, per, now_us, err);
+}
+
+/* The limit name of key its provider said, into *per; 0 when none. */
+int
+ai_limitstore_learned(struct ai_limitstore *s, const char *key,
+    const char *name, int64_t *per, char *err)
+{
+	return s->ops->learned(s, key, name, per, err);
 }
 
 int

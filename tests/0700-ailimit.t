@@ -4,7 +4,7 @@
 # whole file takes a few seconds.
 . "$(dirname "$0")/lib.sh"
 
-plan 54
+plan 61
 
 awk 'BEGIN { for (i = 1; i <= 30; i++) printf "{\"custom_id\":\"r%d\",\"prompt\":\"p%d\",\"max_tokens\":10}\n", i, i }' >in.jsonl
 
@@ -208,9 +208,45 @@ printf '{"prompt":"late"}\n' | timeout 1 ailimit -k told --rpm 6000 >late.out
 is "$?:$(jq -r .error.code late.out)" '124:interrupted' \
 	'  and a gate on it waits: stopped, its record is interrupted, not sent'
 
+# --- --auto: the limits the provider's headers say, learned by settle
+stop_mock
+start_mock --rpm 600 --tpm 100000
+head -n 12 in.jsonl >auto.jsonl
+t0=$(date +%s%N)
+ailimit -k auto --auto <auto.jsonl | aiq -J 2>/dev/null | ailimit settle >auto.out 2>auto.err
+ms=$(ms_since "$t0")
+is "$(jq -r '.response.status_code // .error.code' auto.out | sort | uniq -c | tr -s ' ')" ' 12 200' \
+	'--auto: every record answered, no 429'
+if [ "$ms" -lt 6000 ]; then pass "  it starts at 50 a minute, then paces by the 600 aimock says ($ms ms, not 13 s)"
+else fail "  it starts at 50 a minute, then paces by the 600 aimock says ($ms ms, not 13 s)"; fi
+is "$(ailimit status -k auto | grep '^said')" "said   rpm 600, tpm 100000 (the provider's headers, for --auto)" \
+	'  status shows the limits learned'
+t0=$(date +%s%N)
+ailimit -k auto --auto <auto.jsonl >auto2.out
+ms=$(ms_since "$t0")
+if [ "$ms" -lt 3000 ] && [ "$(ailimit status -k auto | awk '$1 == "rpm" { print $4 }')" = 10 ]; then
+	pass "  the next run on the key starts at them: 600 a minute, a burst of 10 ($ms ms)"
+else
+	fail "  the next run on the key starts at them: 600 a minute, a burst of 10 ($ms ms)"
+fi
+ailimit reset -k auto
+head -n 4 in.jsonl | ailimit -k autocap --auto --rpm 120 | aiq -J 2>/dev/null | ailimit settle >/dev/null
+head -n 1 in.jsonl | ailimit -k autocap --auto --rpm 120 >/dev/null
+is "$(ailimit status -k autocap | awk '$1 == "rpm" { print $4 }')" 2 \
+	'  a rate given with --auto is a ceiling: 120 a minute, not 600'
+stop_mock
+start_mock --rpm 60 --itpm 30000 --otpm 8000
+printf '{"model":"claude-haiku-4-5","prompt":"a","max_tokens":10}\n' |
+	ailimit -k autoa --auto | aiq -J 2>/dev/null | ailimit settle >/dev/null
+is "$(ailimit status -k autoa | grep '^said')" "said   rpm 60, itpm 30000, otpm 8000 (the provider's headers, for --auto)" \
+	"  Anthropic's input and output token limits, not its tighter 'tokens'"
+printf '{"prompt":"x"}\n' | ailimit -k autonone --auto 2>autonone.err >/dev/null
+is "$(cat autonone.err)" "ailimit: --auto: no limits came from the provider's headers (is 'ailimit settle' after aiq?): paced at 50 requests and 20000 tokens a minute" \
+	'  none learned: said at the end'
+
 # --- usage errors
 ailimit </dev/null >/dev/null 2>nolimit.err
-is "$?:$(head -n1 nolimit.err)" '2:ailimit: no limit given: --rpm, --tpm, --itpm, --otpm, --rpd, --tpd or --usd-per-day' \
+is "$?:$(head -n1 nolimit.err)" '2:ailimit: no limit given: --auto, --rpm, --tpm, --itpm, --otpm, --rpd, --tpd or --usd-per-day' \
 	'no limit: a usage error'
 ailimit -k 'a b' --rpm 1 </dev/null >/dev/null 2>key.err
 is "$?" 2 'a key with a blank: a usage error'

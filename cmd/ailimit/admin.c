@@ -28,6 +28,30 @@ show(const struct ai_draw *d, int64_t level)
 		    (long long)d->limit.per);
 }
 
+/* The limits the provider's headers said, which --auto paces by. */
+static void
+show_learned(const struct opts *o, struct ai_limitstore *s)
+{
+	static const int b[] = { B_RPM, B_TPM, B_ITPM, B_OTPM };
+	const char *sep = "said  ";
+	char msg[AI_ERRLEN];
+	int64_t per;
+	size_t i;
+
+	for (i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
+		if (ai_limitstore_learned(s, o->key, bucket_names[b[i]], &per,
+		    msg) == -1)
+			errx(1, "%s", msg);
+		if (per > 0) {
+			printf("%s %s %lld", sep, bucket_names[b[i]],
+			    (long long)per);
+			sep = ",";
+		}
+	}
+	if (*sep == ',')
+		printf(" (the provider's headers, for --auto)\n");
+}
+
 /*
  * One line a bucket, of the limits given, else of every bucket the key
  * was drawn from, with the limits it was last drawn with.
@@ -62,6 +86,7 @@ admin_status(const struct opts *o, struct ai_limitstore *s)
 	}
 	if (shown == 0 && !any)
 		printf("nothing drawn from this key yet\n");
+	show_learned(o, s);
 	if (paused > now)
 		printf("paused %lld ms more, as the provider asked\n",
 		    (long long)((paused - now) / 1000));

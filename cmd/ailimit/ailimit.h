@@ -18,12 +18,18 @@ enum bucket { B_RPM, B_TPM, B_ITPM, B_OTPM, B_RPD, B_TPD, B_USD, NBUCKETS };
 
 #define MAX_PRICES	7	/* --prices files */
 
+/* --auto's start, until the provider's headers say more: below the
+   first tier of OpenAI and of Anthropic for their common models. */
+#define AUTO_RPM	50
+#define AUTO_TPM	20000
+
 struct opts {
 	const char	*key;		/* -k: the budget's name */
 	const char	*state;		/* --state, or NULL: the default */
 	int64_t		 per[NBUCKETS];	/* 0: not limited; usd: micro$ */
 	int64_t		 burst_ms;	/* --burst */
 	int		 wait_quota;	/* --wait-quota */
+	int		 auto_limits;	/* --auto */
 	int		 resend_errors;	/* -R */
 	int		 given;		/* a gate's option was given */
 	const char	*prices[MAX_PRICES + 1];	/* --prices, NULL-ended */

@@ -21,8 +21,14 @@
 /* A lease: this share of a second of each rate, taken ahead at once. */
 #define LEASE_MS	100
 
+/* --auto looks for the limits settle learned this often. */
+#define LEARN_US	1000000
+#define RELEARNED	(-2)	/* take(): the limits changed, draw anew */
+
 struct gate {
-	const struct opts *o;
+	const struct opts *o;		/* as given */
+	struct opts	 lim;		/* the limits paced by: o's, or with
+					   --auto the provider's */
 	struct ai_limitstore *store;
 	struct stage	 st;
 	struct ai_buf	 tail;
@@ -31,6 +37,9 @@ struct gate {
 	int64_t		 held[AI_MAX_DRAWS];	/* leased, not yet drawn */
 	int		 failed;	/* records the gate failed */
 	int		 told;		/* a wait for a quota was said */
+	int		 learned;	/* --auto: the provider's limits came */
+	int64_t		 learn_us;	/* when they were looked for */
+	int64_t		 sent;		/* records let through */
 };
 
 /* The record failed by the gate, with code and message, never sent. */
@@ -163,10 +172,50 @@ give_back(struct gate *g, struct ai_draw *d, int n)
 }
 
 /*
- * Waits until the draws are taken.  Returns AI_LIMIT_OK; AI_LIMIT_NEVER
- * with *which the draw that never fits; AI_LIMIT_WAIT with *which a
- * day's quota that is spent, unless --wait-quota; or -1 when a signal
- * came first.
+ * --auto: paces by the limits settle learned from the provider's headers
+ * for the key, each under the rate given for it, if one was; until some
+ * came, by the rates given and a conservative start.  What is leased is
+ * given back first: the draws change with the limits.  1 when they did.
+ */
+static int
+learn(struct gate *g)
+{
+	static const int b[] = { B_RPM, B_TPM, B_ITPM, B_OTPM };
+	struct ai_draw d[AI_MAX_DRAWS];
+	struct opts lim = g->lim;
+	char err[AI_ERRLEN];
+	int64_t said[4];
+	int i, any = 0, n;
+
+	g->learn_us = ai_mono_us();
+	for (i = 0; i < 4; i++) {
+		if (ai_limitstore_learned(g->store, g->o->key,
+		    bucket_names[b[i]], &said[i], err) == -1)
+			errx(1, "%s", err);
+		any |= said[i] > 0;
+	}
+	if (!any)
+		return 0;
+	for (i = 0; i < 4; i++)
+		lim.per[b[i]] = said[i] > 0 && (g->o->per[b[i]] == 0 ||
+		    said[i] < g->o->per[b[i]]) ? said[i] : g->o->per[b[i]];
+	if (memcmp(lim.per, g->lim.per, sizeof(lim.per)) != 0) {
+		n = draws(&g->lim, &(struct ai_estimate){ 0, 0 }, 0, d);
+		give_back(g, d, n);
+		g->lim = lim;
+		g->learned = 1;
+		return 1;
+	}
+	g->learned = 1;
+	return 0;
+}
+
+/*
+ * Waits until the draws are taken, adding the time waited to *waited_ms.
+ * Returns AI_LIMIT_OK; AI_LIMIT_NEVER with *which the draw that never
+ * fits; AI_LIMIT_WAIT with *which a day's quota that is spent, unless
+ * --wait-quota; RELEARNED when --auto's limits changed meanwhile, so
+ * the draws must be made anew; or -1 when a signal came first.
  */
 static int
 take(struct gate *g, const struct ai_draw *d, int n, int *which,
@@ -177,7 +226,6 @@ take(struct gate *g, const struct ai_draw *d, int n, int *which,
 	int64_t t0 = ai_mono_us(), w;
 	int r, napped = 0;
 
-	*waited_ms = 0;
 	if (from_lease(g, d, n) || lease(g, d, n))
 		return AI_LIMIT_OK;
 	memcpy(back, d, (size_t)n * sizeof(*d));
@@ -203,8 +251,13 @@ take(struct gate *g, const struct ai_draw *d, int n, int *which,
 		/* Others draw too: look again after a second at most. */
 		nap(w < 1000000 ? w : 1000000);
 		napped = 1;
+		if (g->o->auto_limits && ai_mono_us() - g->learn_us >=
+		    LEARN_US && learn(g)) {
+			r = RELEARNED;
+			break;
+		}
 	}
-	*waited_ms = napped ? (ai_mono_us() - t0 + 999) / 1000 : 0;
+	*waited_ms += napped ? (ai_mono_us() - t0 + 999) / 1000 : 0;
 	return r;
 }
 
@@ -245,6 +298,30 @@ never_fits(struct gate *g, const char *line, size_t len, const json_t *rec,
 		    (long long)d->limit.per, d->limit.kind == AI_LIMIT_QUOTA ?
 		    "a day" : "a minute");
 	fail(g, line, len, rec, AI_E_OVER_LIMIT, msg);
+}
+
+static void
+auto_start(struct gate *g)
+{
+	if (!g->o->auto_limits)
+		return;
+	if (g->lim.per[B_RPM] == 0)
+		g->lim.per[B_RPM] = AUTO_RPM;
+	if (g->lim.per[B_TPM] == 0 && g->lim.per[B_ITPM] == 0 &&
+	    g->lim.per[B_OTPM] == 0)
+		g->lim.per[B_TPM] = AUTO_TPM;
+	learn(g);
+}
+
+/* At the end: an --auto that never heard from the provider says so. */
+static void
+auto_end(struct gate *g)
+{
+	if (g->o->auto_limits && !g->learned && g->sent > 0)
+		warnx("--auto: no limits came from the provider's headers "
+		    "(is 'ailimit settle' after aiq?): paced at %lld requests "
+		    "and %lld tokens a minute", (long long)g->lim.per[B_RPM],
+		    (long long)g->lim.per[B_TPM]);
 }
 
 /*
@@ -312,7 +389,7 @@ gate_one(struct gate *g, const char *line, size_t len)
 	struct ai_request req;
 	struct ai_estimate e;
 	char err[AI_ERRLEN];
-	int64_t waited, usd;
+	int64_t waited = 0, usd;
 	json_t *rec;
 	int n, which = 0, r;
 
@@ -325,21 +402,30 @@ gate_one(struct gate *g, const char *line, size_t len)
 		return;
 	}
 	ai_estimate_request(req.body, &e);
+	if (g->o->auto_limits && ai_mono_us() - g->learn_us >= LEARN_US)
+		learn(g);
 	if ((usd = cost_of(g, &req, &e)) == -1) {
 		snprintf(err, sizeof(err), "the model '%s' has no price in the "
 		    "price table, so --usd-per-day cannot count it: add one "
 		    "(--prices, see aiusage(1))", req.model);
 		fail(g, line, len, rec, AI_E_OVER_LIMIT, err);
-	} else if ((r = take(g, d, n = draws(g->o, &e, usd, d), &which,
-	    &waited)) == AI_LIMIT_NEVER)
+		goto done;
+	}
+	do {
+		n = draws(&g->lim, &e, usd, d);
+	} while ((r = take(g, d, n, &which, &waited)) == RELEARNED);
+	if (r == AI_LIMIT_NEVER)
 		never_fits(g, line, len, rec, &d[which]);
 	else if (r == AI_LIMIT_WAIT)
 		spent(g, line, len, rec, &d[which]);
 	else if (r == -1)
 		fail(g, line, len, rec, AI_E_INTERRUPTED, "stopped by a signal "
 		    "while waiting for its turn");
-	else
+	else {
 		stamp(g, line, len, rec, &e, req.model, usd, waited);
+		g->sent++;
+	}
+done:
 	ai_request_free(&req);
 	json_decref(rec);
 }
@@ -372,7 +458,7 @@ flush_read(struct gate *g)
 int
 gate_run(const struct opts *o, struct ai_limitstore *store)
 {
-	struct gate g = { .o = o, .store = store };
+	struct gate g = { .o = o, .lim = *o, .store = store };
 	struct ai_draw d[AI_MAX_DRAWS];
 	char *line;
 	size_t len;
@@ -382,6 +468,7 @@ gate_run(const struct opts *o, struct ai_limitstore *store)
 	if (o->per[B_USD] != 0)
 		load_prices(o, &g.prices);
 	stage_init(&g.st, AI_MAX_LINE);
+	auto_start(&g);
 	while (stage_next(&g.st, &line, &len, &cut) == 1)
 		if (cut)
 			fail(&g, line, len, NULL, AI_E_INVALID_INPUT,
@@ -391,8 +478,9 @@ gate_run(const struct opts *o, struct ai_limitstore *store)
 	if (ailimit_signal != 0)
 		flush_read(&g);
 	stage_flush(&g.st);
-	if ((n = draws(o, &(struct ai_estimate){ 0, 0 }, 0, d)) > 0)
+	if ((n = draws(&g.lim, &(struct ai_estimate){ 0, 0 }, 0, d)) > 0)
 		give_back(&g, d, n);
+	auto_end(&g);
 	stage_free(&g.st);
 	ai_buf_free(&g.tail);
 	ai_prices_free(&g.prices);

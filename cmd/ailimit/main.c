@@ -22,11 +22,12 @@ const char *const bucket_names[NBUCKETS] = {
 };
 
 enum {
-	OPT_BURST = CHAR_MAX + 1, OPT_PRICES, OPT_STATE, OPT_WAIT_QUOTA,
+	OPT_AUTO = CHAR_MAX + 1, OPT_BURST, OPT_PRICES, OPT_STATE, OPT_WAIT_QUOTA,
 	OPT_RPM, OPT_TPM, OPT_ITPM, OPT_OTPM, OPT_RPD, OPT_TPD, OPT_USD,
 };
 
 static const struct option longopts[] = {
+	{ "auto",	no_argument,		NULL, OPT_AUTO },
 	{ "burst",	required_argument,	NULL, OPT_BURST },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "itpm",	required_argument,	NULL, OPT_ITPM },
@@ -46,8 +47,8 @@ static const struct option longopts[] = {
 };
 
 static const char usage_text[] =
-    "usage: ailimit [-hRV] [-k key] [--rpm n] [--tpm n] [--itpm n] "
-    "[--otpm n]\n"
+    "usage: ailimit [-hRV] [-k key] [--auto] [--rpm n] [--tpm n] "
+    "[--itpm n] [--otpm n]\n"
     "               [--rpd n] [--tpd n] [--usd-per-day dollars] "
     "[--burst duration]\n"
     "               [--prices file] [--state file] [--wait-quota]\n"
@@ -64,6 +65,9 @@ static const char help_text[] =
     "\n                       (default: \"default\")\n"
     "  -R, --resend-errors  draw for records with an error too (aiq -R "
     "sends them)\n"
+    "      --auto           pace by the limits the provider's headers "
+    "say (settle\n"
+    "                       learns them); the rates given are ceilings\n"
     "      --rpm n          requests a minute\n"
     "      --tpm n          tokens a minute, input and output\n"
     "      --itpm n         input tokens a minute (Anthropic)\n"
@@ -194,6 +198,9 @@ parse(int argc, char **argv, struct opts *o)
 			    fflush(stdout) == EOF)
 				err(1, "write error");
 			exit(0);
+		case OPT_AUTO:
+			o->auto_limits = 1;
+			break;
 		case OPT_BURST:
 			if (ai_opt_duration(optarg, 1, &o->burst_ms,
 			    why) == -1 || o->burst_ms > 60000) {
@@ -262,9 +269,9 @@ main(int argc, char **argv)
 		    "key, each bucket keeps the limit it was drawn with");
 		usage(EXIT_USAGE);
 	}
-	if (cmd == NULL && !any) {	/* the gate needs limits */
-		warnx("no limit given: --rpm, --tpm, --itpm, --otpm, --rpd, "
-		    "--tpd or --usd-per-day");
+	if (cmd == NULL && !any && !o.auto_limits) {	/* it needs limits */
+		warnx("no limit given: --auto, --rpm, --tpm, --itpm, --otpm, "
+		    "--rpd, --tpd or --usd-per-day");
 		usage(EXIT_USAGE);
 	}
 	if (cmd != NULL && strcmp(cmd, "estimate") == 0) {

@@ -13,7 +13,9 @@
  *		   model that answered and the tier it was served at
  *
  * A request stays drawn: a provider counts refused requests too.  A 429
- * that said when to come back pauses the key until then.  Each stamp is
+ * that said when to come back pauses the key until then, and the limits
+ * an answer's headers said (aitools.ratelimit) are kept for the key, for
+ * the gates that pace by them (--auto).  Each stamp is
  * settled once: settle marks it ("settled": true), so a record that goes
  * through a pipeline again is not given back twice.  The corrections are
  * summed by key and given back a few times a second.
@@ -28,10 +30,21 @@
 #define MAX_KEYS	16
 #define SETTLE_US	100000	/* corrections given back this often */
 
+/* The limits a provider reports, and the buckets they are. */
+static const struct {
+	const char	*window;	/* of aitools.ratelimit */
+	int		 bucket;
+} reported[] = {
+	{ "requests", B_RPM }, { "tokens", B_TPM },
+	{ "input_tokens", B_ITPM }, { "output_tokens", B_OTPM },
+};
+#define NREPORTED	(sizeof(reported) / sizeof(reported[0]))
+
 struct correction {
 	char		 key[65];
 	int64_t		 tpm, tpd, itpm, otpm, usd;	/* to give back;
 							   < 0: take */
+	int64_t		 said[NREPORTED];	/* limits reported; 0: none */
 };
 
 struct settle {
@@ -67,6 +80,12 @@ settle_flush(struct settle *s)
 		if (ai_limitstore_give(s->store, s->c[k].key, d, 5,
 		    ai_now_ms() * 1000, err) == -1)
 			warnx("%s", err);
+		for (i = 0; i < (int)NREPORTED; i++)
+			if (s->c[k].said[i] > 0 && ai_limitstore_learn(
+			    s->store, s->c[k].key,
+			    bucket_names[reported[i].bucket], s->c[k].said[i],
+			    ai_now_ms() * 1000, err) == -1)
+				warnx("%s", err);
 	}
 	s->n = 0;
 	s->last_us = ai_mono_us();
@@ -86,6 +105,7 @@ correction_of(struct settle *s, const char *key)
 	snprintf(s->c[k].key, sizeof(s->c[k].key), "%s", key);
 	s->c[k].tpm = s->c[k].tpd = s->c[k].itpm = s->c[k].otpm = 0;
 	s->c[k].usd = 0;
+	memset(s->c[k].said, 0, sizeof(s->c[k].said));
 	return &s->c[k];
 }
 
@@ -157,6 +177,34 @@ real_cost(struct settle *s, const json_t *rec, const json_t *mark,
 	return drawn;
 }
 
+/*
+ * The limits the answer's headers said, kept for the key: a minute's
+ * requests and tokens, or Anthropic's input and output tokens, whose
+ * "tokens" is then only the tighter of the two.
+ */
+static void
+learn(struct settle *s, const json_t *rec, const char *key)
+{
+	const json_t *rl = json_object_get(json_object_get(rec, "aitools"),
+	    "ratelimit"), *v;
+	int split = json_object_get(rl, "input_tokens") != NULL ||
+	    json_object_get(rl, "output_tokens") != NULL;
+	struct correction *c = NULL;
+	size_t i;
+
+	for (i = 0; rl != NULL && i < NREPORTED; i++) {
+		v = json_object_get(json_object_get(rl, reported[i].window),
+		    "limit");
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > AI_BUCKET_MAX ||
+		    (split && reported[i].bucket == B_TPM))
+			continue;
+		if (c == NULL)
+			c = correction_of(s, key);
+		c->said[i] = json_integer_value(v);
+	}
+}
+
 /* The stamp marked settled, the record otherwise as it came. */
 static void
 mark_settled(struct settle *s, const char *line, size_t len,
@@ -212,6 +260,7 @@ settle_one(struct settle *s, const char *line, size_t len)
 			    &u, eusd));
 	}
 	follow_pause(s, rec, key);
+	learn(s, rec, key);
 	mark_settled(s, line, len, rec, mark);
 	json_decref(rec);
 	if (ai_mono_us() - s->last_us >= SETTLE_US)
