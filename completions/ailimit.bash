@@ -5,7 +5,7 @@ _ailimit()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	case $prev in
-	--state)
+	--state|--prices)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
@@ -13,15 +13,16 @@ _ailimit()
 		COMPREPLY=($(compgen -W '500ms 1s 5s 10s 1m' -- "$cur"))
 		return
 		;;
-	-k|--key|--rpm|--tpm|--itpm|--otpm|--rpd|--tpd)
+	-k|--key|--rpm|--tpm|--itpm|--otpm|--rpd|--tpd|--usd-per-day)
 		return
 		;;
 	esac
 	if [ "$COMP_CWORD" -eq 1 ] && [[ $cur != -* ]]; then
-		COMPREPLY=($(compgen -W 'settle status reset' -- "$cur"))
+		COMPREPLY=($(compgen -W 'settle estimate status reset' -- "$cur"))
 		return
 	fi
-	COMPREPLY=($(compgen -W '-h --help -V --version -R --resend-errors -k --key --rpm --tpm
-	    --itpm --otpm --rpd --tpd --burst --state --wait-quota' -- "$cur"))
+	COMPREPLY=($(compgen -W '-h --help -V --version -R --resend-errors -k --key --auto
+	    --rpm --tpm --itpm --otpm --rpd --tpd --usd-per-day --burst --prices --state
+	    --wait-quota' -- "$cur"))
 }
 complete -F _ailimit ailimit
