@@ -161,7 +161,7 @@ row(const struct model_sum *m)
 
 	show_cost(m, 0, std, sizeof(std));
 	show_cost(m, 1, batch, sizeof(batch));
-	printf("%-24s %8lld %12lld %12lld %13s %13s\n", m->model,
+	printf("%-20s %7lld %10lld %12lld %11s %11s\n", m->model,
 	    (long long)m->records, (long long)m->input, (long long)m->output,
 	    std, batch);
 }
@@ -226,7 +226,7 @@ report(struct dryrun *r)
 	struct model_sum t = { .model = "total" };
 	size_t i;
 
-	printf("%-24s %8s %12s %12s %13s %13s\n", "model", "records",
+	printf("%-20s %7s %10s %12s %11s %11s\n", "model", "records",
 	    "input", "output (max)", "standard", "batch");
 	for (i = 0; i < r->n; i++) {
 		row(&r->m[i]);
