@@ -4,7 +4,7 @@
 # whole file takes a few seconds.
 . "$(dirname "$0")/lib.sh"
 
-plan 61
+plan 62
 
 awk 'BEGIN { for (i = 1; i <= 30; i++) printf "{\"custom_id\":\"r%d\",\"prompt\":\"p%d\",\"max_tokens\":10}\n", i, i }' >in.jsonl
 
@@ -70,6 +70,11 @@ is "$(jq -r '.error.code // "sent"' never.out | paste -sd' ')" 'over_limit sent'
 	'it fails as over_limit, and the next one goes'
 is "$(head -n1 never.out | jq -r .error.message)" 'needs 5008 of tpm, more than its limit of 1000 a minute allows' \
 	'saying which limit'
+
+# --- a draw larger than the burst leaves the bucket owing, which status says
+printf '{"prompt":"x","max_tokens":5000}\n' | ailimit -k debt --tpm 6000 >/dev/null
+like "$(ailimit status -k debt | sed -n 2p)" '^tpm    0 of 100 now \(the burst\), 49[0-9][0-9] owed: 49\.[0-9] s to wait$' \
+	'status: a bucket a long record left owing says what is owed and how long it takes'
 
 # --- a day's quota
 head -n 5 in.jsonl | ailimit -k day --rpd 3 >day.out

@@ -20,6 +20,7 @@ until [ -s "$WORK/port" ]; do
 done
 export OPENAI_BASE_URL=http://127.0.0.1:$(cat "$WORK/port")/v1
 export AIQ_USAGE_LOG=$WORK/usage.db AICACHE_DB=$WORK/cache.db
+export AILIMIT_STATE=$WORK/limits.db
 echo "aimock is listening: OPENAI_BASE_URL=$OPENAI_BASE_URL"
 
 step() { printf '\n$ %s\n' "$*"; }
@@ -52,15 +53,21 @@ else
 	echo "(install sqlite3 to query the usage log)"
 fi
 
-# The same batch twice through the cache: the second run calls nobody.
+# The same batch twice through the cache, paced to the account's limits
+# (120 a minute: two a second after a burst of two); the second run calls
+# nobody, and waits for nothing.
 requests() { wc -l <"$WORK/requests.log" | tr -d ' '; }
-awk '{ printf "{\"custom_id\":\"q%d\",\"prompt\":\"%s\"}\n", NR, $0 }' \
+awk '{ printf "{\"custom_id\":\"q%d\",\"prompt\":\"%s\",\"max_tokens\":200}\n", NR, $0 }' \
     "$WORK/prompts.txt" | grep -v mock >"$WORK/jobs.jsonl"
+step 'ailimit estimate --rpm 120 --tpm 20000 < jobs.jsonl'
+ailimit estimate --rpm 120 --tpm 20000 <"$WORK/jobs.jsonl"
 for run in first second; do
-	step "aicache get < jobs.jsonl | aiq -J | aicache put > out.jsonl   # $run run"
+	step "aicache get < jobs.jsonl | ailimit -k demo --rpm 120 --tpm 20000 | aiq -J | ailimit settle | aicache put > out.jsonl   # $run run"
 	before=$(requests)
 	t0=$(date +%s%N)
-	aicache get <"$WORK/jobs.jsonl" | aiq -J | aicache put >"$WORK/out.jsonl"
+	aicache get <"$WORK/jobs.jsonl" |
+	    ailimit -k demo --rpm 120 --tpm 20000 | aiq -J | ailimit settle |
+	    aicache put >"$WORK/out.jsonl"
 	t1=$(date +%s%N)
 	echo "$(wc -l <"$WORK/out.jsonl" | tr -d ' ') records," \
 	    "$(($(requests) - before)) provider calls," \
@@ -69,6 +76,8 @@ for run in first second; do
 done
 step 'aicache stats'
 aicache stats
+step 'ailimit status -k demo'
+ailimit status -k demo
 
 # What it all cost: every call of the demo, from the usage log.
 step 'aiusage --by model,status'

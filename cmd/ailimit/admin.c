@@ -15,7 +15,12 @@ show(const struct ai_draw *d, int64_t level)
 {
 	char a[AI_MONEY_LEN], b[AI_MONEY_LEN], c[AI_MONEY_LEN];
 
-	if (d->limit.kind == AI_LIMIT_RATE)
+	if (d->limit.kind == AI_LIMIT_RATE && level < 0)   /* a long draw */
+		printf("%-6s 0 of %lld now (the burst), %lld owed: %.1f s "
+		    "to wait\n", d->name, (long long)d->limit.burst,
+		    (long long)-level, (double)-level * 60 /
+		    (double)d->limit.per);
+	else if (d->limit.kind == AI_LIMIT_RATE)
 		printf("%-6s %lld of %lld now (the burst)\n", d->name,
 		    (long long)level, (long long)d->limit.burst);
 	else if (strcmp(d->name, "usd") == 0)
