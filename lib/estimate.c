@@ -8,7 +8,8 @@
  * Anthropic's "system") AI_EST_PER_MESSAGE tokens of framing and a
  * quarter of the bytes of its text, rounded up (a string, or the text
  * parts of an array of parts), and a quarter of the JSON of tool
- * definitions: the count OpenAI's guide gives, and the one aimock uses.
+ * definitions: the count OpenAI's guide gives, and the one aimock charges
+ * its rate limits with.
  * The output is max_completion_tokens, else max_tokens, else
  * AI_EST_RESERVE.  A later stage trues the estimate up with the real
  * counts, so it need not be exact, only never far below them.
@@ -49,15 +50,20 @@ json_bytes(const json_t *v)
 	return (int64_t)n;
 }
 
-/* A count from the body, or -1 when it has none that is one. */
+/*
+ * A count from the body, or -1 when it has none that is one.  One past
+ * any call's is the most a call may use: reserved whole, it fits no
+ * limit, as the provider would not take it either.
+ */
 static int64_t
 count_of(const json_t *body, const char *key)
 {
 	const json_t *v = json_object_get(body, key);
 
-	return json_is_integer(v) && json_integer_value(v) >= 0 &&
-	    json_integer_value(v) <= AI_MAX_TOKENS ? json_integer_value(v) :
-	    -1;
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return -1;
+	return json_integer_value(v) > AI_MAX_TOKENS ? AI_MAX_TOKENS :
+	    json_integer_value(v);
 }
 
 /*

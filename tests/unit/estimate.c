@@ -39,5 +39,7 @@ main(void)
 	    3 + 3, AI_EST_RESERVE, "tools by their JSON (9 bytes); a bad "
 	    "max_tokens: the reserve");
 	est_is("{}", 3, AI_EST_RESERVE, "nothing at all: the priming");
+	est_is("{\"messages\":[],\"max_tokens\":99999999999999}", 3,
+	    AI_MAX_TOKENS, "a max_tokens past any call's: the most there is");
 	return done();
 }
