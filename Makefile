@@ -174,6 +174,10 @@ bench-usage: all
 bench-limit: all
 	sh bench/limit.sh $(BUILD)
 
+# Needs node and the npm registry, as nothing else does (bench/estimate.sh).
+bench-estimate: all
+	sh bench/estimate.sh $(BUILD)
+
 install: $(BINS)
 	install -d -m 755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
@@ -206,5 +210,5 @@ clean:
 	$(CACHE_OBJ:.o=.d) $(USAGE_OBJ:.o=.d) $(LIMIT_OBJ:.o=.d) $(UNIT_BIN:=.d) $(FUZZ_BIN:=.d) \
 	$(BUILD)/fuzz/replay.d
 
-.PHONY: bench-cache bench-usage bench-limit all test check lint demo bench install uninstall clean \
+.PHONY: bench-cache bench-usage bench-limit bench-estimate all test check lint demo bench install uninstall clean \
 	fuzz fuzz-bin fuzz-merge

@@ -10,7 +10,7 @@
 # timed here; on an idle machine that is nothing, and the checks exact.
 . "$(dirname "$0")/lib.sh"
 
-plan 70
+plan 72
 
 # between N LO HI: whether N is a whole number from LO to HI.
 between() {
@@ -288,6 +288,19 @@ is "$(header anthropic-ratelimit-input-tokens-limit)" '' 'no input family withou
 post "$small"
 is "$code" 429 'OpenAI: no second request'
 waits "$t0" 'before a minute' "$(header retry-after-ms)" 60000
+stop_mock
+
+# --- the cost is ailimit's estimate, which counts what the usage does not
+start_mock --tpm 60
+t0=$(date +%s%N)
+post '{"max_tokens":1,"messages":[],"tools":[{"type":"function","function":{"name":"f"}}]}'
+drips "$t0" "tools cost a quarter of their JSON (45 bytes): 3 + 12 + 1 tokens; the usage says 3" \
+	"$(jq .usage.prompt_tokens out.json)" 3 0 \
+	"$(header x-ratelimit-remaining-tokens)" 44 60
+post '{"max_tokens":1,"messages":[{"role":"user","content":"1+1=2"}]}'
+drips "$t0" "digits and punctuation cost three quarters each: 3 + 4 + 4 + 1; the usage says 9" \
+	"$(jq .usage.prompt_tokens out.json)" 9 0 \
+	"$(header x-ratelimit-remaining-tokens)" 32 60
 stop_mock
 
 # --- bad values

@@ -1,6 +1,8 @@
 /*
  * chat.c: what both chat routes share: the text of a prompt, its token
- * estimate (four bytes a token, rounded up), and the echo reply.
+ * count (four bytes a token, rounded up), and the echo reply.  The count
+ * is the mock's tokenizer, what the answer reports as used; the rate
+ * limits charge the estimate made before it instead (limits.c).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -6,7 +6,9 @@
  * through what has dripped back in.  Each wire format has buckets of its
  * own, as two providers would.  A chat request that fits takes its cost
  * from every bucket that applies; one that does not takes nothing and
- * gets 429, saying when it would fit.
+ * gets 429, saying when it would fit.  The cost is ailimit's estimate
+ * (lib/estimate.c), so that a gate and the server it paces for count
+ * alike, and the rule is written once.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -17,7 +19,6 @@
 #include "aimock.h"
 
 #define MINUTE_US	60000000LL	/* microseconds in the "per minute" */
-#define NO_MAX_OUTPUT	4096		/* output tokens counted without a max */
 
 /*
  * A bucket of N a minute gains N units a microsecond and holds at most
@@ -75,22 +76,22 @@ wait_us(const struct bucket *b, int64_t rate, int64_t units)
 }
 
 /*
- * A request's cost in the limit l, counted as OpenAI counts against its
- * limits before answering: the prompt tokens the answer reports, and the
- * output tokens asked for at most (NO_MAX_OUTPUT if the request sets no
- * maximum), not given back when the answer is shorter.  Anthropic counts
- * the prompt cache written as input, and the cache read as free.
+ * A request's cost in the limit l, counted as providers count against
+ * their limits before answering: e, the body's estimate, of the prompt
+ * and of the output tokens asked for at most, not given back when the
+ * answer is shorter.  The cache knobs stand for a prompt prefix the body
+ * does not hold: OpenAI counts its cache read within the prompt, and
+ * Anthropic the prompt cache written as input, the cache read as free.
  */
 static int64_t
-cost(const struct mockreq *mr, int l)
+cost(const struct mockreq *mr, const struct ai_estimate *e, int l)
 {
-	int64_t in, out;
+	int64_t in, out = e->output;
 
 	if (l == L_REQUESTS)
 		return 1;
-	in = (int64_t)mr->prompt_tokens + (mr->route->api == API_ANTHROPIC ?
+	in = e->input + (mr->route->api == API_ANTHROPIC ?
 	    mr->k.cache_write : mr->k.cache_read);
-	out = mr->max_tokens > 0 ? (int64_t)mr->max_tokens : NO_MAX_OUTPUT;
 	if (l == L_INPUT)
 		return in;
 	if (l == L_OUTPUT)
@@ -120,14 +121,15 @@ view(struct mockreq *mr, enum api api)
 }
 
 /*
- * Refills the buckets of api and, when take is set, weighs the request
- * against them: *huge is the first limit it could never fit, *over the
- * first it does not fit now, and the result the microseconds until it
- * fits them all; -1 when there is no such limit.
+ * Refills the buckets of api and, given the request's estimate e (NULL:
+ * it takes nothing), weighs the request against them: *huge is the first
+ * limit it could never fit, *over the first it does not fit now, and the
+ * result the microseconds until it fits them all; -1 when there is no
+ * such limit.
  */
 static int64_t
-weigh(struct mockreq *mr, enum api api, int take, int64_t *c, int *huge,
-    int *over)
+weigh(struct mockreq *mr, enum api api, const struct ai_estimate *e,
+    int64_t *c, int *huge, int *over)
 {
 	int64_t now = ai_mono_us(), wait = 0, w;
 	struct bucket *b;
@@ -139,9 +141,9 @@ weigh(struct mockreq *mr, enum api api, int take, int64_t *c, int *huge,
 			continue;
 		b = &buckets[api][l];
 		refill(b, cfg.limit[l], now);
-		if (!take)
+		if (e == NULL)
 			continue;
-		if ((c[l] = cost(mr, l)) > cfg.limit[l]) {
+		if ((c[l] = cost(mr, e, l)) > cfg.limit[l]) {
 			if (*huge == -1)
 				*huge = l;
 		} else if ((w = wait_us(b, cfg.limit[l], c[l] * MINUTE_US)) >
@@ -179,13 +181,16 @@ limit_request(struct mockreq *mr)
 {
 	enum api api = mr->route->api;
 	int64_t c[NLIMITS] = { 0 }, wait;
+	struct ai_estimate e;
 	int take, huge, over, l;
 
 	if (mr->route->parse == NULL || !limited_api(api))
 		return;			/* no lock taken without limits */
 	take = mr->err_status == 0 && mr->k.ratelimit != 0;
+	if (take)		/* a walk of the body: outside the lock */
+		ai_estimate_request(mr->body, &e);
 	pthread_mutex_lock(&limitmu);
-	wait = weigh(mr, api, take, c, &huge, &over);
+	wait = weigh(mr, api, take ? &e : NULL, c, &huge, &over);
 	if (take && huge == -1 && over == -1)
 		for (l = 0; l < NLIMITS; l++)
 			if (applies(api, l))
