@@ -82,9 +82,9 @@ is "$?:$(jq -r '.error.code // "sent"' day.out | paste -sd' ')" \
 	'1:sent sent sent quota_exceeded quota_exceeded' 'a quota spent: the rest fail as quota_exceeded, exit 1'
 like "$(sed -n 4p day.out | jq -r .error.message)" '^the rpd quota of 3 a day has not the 1 this record needs left: it is whole again at midnight' \
 	'saying which quota, and when it is whole again'
-is "$(ailimit status -k day --rpd 3 | sed -n 2p)" 'rpd    3 used today, 0 of 3 left' 'status: nothing left today'
+is "$(ailimit status -k day --rpd 3 | sed -n 2p)" 'rpd    3 drawn today, 0 of 3 left' 'status: nothing left today'
 ailimit reset -k day
-is "$(ailimit status -k day --rpd 3 | sed -n 2p)" 'rpd    0 used today, 3 of 3 left' 'reset: whole again'
+is "$(ailimit status -k day --rpd 3 | sed -n 2p)" 'rpd    0 drawn today, 3 of 3 left' 'reset: whole again'
 
 # --- a signal while records wait: every record read is written
 awk 'BEGIN { for (i = 1; i <= 5; i++) printf "{\"prompt\":\"s%d\"}\n", i }' >sig.jsonl
@@ -164,7 +164,7 @@ is "$(sed -n 4p usd.out | jq -r .error.message)" \
 	'  saying which quota, what the record may cost, and when it is whole again'
 is "$(head -n1 usd.out | jq -c '.aitools.limit | [.model, .usd_micro]')" '["mock-model",28]' \
 	'  the stamp names the model priced and the cost drawn'
-is "$(ailimit status -k usd | sed -n 2p)" 'usd    $0.000084 spent today, $0.000016 of $0.0001 left' \
+is "$(ailimit status -k usd | sed -n 2p)" 'usd    $0.000084 drawn today, $0.000016 of $0.0001 left' \
 	'status: the day'"'"'s spend'
 head -n 3 usd.out | aiq -J 2>/dev/null | ailimit settle --prices prices.json >usd.settled
 real=$(jq -s 'map(.response.body.usage | .prompt_tokens + 2 * .completion_tokens) | add' usd.settled)

@@ -14,6 +14,7 @@ static void
 show(const struct ai_draw *d, int64_t level)
 {
 	char a[AI_MONEY_LEN], b[AI_MONEY_LEN], c[AI_MONEY_LEN];
+	char o[AI_MONEY_LEN];
 
 	if (d->limit.kind == AI_LIMIT_RATE && level < 0)   /* a long draw */
 		printf("%-6s 0 of %lld now (the burst), %lld owed: %.1f s "
@@ -24,12 +25,16 @@ show(const struct ai_draw *d, int64_t level)
 		printf("%-6s %lld of %lld now (the burst)\n", d->name,
 		    (long long)level, (long long)d->limit.burst);
 	else if (strcmp(d->name, "usd") == 0)
-		printf("%-6s $%s spent today, $%s of $%s left\n", d->name,
-		    ai_money_show(d->limit.per - level, a),
-		    ai_money_show(level, b), ai_money_show(d->limit.per, c));
+		printf("%-6s $%s drawn today, $%s of $%s left%s%s%s\n",
+		    d->name, ai_money_show(d->limit.per - level, a),
+		    ai_money_show(level > 0 ? level : 0, b),
+		    ai_money_show(d->limit.per, c), level < 0 ? " ($" : "",
+		    level < 0 ? ai_money_show(-level, o) : "",
+		    level < 0 ? " over)" : "");
 	else
-		printf("%-6s %lld used today, %lld of %lld left\n", d->name,
-		    (long long)(d->limit.per - level), (long long)level,
+		printf("%-6s %lld drawn today, %lld of %lld left\n", d->name,
+		    (long long)(d->limit.per - level),
+		    (long long)(level > 0 ? level : 0),
 		    (long long)d->limit.per);
 }
 

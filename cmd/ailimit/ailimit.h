@@ -34,6 +34,7 @@ struct opts {
 	int		 given;		/* a gate's option was given */
 	const char	*prices[MAX_PRICES + 1];	/* --prices, NULL-ended */
 	int		 nprices;
+	struct ai_defaults defaults;	/* -m, -s, --max-tokens: as aiq's */
 };
 
 extern volatile sig_atomic_t ailimit_signal;
@@ -44,6 +45,8 @@ extern const char *const bucket_names[NBUCKETS];
 struct stage {
 	struct ai_lines	 in;
 	struct ai_buf	 out;		/* records made, not yet written */
+	void		(*idle)(void *);	/* before waiting for input */
+	void		*idle_arg;
 };
 void	 stage_init(struct stage *, size_t);
 int	 stage_next(struct stage *, char **, size_t *, int *);

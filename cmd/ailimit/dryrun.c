@@ -265,7 +265,8 @@ dryrun_run(const struct opts *o)
 	size_t len, i;
 	int cut;
 
-	r.defaults.model = ai_default_model(NULL);
+	r.defaults = o->defaults;
+	r.defaults.model = ai_default_model(o->defaults.model);
 	load_prices(o, &r.prices);
 	stage_init(&r.st, AI_MAX_LINE);
 	while (stage_next(&r.st, &line, &len, &cut) == 1)

@@ -464,7 +464,8 @@ gate_run(const struct opts *o, struct ai_limitstore *store)
 	size_t len;
 	int cut, n;
 
-	g.defaults.model = ai_default_model(NULL);
+	g.defaults = o->defaults;
+	g.defaults.model = ai_default_model(o->defaults.model);
 	if (o->per[B_USD] != 0)
 		load_prices(o, &g.prices);
 	stage_init(&g.st, AI_MAX_LINE);

@@ -22,7 +22,7 @@ const char *const bucket_names[NBUCKETS] = {
 };
 
 enum {
-	OPT_AUTO = CHAR_MAX + 1, OPT_BURST, OPT_PRICES, OPT_STATE, OPT_WAIT_QUOTA,
+	OPT_AUTO = CHAR_MAX + 1, OPT_BURST, OPT_MAX_TOKENS, OPT_PRICES, OPT_STATE, OPT_WAIT_QUOTA,
 	OPT_RPM, OPT_TPM, OPT_ITPM, OPT_OTPM, OPT_RPD, OPT_TPD, OPT_USD,
 };
 
@@ -32,12 +32,15 @@ static const struct option longopts[] = {
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "itpm",	required_argument,	NULL, OPT_ITPM },
 	{ "key",	required_argument,	NULL, 'k' },
+	{ "max-tokens",	required_argument,	NULL, OPT_MAX_TOKENS },
+	{ "model",	required_argument,	NULL, 'm' },
 	{ "otpm",	required_argument,	NULL, OPT_OTPM },
 	{ "prices",	required_argument,	NULL, OPT_PRICES },
 	{ "resend-errors", no_argument,		NULL, 'R' },
 	{ "rpd",	required_argument,	NULL, OPT_RPD },
 	{ "rpm",	required_argument,	NULL, OPT_RPM },
 	{ "state",	required_argument,	NULL, OPT_STATE },
+	{ "system",	required_argument,	NULL, 's' },
 	{ "tpd",	required_argument,	NULL, OPT_TPD },
 	{ "tpm",	required_argument,	NULL, OPT_TPM },
 	{ "usd-per-day", required_argument,	NULL, OPT_USD },
@@ -47,14 +50,16 @@ static const struct option longopts[] = {
 };
 
 static const char usage_text[] =
-    "usage: ailimit [-hRV] [-k key] [--auto] [--rpm n] [--tpm n] "
-    "[--itpm n] [--otpm n]\n"
-    "               [--rpd n] [--tpd n] [--usd-per-day dollars] "
-    "[--burst duration]\n"
-    "               [--prices file] [--state file] [--wait-quota]\n"
+    "usage: ailimit [-hRV] [-k key] [-m model] [-s text] [--auto] "
+    "[--rpm n] [--tpm n]\n"
+    "               [--itpm n] [--otpm n] [--rpd n] [--tpd n] "
+    "[--usd-per-day dollars]\n"
+    "               [--burst duration] [--max-tokens n] [--prices file]\n"
+    "               [--state file] [--wait-quota]\n"
     "       ailimit settle [--prices file] [--state file]\n"
-    "       ailimit estimate [-R] [limits] [--burst duration] "
-    "[--prices file]\n"
+    "       ailimit estimate [-R] [-m model] [-s text] [limits] "
+    "[--burst duration]\n"
+    "               [--max-tokens n] [--prices file]\n"
     "       ailimit status [-k key] [limits]\n"
     "       ailimit reset [-k key]\n";
 
@@ -63,8 +68,11 @@ static const char help_text[] =
     "\n"
     "  -k, --key key        the budget, shared by every process naming it"
     "\n                       (default: \"default\")\n"
+    "  -m, --model model    model of requests that name none, as aiq -m "
+    "($AIQ_MODEL)\n"
     "  -R, --resend-errors  draw for records with an error too (aiq -R "
     "sends them)\n"
+    "  -s, --system text    system prompt of prompt records, as aiq -s\n"
     "      --auto           pace by the limits the provider's headers "
     "say (settle\n"
     "                       learns them); the rates given are ceilings\n"
@@ -79,6 +87,8 @@ static const char help_text[] =
     "      --wait-quota     wait for the next day when a quota is spent\n"
     "                       (else its records fail as quota_exceeded)\n"
     "      --burst duration most at once: this share of a minute (1s)\n"
+    "      --max-tokens n   max_tokens of requests that set none, as aiq's"
+    "\n"
     "      --prices file    a price table over the built-in one, as "
     "aiusage's\n"
     "      --state file     the shared state (AILIMIT_STATE, or\n"
@@ -144,6 +154,20 @@ load_prices(const struct opts *o, struct ai_prices *p)
 		errx(1, "%s", err);
 }
 
+/* -s: a system prompt, as aiq takes it. */
+static void
+system_prompt(struct opts *o, const char *text)
+{
+	json_t *v;
+
+	if ((v = json_string(text)) == NULL) {
+		warnx("-s: not valid UTF-8");
+		usage(EXIT_USAGE);
+	}
+	json_decref(v);
+	o->defaults.system = text;
+}
+
 /* --usd-per-day: dollars, kept as microdollars. */
 static int64_t
 dollars(const char *v)
@@ -179,7 +203,8 @@ parse(int argc, char **argv, struct opts *o)
 	char why[AI_ERRLEN];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "hk:RV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hk:m:Rs:V", longopts, NULL)) !=
+	    -1) {
 		o->given |= c != 'h' && c != 'V' && c != OPT_STATE &&
 		    c != OPT_PRICES;
 		switch (c) {
@@ -192,6 +217,21 @@ parse(int argc, char **argv, struct opts *o)
 				usage(EXIT_USAGE);
 			}
 			o->key = optarg;
+			break;
+		case 'm':
+			if (*optarg == '\0') {
+				warnx("-m '': a model has a name");
+				usage(EXIT_USAGE);
+			}
+			o->defaults.model = optarg;
+			break;
+		case 's':
+			system_prompt(o, optarg);
+			break;
+		case OPT_MAX_TOKENS:
+			if (ai_params_set(&o->defaults.params, "max_tokens",
+			    json_integer(number("max-tokens", optarg))) == -1)
+				errx(1, "out of memory");
 			break;
 		case 'V':
 			if (printf("ailimit %s\n", AI_VERSION) < 0 ||
@@ -239,12 +279,50 @@ parse(int argc, char **argv, struct opts *o)
 	}
 }
 
+/*
+ * The state of the keys.  Without a path (cron's empty environment), a
+ * stage carries on alone in memory, and says so: the gate paces all the
+ * same, settle passes every record on.  A state file that cannot be
+ * opened fails the gate, before it reads anything: gates that each paced
+ * alone would together send more than the limits; but settle, after the
+ * calls were made and paid for, passes every record on all the same.
+ */
+static struct ai_limitstore *
+open_state(struct opts *o, const char *cmd, char **path)
+{
+	struct ai_limitstore *s;
+	char why[AI_ERRLEN];
+	int admin = cmd != NULL && strcmp(cmd, "settle") != 0;
+	const char *alone = cmd == NULL ? "this run's limits are shared with "
+	    "no other process" : "records are passed on, nothing is trued up";
+
+	if (o->state == NULL && (o->state = *path =
+	    ai_limitstore_default_path()) == NULL) {
+		if (admin)
+			errx(1, "no state file: set AILIMIT_STATE, "
+			    "XDG_STATE_HOME or HOME, or give --state");
+		warnx("no state file (set AILIMIT_STATE, XDG_STATE_HOME or "
+		    "HOME, or give --state): %s", alone);
+	} else if (*o->state == '\0') {
+		warnx("--state '': not a file name");
+		usage(EXIT_USAGE);
+	}
+	if ((s = ai_limitstore_open(o->state, why)) != NULL)
+		return s;
+	if (cmd == NULL || admin || o->state == NULL)
+		errx(1, "the state file %s", why);
+	warnx("the state file %s: %s", why, alone);
+	if ((s = ai_limitstore_open(NULL, why)) == NULL)
+		errx(1, "%s", why);
+	return s;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct opts o = { .key = "default", .burst_ms = 1000 };
 	struct ai_limitstore *s;
-	char why[AI_ERRLEN], *path = NULL;
+	char *path = NULL;
 	const char *cmd = NULL;
 	int b, status, any = 0;
 
@@ -279,18 +357,7 @@ main(int argc, char **argv)
 		status = dryrun_run(&o);
 		goto done;
 	}
-	if (o.state == NULL && (o.state = path =
-	    ai_limitstore_default_path()) == NULL) {
-		if (cmd != NULL)
-			errx(1, "no state file: set AILIMIT_STATE, "
-			    "XDG_STATE_HOME or HOME, or give --state");
-		/* cron without HOME: paced all the same, alone */
-		warnx("no state file (set AILIMIT_STATE, XDG_STATE_HOME or "
-		    "HOME, or give --state): this run's limits are shared "
-		    "with no other process");
-	}
-	if ((s = ai_limitstore_open(o.state, why)) == NULL)
-		errx(1, "%s", why);
+	s = open_state(&o, cmd, &path);
 	ai_catch_stop_signals(on_signal);	/* no record is lost */
 	if (cmd == NULL)
 		status = gate_run(&o, s);
@@ -303,6 +370,7 @@ main(int argc, char **argv)
 	ai_limitstore_close(s);
 	free(path);
 done:
+	json_decref(o.defaults.params);
 	if (ailimit_signal != 0) {
 		signal(ailimit_signal, SIG_DFL);
 		raise(ailimit_signal);

@@ -18,7 +18,8 @@
  * the gates that pace by them (--auto).  Each stamp is
  * settled once: settle marks it ("settled": true), so a record that goes
  * through a pipeline again is not given back twice.  The corrections are
- * summed by key and given back a few times a second.
+ * summed by key and given back a few times a second while records come,
+ * and at once when the input waits.
  */
 #include <err.h>
 #include <stdint.h>
@@ -51,7 +52,8 @@ struct settle {
 	const struct opts *o;
 	struct ai_limitstore *store;
 	struct ai_prices prices;	/* loaded for the first dollar stamp */
-	int		 priced;
+	int		 priced;	/* 1: loaded; -1: they could not be */
+	int		 unpriced;	/* calls of a model without a price */
 	struct stage	 st;
 	struct correction c[MAX_KEYS];
 	int		 n;
@@ -89,6 +91,16 @@ settle_flush(struct settle *s)
 	}
 	s->n = 0;
 	s->last_us = ai_mono_us();
+}
+
+/* Before the input waits: nothing is held back meanwhile. */
+static void
+settle_idle(void *arg)
+{
+	struct settle *s = arg;
+
+	if (s->n > 0)
+		settle_flush(s);
 }
 
 static struct correction *
@@ -155,7 +167,9 @@ follow_pause(struct settle *s, const json_t *rec, const char *key)
 /*
  * What a call that used u cost, in microdollars: priced by the model
  * that answered, else the one the gate priced, at the tier it was served
- * at; the gate's own figure when neither has a price now.
+ * at; the gate's own figure when neither has a price here (said once:
+ * settle needs the price tables the gate had), or no tables could be
+ * read.
  */
 static int64_t
 real_cost(struct settle *s, const json_t *rec, const json_t *mark,
@@ -165,15 +179,28 @@ real_cost(struct settle *s, const json_t *rec, const json_t *mark,
 	    "response"), "body");
 	const char *model = json_string_value(json_object_get(body, "model"));
 	const char *tier = ai_service_tier(body);
+	char err[AI_ERRLEN];
 	int64_t usd;
 
-	if (!s->priced++)
-		load_prices(s->o, &s->prices);
+	if (s->priced == 0) {
+		s->priced = 1;
+		if (ai_prices_load_default(&s->prices, s->o->prices, err) ==
+		    -1) {
+			warnx("%s: dollars are not trued up", err);
+			s->priced = -1;
+		}
+	}
+	if (s->priced == -1)
+		return drawn;
 	if ((model != NULL && ai_cost_micro(&s->prices, model, u, tier,
 	    &usd) == 0) || ((model = json_string_value(json_object_get(mark,
 	    "model"))) != NULL && ai_cost_micro(&s->prices, model, u, tier,
 	    &usd) == 0))
 		return usd;
+	if (!s->unpriced++)
+		warnx("the model '%s' has no price here: its dollars are not "
+		    "trued up (give settle the gate's --prices)",
+		    model != NULL ? model : "?");
 	return drawn;
 }
 
@@ -277,6 +304,8 @@ settle_run(const struct opts *o, struct ai_limitstore *store)
 
 	/* An answer may be long (aiq --max-response): never cut one. */
 	stage_init(&s.st, SIZE_MAX / 2);
+	s.st.idle = settle_idle;
+	s.st.idle_arg = &s;
 	s.last_us = ai_mono_us();
 	while (stage_next(&s.st, &line, &len, &cut) == 1)
 		settle_one(&s, line, len);

@@ -1,7 +1,8 @@
 /*
  * stage.c: what the gate and the settle stage share as pipeline stages:
  * records read as they come, and written together while more input is
- * at hand, but never held back while the stage waits for input.  A
+ * at hand, but never held back while the stage waits for input (nor
+ * is what the stage's idle hook gives out, settle's corrections).  A
  * signal ends the reading at once (poll gives way to it; read would not).
  */
 #include <err.h>
@@ -19,6 +20,7 @@ stage_init(struct stage *st, size_t max)
 {
 	ai_lines_init(&st->in, STDIN_FILENO, max);
 	ai_buf_reset(&st->out);
+	st->idle = NULL;
 }
 
 /* Writes the records made; a reader gone ends the run, as for cat. */
@@ -68,6 +70,8 @@ stage_next(struct stage *st, char **line, size_t *len, int *cut)
 			return 1;
 		}
 		stage_flush(st);
+		if (st->idle != NULL)	/* nothing is held while input waits */
+			st->idle(st->idle_arg);
 		if (poll(&pfd, 1, -1) == -1) {
 			if (errno != EINTR)
 				err(1, "stdin");
