@@ -180,7 +180,7 @@ like "$(cat nov1.err)" "openai's base URL most often ends in /v1" 'and an OpenAI
 
 # --- errors of an earlier run passed through: -R is said
 printf '{"prompt":"a","error":{"code":"server"}}\n{"prompt":"b"}\n' | aiq -J 2>pe.err >/dev/null
-is "$?:$(cat pe.err)" '0:aiq: 1 record passed through with the error of an earlier run: -R sends them again' \
+is "$?:$(cat pe.err)" '0:aiq: 1 record passed through with the error it came with, from an earlier stage or run: -R sends them again' \
 	'records that carry an error are passed through, and -R is named'
 
 done_testing

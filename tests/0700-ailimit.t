@@ -4,7 +4,7 @@
 # whole file takes a few seconds.
 . "$(dirname "$0")/lib.sh"
 
-plan 62
+plan 70
 
 awk 'BEGIN { for (i = 1; i <= 30; i++) printf "{\"custom_id\":\"r%d\",\"prompt\":\"p%d\",\"max_tokens\":10}\n", i, i }' >in.jsonl
 
@@ -248,6 +248,48 @@ is "$(ailimit status -k autoa | grep '^said')" "said   rpm 60, itpm 30000, otpm 
 printf '{"prompt":"x"}\n' | ailimit -k autonone --auto 2>autonone.err >/dev/null
 is "$(cat autonone.err)" "ailimit: --auto: no limits came from the provider's headers (is 'ailimit settle' after aiq?): paced at 50 requests and 20000 tokens a minute" \
 	'  none learned: said at the end'
+
+# --- from the trial: settle passes on what was paid for, whatever its state
+stop_mock
+start_mock
+printf '{"prompt":"paid"}\n' | ailimit -k paid --rpm 600 | aiq -J 2>/dev/null >paid.jsonl
+env -i PATH="$PATH" ailimit settle <paid.jsonl >paid.out 2>paid.err
+is "$?:$(jq -r .response.status_code paid.out):$(cat paid.err)" \
+	'0:200:ailimit: no state file (set AILIMIT_STATE, XDG_STATE_HOME or HOME, or give --state): records are passed on, nothing is trued up' \
+	'settle in cron'"'"'s empty environment: the answer passed on, and said'
+echo 'not a database' >corrupt.db
+ailimit settle --state corrupt.db <paid.jsonl >paid2.out 2>/dev/null
+is "$?:$(jq -r .response.status_code paid2.out)" '0:200' 'settle with a state file it cannot open: the answer passed on'
+ailimit settle --prices nosuch.json <usd.settled >/dev/null 2>prices.err
+is "$?:$(wc -l <prices.err | tr -d ' ')" '0:0' '  a settled record needs no prices'
+printf '{"prompt":"late","model":"mock-model","max_tokens":50}\n' |
+	ailimit -k late --usd-per-day 1 --prices prices.json | aiq -J 2>/dev/null >late.jsonl
+ailimit settle --prices nosuch.json <late.jsonl 2>prices.err | jq -r .response.status_code >late.out
+like "$(cat late.out):$(cat prices.err)" '^200:ailimit: nosuch.json: .*: dollars are not trued up$' \
+	'  nor does a bad --prices stop it: the answer passed on, and said'
+
+# --- settle gives back at once when its input waits, not at the next line
+printf '{"prompt":"x","max_tokens":500}\n' | ailimit -k idle --otpm 600 | aiq -J 2>/dev/null >idle.jsonl
+(cat idle.jsonl; sleep 2) | ailimit settle >/dev/null &
+spid=$!
+sleep 0.7
+like "$(ailimit status -k idle | awk '$1 == "otpm"')" '^otpm   [0-9]+ of 10 now \(the burst\)$' \
+	'settle: what was drawn and not used is given back while its input waits'
+wait $spid
+
+# --- -m, --max-tokens: what aiq will send is what the gate prices
+printf '{"prompt":"hello"}\n' | ailimit -k mm -m mock-model --max-tokens 100 --usd-per-day 1 --prices prices.json >mm.out
+is "$(jq -c '.aitools.limit | [.model, .output, .usd_micro]' mm.out)" '["mock-model",100,209]' \
+	'-m and --max-tokens, as aiq'"'"'s: the model priced and the output reserved'
+
+# --- the gate says what it did not send; a line too long keeps its custom_id
+head -n 5 in.jsonl | ailimit -k said --rpd 3 2>said.err >/dev/null
+is "$?:$(cat said.err)" '1:ailimit: 2 records not sent, written as errors: 2 quota_exceeded' \
+	'records not sent: said at the end, by code'
+{ printf '{"custom_id":"h1","prompt":"'; head -c 67200000 /dev/zero | tr '\0' a; printf '"}\n'; } |
+	ailimit -k long --rpm 600 2>/dev/null | jq -c '[.custom_id, .error.message]' >long.out
+is "$(cat long.out)" '["h1","line 1: longer than 67108864 bytes: not read"]' \
+	'a line too long: invalid_input, keeping its custom_id, saying the limit'
 
 # --- usage errors
 ailimit </dev/null >/dev/null 2>nolimit.err

@@ -35,28 +35,56 @@ struct gate {
 	struct ai_defaults defaults;
 	struct ai_prices prices;	/* with --usd-per-day */
 	int64_t		 held[AI_MAX_DRAWS];	/* leased, not yet drawn */
-	int		 failed;	/* records the gate failed */
+	int		 failed[AI_E_NCODES];	/* records failed, by code */
 	int		 told;		/* a wait for a quota was said */
 	int		 learned;	/* --auto: the provider's limits came */
 	int64_t		 learn_us;	/* when they were looked for */
 	int64_t		 sent;		/* records let through */
 };
 
-/* The record failed by the gate, with code and message, never sent. */
+/*
+ * The record failed by the gate, with code and message, never sent; a
+ * line that is no record (rec NULL: too long to read) keeps the
+ * custom_id it begins with.
+ */
 static void
 fail(struct gate *g, const char *line, size_t len, const json_t *rec,
     enum ai_errcode code, const char *msg)
 {
 	struct ai_meta m = { .line = g->st.in.lineno };
+	char *id = rec == NULL ? ai_record_salvage_id(line, len) : NULL;
 
 	m.started_ms = m.finished_ms = ai_now_ms();
 	if (ai_tail_error(&g->tail, code, msg, 0, &m) == -1 ||
 	    (rec != NULL ? ai_record_splice(&g->st.out, line, len, rec,
 	    g->tail.data, g->tail.len) : ai_record_bare(&g->st.out,
-	    NULL, g->tail.data, g->tail.len)) == -1)
+	    id, g->tail.data, g->tail.len)) == -1)
 		errx(1, "out of memory");
+	free(id);
 	stage_made(&g->st);
-	g->failed++;
+	g->failed[code]++;
+}
+
+/* At the end: what was not sent, and why; 1 when some record was not. */
+static int
+say_failed(const struct gate *g)
+{
+	char what[256];
+	size_t n = 0;
+	int c, total = 0;
+
+	for (c = 0; c < AI_E_NCODES; c++) {
+		if (g->failed[c] == 0)
+			continue;
+		n += (size_t)snprintf(what + n, n < sizeof(what) ?
+		    sizeof(what) - n : 0, "%s%d %s", total ? ", " : "",
+		    g->failed[c], ai_errcode_name((enum ai_errcode)c));
+		total += g->failed[c];
+	}
+	if (total > 0)
+		warnx("%d record%s not sent, written as errors: %s", total,
+		    total == 1 ? "" : "s", what);
+	return total > 0;
 }
 
 /*
@@ -430,6 +458,16 @@ done:
 	json_decref(rec);
 }
 
+static void
+too_long(struct gate *g, const char *line, size_t len)
+{
+	char msg[96];
+
+	snprintf(msg, sizeof(msg), "line %ld: longer than %u bytes: not read",
+	    g->st.in.lineno, AI_MAX_LINE);
+	fail(g, line, len, NULL, AI_E_INVALID_INPUT, msg);
+}
+
 /*
  * After a signal: the records already read are written, each as
  * interrupted, so that none is lost and none goes out unpaced.
@@ -462,7 +500,7 @@ gate_run(const struct opts *o, struct ai_limitstore *store)
 	struct ai_draw d[AI_MAX_DRAWS];
 	char *line;
 	size_t len;
-	int cut, n;
+	int cut, n, status;
 
 	g.defaults = o->defaults;
 	g.defaults.model = ai_default_model(o->defaults.model);
@@ -472,8 +510,7 @@ gate_run(const struct opts *o, struct ai_limitstore *store)
 	auto_start(&g);
 	while (stage_next(&g.st, &line, &len, &cut) == 1)
 		if (cut)
-			fail(&g, line, len, NULL, AI_E_INVALID_INPUT,
-			    "longer than a line may be: not read");
+			too_long(&g, line, len);
 		else
 			gate_one(&g, line, len);
 	if (ailimit_signal != 0)
@@ -482,8 +519,9 @@ gate_run(const struct opts *o, struct ai_limitstore *store)
 	if ((n = draws(&g.lim, &(struct ai_estimate){ 0, 0 }, 0, d)) > 0)
 		give_back(&g, d, n);
 	auto_end(&g);
+	status = say_failed(&g);
 	stage_free(&g.st);
 	ai_buf_free(&g.tail);
 	ai_prices_free(&g.prices);
-	return g.failed > 0 ? 1 : 0;
+	return status;
 }

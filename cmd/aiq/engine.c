@@ -404,9 +404,10 @@ engine_run(struct aiq *q, const char *prompt, size_t len)
 	    (q->st.failed > 0 || q->cf->summary))
 		output_summary(q);
 	if (q->st.passed_errors > 0 && q->stop == STOP_NONE)
-		say(q, "%zu record%s passed through with the error of an "
-		    "earlier run: -R sends them again", q->st.passed_errors,
-		    q->st.passed_errors == 1 ? "" : "s");
+		say(q, "%zu record%s passed through with the error %s came "
+		    "with, from an earlier stage or run: -R sends them again",
+		    q->st.passed_errors, q->st.passed_errors == 1 ? "" : "s",
+		    q->st.passed_errors == 1 ? "it" : "they");
 	output_stopped(q);
 	if (teardown(q) == -1)
 		status = EXIT_FAILED;
