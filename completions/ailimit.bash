@@ -13,7 +13,7 @@ _ailimit()
 		COMPREPLY=($(compgen -W '500ms 1s 5s 10s 1m' -- "$cur"))
 		return
 		;;
-	-k|--key|--rpm|--tpm|--itpm|--otpm|--rpd|--tpd|--usd-per-day)
+	-k|--key|-m|--model|-s|--system|--max-tokens|--rpm|--tpm|--itpm|--otpm|--rpd|--tpd|--usd-per-day)
 		return
 		;;
 	esac
@@ -21,7 +21,7 @@ _ailimit()
 		COMPREPLY=($(compgen -W 'settle estimate status reset' -- "$cur"))
 		return
 	fi
-	COMPREPLY=($(compgen -W '-h --help -V --version -R --resend-errors -k --key --auto
+	COMPREPLY=($(compgen -W '-h --help -V --version -R --resend-errors -k --key -m --model -s --system --max-tokens --auto
 	    --rpm --tpm --itpm --otpm --rpd --tpd --usd-per-day --burst --prices --state
 	    --wait-quota' -- "$cur"))
 }

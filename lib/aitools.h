@@ -457,6 +457,7 @@ int64_t	 ai_bucket_level(struct ai_bucket *, const struct ai_limit *, int64_t);
 struct ai_estimate {
 	int64_t		 input;		/* the prompt, estimated */
 	int64_t		 output;	/* reserved: max_tokens or the default */
+	int		 defaulted;	/* the request set no max_tokens */
 };
 void	 ai_estimate_request(const json_t *, struct ai_estimate *);
 

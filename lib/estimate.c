@@ -131,8 +131,11 @@ ai_estimate_request(const json_t *body, struct ai_estimate *e)
 	in += (json_bytes(json_object_get(body, "tools")) + 3) / 4;
 	in += (json_bytes(json_object_get(body, "functions")) + 3) / 4;
 	e->input = in;
+	e->defaulted = 0;
 	if ((out = count_of(body, "max_completion_tokens")) < 0 &&
-	    (out = count_of(body, "max_tokens")) < 0)
+	    (out = count_of(body, "max_tokens")) < 0) {
 		out = AI_EST_RESERVE;
+		e->defaulted = 1;
+	}
 	e->output = out;
 }

@@ -4,7 +4,7 @@
 # whole file takes a few seconds.
 . "$(dirname "$0")/lib.sh"
 
-plan 70
+plan 72
 
 awk 'BEGIN { for (i = 1; i <= 30; i++) printf "{\"custom_id\":\"r%d\",\"prompt\":\"p%d\",\"max_tokens\":10}\n", i, i }' >in.jsonl
 
@@ -70,6 +70,9 @@ is "$(jq -r '.error.code // "sent"' never.out | paste -sd' ')" 'over_limit sent'
 	'it fails as over_limit, and the next one goes'
 is "$(head -n1 never.out | jq -r .error.message)" 'needs 5008 of tpm, more than its limit of 1000 a minute allows' \
 	'saying which limit'
+printf '{"prompt":"hi"}\n' | ailimit -k never --tpm 4000 2>/dev/null | jq -r .error.message >never2.out
+is "$(cat never2.out)" 'needs 4104 of tpm, more than its limit of 4000 a minute allows (4096 output tokens reserved, as the request sets no max_tokens: set one, or give --max-tokens)' \
+	'  and when the output reserved is the default, saying so'
 
 # --- a draw larger than the burst leaves the bucket owing, which status says
 printf '{"prompt":"x","max_tokens":5000}\n' | ailimit -k debt --tpm 6000 >/dev/null
@@ -192,6 +195,8 @@ if [ "${real% *}" = 32 ] && awk -v c="${real#* }" 'BEGIN { exit !(c <= 0.000112)
 else
 	fail "the estimate against the run's real cost: the same input tokens, the cost an upper bound ($real)"
 fi
+jq . usd.jsonl | ailimit estimate >estpretty.out
+is "$?:$(grep -c 'jq -c' estpretty.out)" '1:1' '  pretty-printed JSON is no request: said, with the way out, exit 1'
 ailimit estimate --tpd 50 --usd-per-day 0.0001 --prices prices.json <usd.jsonl >estq.out
 is "$(grep -c 'days with --wait-quota' estq.out)" 2 '  a run that needs more than a day of a quota is told how many days'
 

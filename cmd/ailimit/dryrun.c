@@ -34,7 +34,7 @@ struct dryrun {
 	struct model_sum *m;
 	size_t		 n, cap;
 	int64_t		 total[NBUCKETS];	/* what the gate would draw */
-	int64_t		 passed, never;
+	int64_t		 passed, invalid, never;
 	int		 never_b;	/* a bucket some record can never fit */
 };
 
@@ -116,10 +116,12 @@ dryrun_one(struct dryrun *r, const char *line, size_t len)
 	char err[AI_ERRLEN];
 	json_t *rec = json_loadb(line, len, 0, NULL);
 
-	if (!json_is_object(rec) || ai_record_is_done(rec,
-	    r->o->resend_errors) || ai_record_request(rec, &r->defaults, &req,
-	    err) == -1)
+	if (json_is_object(rec) && ai_record_is_done(rec,
+	    r->o->resend_errors))
 		r->passed++;
+	else if (!json_is_object(rec) || ai_record_request(rec,
+	    &r->defaults, &req, err) == -1)
+		r->invalid++;
 	else {
 		count(r, &req);
 		ai_request_free(&req);
@@ -193,8 +195,9 @@ show_limits(const struct dryrun *r)
 {
 	struct ai_limit l;
 	double s, most = 0;
-	char shown[32], at[16];
-	time_t done;
+	char shown[32], at[32];
+	time_t now = time(NULL), done;
+	struct tm today, then;
 	int b, binds = -1;
 
 	for (b = 0; b < NBUCKETS; b++) {
@@ -214,8 +217,12 @@ show_limits(const struct dryrun *r)
 	if (binds == -1)
 		return;
 	show_time(most, shown, sizeof(shown));
-	done = time(NULL) + (time_t)most;
-	strftime(at, sizeof(at), "%H:%M", localtime(&done));
+	done = now + (time_t)most;
+	localtime_r(&now, &today);
+	localtime_r(&done, &then);
+	strftime(at, sizeof(at), then.tm_yday == today.tm_yday &&
+	    then.tm_year == today.tm_year ? "%H:%M" : "%a %d %b %H:%M",
+	    &then);
 	printf("time at the limits: %s (%s binds), done by %s if started "
 	    "now\n", shown, bucket_names[binds], at);
 }
@@ -246,9 +253,14 @@ report(struct dryrun *r)
 		    (long long)t.unpriced, RECORDS(t.unpriced),
 		    t.unpriced == 1 ? "is" : "are");
 	if (r->passed > 0)
-		printf("%lld %s pass%s without a call: answered already, or "
-		    "not requests\n", (long long)r->passed, RECORDS(r->passed),
+		printf("%lld %s pass%s without a call: answered already\n",
+		    (long long)r->passed, RECORDS(r->passed),
 		    r->passed == 1 ? "es" : "");
+	if (r->invalid > 0)
+		printf("%lld %s no request aiq would send: not a JSON object "
+		    "on one line (jq -c . makes one of pretty-printed JSON), "
+		    "or of no input form\n", (long long)r->invalid,
+		    r->invalid == 1 ? "line is" : "lines are");
 	if (r->never > 0)
 		printf("%lld %s can never pass the %s limit (over_limit)%s\n",
 		    (long long)r->never, RECORDS(r->never),
@@ -263,7 +275,7 @@ dryrun_run(const struct opts *o)
 	struct dryrun r = { .o = o };
 	char *line;
 	size_t len, i;
-	int cut;
+	int cut, status;
 
 	r.defaults = o->defaults;
 	r.defaults.model = ai_default_model(o->defaults.model);
@@ -271,11 +283,12 @@ dryrun_run(const struct opts *o)
 	stage_init(&r.st, AI_MAX_LINE);
 	while (stage_next(&r.st, &line, &len, &cut) == 1)
 		if (cut)
-			r.passed++;
+			r.invalid++;
 		else
 			dryrun_one(&r, line, len);
 	if (ailimit_signal == 0)
 		report(&r);
+	status = r.invalid > 0 ? 1 : 0;
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(1, "write error");
 	for (i = 0; i < r.n; i++)
@@ -283,5 +296,5 @@ dryrun_run(const struct opts *o)
 	free(r.m);
 	stage_free(&r.st);
 	ai_prices_free(&r.prices);
-	return 0;
+	return status;
 }

@@ -228,7 +228,7 @@ learn(struct gate *g)
 		lim.per[b[i]] = said[i] > 0 && (g->o->per[b[i]] == 0 ||
 		    said[i] < g->o->per[b[i]]) ? said[i] : g->o->per[b[i]];
 	if (memcmp(lim.per, g->lim.per, sizeof(lim.per)) != 0) {
-		n = draws(&g->lim, &(struct ai_estimate){ 0, 0 }, 0, d);
+		n = draws(&g->lim, &(struct ai_estimate){ 0, 0, 0 }, 0, d);
 		give_back(g, d, n);
 		g->lim = lim;
 		g->learned = 1;
@@ -310,21 +310,30 @@ spent(struct gate *g, const char *line, size_t len, const json_t *rec,
 	fail(g, line, len, rec, AI_E_QUOTA_EXCEEDED, msg);
 }
 
+/*
+ * A record no wait lets through, saying which limit; and when the output
+ * it reserves is the default, for want of a max_tokens, saying that too.
+ */
 static void
 never_fits(struct gate *g, const char *line, size_t len, const json_t *rec,
-    const struct ai_draw *d)
+    const struct ai_draw *d, const struct ai_estimate *e)
 {
-	char msg[AI_ERRLEN], a[AI_MONEY_LEN], b[AI_MONEY_LEN];
+	char msg[AI_ERRLEN], a[AI_MONEY_LEN], b[AI_MONEY_LEN], why[160] = "";
 
+	if (e->defaulted && strcmp(d->name, "rpm") != 0 &&
+	    strcmp(d->name, "rpd") != 0 && strcmp(d->name, "itpm") != 0)
+		snprintf(why, sizeof(why), " (%d output tokens reserved, as "
+		    "the request sets no max_tokens: set one, or give "
+		    "--max-tokens)", AI_EST_RESERVE);
 	if (strcmp(d->name, "usd") == 0)
 		snprintf(msg, sizeof(msg), "may cost $%s, more than the $%s a "
-		    "day of --usd-per-day allows", ai_money_show(d->amount, a),
-		    ai_money_show(d->limit.per, b));
+		    "day of --usd-per-day allows%s", ai_money_show(d->amount,
+		    a), ai_money_show(d->limit.per, b), why);
 	else
 		snprintf(msg, sizeof(msg), "needs %lld of %s, more than its "
-		    "limit of %lld %s allows", (long long)d->amount, d->name,
+		    "limit of %lld %s allows%s", (long long)d->amount, d->name,
 		    (long long)d->limit.per, d->limit.kind == AI_LIMIT_QUOTA ?
-		    "a day" : "a minute");
+		    "a day" : "a minute", why);
 	fail(g, line, len, rec, AI_E_OVER_LIMIT, msg);
 }
 
@@ -443,7 +452,7 @@ gate_one(struct gate *g, const char *line, size_t len)
 		n = draws(&g->lim, &e, usd, d);
 	} while ((r = take(g, d, n, &which, &waited)) == RELEARNED);
 	if (r == AI_LIMIT_NEVER)
-		never_fits(g, line, len, rec, &d[which]);
+		never_fits(g, line, len, rec, &d[which], &e);
 	else if (r == AI_LIMIT_WAIT)
 		spent(g, line, len, rec, &d[which]);
 	else if (r == -1)
@@ -516,7 +525,7 @@ gate_run(const struct opts *o, struct ai_limitstore *store)
 	if (ailimit_signal != 0)
 		flush_read(&g);
 	stage_flush(&g.st);
-	if ((n = draws(&g.lim, &(struct ai_estimate){ 0, 0 }, 0, d)) > 0)
+	if ((n = draws(&g.lim, &(struct ai_estimate){ 0, 0, 0 }, 0, d)) > 0)
 		give_back(&g, d, n);
 	auto_end(&g);
 	status = say_failed(&g);

@@ -8,11 +8,13 @@ static void
 est_is(const char *body, long long in, long long out, const char *what)
 {
 	json_t *b = json_loads(body, 0, NULL);
-	struct ai_estimate e = { -1, -1 };
+	struct ai_estimate e = { -1, -1, -1 };
 
 	ai_estimate_request(b, &e);
-	ok(e.input == in && e.output == out, "%s (got %lld in, %lld out)",
-	    what, (long long)e.input, (long long)e.output);
+	ok(e.input == in && e.output == out && e.defaulted == (out ==
+	    AI_EST_RESERVE), "%s (got %lld in, %lld out%s)", what,
+	    (long long)e.input, (long long)e.output, e.defaulted ?
+	    ", the reserve" : "");
 	json_decref(b);
 }
 
