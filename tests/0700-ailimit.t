@@ -4,7 +4,7 @@
 # whole file takes a few seconds.
 . "$(dirname "$0")/lib.sh"
 
-plan 72
+plan 73
 
 awk 'BEGIN { for (i = 1; i <= 30; i++) printf "{\"custom_id\":\"r%d\",\"prompt\":\"p%d\",\"max_tokens\":10}\n", i, i }' >in.jsonl
 
@@ -291,6 +291,9 @@ is "$(jq -c '.aitools.limit | [.model, .output, .usd_micro]' mm.out)" '["mock-mo
 head -n 5 in.jsonl | ailimit -k said --rpd 3 2>said.err >/dev/null
 is "$?:$(cat said.err)" '1:ailimit: 2 records not sent, written as errors: 2 quota_exceeded' \
 	'records not sent: said at the end, by code'
+head -n 5 in.jsonl | ailimit -k said2 --rpd 3 2>/dev/null | aiq -J 2>/dev/null |
+	aiusage -f jsonl 2>/dev/null | jq -r 'select(.total) | "\(.requests) \(.not_sent)"' >said.usage
+is "$(cat said.usage)" '3 2' '  and aiusage counts the calls made, not the records refused'
 { printf '{"custom_id":"h1","prompt":"'; head -c 67200000 /dev/zero | tr '\0' a; printf '"}\n'; } |
 	ailimit -k long --rpm 600 2>/dev/null | jq -c '[.custom_id, .error.message]' >long.out
 is "$(cat long.out)" '["h1","line 1: longer than 67108864 bytes: not read"]' \

@@ -96,6 +96,7 @@ struct tally {
 	size_t		 n, cap;
 	struct group	 total;
 	int64_t		 lines, duplicates, undated, bad_lines;
+	int64_t		 unsent;	/* error records of no call */
 	int64_t		 no_usage;	/* ok calls of unknown tokens */
 	int64_t		 results;	/* lines that are results */
 	int		 unread;	/* files that could not be opened */
@@ -141,7 +142,8 @@ struct call_text {		/* the strings a call points to */
 	char	 model[256], provider[64], service[256], status[64];
 	char	 field[256];
 };
-enum parsed_kind { PARSED_CALL, PARSED_BAD, PARSED_UNDATED, PARSED_OUT };
+enum parsed_kind { PARSED_CALL, PARSED_BAD, PARSED_UNDATED, PARSED_OUT,
+	PARSED_UNSENT };
 struct parsed {
 	enum parsed_kind kind;
 	struct call	 c;

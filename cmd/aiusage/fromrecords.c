@@ -327,7 +327,12 @@ time_of(const struct doc *d, int meta, int body)
 	return ms > 0 ? ms : 0;
 }
 
-/* A record of aiq, or a line of OpenAI Batch output. */
+/*
+ * A record of aiq, or a line of OpenAI Batch output: 0; 1 for an error
+ * record of no call (refused before it was sent, by aiq or ailimit: its
+ * aitools names no attempts, provider, model nor trace), -1 for a line
+ * that is no result.
+ */
 static int
 response_record(const struct doc *d, struct call *c, struct call_text *s)
 {
@@ -347,6 +352,10 @@ response_record(const struct doc *d, struct call *c, struct call_text *s)
 			c->status = "error";
 	} else
 		return -1;	/* not a result */
+	if (resp < 0 && meta >= 0 && get(d, meta, "attempts") < 0 &&
+	    get(d, meta, "provider") < 0 && get(d, meta, "model") < 0 &&
+	    get(d, meta, "trace_id") < 0)
+		return 1;	/* failed before any call: aiq's, ailimit's */
 	c->hit = is_true(d, path(d, meta, "cache.hit"));
 	if (c->hit)
 		c->status = "cache_hit";
@@ -552,7 +561,7 @@ parse_record(struct parser *r, const struct opts *o, const char *line,
 	struct call *c = &out->c;
 	struct call_text *s = &out->s;
 	struct doc d;
-	int n, res;
+	int n, res, rc;
 
 	memset(c, 0, sizeof(*c));
 	c->latency_ms = -1;
@@ -563,10 +572,14 @@ parse_record(struct parser *r, const struct opts *o, const char *line,
 		return;
 	d = (struct doc){ line, r->tok, n };
 	res = get(&d, 0, "result");
-	if ((res >= 0 && d.t[res].type == JSMN_OBJECT ?
+	if ((rc = res >= 0 && d.t[res].type == JSMN_OBJECT ?
 	    anthropic_result(&d, res, c, s) :
 	    response_record(&d, c, s)) == -1)
 		return;
+	if (rc == 1) {
+		out->kind = PARSED_UNSENT;
+		return;
+	}
 	if (o->batch_tier)
 		c->tier = AI_TIER_BATCH;
 	if (o->field != NULL)

@@ -175,6 +175,7 @@ sum_batch(struct tally *t, struct batch *b, const char *name)
 					tally_missed(t, &b->call[k]);
 					break;
 		case PARSED_OUT:	tally_missed(t, &b->call[k]); break;
+		case PARSED_UNSENT:	t->unsent++; break;
 		}
 		t->results++;
 	}

@@ -230,6 +230,13 @@ report_notes(const struct tally *t, note_fn put, void *arg)
 		    t->undated == 1 ? "record" : "records");
 		put(arg, 0, line);
 	}
+	if (t->unsent > 0) {
+		snprintf(line, sizeof(line), "%lld %s not sent (refused "
+		    "before any call, as by ailimit): not counted as requests",
+		    (long long)t->unsent, t->unsent == 1 ? "record" :
+		    "records");
+		put(arg, 0, line);
+	}
 	if (t->bad_lines > 0) {
 		snprintf(line, sizeof(line), "%lld %s skipped, not results"
 		    " (the first: %s, line %ld)", (long long)t->bad_lines,
@@ -455,10 +462,10 @@ jsonl_notes(FILE *f, const struct tally *t)
 	fputs(",\"prices\":", f);
 	put_jstr(f, prog_label);
 	fprintf(f, ",\"duplicates\":%lld,\"undated\":%lld,"
-	    "\"skipped_lines\":%lld,\"no_usage\":%lld,"
+	    "\"skipped_lines\":%lld,\"not_sent\":%lld,\"no_usage\":%lld,"
 	    "\"unpriced_models\":{", (long long)t->duplicates,
 	    (long long)t->undated, (long long)t->bad_lines,
-	    (long long)t->no_usage);
+	    (long long)t->unsent, (long long)t->no_usage);
 	for (i = 0; i < t->nunp; i++) {
 		fputs(i ? "," : "", f);
 		put_jstr(f, t->unp[i].model);
