@@ -4,7 +4,7 @@
 # whole file takes a few seconds.
 . "$(dirname "$0")/lib.sh"
 
-plan 73
+plan 74
 
 awk 'BEGIN { for (i = 1; i <= 30; i++) printf "{\"custom_id\":\"r%d\",\"prompt\":\"p%d\",\"max_tokens\":10}\n", i, i }' >in.jsonl
 
@@ -53,6 +53,14 @@ head -n 3 in.jsonl | ailimit -k lease --rpm 6000 >/dev/null
 lv=$(ailimit status -k lease --rpm 6000 | awk '$1 == "rpm" { print $2 }')
 if [ "$lv" -ge 96 ] && [ "$lv" -le 100 ]; then pass "what a run leased and did not draw is given back ($lv of 100)"
 else fail "what a run leased and did not draw is given back ($lv of 100)"; fi
+
+(head -n 1 in.jsonl; sleep 1) | ailimit -k idlelease --rpm 6000 >/dev/null &
+ipid=$!
+sleep 0.5
+lv=$(ailimit status -k idlelease | awk '$1 == "rpm" { print $2 }')
+wait $ipid
+if [ "$lv" -ge 98 ]; then pass "  and while its input waits, so that an idle gate holds nothing ($lv of 100)"
+else fail "  and while its input waits, so that an idle gate holds nothing ($lv of 100)"; fi
 
 # --- what passes at once, untouched
 printf '{"prompt":"a","response":{"x":1}}\n{"prompt":"b","error":{"code":"server"}}\nnot json\n{"nothing":1}\n' >pass.jsonl

@@ -337,6 +337,26 @@ never_fits(struct gate *g, const char *line, size_t len, const json_t *rec,
 	fail(g, line, len, rec, AI_E_OVER_LIMIT, msg);
 }
 
+/*
+ * Before the input waits: what is leased goes back, so that a gate idle
+ * on its input holds nothing another process on the key could use.
+ */
+static void
+gate_idle(void *arg)
+{
+	struct gate *g = arg;
+	struct ai_draw d[AI_MAX_DRAWS];
+	int i, n;
+
+	for (i = 0; i < AI_MAX_DRAWS; i++)
+		if (g->held[i] > 0)
+			break;
+	if (i == AI_MAX_DRAWS)
+		return;
+	n = draws(&g->lim, &(struct ai_estimate){ 0, 0, 0 }, 0, d);
+	give_back(g, d, n);
+}
+
 static void
 auto_start(struct gate *g)
 {
@@ -516,6 +536,8 @@ gate_run(const struct opts *o, struct ai_limitstore *store)
 	if (o->per[B_USD] != 0)
 		load_prices(o, &g.prices);
 	stage_init(&g.st, AI_MAX_LINE);
+	g.st.idle = gate_idle;
+	g.st.idle_arg = &g;
 	auto_start(&g);
 	while (stage_next(&g.st, &line, &len, &cut) == 1)
 		if (cut)

@@ -174,7 +174,7 @@ dollars(const char *v)
 {
 	int64_t micro;
 
-	if (ai_money_parse(v, &micro) == -1 || micro == 0 ||
+	if (ai_money_parse(v + (*v == '$'), &micro) == -1 || micro == 0 ||
 	    micro > AI_BUCKET_MAX) {
 		warnx("--usd-per-day '%s': not dollars from 0.000001 to %lld "
 		    "such as 20 or 2.50", v,
@@ -245,7 +245,7 @@ parse(int argc, char **argv, struct opts *o)
 			if (ai_opt_duration(optarg, 1, &o->burst_ms,
 			    why) == -1 || o->burst_ms > 60000) {
 				warnx("--burst '%s': not a share of a minute "
-				    "such as 500ms, 1s or 1m", optarg);
+				    "such as 500ms, 1s or 1m (at most)", optarg);
 				usage(EXIT_USAGE);
 			}
 			break;
