@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "aitools.h"
@@ -70,13 +71,26 @@ ai_db_open(const char *path, int readonly, struct sqlite3 **db)
 /*
  * Makes a database shareable by many processes at once: write-ahead
  * logging, so readers never wait for a writer, and no fsync at every
- * commit, only at checkpoints.
+ * commit, only at checkpoints.  Processes that open a new file together
+ * (xargs -P, gates started at once) race to switch it to WAL, and the
+ * loser may be told "database is locked" at once, whatever the busy
+ * timeout: it tries again, for as long as a lock is waited for.
  */
 int
 ai_db_share(struct sqlite3 *db)
 {
-	return sqlite3_exec(db, "PRAGMA journal_mode=WAL;"
-	    "PRAGMA synchronous=NORMAL;", NULL, NULL, NULL);
+	struct timespec ts = { 0, 10 * 1000000 };
+	int rc, waited_ms = 0;
+
+	while ((rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL;", NULL, NULL,
+	    NULL)) == SQLITE_BUSY && waited_ms < BUSY_MS) {
+		nanosleep(&ts, NULL);
+		waited_ms += 10;
+	}
+	if (rc != SQLITE_OK)
+		return rc;
+	return sqlite3_exec(db, "PRAGMA synchronous=NORMAL;", NULL, NULL,
+	    NULL);
 }
 
 /* Whether table has the column: a file of an older version may not. */
