@@ -14,7 +14,7 @@ parse(struct parser *r, const struct opts *o, const char *line, size_t len)
 	const struct ai_usage *u = &out.c.usage;
 
 	parse_record(r, o, line, len, &out);
-	FUZZ_ASSERT(out.kind >= PARSED_CALL && out.kind <= PARSED_OUT);
+	FUZZ_ASSERT(out.kind >= PARSED_CALL && out.kind <= PARSED_UNSENT);
 	if (out.kind != PARSED_CALL)
 		return;
 	FUZZ_ASSERT(out.c.status != NULL);
