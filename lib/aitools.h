@@ -64,6 +64,7 @@ void	 ai_catch_stop_signals(void (*)(int));
 
 /* timeutil.c */
 int64_t	 ai_now_ms(void);		/* wall clock, milliseconds */
+int64_t	 ai_now_us(void);		/* and microseconds */
 int64_t	 ai_mono_us(void);		/* monotonic clock, microseconds */
 int	 ai_parse_duration(const char *, int64_t *);	/* "30s" -> ms */
 void	 ai_format_time(int64_t, char *, size_t);	/* ms -> RFC 3339 UTC */
@@ -472,6 +473,8 @@ struct ai_limitstore;
 char	*ai_limitstore_default_path(void);
 struct ai_limitstore *ai_limitstore_open(const char *, char *);
 int	 ai_limitstore_take(struct ai_limitstore *, const char *,
+	    const struct ai_draw *, int, int64_t, int64_t *, int *, char *);
+int	 ai_limitstore_reserve(struct ai_limitstore *, const char *,
 	    const struct ai_draw *, int, int64_t, int64_t *, int *, char *);
 int	 ai_limitstore_give(struct ai_limitstore *, const char *,
 	    const struct ai_draw *, int, int64_t, char *);

@@ -24,8 +24,8 @@
 
 struct limitstore_ops {
 	int	(*take)(struct ai_limitstore *, const char *,
-		    const struct ai_draw *, int, int64_t, int64_t *, int *,
-		    char *);
+		    const struct ai_draw *, int, int, int64_t, int64_t *,
+		    int *, char *);
 	int	(*give)(struct ai_limitstore *, const char *,
 		    const struct ai_draw *, int, int64_t, char *);
 	int	(*pause)(struct ai_limitstore *, const char *, int64_t, char *);
@@ -130,25 +130,29 @@ get_pause(struct ai_limitstore *s, const char *key, int64_t *until_us)
 /*
  * Takes each draw's amount from its bucket, all or none.  The buckets
  * are read and written in one transaction, so that two processes never
- * both take the last of one.
+ * both take the last of one.  With reserve, draws that would wait for a
+ * rate are taken all the same, into debt, and *wait_us says when they
+ * are due: a gate that paces takes once a record, and the next draws,
+ * of any process, wait behind it; only a day's quota still waits.
  */
 static int
 local_take(struct ai_limitstore *s, const char *key, const struct ai_draw *d,
-    int n, int64_t now_us, int64_t *wait_us, int *never, char *err)
+    int n, int reserve, int64_t now_us, int64_t *wait_us, int *never,
+    char *err)
 {
 	struct ai_bucket b[AI_MAX_DRAWS];
 	struct ai_limit l[AI_MAX_DRAWS];
 	int64_t w, paused;
-	int i, r = AI_LIMIT_OK;
+	int i, r = AI_LIMIT_OK, quota = -1;
 
 	*wait_us = 0;
 	*never = -1;
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK || get_pause(s, key, &paused) == -1)
 		return fail(s, err);
-	if (paused > now_us) {
+	if (paused > now_us) {		/* a reservation is due after it */
 		*wait_us = paused - now_us;
-		r = AI_LIMIT_WAIT;
+		r = reserve ? AI_LIMIT_OK : AI_LIMIT_WAIT;
 	}
 	for (i = 0; i < n; i++) {
 		l[i] = d[i].limit;
@@ -161,7 +165,10 @@ local_take(struct ai_limitstore *s, const char *key, const struct ai_draw *d,
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 			return AI_LIMIT_NEVER;
 		case AI_LIMIT_WAIT:
-			r = AI_LIMIT_WAIT;
+			if (!reserve || l[i].kind == AI_LIMIT_QUOTA)
+				r = AI_LIMIT_WAIT;
+			if (l[i].kind == AI_LIMIT_QUOTA)
+				quota = i;
 			if (w > *wait_us) {
 				*wait_us = w;
 				*never = i;
@@ -169,6 +176,8 @@ local_take(struct ai_limitstore *s, const char *key, const struct ai_draw *d,
 			break;
 		}
 	}
+	if (reserve && r == AI_LIMIT_WAIT)
+		*never = quota;		/* only a quota waits a reservation */
 	for (i = 0; r == AI_LIMIT_OK && i < n; i++) {
 		ai_bucket_take(&b[i], &l[i], d[i].amount);
 		if (put_bucket(s, key, d[i].name, &b[i], &l[i]) == -1)
@@ -392,7 +401,25 @@ ai_limitstore_take(struct ai_limitstore *s, const char *key,
 		snprintf(err, AI_ERRLEN, "more than %d limits", AI_MAX_DRAWS);
 		return -1;
 	}
-	return s->ops->take(s, key, d, n, now_us, wait_us, which, err);
+	return s->ops->take(s, key, d, n, 0, now_us, wait_us, which, err);
+}
+
+/*
+ * As ai_limitstore_take, but a draw that would wait for a rate is taken
+ * now, due in *wait_us: AI_LIMIT_OK; AI_LIMIT_WAIT only for a day's
+ * quota (*which); AI_LIMIT_NEVER as for a take.  What is reserved and
+ * then not used is given back, as a lease is.
+ */
+int
+ai_limitstore_reserve(struct ai_limitstore *s, const char *key,
+    const struct ai_draw *d, int n, int64_t now_us, int64_t *wait_us,
+    int *which, char *err)
+{
+	if (n < 0 || n > AI_MAX_DRAWS) {
+		snprintf(err, AI_ERRLEN, "more than %d limits", AI_MAX_DRAWS);
+		return -1;
+	}
+	return s->ops->take(s, key, d, n, 1, now_us, wait_us, which, err);
 }
 
 int

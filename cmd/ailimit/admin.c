@@ -70,7 +70,7 @@ int
 admin_status(const struct opts *o, struct ai_limitstore *s)
 {
 	struct ai_draw d[NBUCKETS];
-	int64_t levels[NBUCKETS], paused, now = ai_now_ms() * 1000;
+	int64_t levels[NBUCKETS], paused, now = ai_now_us();
 	char msg[AI_ERRLEN];
 	int b, any = 0, shown = 0;
 

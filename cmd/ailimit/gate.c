@@ -38,6 +38,7 @@ struct gate {
 	int		 failed[AI_E_NCODES];	/* records failed, by code */
 	int		 told;		/* a wait for a quota was said */
 	int		 learned;	/* --auto: the provider's limits came */
+	int		 pacing;	/* the rates bind: no lease is taken */
 	int64_t		 learn_us;	/* when they were looked for */
 	int64_t		 sent;		/* records let through */
 };
@@ -170,7 +171,7 @@ lease(struct gate *g, const struct ai_draw *d, int n)
 	}
 	if (more == 0)
 		return 0;
-	r = ai_limitstore_take(g->store, g->o->key, l, n, ai_now_ms() * 1000,
+	r = ai_limitstore_take(g->store, g->o->key, l, n, ai_now_us(),
 	    &w, &which, err);
 	if (r == -1)
 		errx(1, "%s", err);
@@ -195,7 +196,7 @@ give_back(struct gate *g, struct ai_draw *d, int n)
 		g->held[i] = 0;
 	}
 	if (sum > 0 && ai_limitstore_give(g->store, g->o->key, d, n,
-	    ai_now_ms() * 1000, err) == -1)
+	    ai_now_us(), err) == -1)
 		warnx("%s", err);
 }
 
@@ -239,22 +240,56 @@ learn(struct gate *g)
 }
 
 /*
- * Waits until the draws are taken, adding the time waited to *waited_ms.
- * Returns AI_LIMIT_OK; AI_LIMIT_NEVER with *which the draw that never
- * fits; AI_LIMIT_WAIT with *which a day's quota that is spent, unless
- * --wait-quota; RELEARNED when --auto's limits changed meanwhile, so
- * the draws must be made anew; or -1 when a signal came first.
+ * Sleeps until a reservation is due, due_us on the monotonic clock, a
+ * second at a time at most: a signal ends it (-1), and so do --auto's
+ * limits changing meanwhile (RELEARNED); either way what was reserved
+ * is given back.  0 once it is due.
  */
 static int
-take(struct gate *g, const struct ai_draw *d, int n, int *which,
+sleep_until(struct gate *g, struct ai_draw *d, int n, int64_t due_us)
+{
+	int64_t w;
+	int i, r = 0;
+
+	while (r == 0 && (w = due_us - ai_mono_us()) > 0) {
+		nap(w < 1000000 ? w : 1000000);
+		if (ailimit_signal != 0)
+			r = -1;
+		else if (g->o->auto_limits && ai_mono_us() - g->learn_us >=
+		    LEARN_US && learn(g))
+			r = RELEARNED;
+	}
+	if (r != 0) {
+		for (i = 0; i < n; i++)
+			g->held[i] = d[i].amount;
+		give_back(g, d, n);
+	}
+	return r;
+}
+
+/*
+ * Takes the draws, waiting as long as it takes, and adds the time waited
+ * to *waited_ms.  From what is leased, else with a new lease, when the
+ * rates are far above the input's; else, pacing, by one reservation a
+ * record: the draws are taken now and the gate sleeps until they are
+ * due, so that a paced record costs one transaction and a wake-up, and
+ * gates sharing a key queue behind one another rather than all waking
+ * for every unit.  Returns AI_LIMIT_OK; AI_LIMIT_NEVER with *which the
+ * draw that never fits; AI_LIMIT_WAIT with *which a day's quota that is
+ * spent, unless --wait-quota; RELEARNED when --auto's limits changed
+ * meanwhile, so the draws must be made anew; or -1 when a signal came
+ * first.
+ */
+static int
+take(struct gate *g, struct ai_draw *d, int n, int *which,
     int64_t *waited_ms)
 {
 	struct ai_draw back[AI_MAX_DRAWS];
 	char err[AI_ERRLEN];
 	int64_t t0 = ai_mono_us(), w;
-	int r, napped = 0;
+	int r, slept = 0;
 
-	if (from_lease(g, d, n) || lease(g, d, n))
+	if (from_lease(g, d, n) || (!g->pacing && lease(g, d, n)))
 		return AI_LIMIT_OK;
 	memcpy(back, d, (size_t)n * sizeof(*d));
 	give_back(g, back, n);	/* short of room: nothing held aside */
@@ -262,30 +297,30 @@ take(struct gate *g, const struct ai_draw *d, int n, int *which,
 	for (;;) {
 		if (ailimit_signal != 0)
 			return -1;
-		r = ai_limitstore_take(g->store, g->o->key, d, n,
-		    ai_now_ms() * 1000, &w, which, err);
+		r = ai_limitstore_reserve(g->store, g->o->key, d, n,
+		    ai_now_us(), &w, which, err);
 		if (r == -1)
 			errx(1, "%s", err);
-		if (r != AI_LIMIT_WAIT)
+		if (r != AI_LIMIT_WAIT)		/* a quota is spent */
 			break;
-		if (*which >= 0 && d[*which].limit.kind == AI_LIMIT_QUOTA) {
-			if (!g->o->wait_quota)
-				return AI_LIMIT_WAIT;
-			if (!g->told++)
-				warnx("the %s quota is spent: waiting for "
-				    "midnight, local time (--wait-quota)",
-				    d[*which].name);
-		}
-		/* Others draw too: look again after a second at most. */
+		if (!g->o->wait_quota)
+			return AI_LIMIT_WAIT;
+		if (!g->told++)
+			warnx("the %s quota is spent: waiting for midnight, "
+			    "local time (--wait-quota)", *which >= 0 ?
+			    d[*which].name : "day's");
 		nap(w < 1000000 ? w : 1000000);
-		napped = 1;
-		if (g->o->auto_limits && ai_mono_us() - g->learn_us >=
-		    LEARN_US && learn(g)) {
-			r = RELEARNED;
-			break;
-		}
+		slept = 1;
 	}
-	*waited_ms += napped ? (ai_mono_us() - t0 + 999) / 1000 : 0;
+	if (r == AI_LIMIT_OK) {
+		g->pacing = w > 0;	/* the rates bind: lease no more */
+		if (w > 0 && (r = sleep_until(g, d, n, ai_mono_us() + w)) !=
+		    0)
+			return r;
+		slept |= w > 0;
+	}
+	if (slept)
+		*waited_ms += (ai_mono_us() - t0 + 999) / 1000;
 	return r;
 }
 

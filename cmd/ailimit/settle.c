@@ -80,13 +80,13 @@ settle_flush(struct settle *s)
 		d[3].amount = s->c[k].tpd;
 		d[4].amount = s->c[k].usd;
 		if (ai_limitstore_give(s->store, s->c[k].key, d, 5,
-		    ai_now_ms() * 1000, err) == -1)
+		    ai_now_us(), err) == -1)
 			warnx("%s", err);
 		for (i = 0; i < (int)NREPORTED; i++)
 			if (s->c[k].said[i] > 0 && ai_limitstore_learn(
 			    s->store, s->c[k].key,
 			    bucket_names[reported[i].bucket], s->c[k].said[i],
-			    ai_now_ms() * 1000, err) == -1)
+			    ai_now_us(), err) == -1)
 				warnx("%s", err);
 	}
 	s->n = 0;
