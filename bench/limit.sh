@@ -109,11 +109,6 @@ mkdir -p "$HERE/out"
 WORK=$(mktemp -d "$HERE/out/limit.XXXXXX") || exit 1
 AILIMIT_STATE=$WORK/limits.db HOME=$WORK
 export AILIMIT_STATE HOME
-# The state file made (and switched to write-ahead logging) before any
-# gate: gates that open a new file at once race to switch it, and the
-# loser fails with "database is locked" (aicache retries that race;
-# ailimit does not yet).  A user's state file is there already.
-"$AL" status -k bench >/dev/null || exit 1
 PIDS=		# the background processes running, killed on exit
 # shellcheck disable=SC2317	# called by the trap
 cleanup() {
@@ -135,6 +130,11 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 status=0
+# The state file made (and switched to write-ahead logging) before any
+# gate: gates that open a new file at once race to switch it, and the
+# loser fails with "database is locked" (aicache retries that race;
+# ailimit does not yet).  A user's state file is there already.
+"$AL" status -k bench >/dev/null || exit 1
 
 say() { printf '%s\n' "$*"; }
 have() { command -v "$1" >/dev/null 2>&1; }
