@@ -21,7 +21,6 @@
 #include "aitools.h"
 
 #define EVICT_STEP	1024		/* most entries dropped at once */
-#define SHARE_TRIES	500		/* of 10 ms, to switch a new file to WAL */
 
 /*
  * Pages kept in memory: lookups of random keys in a large cache touch
@@ -171,24 +170,6 @@ is_ours(sqlite3 *db)
  * opened to read, it is left as it is, which is why statements are
  * prepared when first used: one that names a newer column fails alone.
  */
-/*
- * Switches the file to write-ahead logging.  Two processes that open a
- * new file at once (get and put of one pipeline) race to switch it, and
- * the loser gets SQLITE_BUSY at once, without the busy handler: it tries
- * again, a while.
- */
-static int
-share(struct ai_cache *c)
-{
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
-	int i, rc;
-
-	for (i = 0; (rc = ai_db_share(c->db)) == SQLITE_BUSY && i < SHARE_TRIES;
-	    i++)
-		nanosleep(&ts, NULL);
-	return rc;
-}
-
 struct ai_cache *
 ai_cache_open(const char *path, int mode, char *err)
 {
@@ -218,7 +199,7 @@ ai_cache_open(const char *path, int mode, char *err)
 		return NULL;
 	}
 	if (sqlite3_exec(c->db, tuning, NULL, NULL, NULL) != SQLITE_OK ||
-	    (!readonly && (share(c) != SQLITE_OK ||
+	    (!readonly && (ai_db_share(c->db) != SQLITE_OK ||
 	    sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
 	    ai_db_add_columns(c->db, "savings", savings_v2) != SQLITE_OK ||
 	    sqlite3_exec(c->db, "PRAGMA user_version=2; COMMIT", NULL, NULL,
