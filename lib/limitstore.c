@@ -45,6 +45,8 @@ struct ai_limitstore {
 	sqlite3		*db;
 	sqlite3_stmt	*get, *put, *get_pause, *put_pause;
 	sqlite3_stmt	*get_learned, *put_learned;
+	sqlite3_stmt	*begin, *commit, *rollback;	/* parsed once: a
+					   paced record is a transaction */
 };
 
 static const char schema[] =
@@ -58,11 +60,22 @@ static const char schema[] =
     " name TEXT NOT NULL, per INTEGER NOT NULL, updated INTEGER NOT NULL,"
     " PRIMARY KEY (key, name)) WITHOUT ROWID;";
 
+/* Runs a statement of no rows: BEGIN, COMMIT, ROLLBACK. */
+static int
+run(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 static int
 fail(struct ai_limitstore *s, char *err)
 {
 	snprintf(err, AI_ERRLEN, "limit state: %s", sqlite3_errmsg(s->db));
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(s->db))
+		run(s->rollback);
 	return -1;
 }
 
@@ -147,8 +160,7 @@ local_take(struct ai_limitstore *s, const char *key, const struct ai_draw *d,
 
 	*wait_us = 0;
 	*never = -1;
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK || get_pause(s, key, &paused) == -1)
+	if (run(s->begin) != SQLITE_OK || get_pause(s, key, &paused) == -1)
 		return fail(s, err);
 	if (paused > now_us) {		/* a reservation is due after it */
 		*wait_us = paused - now_us;
@@ -162,7 +174,7 @@ local_take(struct ai_limitstore *s, const char *key, const struct ai_draw *d,
 		    &w)) {
 		case AI_LIMIT_NEVER:
 			*never = i;
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			run(s->rollback);
 			return AI_LIMIT_NEVER;
 		case AI_LIMIT_WAIT:
 			if (!reserve || l[i].kind == AI_LIMIT_QUOTA)
@@ -183,8 +195,7 @@ local_take(struct ai_limitstore *s, const char *key, const struct ai_draw *d,
 		if (put_bucket(s, key, d[i].name, &b[i], &l[i]) == -1)
 			return fail(s, err);
 	}
-	if (sqlite3_exec(s->db, r == AI_LIMIT_OK ? "COMMIT" : "ROLLBACK", NULL,
-	    NULL, NULL) != SQLITE_OK)
+	if (run(r == AI_LIMIT_OK ? s->commit : s->rollback) != SQLITE_OK)
 		return fail(s, err);
 	return r;
 }
@@ -198,8 +209,7 @@ local_give(struct ai_limitstore *s, const char *key, const struct ai_draw *d,
 	struct ai_limit l;
 	int i;
 
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK)
+	if (run(s->begin) != SQLITE_OK)
 		return fail(s, err);
 	for (i = 0; i < n; i++) {
 		l = d[i].limit;
@@ -211,7 +221,7 @@ local_give(struct ai_limitstore *s, const char *key, const struct ai_draw *d,
 		if (put_bucket(s, key, d[i].name, &b, &l) == -1)
 			return fail(s, err);
 	}
-	return sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ?
+	return run(s->commit) == SQLITE_OK ?
 	    0 : fail(s, err);
 }
 
@@ -315,6 +325,9 @@ local_close(struct ai_limitstore *s)
 	sqlite3_finalize(s->put_pause);
 	sqlite3_finalize(s->get_learned);
 	sqlite3_finalize(s->put_learned);
+	sqlite3_finalize(s->begin);
+	sqlite3_finalize(s->commit);
+	sqlite3_finalize(s->rollback);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -344,6 +357,12 @@ prepare(struct ai_limitstore *s)
 	    SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO learned"
 	    " VALUES (?1, ?2, ?3, ?4)", -1, &s->put_learned, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "BEGIN IMMEDIATE", -1, &s->begin,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "COMMIT", -1, &s->commit, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "ROLLBACK", -1, &s->rollback, NULL) !=
 	    SQLITE_OK ? -1 : 0;
 }
 
