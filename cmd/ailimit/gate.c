@@ -489,7 +489,8 @@ gate_one(struct gate *g, const char *line, size_t len)
 	if (!json_is_object(rec) ||
 	    ai_record_is_done(rec, g->o->resend_errors) ||
 	    ai_record_request(rec, &g->defaults, &req, err) == -1) {
-		stage_pass(&g->st, line, len);	/* aiq says what is wrong with it */
+		/* answered, or aiq says what is wrong with it */
+		stage_pass(&g->st, line, len);
 		json_decref(rec);
 		return;
 	}

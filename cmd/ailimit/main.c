@@ -22,7 +22,8 @@ const char *const bucket_names[NBUCKETS] = {
 };
 
 enum {
-	OPT_AUTO = CHAR_MAX + 1, OPT_BURST, OPT_MAX_TOKENS, OPT_PRICES, OPT_STATE, OPT_WAIT_QUOTA,
+	OPT_AUTO = CHAR_MAX + 1, OPT_BURST, OPT_MAX_TOKENS, OPT_PRICES,
+	OPT_STATE, OPT_WAIT_QUOTA,
 	OPT_RPM, OPT_TPM, OPT_ITPM, OPT_OTPM, OPT_RPD, OPT_TPD, OPT_USD,
 };
 
@@ -245,13 +246,15 @@ parse(int argc, char **argv, struct opts *o)
 			if (ai_opt_duration(optarg, 1, &o->burst_ms,
 			    why) == -1 || o->burst_ms > 60000) {
 				warnx("--burst '%s': not a share of a minute "
-				    "such as 500ms, 1s or 1m (at most)", optarg);
+				    "such as 500ms, 1s or 1m (at most)",
+				    optarg);
 				usage(EXIT_USAGE);
 			}
 			break;
 		case OPT_PRICES:
 			if (o->nprices == MAX_PRICES) {
-				warnx("--prices: at most %d tables", MAX_PRICES);
+				warnx("--prices: at most %d tables",
+				    MAX_PRICES);
 				usage(EXIT_USAGE);
 			}
 			o->prices[o->nprices++] = optarg;
