@@ -88,7 +88,7 @@ like "$(ailimit status -k debt | sed -n 2p)" '^tpm    0 of 100 now \(the burst\)
 	'status: a bucket a long record left owing says what is owed and how long it takes'
 
 # --- a day's quota
-head -n 5 in.jsonl | ailimit -k day --rpd 3 >day.out
+head -n 5 in.jsonl | ailimit -k day --rpd 3 >day.out 2>/dev/null
 is "$?:$(jq -r '.error.code // "sent"' day.out | paste -sd' ')" \
 	'1:sent sent sent quota_exceeded quota_exceeded' 'a quota spent: the rest fail as quota_exceeded, exit 1'
 like "$(sed -n 4p day.out | jq -r .error.message)" '^the rpd quota of 3 a day has not the 1 this record needs left: it is whole again at midnight' \
@@ -99,7 +99,7 @@ is "$(ailimit status -k day --rpd 3 | sed -n 2p)" 'rpd    0 drawn today, 3 of 3 
 
 # --- a signal while records wait: every record read is written
 awk 'BEGIN { for (i = 1; i <= 5; i++) printf "{\"prompt\":\"s%d\"}\n", i }' >sig.jsonl
-ailimit -k sig --rpm 60 <sig.jsonl >sig.out &
+ailimit -k sig --rpm 60 <sig.jsonl >sig.out 2>/dev/null &
 pid=$!
 i=0
 while [ "$(wc -l <sig.out)" -lt 1 ] && [ $i -lt 100 ]; do sleep 0.02; i=$((i + 1)); done
@@ -167,7 +167,7 @@ else fail "settle: a call that failed unbilled gives back all it drew ($after of
 # record of 8 input tokens and 10 reserved output may cost $0.000028.
 printf '{"mock-model":{"input_cost_per_token":0.000001,"output_cost_per_token":0.000002}}\n' >prices.json
 head -n 4 in.jsonl | jq -c '. + {model: "mock-model"}' >usd.jsonl
-ailimit -k usd --usd-per-day 0.0001 --prices prices.json <usd.jsonl >usd.out
+ailimit -k usd --usd-per-day 0.0001 --prices prices.json <usd.jsonl >usd.out 2>/dev/null
 is "$?:$(jq -r '.error.code // .aitools.limit.usd_micro' usd.out | paste -sd' ')" \
 	'1:28 28 28 quota_exceeded' '--usd-per-day: each record drawn at its price, the 4th over $0.0001 fails, exit 1'
 is "$(sed -n 4p usd.out | jq -r .error.message)" \
@@ -181,10 +181,10 @@ head -n 3 usd.out | aiq -J 2>/dev/null | ailimit settle --prices prices.json >us
 real=$(jq -s 'map(.response.body.usage | .prompt_tokens + 2 * .completion_tokens) | add' usd.settled)
 is "$(ailimit status -k usd | sed -n 2p | awk '{ print $2 }')" "\$$(printf '0.%06d' "$real")" \
 	"settle trues the spend up to what the calls cost ($real microdollars)"
-printf '{"model":"unpriced-model","prompt":"x"}\n' | ailimit -k usd --usd-per-day 1 >unpriced.out
+printf '{"model":"unpriced-model","prompt":"x"}\n' | ailimit -k usd --usd-per-day 1 >unpriced.out 2>/dev/null
 is "$?:$(jq -r .error.code unpriced.out)" '1:over_limit' 'a model without a price: over_limit, a dollar quota cannot count it'
 printf '{"model":"mock-model","prompt":"x","max_tokens":100000}\n' |
-	ailimit -k usd2 --usd-per-day 0.1 --prices prices.json | jq -r .error.message >dear.out
+	ailimit -k usd2 --usd-per-day 0.1 --prices prices.json 2>/dev/null | jq -r .error.message >dear.out
 is "$(cat dear.out)" 'may cost $0.200008, more than the $0.10 a day of --usd-per-day allows' \
 	'a record dearer than the whole day: over_limit, saying so'
 
