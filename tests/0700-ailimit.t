@@ -99,6 +99,7 @@ is "$(ailimit status -k day --rpd 3 | sed -n 2p)" 'rpd    0 drawn today, 3 of 3 
 
 # --- a signal while records wait: every record read is written
 awk 'BEGIN { for (i = 1; i <= 5; i++) printf "{\"prompt\":\"s%d\"}\n", i }' >sig.jsonl
+: >sig.out
 ailimit -k sig --rpm 60 <sig.jsonl >sig.out 2>/dev/null &
 pid=$!
 i=0
@@ -222,7 +223,7 @@ is "$(jq -r '.error.code // "ok"' told.out | sort | uniq -c | tr -s ' ' | paste 
 	' 2 ok| 2 rate_limited' 'aimock at 2 a minute refuses two of four'
 like "$(ailimit status -k told | tail -n1)" '^paused [0-9]+ ms more, as the provider asked$' \
 	'settle: the Retry-After of a 429 pauses the key'
-printf '{"prompt":"late"}\n' | timeout 1 ailimit -k told --rpm 6000 >late.out
+printf '{"prompt":"late"}\n' | timeout 1 ailimit -k told --rpm 6000 >late.out 2>/dev/null
 is "$?:$(jq -r .error.code late.out)" '124:interrupted' \
 	'  and a gate on it waits: stopped, its record is interrupted, not sent'
 
@@ -240,7 +241,7 @@ else fail "  it starts at 50 a minute, then paces by the 600 aimock says ($ms ms
 is "$(ailimit status -k auto | grep '^said')" "said   rpm 600, tpm 100000 (the provider's headers, for --auto)" \
 	'  status shows the limits learned'
 t0=$(date +%s%N)
-ailimit -k auto --auto <auto.jsonl >auto2.out
+ailimit -k auto --auto <auto.jsonl >auto2.out 2>/dev/null
 ms=$(ms_since "$t0")
 if [ "$ms" -lt 3000 ] && [ "$(ailimit status -k auto | awk '$1 == "rpm" { print $4 }')" = 10 ]; then
 	pass "  the next run on the key starts at them: 600 a minute, a burst of 10 ($ms ms)"
@@ -249,7 +250,7 @@ else
 fi
 ailimit reset -k auto
 head -n 4 in.jsonl | ailimit -k autocap --auto --rpm 120 | aiq -J 2>/dev/null | ailimit settle >/dev/null
-head -n 1 in.jsonl | ailimit -k autocap --auto --rpm 120 >/dev/null
+head -n 1 in.jsonl | ailimit -k autocap --auto --rpm 120 >/dev/null 2>&1
 is "$(ailimit status -k autocap | awk '$1 == "rpm" { print $4 }')" 2 \
 	'  a rate given with --auto is a ceiling: 120 a minute, not 600'
 stop_mock
@@ -259,7 +260,7 @@ printf '{"model":"claude-haiku-4-5","prompt":"a","max_tokens":10}\n' |
 is "$(ailimit status -k autoa | grep '^said')" "said   rpm 60, itpm 30000, otpm 8000 (the provider's headers, for --auto)" \
 	"  Anthropic's input and output token limits, not its tighter 'tokens'"
 printf '{"prompt":"x"}\n' | ailimit -k autonone --auto 2>autonone.err >/dev/null
-is "$(cat autonone.err)" "ailimit: --auto: no limits came from the provider's headers (is 'ailimit settle' after aiq?): paced at 50 requests and 20000 tokens a minute" \
+is "$(cat autonone.err)" "ailimit: --auto: no limits had come from the provider's headers when the input ended (they come by 'ailimit settle' after aiq): paced at 50 requests and 20000 tokens a minute" \
 	'  none learned: said at the end'
 
 # --- from the trial: settle passes on what was paid for, whatever its state

@@ -405,15 +405,19 @@ auto_start(struct gate *g)
 	learn(g);
 }
 
-/* At the end: an --auto that never heard from the provider says so. */
+/*
+ * At the end: an --auto that never heard from the provider says so.  A
+ * short run ends before its answers come back, so it is said as it is:
+ * none had come by then.
+ */
 static void
 auto_end(struct gate *g)
 {
 	if (g->o->auto_limits && !g->learned && g->sent > 0)
-		warnx("--auto: no limits came from the provider's headers "
-		    "(is 'ailimit settle' after aiq?): paced at %lld requests "
-		    "and %lld tokens a minute", (long long)g->lim.per[B_RPM],
-		    (long long)g->lim.per[B_TPM]);
+		warnx("--auto: no limits had come from the provider's headers "
+		    "when the input ended (they come by 'ailimit settle' after "
+		    "aiq): paced at %lld requests and %lld tokens a minute",
+		    (long long)g->lim.per[B_RPM], (long long)g->lim.per[B_TPM]);
 }
 
 /*
