@@ -4,7 +4,7 @@
 # whole file takes a few seconds.
 . "$(dirname "$0")/lib.sh"
 
-plan 74
+plan 75
 
 awk 'BEGIN { for (i = 1; i <= 30; i++) printf "{\"custom_id\":\"r%d\",\"prompt\":\"p%d\",\"max_tokens\":10}\n", i, i }' >in.jsonl
 
@@ -290,6 +290,18 @@ sleep 0.7
 like "$(ailimit status -k idle | awk '$1 == "otpm"')" '^otpm   [0-9]+ of 10 now \(the burst\)$' \
 	'settle: what was drawn and not used is given back while its input waits'
 wait $spid
+
+# --- a record waiting out a long draw goes as soon as settle gives back
+# what the one before it reserved and did not use (500 of 600 a minute)
+t0=$(date +%s%N)
+printf '{"custom_id":"a","prompt":"x","max_tokens":500}\n{"custom_id":"b","prompt":"y","max_tokens":500}\n' |
+	timeout 20 sh -c 'ailimit -k recheck --otpm 600 | aiq -J -j 2 2>/dev/null | ailimit settle' >recheck.out
+ms=$(ms_since "$t0")
+if [ "$(jq -r .response.status_code recheck.out | paste -sd' ')" = '200 200' ] && [ "$ms" -lt 6000 ]; then
+	pass "  and a record waiting on a long draw goes once it is given back ($ms ms, not 50 s)"
+else
+	fail "  and a record waiting on a long draw goes once it is given back ($ms ms, not 50 s)"
+fi
 
 # --- -m, --max-tokens: what aiq will send is what the gate prices
 printf '{"prompt":"hello"}\n' | ailimit -k mm -m mock-model --max-tokens 100 --usd-per-day 1 --prices prices.json >mm.out

@@ -24,6 +24,10 @@
 /* --auto looks for the limits settle learned this often. */
 #define LEARN_US	1000000
 #define RELEARNED	(-2)	/* take(): the limits changed, draw anew */
+#define AGAIN		(-3)	/* sleep_until(): reserve anew */
+
+/* A reservation due later than this looks again as often. */
+#define RECHECK_US	250000
 
 struct gate {
 	const struct opts *o;		/* as given */
@@ -240,10 +244,13 @@ learn(struct gate *g)
 }
 
 /*
- * Sleeps until a reservation is due, due_us on the monotonic clock, a
- * second at a time at most: a signal ends it (-1), and so do --auto's
- * limits changing meanwhile (RELEARNED); either way what was reserved
- * is given back.  0 once it is due.
+ * Sleeps until a reservation is due, due_us on the monotonic clock.  A
+ * long wait looks again every RECHECK_US: what settle gave back
+ * meanwhile (the output a call reserved and did not use) may let the
+ * record go sooner, so the reservation is given back to be made anew
+ * (AGAIN).  A signal ends the sleep (-1), and so do --auto's limits
+ * changing (RELEARNED); in each case what was reserved is given back.
+ * 0 once it is due.
  */
 static int
 sleep_until(struct gate *g, struct ai_draw *d, int n, int64_t due_us)
@@ -252,12 +259,14 @@ sleep_until(struct gate *g, struct ai_draw *d, int n, int64_t due_us)
 	int i, r = 0;
 
 	while (r == 0 && (w = due_us - ai_mono_us()) > 0) {
-		nap(w < 1000000 ? w : 1000000);
+		nap(w < RECHECK_US ? w : RECHECK_US);
 		if (ailimit_signal != 0)
 			r = -1;
 		else if (g->o->auto_limits && ai_mono_us() - g->learn_us >=
 		    LEARN_US && learn(g))
 			r = RELEARNED;
+		else if (due_us - ai_mono_us() > RECHECK_US)
+			r = AGAIN;
 	}
 	if (r != 0) {
 		for (i = 0; i < n; i++)
@@ -301,24 +310,26 @@ take(struct gate *g, struct ai_draw *d, int n, int *which,
 		    ai_now_us(), &w, which, err);
 		if (r == -1)
 			errx(1, "%s", err);
-		if (r != AI_LIMIT_WAIT)		/* a quota is spent */
+		if (r == AI_LIMIT_WAIT) {	/* a quota is spent */
+			if (!g->o->wait_quota)
+				return AI_LIMIT_WAIT;
+			if (!g->told++)
+				warnx("the %s quota is spent: waiting for "
+				    "midnight, local time (--wait-quota)",
+				    *which >= 0 ? d[*which].name : "day's");
+			nap(w < 1000000 ? w : 1000000);
+			slept = 1;
+			continue;
+		}
+		g->pacing = r == AI_LIMIT_OK && w > 0;	/* lease no more */
+		if (r != AI_LIMIT_OK || w == 0)
 			break;
-		if (!g->o->wait_quota)
-			return AI_LIMIT_WAIT;
-		if (!g->told++)
-			warnx("the %s quota is spent: waiting for midnight, "
-			    "local time (--wait-quota)", *which >= 0 ?
-			    d[*which].name : "day's");
-		nap(w < 1000000 ? w : 1000000);
 		slept = 1;
+		if ((r = sleep_until(g, d, n, ai_mono_us() + w)) != AGAIN)
+			break;
 	}
-	if (r == AI_LIMIT_OK) {
-		g->pacing = w > 0;	/* the rates bind: lease no more */
-		if (w > 0 && (r = sleep_until(g, d, n, ai_mono_us() + w)) !=
-		    0)
-			return r;
-		slept |= w > 0;
-	}
+	if (r != AI_LIMIT_OK)
+		return r;
 	if (slept)
 		*waited_ms += (ai_mono_us() - t0 + 999) / 1000;
 	return r;
