@@ -4,7 +4,7 @@
 # whole file takes a few seconds.
 . "$(dirname "$0")/lib.sh"
 
-plan 75
+plan 77
 
 awk 'BEGIN { for (i = 1; i <= 30; i++) printf "{\"custom_id\":\"r%d\",\"prompt\":\"p%d\",\"max_tokens\":10}\n", i, i }' >in.jsonl
 
@@ -47,6 +47,31 @@ if [ "$ms" -ge 1800 ]; then pass "30 records at 600 a minute between them: 2 s a
 else fail "30 records at 600 a minute between them: 2 s at least ($ms ms)"; fi
 want=10
 is "$(at_once sh1.out sh2.out)" 10 'and one burst of 10 between them, not two'
+
+# --- a process killed at any moment leaves no lock held, no budget lost:
+# one killed inside a transaction on the state, and a gate killed pacing
+db=$HOME/.local/state/aitools/limits.db
+{ echo 'BEGIN IMMEDIATE; UPDATE buckets SET level = level;'; sleep 30; } | sqlite3 "$db" &
+lpid=$!
+sleep 0.3
+kill -9 $lpid
+wait $lpid 2>/dev/null
+head -n 3 in.jsonl | timeout 5 ailimit -k killed --rpm 600 >killed.out
+is "$?:$(wc -l <killed.out | tr -d ' ')" '0:3' 'a process killed holding the state'"'"'s lock: the next gate goes at once'
+ailimit -k killed2 --rpm 600 <in.jsonl >/dev/null &
+kpid=$!
+sleep 0.5
+kill -9 $kpid
+wait $kpid 2>/dev/null
+sleep 1
+t0=$(date +%s%N)
+head -n 10 in.jsonl | timeout 10 ailimit -k killed2 --rpm 600 >killed2.out
+ms=$(ms_since "$t0")
+if [ "$(wc -l <killed2.out)" -eq 10 ] && [ "$ms" -lt 1500 ]; then
+	pass "a gate killed pacing: its key refills, and the next gate keeps the rate ($ms ms for 10)"
+else
+	fail "a gate killed pacing: its key refills, and the next gate keeps the rate ($ms ms for 10)"
+fi
 
 # --- a lease taken ahead is given back at the end
 head -n 3 in.jsonl | ailimit -k lease --rpm 6000 >/dev/null

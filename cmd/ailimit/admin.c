@@ -42,19 +42,17 @@ show(const struct ai_draw *d, int64_t level)
 static void
 show_learned(const struct opts *o, struct ai_limitstore *s)
 {
-	static const int b[] = { B_RPM, B_TPM, B_ITPM, B_OTPM };
-	const char *sep = "said  ";
+	const char *sep = "said  ", *name;
 	char msg[AI_ERRLEN];
 	int64_t per;
-	size_t i;
+	int i;
 
-	for (i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
-		if (ai_limitstore_learned(s, o->key, bucket_names[b[i]], &per,
-		    msg) == -1)
+	for (i = 0; i < NLEARNED; i++) {
+		name = bucket_names[learned_buckets[i]];
+		if (ai_limitstore_learned(s, o->key, name, &per, msg) == -1)
 			errx(1, "%s", msg);
 		if (per > 0) {
-			printf("%s %s %lld", sep, bucket_names[b[i]],
-			    (long long)per);
+			printf("%s %s %lld", sep, name, (long long)per);
 			sep = ",";
 		}
 	}

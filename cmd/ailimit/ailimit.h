@@ -41,6 +41,10 @@ extern volatile sig_atomic_t ailimit_signal;
 
 extern const char *const bucket_names[NBUCKETS];
 
+/* The rates a provider's headers tell, which --auto adopts. */
+#define NLEARNED	4
+extern const int learned_buckets[NLEARNED];	/* rpm, tpm, itpm, otpm */
+
 /* stage.c: reading and writing records, as a pipeline stage. */
 struct stage {
 	struct ai_lines	 in;
@@ -58,6 +62,9 @@ void	 stage_free(struct stage *);
 /* main.c */
 void	 bucket_limit(const struct opts *, int, struct ai_limit *);
 void	 load_prices(const struct opts *, struct ai_prices *);
+void	 draw_amounts(const struct ai_estimate *, int64_t, int64_t[NBUCKETS]);
+int64_t	 request_cost(const struct ai_prices *, const struct ai_request *,
+	    const struct ai_estimate *);
 
 /* gate.c */
 int	 gate_run(const struct opts *, struct ai_limitstore *);

@@ -70,19 +70,13 @@ count(struct dryrun *r, const struct ai_request *req)
 	struct ai_estimate e;
 	struct ai_limit l;
 	struct model_sum *m;
-	int64_t amount[NBUCKETS], pico, usd = 0;
+	int64_t amount[NBUCKETS], pico;
 	int b, t = ai_tier_find(tier);
 
 	ai_estimate_request(req->body, &e);
 	u.input = e.input;
 	u.output = e.output;
-	if (ai_cost_micro(&r->prices, req->model, &u, tier, &usd) == -1)
-		usd = -1;
-	amount[B_RPM] = amount[B_RPD] = 1;
-	amount[B_TPM] = amount[B_TPD] = e.input + e.output;
-	amount[B_ITPM] = e.input;
-	amount[B_OTPM] = e.output;
-	amount[B_USD] = usd;
+	draw_amounts(&e, request_cost(&r->prices, req, &e), amount);
 	for (b = 0; b < NBUCKETS; b++) {
 		if (r->o->per[b] == 0)
 			continue;

@@ -100,10 +100,10 @@ static int
 draws(const struct opts *o, const struct ai_estimate *e, int64_t usd,
     struct ai_draw *d)
 {
-	const int64_t amount[NBUCKETS] = { 1, e->input + e->output, e->input,
-	    e->output, 1, e->input + e->output, usd };
+	int64_t amount[NBUCKETS];
 	int b, n = 0;
 
+	draw_amounts(e, usd, amount);
 	for (b = 0; b < NBUCKETS; b++) {
 		if (o->per[b] == 0)
 			continue;
@@ -204,6 +204,17 @@ give_back(struct gate *g, struct ai_draw *d, int n)
 		warnx("%s", err);
 }
 
+/* Gives back the whole lease, of the limits paced by now. */
+static void
+give_back_lease(struct gate *g)
+{
+	struct ai_draw d[AI_MAX_DRAWS];
+	int n;
+
+	n = draws(&g->lim, &(struct ai_estimate){ 0, 0, 0 }, 0, d);
+	give_back(g, d, n);
+}
+
 /*
  * --auto: paces by the limits settle learned from the provider's headers
  * for the key, each under the rate given for it, if one was; until some
@@ -213,34 +224,32 @@ give_back(struct gate *g, struct ai_draw *d, int n)
 static int
 learn(struct gate *g)
 {
-	static const int b[] = { B_RPM, B_TPM, B_ITPM, B_OTPM };
-	struct ai_draw d[AI_MAX_DRAWS];
 	struct opts lim = g->lim;
 	char err[AI_ERRLEN];
-	int64_t said[4];
-	int i, any = 0, n;
+	int64_t said[NLEARNED], given;
+	int i, b, any = 0;
 
 	g->learn_us = ai_mono_us();
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < NLEARNED; i++) {
 		if (ai_limitstore_learned(g->store, g->o->key,
-		    bucket_names[b[i]], &said[i], err) == -1)
+		    bucket_names[learned_buckets[i]], &said[i], err) == -1)
 			errx(1, "%s", err);
 		any |= said[i] > 0;
 	}
 	if (!any)
 		return 0;
-	for (i = 0; i < 4; i++)
-		lim.per[b[i]] = said[i] > 0 && (g->o->per[b[i]] == 0 ||
-		    said[i] < g->o->per[b[i]]) ? said[i] : g->o->per[b[i]];
-	if (memcmp(lim.per, g->lim.per, sizeof(lim.per)) != 0) {
-		n = draws(&g->lim, &(struct ai_estimate){ 0, 0, 0 }, 0, d);
-		give_back(g, d, n);
-		g->lim = lim;
-		g->learned = 1;
-		return 1;
-	}
 	g->learned = 1;
-	return 0;
+	for (i = 0; i < NLEARNED; i++) {
+		b = learned_buckets[i];
+		given = g->o->per[b];
+		lim.per[b] = said[i] > 0 && (given == 0 || said[i] < given) ?
+		    said[i] : given;
+	}
+	if (memcmp(lim.per, g->lim.per, sizeof(lim.per)) == 0)
+		return 0;
+	give_back_lease(g);
+	g->lim = lim;
+	return 1;
 }
 
 /*
@@ -391,16 +400,13 @@ static void
 gate_idle(void *arg)
 {
 	struct gate *g = arg;
-	struct ai_draw d[AI_MAX_DRAWS];
-	int i, n;
+	int i;
 
 	for (i = 0; i < AI_MAX_DRAWS; i++)
-		if (g->held[i] > 0)
-			break;
-	if (i == AI_MAX_DRAWS)
-		return;
-	n = draws(&g->lim, &(struct ai_estimate){ 0, 0, 0 }, 0, d);
-	give_back(g, d, n);
+		if (g->held[i] > 0) {
+			give_back_lease(g);
+			return;
+		}
 }
 
 static void
@@ -431,24 +437,12 @@ auto_end(struct gate *g)
 		    (long long)g->lim.per[B_RPM], (long long)g->lim.per[B_TPM]);
 }
 
-/*
- * The most the request may cost, in microdollars, for --usd-per-day: its
- * estimate priced as aiusage prices the call, at the tier it asks for.
- * -1 when its model has no price: no dollar quota can count it.
- */
+/* What the request may cost, for --usd-per-day: 0 without one. */
 static int64_t
 cost_of(struct gate *g, const struct ai_request *req,
     const struct ai_estimate *e)
 {
-	const struct ai_usage u = { .input = e->input, .output = e->output };
-	int64_t usd;
-
-	if (g->o->per[B_USD] == 0)
-		return 0;
-	if (ai_cost_micro(&g->prices, req->model, &u, ai_service_tier(
-	    req->body), &usd) == -1)
-		return -1;
-	return usd;
+	return g->o->per[B_USD] == 0 ? 0 : request_cost(&g->prices, req, e);
 }
 
 /*
@@ -577,10 +571,9 @@ int
 gate_run(const struct opts *o, struct ai_limitstore *store)
 {
 	struct gate g = { .o = o, .lim = *o, .store = store };
-	struct ai_draw d[AI_MAX_DRAWS];
 	char *line;
 	size_t len;
-	int cut, n, status;
+	int cut, status;
 
 	g.defaults = o->defaults;
 	g.defaults.model = ai_default_model(o->defaults.model);
@@ -598,8 +591,7 @@ gate_run(const struct opts *o, struct ai_limitstore *store)
 	if (ailimit_signal != 0)
 		flush_read(&g);
 	stage_flush(&g.st);
-	if ((n = draws(&g.lim, &(struct ai_estimate){ 0, 0, 0 }, 0, d)) > 0)
-		give_back(&g, d, n);
+	give_back_lease(&g);
 	auto_end(&g);
 	status = say_failed(&g);
 	stage_free(&g.st);

@@ -21,6 +21,8 @@ const char *const bucket_names[NBUCKETS] = {
 	"rpm", "tpm", "itpm", "otpm", "rpd", "tpd", "usd",
 };
 
+const int learned_buckets[NLEARNED] = { B_RPM, B_TPM, B_ITPM, B_OTPM };
+
 enum {
 	OPT_AUTO = CHAR_MAX + 1, OPT_BURST, OPT_MAX_TOKENS, OPT_PRICES,
 	OPT_STATE, OPT_WAIT_QUOTA,
@@ -143,6 +145,37 @@ key_ok(const char *k)
 
 	return n > 0 && n <= 64 && strspn(k, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
+/*
+ * What a request of estimate e, costing usd microdollars at most, draws
+ * from each bucket: the gate's draws and estimate's sums alike.
+ */
+void
+draw_amounts(const struct ai_estimate *e, int64_t usd,
+    int64_t amount[NBUCKETS])
+{
+	amount[B_RPM] = amount[B_RPD] = 1;
+	amount[B_TPM] = amount[B_TPD] = e->input + e->output;
+	amount[B_ITPM] = e->input;
+	amount[B_OTPM] = e->output;
+	amount[B_USD] = usd;
+}
+
+/*
+ * The most a request of estimate e may cost, in microdollars: priced as
+ * aiusage prices the call, at the tier it asks for; -1 when its model
+ * has no price, so that no dollar quota can count it.
+ */
+int64_t
+request_cost(const struct ai_prices *p, const struct ai_request *req,
+    const struct ai_estimate *e)
+{
+	const struct ai_usage u = { .input = e->input, .output = e->output };
+	int64_t usd;
+
+	return ai_cost_micro(p, req->model, &u, ai_service_tier(req->body),
+	    &usd) == 0 ? usd : -1;
 }
 
 /* The price tables: the built-in one, the user's, then --prices. */

@@ -31,21 +31,16 @@
 #define MAX_KEYS	16
 #define SETTLE_US	100000	/* corrections given back this often */
 
-/* The limits a provider reports, and the buckets they are. */
-static const struct {
-	const char	*window;	/* of aitools.ratelimit */
-	int		 bucket;
-} reported[] = {
-	{ "requests", B_RPM }, { "tokens", B_TPM },
-	{ "input_tokens", B_ITPM }, { "output_tokens", B_OTPM },
+/* The windows of aitools.ratelimit that are learned_buckets[i]. */
+static const char *const windows[NLEARNED] = {
+	"requests", "tokens", "input_tokens", "output_tokens",
 };
-#define NREPORTED	(sizeof(reported) / sizeof(reported[0]))
 
 struct correction {
 	char		 key[65];
 	int64_t		 tpm, tpd, itpm, otpm, usd;	/* to give back;
 							   < 0: take */
-	int64_t		 said[NREPORTED];	/* limits reported; 0: none */
+	int64_t		 said[NLEARNED];	/* limits reported; 0: none */
 };
 
 struct settle {
@@ -82,10 +77,10 @@ settle_flush(struct settle *s)
 		if (ai_limitstore_give(s->store, s->c[k].key, d, 5,
 		    ai_now_us(), err) == -1)
 			warnx("%s", err);
-		for (i = 0; i < (int)NREPORTED; i++)
+		for (i = 0; i < NLEARNED; i++)
 			if (s->c[k].said[i] > 0 && ai_limitstore_learn(
 			    s->store, s->c[k].key,
-			    bucket_names[reported[i].bucket], s->c[k].said[i],
+			    bucket_names[learned_buckets[i]], s->c[k].said[i],
 			    ai_now_us(), err) == -1)
 				warnx("%s", err);
 	}
@@ -219,12 +214,12 @@ learn(struct settle *s, const json_t *rec, const char *key)
 	struct correction *c = NULL;
 	size_t i;
 
-	for (i = 0; rl != NULL && i < NREPORTED; i++) {
-		v = json_object_get(json_object_get(rl, reported[i].window),
+	for (i = 0; rl != NULL && i < NLEARNED; i++) {
+		v = json_object_get(json_object_get(rl, windows[i]),
 		    "limit");
 		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 		    json_integer_value(v) > AI_BUCKET_MAX ||
-		    (split && reported[i].bucket == B_TPM))
+		    (split && learned_buckets[i] == B_TPM))
 			continue;
 		if (c == NULL)
 			c = correction_of(s, key);
