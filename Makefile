@@ -17,7 +17,7 @@ BUILD ?= build
 CC ?= cc
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
-PKGS = libcurl jansson sqlite3 libcrypto
+PKGS = libcurl jansson sqlite3 libcrypto yaml-0.1
 MOCK_PKGS = libmicrohttpd
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \

@@ -105,6 +105,8 @@ enum ai_errcode {
 	AI_E_NCODES
 };
 const char	*ai_errcode_name(enum ai_errcode);
+int		 ai_errf(char *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 enum ai_errcode	 ai_errcode_from_http(long, const char *, const char *);
 
 /* retry.c: which failures are worth another attempt, and when. */
@@ -165,6 +167,8 @@ struct ai_defaults {
 	const char	*model;		/* used when a request names none */
 	const char	*system;	/* system prompt for prompt records */
 	json_t		*params;	/* added to every body lacking them */
+	const char	*template;	/* makes the prompt of prompt records
+					   and of records of fields alone */
 };
 struct ai_request {
 	enum ai_form	 form;
@@ -219,6 +223,10 @@ int	 ai_tail_stored(struct ai_buf *, const char *, size_t,
 	    const struct ai_meta *);
 int	 ai_tail_error(struct ai_buf *, enum ai_errcode, const char *, long,
 	    const struct ai_meta *);
+
+/* template.c: prompt templates, {{input}} and {{field}}. */
+int	 ai_template_expand(struct ai_buf *, const char *, const json_t *,
+	    const char *, char *);
 
 /* sse.c: the server-sent events framing of streamed answers. */
 typedef int (*ai_sse_cb)(void *, const char *, const char *, size_t);
@@ -320,6 +328,69 @@ const struct ai_provider *ai_route_provider(const struct ai_router *,
 	    const struct ai_request *, char *);
 int	 ai_route_base(const struct ai_router *, const struct ai_provider *,
 	    char *, size_t, char *);
+
+/* yaml.c: YAML text as JSON values, with where each was written. */
+int	 ai_yaml_load(const char *, size_t, const char *, json_t **, json_t **,
+	    char *);
+
+/*
+ * config.c: aitools.yaml, the config file: the service, the providers
+ * declared once and the profiles.  Strings are borrowed from the config.
+ */
+enum { AI_RATE_REQUESTS, AI_RATE_TOKENS, AI_RATE_INPUT, AI_RATE_OUTPUT };
+struct ai_rate {			/* "20000 tokens/min" */
+	int64_t		 amount;
+	int		 unit;		/* AI_RATE_* */
+	int64_t		 per_s;		/* the period: 1, 60, 3600 or 86400 */
+};
+struct ai_provider_conf {
+	const char	*name;
+	const struct ai_provider *api;	/* the wire format it speaks */
+	const char	*base_url;	/* or NULL: the api's own */
+	const char	*key_env, *key_file, *key_command, *api_key;
+	const char	*auth_header;	/* the key's header, or NULL: the
+					   api's own */
+	const json_t	*headers;	/* name -> value, or NULL */
+	const json_t	*query;		/* name -> value, or NULL */
+	char		*query_string;	/* and escaped, "a=b&c=d" */
+	const char	*trace_header;	/* "traceparent", another, or NULL */
+	char		*key_file_buf;
+};
+#define AI_MAX_RATES	6
+struct ai_profile {
+	const char	*name;
+	const char	*service;	/* its own, else the file's */
+	const struct ai_provider_conf *provider;	/* or NULL */
+	const char	*model, *purpose, *system, *template;
+	int64_t		 timeout_ms, cache_ttl_ms;	/* -1: not set */
+	double		 temperature;
+	int		 has_temperature;
+	int64_t		 max_tokens;	/* 0: not set */
+	const json_t	*params, *tags;	/* objects, or NULL */
+	struct ai_rate	 rates[AI_MAX_RATES];
+	int		 nrates;
+	size_t		 index;		/* in ai_proxy.models */
+};
+struct ai_config {
+	char		*path;
+	json_t		*root, *where;
+	const char	*service;
+	struct ai_provider_conf *providers;
+	size_t		 nproviders;
+	struct ai_profile *profiles;
+	size_t		 nprofiles;
+	char		 secret_at[128];	/* a key in clear, or "" */
+};
+char	*ai_config_path(const char *, char *);
+struct ai_config *ai_config_load(const char *, char *);
+void	 ai_config_free(struct ai_config *);
+const struct ai_profile *ai_config_profile(const struct ai_config *,
+	    const char *, char *);
+const struct ai_provider_conf *ai_config_provider(const struct ai_config *,
+	    const char *);
+const char *ai_config_where(const struct ai_config *,
+	    const struct ai_profile *, const char *, char *, size_t);
+int	 ai_rate_parse(const char *, struct ai_rate *, char *);
 
 /* stream.c: streamed answers, whatever the provider. */
 void	 ai_stream_init(struct ai_stream *, const struct ai_provider *);

@@ -70,3 +70,19 @@ ai_errcode_from_http(long status, const char *type, const char *code)
 		return AI_E_SERVER;
 	return AI_E_BAD_REQUEST;
 }
+
+/*
+ * Writes a message into err, an AI_ERRLEN buffer, cut to fit: a message
+ * built of a path and a reason may be longer, and its start says most.
+ * Returns -1, for "return ai_errf(err, ...)".
+ */
+int
+ai_errf(char *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, AI_ERRLEN, fmt, ap);
+	va_end(ap);
+	return -1;
+}

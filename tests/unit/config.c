@@ -1,0 +1,288 @@
+/*
+ * config.c: the config file (lib/config.c, lib/yaml.c): the seed shape
+ * read verbatim, every key's value, each fault named by line and column,
+ * keys in clear refused in a file others may read; and prompt templates
+ * (lib/template.c).
+ */
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aitools.h"
+#include "tap.h"
+
+static char dir[] = "/tmp/aitools-config-XXXXXX";
+
+static const char seed[] =
+    "service: product-service\n"
+    "ai_proxy:\n"
+    "  models:\n"
+    "    - name: recommendation_engine\n"
+    "      provider: openai\n"
+    "      model: gpt-4-turbo\n"
+    "      purpose: product_recommendations\n"
+    "      cache_ttl: 3600\n"
+    "    - name: fraud_detector\n"
+    "      provider: claude\n"
+    "      model: claude-3\n"
+    "      purpose: fraud_detection\n"
+    "      timeout: 2000ms\n"
+    "    - name: auth_assistant\n"
+    "      provider: openai\n"
+    "      model: gpt-4\n"
+    "      rate_limit: 100/min\n";
+
+/* Writes text to a file of the scratch directory, of mode mode. */
+static const char *
+file(const char *name, const char *text, mode_t mode)
+{
+	static char path[256];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((fp = fopen(path, "w")) == NULL)
+		return NULL;
+	fputs(text, fp);
+	fclose(fp);
+	chmod(path, mode);
+	return path;
+}
+
+/* Loads text; the config, or NULL with the error in err. */
+static struct ai_config *
+load(const char *text, char *err)
+{
+	*err = '\0';
+	return ai_config_load(file("c.yaml", text, 0644), err);
+}
+
+/* The error text loads gives, the file's path taken off. */
+static const char *
+fault(const char *text)
+{
+	static char err[AI_ERRLEN];
+	struct ai_config *cf = load(text, err);
+	const char *p = strstr(err, "c.yaml:");
+
+	ai_config_free(cf);
+	return cf != NULL ? "(loaded)" : p != NULL ? p : err;
+}
+
+static void
+test_seed(void)
+{
+	struct ai_config *cf;
+	const struct ai_profile *p;
+	char err[AI_ERRLEN], where[256];
+
+	cf = load(seed, err);
+	ok(cf != NULL, "the seed shape loads (%s)", err);
+	if (cf == NULL)
+		return;
+	is_int((long long)cf->nprofiles, 3, "three profiles");
+	is_str(cf->service, "product-service", "service");
+	p = ai_config_profile(cf, "recommendation_engine", err);
+	ok(p != NULL && p->provider->api == &ai_openai, "openai");
+	is_str(p->model, "gpt-4-turbo", "model");
+	is_str(p->purpose, "product_recommendations", "purpose");
+	is_int(p->cache_ttl_ms, 3600000, "cache_ttl 3600 is an hour");
+	is_int(p->timeout_ms, -1, "no timeout");
+	is_str(p->service, "product-service", "the file's service");
+	p = ai_config_profile(cf, "fraud_detector", err);
+	ok(p != NULL && p->provider->api == &ai_anthropic,
+	    "claude is anthropic");
+	is_int(p->timeout_ms, 2000, "timeout 2000ms");
+	ok(ai_config_where(cf, p, "timeout", where, sizeof(where)) != NULL &&
+	    strstr(where, "c.yaml:13") != NULL, "timeout at line 13 (%s)",
+	    where);
+	ok(ai_config_where(cf, p, "system", where, sizeof(where)) == NULL,
+	    "system not set");
+	ok(ai_config_where(cf, NULL, "service", where, sizeof(where)) !=
+	    NULL && strstr(where, "c.yaml:1") != NULL, "service at line 1");
+	p = ai_config_profile(cf, "auth_assistant", err);
+	ok(p != NULL && p->nrates == 1 && p->rates[0].amount == 100 &&
+	    p->rates[0].unit == AI_RATE_REQUESTS && p->rates[0].per_s == 60,
+	    "rate_limit 100/min");
+	ok(ai_config_profile(cf, "nosuch", err) == NULL &&
+	    strstr(err, "there are recommendation_engine, fraud_detector, "
+	    "auth_assistant") != NULL, "a missing profile lists them (%s)",
+	    err);
+	ai_config_free(cf);
+}
+
+static void
+test_keys(void)
+{
+	struct ai_config *cf;
+	const struct ai_profile *p;
+	const struct ai_provider_conf *pc;
+	char err[AI_ERRLEN];
+
+	cf = load("providers:\n"
+	    "  azure:\n"
+	    "    api: openai\n"
+	    "    base_url: https://x.openai.azure.com/openai/deployments/g\n"
+	    "    key_env: AZURE_OPENAI_API_KEY\n"
+	    "    auth_header: api-key\n"
+	    "    query: {api-version: 2024-10-21}\n"
+	    "    headers: {X-Team: search}\n"
+	    "    trace_header: none\n"
+	    "ai_proxy:\n"
+	    "  models:\n"
+	    "    - name: s\n"
+	    "      provider: azure\n"
+	    "      system: Be brief.\n"
+	    "      template: \"Summarize in {{lang}}: {{ input }}\"\n"
+	    "      temperature: 0.2\n"
+	    "      max_tokens: 300\n"
+	    "      params: {top_p: 0.9, seed: 7}\n"
+	    "      tags: {team: search, n: 3}\n"
+	    "      service: summaries\n"
+	    "      rate_limit: [5/s, 20000 tokens/min, 1000 requests/day]\n",
+	    err);
+	ok(cf != NULL, "every key loads (%s)", err);
+	if (cf == NULL)
+		return;
+	p = ai_config_profile(cf, "s", err);
+	pc = p->provider;
+	is_str(pc->name, "azure", "provider azure");
+	ok(pc->api == &ai_openai, "speaks openai");
+	is_str(pc->auth_header, "api-key", "auth_header");
+	is_str(pc->query_string, "api-version=2024-10-21", "query");
+	is_str(json_string_value(json_object_get(pc->headers, "X-Team")),
+	    "search", "headers");
+	ok(pc->trace_header == NULL, "trace_header none");
+	is_str(p->service, "summaries", "own service");
+	ok(p->has_temperature && p->temperature == 0.2, "temperature");
+	is_int(p->max_tokens, 300, "max_tokens");
+	is_int(json_integer_value(json_object_get(p->params, "seed")), 7,
+	    "params");
+	is_int(p->nrates, 3, "three rates");
+	ok(p->rates[0].per_s == 1 && p->rates[0].amount == 5, "5/s");
+	ok(p->rates[1].unit == AI_RATE_TOKENS, "tokens/min");
+	ok(p->rates[2].per_s == 86400, "requests/day");
+	ai_config_free(cf);
+}
+
+static void
+test_faults(void)
+{
+	is_str(fault("ai_proxy:\n  models:\n    - name: a\n      cache_tll: 3\n"),
+	    "c.yaml:4:7: ai_proxy.models.0.cache_tll: unknown key cache_tll "
+	    "(did you mean cache_ttl?)", "unknown key");
+	is_str(fault("ai_proxy:\n  models:\n    - name: a\n      colour: 3\n"),
+	    "c.yaml:4:7: ai_proxy.models.0.colour: unknown key colour; a model "
+	    "takes name, provider, model, purpose, service, system, template, "
+	    "temperature, max_tokens, params, tags, timeout, cache_ttl, "
+	    "rate_limit", "unknown key, and the keys there are");
+	is_str(fault("ai_proxy:\n  models:\n    - name: a\n      timeout: soon\n"),
+	    "c.yaml:4:7: ai_proxy.models.0.timeout: not a duration such as "
+	    "2000ms, 30s or 1h (a bare number is seconds)", "bad timeout");
+	ok(strstr(fault("ai_proxy:\n  models:\n    - name: a\n"
+	    "     model: b\n"), "c.yaml:4:") != NULL, "bad indentation: %s",
+	    fault("ai_proxy:\n  models:\n    - name: a\n     model: b\n"));
+	ok(strstr(fault("ai_proxy:\n  models:\n    - name: a\n"
+	    "     model: b\n"), "after ai_proxy.models.0.name") != NULL,
+	    "  names the key before");
+	is_str(fault("service: a\nservice: b\n"),
+	    "c.yaml:2:1: service: the key is given twice", "twice");
+	is_str(fault("ai_proxy:\n  models:\n    - name: a\n      provider: x\n"),
+	    "c.yaml:4:7: ai_proxy.models.0.provider: no such provider: there "
+	    "are openai, anthropic (or claude)", "no such provider");
+	is_str(fault("ai_proxy:\n  models:\n    - name: a\n      rate_limit: "
+	    "100/fortnight\n"), "c.yaml:4:7: ai_proxy.models.0.rate_limit: not "
+	    "a rate such as 100/min, 5/s, 20000 tokens/min or 1000 "
+	    "requests/day", "bad rate");
+	is_str(fault("ai_proxy:\n  models:\n    - model: a\n"),
+	    "c.yaml:3:7: ai_proxy.models.0: a model needs a name of 1 to 64 "
+	    "letters, digits, ., - and _", "a model without a name");
+	is_str(fault("providers:\n  x:\n    base_url: https://h\n"),
+	    "c.yaml:2:3: providers.x: a provider needs api: openai or "
+	    "anthropic (the wire format it speaks)", "a provider without api");
+	is_str(fault("ai_proxy:\n  models:\n    - name: a\n      template: "
+	    "\"{{ in put }}\"\n"), "c.yaml:4:7: ai_proxy.models.0.template: "
+	    "{{ }} holds a name of letters, digits and _, such as {{input}}",
+	    "bad template");
+	is_str(fault("a: &x [*x]\n"), "c.yaml:1:8: an alias of no anchor",
+	    "an alias of itself");
+	ok(strstr(fault("a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,"
+	    "*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,"
+	    "*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"),
+	    "more than 100000 values") != NULL, "the billion laughs refused");
+	is_str(fault(""), "(loaded)", "an empty file is a config");
+	is_str(fault("[1, 2]\n"), "c.yaml:1:1: not a mapping: a config "
+	    "file holds service, ai_proxy and providers", "not a mapping");
+}
+
+static void
+test_secret(void)
+{
+	static const char text[] = "providers:\n  openai:\n    api_key: "
+	    "sk-abc\n";
+	struct ai_config *cf;
+	char err[AI_ERRLEN];
+
+	cf = ai_config_load(file("k.yaml", text, 0644), err);
+	ok(cf == NULL && strstr(err, "holds an API key in clear "
+	    "(providers.openai.api_key) and others may read it: chmod 600") !=
+	    NULL, "a key in a file others read is refused (%s)", err);
+	ok(strstr(err, "sk-abc") == NULL, "  without the key");
+	cf = ai_config_load(file("k.yaml", text, 0600), err);
+	ok(cf != NULL, "and taken from a file of mode 600 (%s)", err);
+	ai_config_free(cf);
+}
+
+static void
+test_template(void)
+{
+	struct ai_buf b = { 0 };
+	json_t *rec = json_pack("{s:s, s:i}", "lang", "French", "n", 3);
+	char err[AI_ERRLEN] = "";
+
+	ok(ai_template_expand(&b, "In {{lang}} ({{ n }}): {{input}}", rec,
+	    "hello", err) == 0, "expands");
+	is_str(b.data, "In French (3): hello", "  fields and input");
+	ok(ai_template_expand(&b, "{{missing}}", rec, NULL, err) == -1 &&
+	    strstr(err, "no \"missing\"") != NULL, "a missing field: %s",
+	    err);
+	ok(ai_template_expand(&b, "{{input}}", rec, NULL, err) == -1,
+	    "no input");
+	ok(ai_template_expand(&b, "a }} {{ b", rec, NULL, err) == 0 &&
+	    strcmp(b.data, "a }} {{ b") == 0, "unclosed braces stay");
+	ai_buf_free(&b);
+	json_decref(rec);
+}
+
+static void
+test_rates(void)
+{
+	struct ai_rate r;
+	char err[AI_ERRLEN];
+
+	ok(ai_rate_parse("20000 tokens/min", &r, err) == 0 &&
+	    r.amount == 20000 && r.unit == AI_RATE_TOKENS && r.per_s == 60,
+	    "20000 tokens/min");
+	ok(ai_rate_parse("8000 output tokens/minute", &r, err) == 0 &&
+	    r.unit == AI_RATE_OUTPUT, "output tokens");
+	ok(ai_rate_parse("0/min", &r, err) == -1, "0 refused");
+	ok(ai_rate_parse("5/", &r, err) == -1, "no period refused");
+	ok(ai_rate_parse("/min", &r, err) == -1, "no amount refused");
+	ok(ai_rate_parse("5 bananas/min", &r, err) == -1, "bananas refused");
+}
+
+int
+main(void)
+{
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	test_seed();
+	test_keys();
+	test_faults();
+	test_secret();
+	test_template();
+	test_rates();
+	return done();
+}
