@@ -83,6 +83,7 @@ int	 ai_params_set(json_t **, const char *, json_t *);
 /* rand.c: fast non-cryptographic randomness seeded from the kernel. */
 uint64_t ai_rand64(void);
 void	 ai_trace_id(char [33]);	/* 32 lowercase hex digits */
+int	 ai_traceparent_id(const char *, char [33]);
 
 /* errcode.c: the stable error codes of records. */
 enum ai_errcode {
@@ -141,6 +142,9 @@ const char *ai_url_redact(const char *, char *, size_t);
 /* key.c: API keys from the environment, a file or a command. */
 char	*ai_key_from_file(const char *, char *);
 char	*ai_key_from_command(const char *, char *);
+struct ai_provider_conf;
+char	*ai_key_load(const struct ai_provider_conf *, char *);
+const char *ai_key_origin(const struct ai_provider_conf *, char *, size_t);
 void	 ai_scrub_secrets(char *, const char *);
 
 /* usage.c: token counts as every provider reports them, normalised. */
@@ -315,20 +319,6 @@ void	 ai_result_free(struct ai_result *);
 extern const struct ai_provider ai_openai;
 extern const struct ai_provider ai_anthropic;
 
-/* route.c: which provider and base URL a request goes to. */
-#define AI_BASELEN	1024
-struct ai_router {
-	const struct ai_provider *forced;	/* -P, or NULL */
-	const struct ai_provider *own;	/* -P's, else the default model's */
-	const char	*own_base;	/* --base-url, for own, or NULL */
-};
-int	 ai_router_init(struct ai_router *, const char *, const char *,
-	    const char *, char *);
-const struct ai_provider *ai_route_provider(const struct ai_router *,
-	    const struct ai_request *, char *);
-int	 ai_route_base(const struct ai_router *, const struct ai_provider *,
-	    char *, size_t, char *);
-
 /* yaml.c: YAML text as JSON values, with where each was written. */
 int	 ai_yaml_load(const char *, size_t, const char *, json_t **, json_t **,
 	    char *);
@@ -391,6 +381,30 @@ const struct ai_provider_conf *ai_config_provider(const struct ai_config *,
 const char *ai_config_where(const struct ai_config *,
 	    const struct ai_profile *, const char *, char *, size_t);
 int	 ai_rate_parse(const char *, struct ai_rate *, char *);
+int	 ai_config_open(const char *, const char *, struct ai_config **,
+	    const struct ai_profile **, char *);
+int	 ai_profile_defaults(const struct ai_profile *, struct ai_defaults *,
+	    char *);
+json_t	*ai_profile_tags(const struct ai_profile *);
+
+/* route.c: which provider and base URL a request goes to. */
+#define AI_BASELEN	1024
+struct ai_router {
+	const struct ai_config *cf;	/* the config file, or NULL */
+	const struct ai_provider_conf *own_conf;	/* -P's or the
+					   profile's, or NULL */
+	const struct ai_provider *forced;	/* its wire format, or NULL */
+	const struct ai_provider *own;	/* forced, else the default model's */
+	const char	*own_base;	/* --base-url, for own, or NULL */
+};
+int	 ai_router_init(struct ai_router *, const struct ai_config *,
+	    const char *, const char *, const char *, char *);
+const struct ai_provider *ai_route_provider(const struct ai_router *,
+	    const struct ai_request *, char *);
+const struct ai_provider_conf *ai_route_conf(const struct ai_router *,
+	    const struct ai_provider *);
+int	 ai_route_base(const struct ai_router *, const struct ai_provider *,
+	    char *, size_t, char *);
 
 /* stream.c: streamed answers, whatever the provider. */
 void	 ai_stream_init(struct ai_stream *, const struct ai_provider *);

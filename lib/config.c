@@ -655,8 +655,10 @@ trace_header(struct check *c, const json_t *obj, struct ai_provider_conf *p)
 		p->trace_header = NULL;
 		return 0;
 	}
-	if (!json_is_string(v) || !header_name_ok(json_string_value(v)))
-		return bad(c, "trace_header", "%s", "not a header name, or none");
+	if (!json_is_string(v) || !header_name_ok(json_string_value(v)) ||
+	    json_string_length(v) > 64)
+		return bad(c, "trace_header", "%s", "not a header name (of 64 "
+		    "characters at most), or none");
 	p->trace_header = json_string_value(v);
 	return 0;
 }
@@ -940,4 +942,92 @@ ai_config_path(const char *given, char *err)
 	else
 		return NULL;
 	return exists(path) ? strdup(path) : NULL;
+}
+
+/*
+ * What profile p makes of the requests of a run, into d, before the
+ * flags have their say: its model, system prompt and template, and its
+ * parameters (params, then temperature and max_tokens) in d->params,
+ * which the caller then owns.
+ */
+int
+ai_profile_defaults(const struct ai_profile *p, struct ai_defaults *d,
+    char *err)
+{
+	json_t *params = p->params != NULL ? json_deep_copy(p->params) :
+	    json_object();
+
+	if (params == NULL || (p->has_temperature && json_object_set_new(
+	    params, "temperature", json_real(p->temperature)) == -1) ||
+	    (p->max_tokens > 0 && json_object_set_new(params, "max_tokens",
+	    json_integer(p->max_tokens)) == -1)) {
+		json_decref(params);
+		return ai_errf(err, "out of memory");
+	}
+	if (p->model != NULL)
+		d->model = p->model;
+	if (p->system != NULL)
+		d->system = p->system;
+	d->template = p->template;
+	json_decref(d->params);
+	d->params = json_object_size(params) > 0 ? params : NULL;
+	if (d->params == NULL)
+		json_decref(params);
+	return 0;
+}
+
+/*
+ * The tags profile p gives every call: its tags, its purpose and its
+ * name ("profile"), the tags' own values first.  A new object.
+ */
+json_t *
+ai_profile_tags(const struct ai_profile *p)
+{
+	json_t *t = p->tags != NULL ? json_deep_copy(p->tags) : json_object();
+
+	if (t == NULL)
+		return NULL;
+	if ((p->purpose != NULL && json_object_get(t, "purpose") == NULL &&
+	    json_object_set_new(t, "purpose", json_string(p->purpose)) == -1) ||
+	    (json_object_get(t, "profile") == NULL && json_object_set_new(t,
+	    "profile", json_string(p->name)) == -1)) {
+		json_decref(t);
+		return NULL;
+	}
+	return t;
+}
+
+/*
+ * Finds and reads the config file (given: -c, or NULL) and the profile
+ * named name (-p, or NULL).  *cfp is NULL when there is no config file
+ * and none was asked for.  Returns -1 with the fault in err.
+ */
+int
+ai_config_open(const char *given, const char *name, struct ai_config **cfp,
+    const struct ai_profile **pp, char *err)
+{
+	char *path;
+
+	*cfp = NULL;
+	*pp = NULL;
+	if ((path = ai_config_path(given, err)) == NULL) {
+		if (*err != '\0')
+			return -1;
+		if (name != NULL)
+			return ai_errf(err, "-p %s: no config file (-c, "
+			    "$AITOOLS_CONFIG, .aitools.yaml here or above, "
+			    "~/.config/aitools/config.yaml)", name);
+		return 0;
+	}
+	*cfp = ai_config_load(path, err);
+	free(path);
+	if (*cfp == NULL)
+		return -1;
+	if (name != NULL && (*pp = ai_config_profile(*cfp, name, err)) ==
+	    NULL) {
+		ai_config_free(*cfp);
+		*cfp = NULL;
+		return -1;
+	}
+	return 0;
 }

@@ -239,3 +239,46 @@ ai_scrub_secrets(char *msg, const char *key)
 				e = s + 3;
 			}
 }
+
+/*
+ * The key of provider conf c, from where the config file says (api_key,
+ * key_file, key_command, key_env), else from its wire format's variable
+ * (OPENAI_API_KEY...).  NULL with err empty: none is set; NULL with err
+ * set: the file or command failed.
+ */
+char *
+ai_key_load(const struct ai_provider_conf *c, char *err)
+{
+	const char *env;
+	char *key;
+
+	*err = '\0';
+	if (c->api_key != NULL)
+		return (key = strdup(c->api_key)) != NULL ? key :
+		    (ai_errf(err, "out of memory"), NULL);
+	if (c->key_file != NULL)
+		return ai_key_from_file(c->key_file, err);
+	if (c->key_command != NULL)
+		return ai_key_from_command(c->key_command, err);
+	env = getenv(c->key_env != NULL ? c->key_env : c->api->key_env);
+	if (env == NULL || *env == '\0')
+		return NULL;
+	return (key = strdup(env)) != NULL ? key : (ai_errf(err,
+	    "out of memory"), NULL);
+}
+
+/* Where c's key comes from, for messages: "$GROQ_API_KEY", "key_file F". */
+const char *
+ai_key_origin(const struct ai_provider_conf *c, char *buf, size_t size)
+{
+	if (c->api_key != NULL)
+		snprintf(buf, size, "api_key (in the config file)");
+	else if (c->key_file != NULL)
+		snprintf(buf, size, "key_file %s", c->key_file);
+	else if (c->key_command != NULL)
+		snprintf(buf, size, "key_command");
+	else
+		snprintf(buf, size, "$%s", c->key_env != NULL ? c->key_env :
+		    c->api->key_env);
+	return buf;
+}

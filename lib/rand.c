@@ -1,5 +1,7 @@
 /* rand.c: xoshiro256** seeded once from the kernel, for ids and jitter. */
 #include <sys/random.h>
+
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,4 +69,25 @@ ai_trace_id(char out[33])
 		r >>= 4;
 	}
 	out[32] = '\0';
+}
+
+/*
+ * The trace id of a W3C traceparent header's value ("00-TRACEID-SPANID-
+ * FLAGS", as $TRACEPARENT holds it for a process run inside a trace), so
+ * that the calls join the caller's trace.  Returns -1 if s is not one.
+ */
+int
+ai_traceparent_id(const char *s, char out[33])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (s == NULL || strlen(s) < 55 || s[2] != '-' || s[35] != '-' ||
+	    s[52] != '-' || strspn(s, hex) != 2 || strncmp(s, "ff", 2) == 0 ||
+	    strspn(s + 3, hex) != 32 || strspn(s + 36, hex) != 16 ||
+	    strspn(s + 53, hex) != 2 || strncmp(s + 3,
+	    "00000000000000000000000000000000", 32) == 0)
+		return -1;
+	memcpy(out, s + 3, 32);
+	out[32] = '\0';
+	return 0;
 }

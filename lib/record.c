@@ -152,40 +152,78 @@ message(const char *role, json_t *content)
 	return json_pack("{s:s, s:O}", "role", role, "content", content);
 }
 
+/* The body of a prompt: model, system message, user message, parameters. */
 static json_t *
-body_from_prompt(const json_t *rec, const char *system, char *err)
+prompt_body(const json_t *rec, const json_t *sys, const char *system,
+    json_t *prompt, char *err)
 {
-	const json_t *prompt = json_object_get(rec, "prompt");
-	const json_t *sys = json_object_get(rec, "system");
-	const json_t *params = json_object_get(rec, "params");
 	json_t *body, *msgs, *v;
 	const char *k;
 
-	if (!json_is_string(prompt))
-		return fail(err, "\"prompt\" is not a string"), NULL;
-	if (sys != NULL && !json_is_null(sys) && !json_is_string(sys))
-		return fail(err, "\"system\" is not a string"), NULL;
-	if (params != NULL && !json_is_object(params))
-		return fail(err, "\"params\" is not an object"), NULL;
-	if (json_string_length(prompt) == 0)
-		return fail(err, "\"prompt\" is empty"), NULL;
 	if ((body = json_object()) == NULL || (msgs = json_array()) == NULL)
 		return json_decref(body), fail(err, "out of memory"), NULL;
 	/* Model first, as people write it; apply_defaults fills a null. */
 	v = json_object_get(rec, "model");
 	json_object_set(body, "model", v != NULL ? v : json_null());
 	json_object_set_new(body, "messages", msgs);
-	if (json_is_string(sys))
+	if (sys != NULL)
 		json_array_append_new(msgs, message("system", (json_t *)sys));
 	else if (system != NULL && json_array_append_new(msgs,
 	    json_pack("{s:s, s:s}", "role", "system", "content", system)) == -1)
 		return json_decref(body), fail(err, "the system prompt is not "
 		    "valid UTF-8"), NULL;
-	json_array_append_new(msgs, message("user", (json_t *)prompt));
+	json_array_append_new(msgs, message("user", prompt));
 	json_object_foreach((json_t *)rec, k, v)
 		if (ai_in_list(prompt_params, k))
 			json_object_set(body, k, v);
-	if (params != NULL)
+	return body;
+}
+
+/*
+ * The prompt of a prompt record: its "prompt", or the template made of it
+ * and of the record's fields.  A new reference, or NULL.
+ */
+static json_t *
+prompt_of(const json_t *rec, const char *template, char *err)
+{
+	const json_t *prompt = json_object_get(rec, "prompt");
+	struct ai_buf b = { 0 };
+	json_t *v;
+
+	if (prompt != NULL && !json_is_string(prompt))
+		return fail(err, "\"prompt\" is not a string"), NULL;
+	if (template == NULL)
+		return json_incref((json_t *)prompt);
+	if (ai_template_expand(&b, template, rec, json_string_value(prompt),
+	    err) == -1)
+		return ai_buf_free(&b), NULL;
+	if ((v = json_stringn(b.data, b.len)) == NULL)
+		fail(err, "out of memory");
+	ai_buf_free(&b);
+	return v;
+}
+
+static json_t *
+body_from_prompt(const json_t *rec, const struct ai_defaults *d, char *err)
+{
+	const json_t *sys = json_object_get(rec, "system");
+	const json_t *params = json_object_get(rec, "params");
+	json_t *body, *prompt;
+
+	if (sys != NULL && !json_is_null(sys) && !json_is_string(sys))
+		return fail(err, "\"system\" is not a string"), NULL;
+	if (params != NULL && !json_is_object(params))
+		return fail(err, "\"params\" is not an object"), NULL;
+	if ((prompt = prompt_of(rec, d->template, err)) == NULL)
+		return NULL;
+	if (json_string_length(prompt) == 0) {
+		json_decref(prompt);
+		return fail(err, "\"prompt\" is empty"), NULL;
+	}
+	body = prompt_body(rec, json_is_string(sys) ? sys : NULL, d->system,
+	    prompt, err);
+	json_decref(prompt);
+	if (body != NULL && params != NULL)
 		json_object_update(body, (json_t *)params);
 	return body;
 }
@@ -309,9 +347,10 @@ ai_record_request(const json_t *rec, const struct ai_defaults *d,
 		req->form = AI_FORM_PARAMS;
 		req->native = native;
 		req->body = body_from_native(rec, native, err);
-	} else if (json_object_get(rec, "prompt") != NULL) {
+	} else if (json_object_get(rec, "prompt") != NULL ||
+	    d->template != NULL) {
 		req->form = AI_FORM_PROMPT;
-		req->body = body_from_prompt(rec, d->system, err);
+		req->body = body_from_prompt(rec, d, err);
 	} else
 		return fail(err, "record has none of \"body\", \"messages\", "
 		    "\"params\" or \"prompt\"");

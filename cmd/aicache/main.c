@@ -510,7 +510,7 @@ main(int argc, char *argv[])
 		usage(cmd, 2);
 	}
 	o.defaults.model = ai_default_model(o.defaults.model);
-	if (ai_router_init(&o.rt, o.provider, o.defaults.model, o.base_url,
+	if (ai_router_init(&o.rt, NULL, o.provider, o.defaults.model, o.base_url,
 	    err) == -1)
 		bad_value(cmd, "-P", o.provider, err);
 	if (o.path == NULL && cmd->bit != C_KEY)

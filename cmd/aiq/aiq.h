@@ -34,6 +34,7 @@ enum { OVER_NONE, OVER_RESPONSE };
 /* A provider as this run reaches it: base URL, key, headers. */
 struct endpoint {
 	const struct ai_provider *prov;
+	const struct ai_provider_conf *conf;	/* its name, key, headers */
 	char		*base;
 	struct curl_slist *headers;	/* auth and fixed headers */
 	char		*key;		/* kept only to mask it in messages */
@@ -47,6 +48,17 @@ struct endpoint {
 struct denial {
 	char		*model;
 	char		 msg[AI_ERRLEN];
+};
+
+/*
+ * The flags that set what a profile may set too, as --show-config names
+ * them: NULL where no flag was given.
+ */
+struct given {
+	const char	*provider, *model, *base_url, *key, *system;
+	const char	*timeout, *service;
+	int		 temperature, max_tokens;
+	json_t		*tags;		/* the names --tag set */
 };
 
 /* The settings of the run, filled once from the command line. */
@@ -71,6 +83,10 @@ struct config {
 	char		*tags_text;	/* and as JSON text */
 	struct ai_defaults defaults;
 	struct ai_router rt;		/* where requests go */
+	struct ai_config *file;		/* the config file, or NULL */
+	const struct ai_profile *profile;	/* -p's, or NULL */
+	char		 trace_id[33];	/* $TRACEPARENT's, or "" */
+	struct given	 given;
 	struct curl_slist *extra;	/* -H headers, for the run's provider */
 	int		 allow_http;
 	const char	*resume[16];	/* --resume: earlier output files */
@@ -123,7 +139,7 @@ struct job {
 	CURL		*easy;
 	int		 slot;
 	struct curl_slist trace_hdr;	/* heads the endpoint's headers */
-	char		 trace_line[80];
+	char		 trace_line[160];
 	char		 trace_id[33];
 	char		 request_id[96];
 	char		 retry_after[64];	/* headers of the last answer */
@@ -243,6 +259,11 @@ int	 output_dead(const struct aiq *);
 void	 output_summary(const struct aiq *);
 void	 output_stopped(const struct aiq *);
 int	 shell_word(struct ai_buf *, const char *);
+
+/* profile.c: the config file's profile made the run's settings. */
+void	 profile_apply(struct config *, const char **);
+int	 profile_show(const struct config *, const char *, const char *);
+int	 profile_list(const struct ai_config *);
 
 /* calls.c: the usage log, a row for every call made. */
 void	 calls_open(struct aiq *, const char *, int);

@@ -82,7 +82,7 @@ calls_log(struct aiq *q, struct job *j, const struct ai_result *r,
 {
 	struct ai_logrow row = {
 		.ts_ms = j->started_ms,
-		.provider = j->ep->prov->name,
+		.provider = j->ep->conf->name,
 		.model = r->model != NULL ? r->model : j->req.model,
 		.service = q->cf->service,
 		.status = ai_errcode_name(j->code),

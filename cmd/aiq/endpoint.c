@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "aiq.h"
 
@@ -17,18 +18,53 @@ append(struct curl_slist **l, const char *s)
 	return 0;
 }
 
+/*
+ * The key's header: the wire format's own (Authorization: Bearer, or
+ * x-api-key), or the one the config file names (Azure's api-key).
+ */
 static int
 add_auth(struct endpoint *ep, const char *key)
 {
+	const char *name = ep->conf->auth_header;
 	struct ai_buf h = { 0 };
 	int r;
 
-	r = ai_buf_puts(&h, ep->prov->auth_header) == -1 ||
-	    ai_buf_puts(&h, key) == -1 || append(&ep->headers, h.data) == -1;
+	if (name == NULL)
+		r = ai_buf_puts(&h, ep->prov->auth_header);
+	else
+		r = ai_buf_printf(&h, "%s: %s", name, strcasecmp(name,
+		    "Authorization") == 0 ? "Bearer " : "");
+	r = r == -1 || ai_buf_puts(&h, key) == -1 ||
+	    append(&ep->headers, h.data) == -1;
 	if (h.data != NULL)
 		explicit_bzero(h.data, h.len);
 	ai_buf_free(&h);
 	return r ? -1 : 0;
+}
+
+/* The headers the config file gives the provider. */
+static int
+conf_headers(struct endpoint *ep)
+{
+	struct ai_buf h = { 0 };
+	const char *k;
+	json_t *v;
+	int r = 0;
+
+	json_object_foreach((json_t *)ep->conf->headers, k, v) {
+		ai_buf_reset(&h);
+		if (json_is_string(v))
+			r = ai_buf_printf(&h, "%s: %s", k, json_string_value(v));
+		else
+			r = ai_buf_printf(&h, "%s: %" JSON_INTEGER_FORMAT, k,
+			    json_integer_value(v));
+		if (r == -1 || (r = append(&ep->headers, h.data)) == -1)
+			break;
+	}
+	if (h.data != NULL)
+		explicit_bzero(h.data, h.cap);
+	ai_buf_free(&h);
+	return r;
 }
 
 static int
@@ -43,6 +79,8 @@ fixed_headers(struct endpoint *ep, const char *key, struct curl_slist *extra)
 	for (h = ep->prov->headers; h != NULL && *h != NULL; h++)
 		if (append(&ep->headers, *h) == -1)
 			return -1;
+	if (conf_headers(ep) == -1)
+		return -1;
 	for (; extra != NULL; extra = extra->next)
 		if (append(&ep->headers, extra->data) == -1)
 			return -1;
@@ -67,6 +105,25 @@ endpoint_free(struct endpoint *ep)
 	memset(ep, 0, sizeof(*ep));
 }
 
+static void
+no_key(struct aiq *q, const struct ai_provider *p,
+    const struct ai_provider_conf *c, char *err)
+{
+	char from[AI_ERRLEN];
+
+	ai_key_origin(c, from, sizeof(from));
+	if (from[0] != '$')	/* a file or command gave none */
+		ai_errf(err, "no API key for %s from its %s",
+		    c->name, from);
+	else if (p == q->cf->rt.own)
+		ai_errf(err, "no API key for %s: set %s, or use "
+		    "--key-file or --key-command", c->name, from + 1);
+	else	/* the key options went to the run's own provider */
+		ai_errf(err, "no API key for %s: set %s, or make it "
+		    "the run's provider with -P %s to use --key-file or "
+		    "--key-command", c->name, from + 1, c->name);
+}
+
 /*
  * Sets up how requests reach provider p: the base URL, as ai_route_base()
  * gives it (checked: no plain http off loopback unless allowed) and the
@@ -87,20 +144,14 @@ endpoint_init(struct aiq *q, const struct ai_provider *p, const char *base,
 	if (i == MAX_PROVIDERS)
 		errx(1, "more providers than MAX_PROVIDERS");
 	ep = &q->eps[i];
+	ep->conf = ai_route_conf(&q->cf->rt, p);
 	*code = AI_E_INVALID_INPUT;
 	if (ai_url_check(base, q->cf->allow_http, err) == -1)
 		return NULL;
 	if (key == NULL && !ai_url_is_loopback(base)) {
 		*code = AI_E_AUTH;
-		if (p == q->cf->rt.own)
-			snprintf(err, AI_ERRLEN, "no API key for %s: set %s, "
-			    "or use --key-file or --key-command", p->name,
-			    p->key_env);
-		else	/* the key options went to the run's own provider */
-			snprintf(err, AI_ERRLEN, "no API key for %s: set %s, "
-			    "or make it the run's provider with -P %s to use "
-			    "--key-file or --key-command", p->name, p->key_env,
-			    p->name);
+		no_key(q, p, ep->conf, err);
+		ep->conf = NULL;
 		return NULL;
 	}
 	ep->prov = p;
@@ -123,8 +174,8 @@ struct endpoint *
 endpoint_get(struct aiq *q, const struct ai_provider *p,
     enum ai_errcode *code, char *err)
 {
-	char base[AI_BASELEN];
-	const char *key;
+	char base[AI_BASELEN], *key;
+	struct endpoint *ep;
 	int i;
 
 	for (i = 0; i < MAX_PROVIDERS && q->eps[i].prov != NULL; i++)
@@ -133,9 +184,17 @@ endpoint_get(struct aiq *q, const struct ai_provider *p,
 	*code = AI_E_INVALID_INPUT;
 	if (ai_route_base(&q->cf->rt, p, base, sizeof(base), err) == -1)
 		return NULL;
-	if ((key = getenv(p->key_env)) != NULL && *key == '\0')
-		key = NULL;
-	return endpoint_init(q, p, base, key, code, err);
+	key = ai_key_load(ai_route_conf(&q->cf->rt, p), err);
+	if (key == NULL && *err != '\0') {
+		*code = AI_E_AUTH;
+		return NULL;
+	}
+	ep = endpoint_init(q, p, base, key, code, err);
+	if (key != NULL) {
+		explicit_bzero(key, strlen(key));
+		free(key);
+	}
+	return ep;
 }
 
 void
@@ -163,7 +222,7 @@ endpoint_refused(struct endpoint *ep, long status, const char *model,
 	if (status == 401 && !ep->refused) {
 		ep->refused = 1;
 		snprintf(ep->refusal, sizeof(ep->refusal), "not sent: %s "
-		    "refused the key earlier in this run (%s)", ep->prov->name,
+		    "refused the key earlier in this run (%s)", ep->conf->name,
 		    msg);
 		return;
 	}
@@ -176,7 +235,7 @@ endpoint_refused(struct endpoint *ep, long status, const char *model,
 	if ((d->model = strdup(model)) == NULL)
 		return;
 	snprintf(d->msg, sizeof(d->msg), "not sent: %s refused %s to the key "
-	    "earlier in this run (%s)", ep->prov->name, model, msg);
+	    "earlier in this run (%s)", ep->conf->name, model, msg);
 	ep->ndenied++;
 }
 

@@ -168,6 +168,11 @@ route(struct aiq *q, struct job *j)
 		output_error(q, j, AI_E_BAD_REQUEST, err, 0);
 		return;
 	}
+	/* The query the provider's conf adds (Azure's api-version). */
+	if (j->ep->conf->query_string != NULL && (ai_buf_puts(&j->call.url,
+	    strchr(j->call.url.data, '?') != NULL ? "&" : "?") == -1 ||
+	    ai_buf_puts(&j->call.url, j->ep->conf->query_string) == -1))
+		errx(1, "out of memory");
 	key(q, j);
 }
 
@@ -309,19 +314,31 @@ job_new(struct aiq *q, const char *line, size_t len, long lineno, int cut)
 	return j;
 }
 
+/*
+ * The W3C trace context of the request, so that a gateway or the
+ * provider can join its logs to ours: the record's trace id, else the
+ * run's ($TRACEPARENT), else a new one, under the header the provider's
+ * conf names (traceparent), or none.
+ */
 static void
-set_trace(struct job *j)
+set_trace(struct aiq *q, struct job *j)
 {
+	const char *name = j->ep->conf->trace_header;
+
 	if (j->req.trace_id != NULL)
 		memcpy(j->trace_id, j->req.trace_id, sizeof(j->trace_id));
+	else if (q->cf->trace_id[0] != '\0')
+		memcpy(j->trace_id, q->cf->trace_id, sizeof(j->trace_id));
 	else
 		ai_trace_id(j->trace_id);
-	/* W3C trace context, so a gateway or the provider can correlate. */
-	snprintf(j->trace_line, sizeof(j->trace_line),
-	    "traceparent: 00-%s-%016llx-01", j->trace_id,
-	    (unsigned long long)ai_rand64());
-	j->trace_hdr.data = j->trace_line;
 	j->trace_hdr.next = j->ep->headers;
+	if (name == NULL) {
+		j->trace_hdr.data = (char *)"Expect:";	/* sent already */
+		return;
+	}
+	snprintf(j->trace_line, sizeof(j->trace_line), "%s: 00-%s-%016llx-01",
+	    name, j->trace_id, (unsigned long long)ai_rand64());
+	j->trace_hdr.data = j->trace_line;
 }
 
 /*
@@ -344,7 +361,7 @@ job_start(struct aiq *q, struct job *j, CURL *easy)
 	j->t0_us = ai_mono_us();
 	if (j->attempts++ == 0) {
 		j->first_us = j->t0_us;
-		set_trace(j);
+		set_trace(q, j);
 	}
 	transfer_setup(j, easy);
 	return 0;

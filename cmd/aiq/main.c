@@ -24,19 +24,21 @@
 #define DEFAULT_MAX_WAIT (60 * 1000)
 #define DEFAULT_MAX_RESPONSE	(INT64_C(64) << 20)
 #define DEFAULT_MAX_BUFFER	(INT64_C(1) << 30)
+#define OPTSTRING	"c:H:hJj:lm:nP:p:Rs:T:t:uV"
 
 enum {
 	OPT_ALLOW_HTTP = CHAR_MAX + 1, OPT_BASE_URL, OPT_DEADLINE,
-	OPT_KEY_COMMAND, OPT_KEY_FILE, OPT_LOG_CONTENT, OPT_MAX_ATTEMPTS,
-	OPT_MAX_BUFFER, OPT_MAX_RESPONSE, OPT_MAX_TOKENS, OPT_MAX_WAIT,
-	OPT_NO_PROGRESS, OPT_NO_STREAM, OPT_NO_USAGE_LOG, OPT_PROGRESS,
-	OPT_RESUME, OPT_SERVICE, OPT_STREAM, OPT_SUMMARY, OPT_TAG,
-	OPT_USAGE_LOG,
+	OPT_KEY_COMMAND, OPT_KEY_FILE, OPT_LIST_PROFILES, OPT_LOG_CONTENT,
+	OPT_MAX_ATTEMPTS, OPT_MAX_BUFFER, OPT_MAX_RESPONSE, OPT_MAX_TOKENS,
+	OPT_MAX_WAIT, OPT_NO_PROGRESS, OPT_NO_STREAM, OPT_NO_USAGE_LOG,
+	OPT_PROGRESS, OPT_RESUME, OPT_SERVICE, OPT_SHOW_CONFIG, OPT_STREAM,
+	OPT_SUMMARY, OPT_TAG, OPT_USAGE_LOG,
 };
 
 static const struct option longopts[] = {
 	{ "allow-http",		no_argument,		NULL, OPT_ALLOW_HTTP },
 	{ "base-url",		required_argument,	NULL, OPT_BASE_URL },
+	{ "config",		required_argument,	NULL, 'c' },
 	{ "deadline",		required_argument,	NULL, OPT_DEADLINE },
 	{ "header",		required_argument,	NULL, 'H' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -45,6 +47,7 @@ static const struct option longopts[] = {
 	{ "key-command",	required_argument,	NULL, OPT_KEY_COMMAND },
 	{ "key-file",		required_argument,	NULL, OPT_KEY_FILE },
 	{ "lines",		no_argument,		NULL, 'l' },
+	{ "list-profiles",	no_argument,		NULL, OPT_LIST_PROFILES },
 	{ "log-content",	no_argument,		NULL, OPT_LOG_CONTENT },
 	{ "max-attempts",	required_argument,	NULL, OPT_MAX_ATTEMPTS },
 	{ "max-buffer",		required_argument,	NULL, OPT_MAX_BUFFER },
@@ -56,11 +59,13 @@ static const struct option longopts[] = {
 	{ "no-stdin",		no_argument,		NULL, 'n' },
 	{ "no-stream",		no_argument,		NULL, OPT_NO_STREAM },
 	{ "no-usage-log",	no_argument,		NULL, OPT_NO_USAGE_LOG },
+	{ "profile",		required_argument,	NULL, 'p' },
 	{ "progress",		no_argument,		NULL, OPT_PROGRESS },
 	{ "provider",		required_argument,	NULL, 'P' },
 	{ "resend-errors",	no_argument,		NULL, 'R' },
 	{ "resume",		required_argument,	NULL, OPT_RESUME },
 	{ "service",		required_argument,	NULL, OPT_SERVICE },
+	{ "show-config",	no_argument,		NULL, OPT_SHOW_CONFIG },
 	{ "stream",		no_argument,		NULL, OPT_STREAM },
 	{ "summary",		no_argument,		NULL, OPT_SUMMARY },
 	{ "system",		required_argument,	NULL, 's' },
@@ -74,18 +79,21 @@ static const struct option longopts[] = {
 };
 
 static const char usage_text[] =
-    "usage: aiq [-hJlnRuV] [-H header] [-j jobs] [-m model] [-P provider]\n"
-    "           [-s system] [-T timeout] [-t temperature] [--allow-http]\n"
-    "           [--base-url url] [--deadline duration] [--key-command command]\n"
-    "           [--key-file file] [--log-content] [--max-attempts n]\n"
+    "usage: aiq [-hJlnRuV] [-c file] [-H header] [-j jobs] [-m model]\n"
+    "           [-P provider] [-p profile] [-s system] [-T timeout]\n"
+    "           [-t temperature] [--allow-http] [--base-url url]\n"
+    "           [--deadline duration] [--key-command command] [--key-file file]\n"
+    "           [--list-profiles] [--log-content] [--max-attempts n]\n"
     "           [--max-buffer size] [--max-response size] [--max-tokens n]\n"
     "           [--max-wait duration] [--no-progress] [--no-stream]\n"
     "           [--no-usage-log] [--progress] [--resume file] [--service name]\n"
-    "           [--stream] [--summary] [--tag name=value] [--usage-log file]\n"
-    "           [prompt ...]\n";
+    "           [--show-config] [--stream] [--summary] [--tag name=value]\n"
+    "           [--usage-log file] [prompt ...]\n";
 
 static const char options_text[] =
     "\n"
+    "  -c, --config file       the config file (AITOOLS_CONFIG, else the nearest\n"
+    "                          .aitools.yaml, else ~/.config/aitools/config.yaml)\n"
     "  -H, --header 'Name: value'  a header of the run's provider's requests\n"
     "  -h, --help              show this help\n"
     "  -J, --json              read JSON records, one a line; one out each\n"
@@ -94,7 +102,9 @@ static const char options_text[] =
     "  -m, --model model       model of requests that name none ($AIQ_MODEL,\n"
     "                          gpt-4o-mini)\n"
     "  -n, --no-stdin          text mode: no stdin (for while-read loops)\n"
-    "  -P, --provider name     send every request to openai or anthropic\n"
+    "  -P, --provider name     send every request to this provider (openai,\n"
+    "                          anthropic, or one the config file declares)\n"
+    "  -p, --profile name      the settings of a profile of the config file\n"
     "  -R, --resend-errors     send records that carry an error again\n"
     "  -s, --system text       system prompt of prompt records\n"
     "  -T, --timeout duration  limit of each attempt (10m)\n"
@@ -106,6 +116,7 @@ static const char options_text[] =
     "      --deadline duration limit of each record, all attempts together\n"
     "      --key-command cmd   API key from the output of cmd\n"
     "      --key-file file     API key from the first line of file\n"
+    "      --list-profiles     print the config file's profiles and exit\n"
     "      --log-content       keep prompts and answers in the usage log\n"
     "      --max-attempts n    attempts of a record, the first included (3)\n"
     "      --max-buffer size   memory of answers held; past it they wait (1G)\n"
@@ -119,6 +130,7 @@ static const char options_text[] =
     "      --resume file       pass through the answers of file, an earlier\n"
     "                          output of this run; send the rest\n"
     "      --service name      the service of the calls, in the usage log\n"
+    "      --show-config       print the settings and where each came from\n"
     "      --stream            stream every request; in text mode, print the\n"
     "                          answer as it comes even off a terminal\n"
     "      --summary           what became of the records, a line on stderr\n"
@@ -131,6 +143,10 @@ static const char options_text[] =
 
 /* Where options land before they are checked and applied. */
 struct opts {
+	const char	*config;	/* -c */
+	const char	*profile;	/* -p */
+	int		 show_config;
+	int		 list_profiles;
 	const char	*provider;
 	const char	*base_url;
 	const char	*key_file;
@@ -258,7 +274,10 @@ tag(struct config *cf, const char *arg)
 	if ((v = json_string(eq + 1)) == NULL)
 		bad("--tag", arg, "the value is not valid UTF-8");
 	if ((cf->tags == NULL && (cf->tags = json_object()) == NULL) ||
-	    json_object_set_new(cf->tags, name, v) == -1)
+	    json_object_set_new(cf->tags, name, v) == -1 ||
+	    (cf->given.tags == NULL && (cf->given.tags = json_object()) ==
+	    NULL) || json_object_set_new(cf->given.tags, name, json_true()) ==
+	    -1)
 		errx(1, "out of memory");
 }
 
@@ -297,10 +316,20 @@ long_option(struct config *cf, struct opts *o, int c)
 {
 	switch (c) {
 	case OPT_ALLOW_HTTP:	cf->allow_http = 1; break;
-	case OPT_BASE_URL:	o->base_url = optarg; break;
+	case OPT_BASE_URL:
+		o->base_url = optarg;
+		cf->given.base_url = "--base-url";
+		break;
 	case OPT_DEADLINE:	cf->deadline_ms = duration("--deadline", 1); break;
-	case OPT_KEY_COMMAND:	o->key_command = optarg; break;
-	case OPT_KEY_FILE:	o->key_file = optarg; break;
+	case OPT_KEY_COMMAND:
+		o->key_command = optarg;
+		cf->given.key = "flag --key-command";
+		break;
+	case OPT_KEY_FILE:
+		o->key_file = optarg;
+		cf->given.key = "flag --key-file";
+		break;
+	case OPT_LIST_PROFILES:	o->list_profiles = 1; break;
 	case OPT_LOG_CONTENT:	cf->log_content = 1; break;
 	case OPT_MAX_ATTEMPTS:
 		cf->max_attempts = (int)number("--max-attempts", 1, 100);
@@ -310,6 +339,7 @@ long_option(struct config *cf, struct opts *o, int c)
 	case OPT_MAX_TOKENS:
 		param(cf, "max_tokens", json_integer(number("--max-tokens", 1,
 		    INT_MAX)));
+		cf->given.max_tokens = 1;
 		break;
 	case OPT_MAX_WAIT:	cf->max_wait_ms = duration("--max-wait", 0); break;
 	case OPT_NO_PROGRESS:	cf->progress = 0; json_only(o, "--no-progress"); break;
@@ -317,7 +347,11 @@ long_option(struct config *cf, struct opts *o, int c)
 	case OPT_NO_USAGE_LOG:	o->no_usage_log = 1; break;
 	case OPT_PROGRESS:	cf->progress = 1; json_only(o, "--progress"); break;
 	case OPT_RESUME:	resume_option(cf, o); break;
-	case OPT_SERVICE:	cf->service = optarg; break;
+	case OPT_SERVICE:
+		cf->service = optarg;
+		cf->given.service = "--service";
+		break;
+	case OPT_SHOW_CONFIG:	o->show_config = 1; break;
 	case OPT_STREAM:	cf->stream = STREAM_ON; break;
 	case OPT_SUMMARY:	cf->summary = 1; json_only(o, "--summary"); break;
 	case OPT_TAG:		tag(cf, optarg); break;
@@ -326,14 +360,41 @@ long_option(struct config *cf, struct opts *o, int c)
 	}
 }
 
+/*
+ * -c and -p, read first: the config file and profile are the ground
+ * the other flags then override.  A bad one is refused here, before
+ * anything is sent.
+ */
+static void
+prescan(struct config *cf, struct opts *o, int argc, char **argv)
+{
+	char err[AI_ERRLEN];
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1)
+		if (c == 'c')
+			o->config = optarg;
+		else if (c == 'p')
+			o->profile = optarg;
+	opterr = 1;
+	optind = 1;
+	if (ai_config_open(o->config, o->profile, &cf->file, &cf->profile,
+	    err) == -1) {
+		warnx("%s", err);
+		exit(EXIT_USAGE);
+	}
+	profile_apply(cf, &o->provider);
+}
+
 static void
 parse_options(struct config *cf, struct opts *o, int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, "H:hJj:lm:nP:Rs:T:t:uV", longopts,
-	    NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
 		switch (c) {
+		case 'c':	break;		/* read by prescan */
 		case 'H':	header(cf, optarg); break;
 		case 'h':	print_exit(usage_text, options_text);
 		case 'J':	mode(cf, MODE_JSON); break;
@@ -346,13 +407,27 @@ parse_options(struct config *cf, struct opts *o, int argc, char **argv)
 			if (*optarg == '\0')
 				bad("-m", optarg, "a model has a name");
 			cf->defaults.model = optarg;
+			cf->given.model = "-m";
 			break;
 		case 'n':	cf->no_stdin = 1; break;
-		case 'P':	o->provider = optarg; break;
+		case 'P':
+			o->provider = optarg;
+			cf->given.provider = "-P";
+			break;
+		case 'p':	break;		/* read by prescan */
 		case 'R':	cf->resend_errors = 1; json_only(o, "-R"); break;
-		case 's':	system_prompt(cf); break;
-		case 'T':	cf->timeout_ms = duration("-T", 1); break;
-		case 't':	temperature(cf); break;
+		case 's':
+			system_prompt(cf);
+			cf->given.system = "-s";
+			break;
+		case 'T':
+			cf->timeout_ms = duration("-T", 1);
+			cf->given.timeout = "-T";
+			break;
+		case 't':
+			temperature(cf);
+			cf->given.temperature = 1;
+			break;
 		case 'u':	cf->unordered = 1; json_only(o, "-u"); break;
 		case 'V':	print_exit("aiq " AI_VERSION "\n", NULL);
 		default:	long_option(cf, o, c);
@@ -360,11 +435,11 @@ parse_options(struct config *cf, struct opts *o, int argc, char **argv)
 	}
 }
 
+/* The key of the run's own provider: the flags', else its conf's. */
 static char *
-load_key(const struct ai_provider *p, const struct opts *o)
+load_key(const struct config *cf, const struct opts *o)
 {
 	char err[AI_ERRLEN], *key;
-	const char *env;
 
 	if (o->key_file != NULL) {
 		if ((key = ai_key_from_file(o->key_file, err)) == NULL)
@@ -376,8 +451,10 @@ load_key(const struct ai_provider *p, const struct opts *o)
 			errx(1, "%s", err);
 		return key;
 	}
-	env = getenv(p->key_env);
-	return env != NULL && *env != '\0' ? strdup(env) : NULL;
+	key = ai_key_load(ai_route_conf(&cf->rt, cf->rt.own), err);
+	if (key == NULL && *err != '\0')
+		errx(1, "%s", err);
+	return key;
 }
 
 /*
@@ -394,7 +471,7 @@ setup_endpoint(struct aiq *q, struct config *cf, struct opts *o)
 	enum ai_errcode code;
 	int told;
 
-	if (ai_router_init(&cf->rt, o->provider, cf->defaults.model,
+	if (ai_router_init(&cf->rt, cf->file, o->provider, cf->defaults.model,
 	    o->base_url, err) == -1)
 		bad("-P", o->provider, err);
 	p = cf->rt.own;
@@ -402,7 +479,9 @@ setup_endpoint(struct aiq *q, struct config *cf, struct opts *o)
 	    o->key_file != NULL || o->key_command != NULL;
 	if (ai_route_base(&cf->rt, p, base, sizeof(base), err) == -1)
 		errx(1, "%s", err);
-	key = load_key(p, o);
+	key = load_key(cf, o);
+	if (o->show_config)
+		exit(profile_show(cf, base, key));
 	if (endpoint_init(q, p, base, key, &code, err) == NULL &&
 	    (told || code != AI_E_AUTH))
 		errx(1, "%s", err);
@@ -608,10 +687,19 @@ main(int argc, char *argv[])
 
 	cf.command = command_line(&cf, argc, argv);
 	argv[0] = "aiq";		/* getopt's messages name the program */
+	prescan(&cf, &o, argc, argv);
 	parse_options(&cf, &o, argc, argv);
 	argc -= optind;
 	argv += optind;
+	if (o.list_profiles)
+		return profile_list(cf.file);
 	cf.defaults.model = ai_default_model(cf.defaults.model);
+	if (ai_traceparent_id(getenv("TRACEPARENT"), cf.trace_id) == -1)
+		cf.trace_id[0] = '\0';
+	if (o.show_config) {
+		setup_endpoint(&q, &cf, &o);
+		return 0;
+	}
 	check_mode(&cf, &o, argc);
 	check_files(&cf);
 	if (cf.tags != NULL &&
@@ -633,7 +721,9 @@ main(int argc, char *argv[])
 	curl_slist_free_all(cf.extra);
 	json_decref(cf.defaults.params);
 	json_decref(cf.tags);
+	json_decref(cf.given.tags);
 	free(cf.tags_text);
+	ai_config_free(cf.file);
 	curl_global_cleanup();
 	return status;
 }

@@ -34,7 +34,7 @@ fill_meta(struct aiq *q, struct job *j, const char *model, struct ai_meta *m)
 	m->started_ms = j->started_ms;
 	m->finished_ms = ai_now_ms();
 	if (j->ep != NULL) {
-		m->provider = j->ep->prov->name;
+		m->provider = j->ep->conf->name;
 		m->model = model;
 	}
 	if (j->attempts > 0) {

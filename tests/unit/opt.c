@@ -89,10 +89,10 @@ test_route(void)
 
 	unsetenv("OPENAI_BASE_URL");
 	setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9/", 1);
-	is_int(ai_router_init(&rt, "nope", "gpt-4o", NULL, err), -1,
+	is_int(ai_router_init(&rt, NULL, "nope", "gpt-4o", NULL, err), -1,
 	    "route: unknown -P");
-	is_str(err, "not a provider: openai or anthropic", "  names them");
-	is_int(ai_router_init(&rt, NULL, "claude-haiku-4-5", "https://x/v1/",
+	is_str(err, "not a provider: there are openai, anthropic (or claude)", "  names them");
+	is_int(ai_router_init(&rt, NULL, NULL, "claude-haiku-4-5", "https://x/v1/",
 	    err), 0, "route: no -P");
 	is_str(rt.own->name, "anthropic", "  own is the default model's");
 	req.model = "gpt-4o";
@@ -105,7 +105,7 @@ test_route(void)
 	is_str(base, "https://x/v1", "  --base-url is own's, without the /");
 	ai_route_base(&rt, &ai_openai, base, sizeof(base), err);
 	is_str(base, "https://api.openai.com/v1", "  others: their default");
-	ai_router_init(&rt, "openai", "claude-x", NULL, err);
+	ai_router_init(&rt, NULL, "openai", "claude-x", NULL, err);
 	ai_route_base(&rt, &ai_anthropic, base, sizeof(base), err);
 	is_str(base, "http://127.0.0.1:9", "  or their variable");
 	req.native = &ai_anthropic;

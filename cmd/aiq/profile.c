@@ -1,0 +1,258 @@
+/*
+ * profile.c: the config file's say in a run.  Its service and the
+ * profile of -p become the run's settings before the flags are read, so
+ * that a flag overrides the profile and the profile the defaults; and
+ * --show-config prints what came of it, and from where.
+ */
+#include <ctype.h>
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "aiq.h"
+
+/*
+ * Applies the config file and profile of cf as settings; *provider
+ * becomes the profile's provider, which -P may then replace.
+ */
+void
+profile_apply(struct config *cf, const char **provider)
+{
+	const struct ai_profile *p = cf->profile;
+	char err[AI_ERRLEN];
+
+	if (cf->file != NULL && cf->file->service != NULL)
+		cf->service = cf->file->service;
+	if (p == NULL)
+		return;
+	if (ai_profile_defaults(p, &cf->defaults, err) == -1 ||
+	    (cf->tags = ai_profile_tags(p)) == NULL)
+		errx(1, "out of memory");
+	if (p->service != NULL)
+		cf->service = p->service;
+	if (p->timeout_ms > 0)
+		cf->timeout_ms = p->timeout_ms;
+	if (p->provider != NULL)
+		*provider = p->provider->name;
+}
+
+/* Prints one setting: its name, its value, and where it came from. */
+static int
+row(const char *name, const char *value, const char *from)
+{
+	char shown[256];
+
+	return printf("%-18s %-40s %s\n", name, value != NULL ?
+	    ai_text_show(shown, sizeof(shown), value) : "-", from) < 0 ? -1 : 0;
+}
+
+/* Where a profile's key came from: FILE:LINE, or what else. */
+static const char *
+from(const struct config *cf, const char *flag, const char *key,
+    const char *other, char *buf, size_t size)
+{
+	if (flag != NULL) {
+		snprintf(buf, size, "flag %s", flag);
+		return buf;
+	}
+	if (cf->profile != NULL && key != NULL && ai_config_where(cf->file,
+	    cf->profile, key, buf, size) != NULL)
+		return buf;
+	return other;
+}
+
+/* Header values that are secrets are shown masked. */
+static int
+secret_header(const char *name)
+{
+	char low[128];
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i < sizeof(low) - 1; i++)
+		low[i] = (char)tolower((unsigned char)name[i]);
+	low[i] = '\0';
+	return strcmp(low, "authorization") == 0 || strcmp(low, "cookie") ==
+	    0 || strstr(low, "key") != NULL || strstr(low, "token") != NULL ||
+	    strstr(low, "secret") != NULL || strstr(low, "auth") != NULL;
+}
+
+static int
+conf_rows(const struct config *cf, const struct ai_provider_conf *c)
+{
+	char at[256], path[256], name[128], num[32];
+	const char *k, *v;
+	json_t *val;
+	int r = 0;
+
+	json_object_foreach((json_t *)c->headers, k, val) {
+		snprintf(name, sizeof(name), "headers.%s", k);
+		snprintf(path, sizeof(path), "providers.%s.headers.%s", c->name,
+		    k);
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(val));
+		v = secret_header(k) ? "***" : json_is_string(val) ?
+		    json_string_value(val) : num;
+		r |= row(name, v, ai_config_where(cf->file, NULL, path, at,
+		    sizeof(at)));
+	}
+	json_object_foreach((json_t *)c->query, k, val) {
+		snprintf(name, sizeof(name), "query.%s", k);
+		snprintf(path, sizeof(path), "providers.%s.query.%s", c->name,
+		    k);
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(val));
+		r |= row(name, json_is_string(val) ? json_string_value(val) :
+		    num, ai_config_where(cf->file, NULL, path, at, sizeof(at)));
+	}
+	return r;
+}
+
+/* The conf key's place (providers.NAME.KEY), else other. */
+static const char *
+conf_from(const struct config *cf, const struct ai_provider_conf *c,
+    const char *key, const char *other, char *buf, size_t size)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "providers.%s.%s", c->name, key);
+	return ai_config_where(cf->file, NULL, path, buf, size) != NULL ?
+	    buf : other;
+}
+
+static int
+endpoint_rows(const struct config *cf, const char *base, const char *key)
+{
+	const struct ai_provider_conf *c = ai_route_conf(&cf->rt, cf->rt.own);
+	char at[256], src[256], ks[320];
+	const char *env = getenv(cf->rt.own->base_env), *kind;
+	int r = 0;
+
+	r |= row("provider", c->name, from(cf, cf->given.provider, "provider",
+	    "the default model's", at, sizeof(at)));
+	r |= row("api", c->api->name, conf_from(cf, c, "api", "built in", at,
+	    sizeof(at)));
+	r |= row("base_url", base, cf->given.base_url != NULL ?
+	    "flag --base-url" : conf_from(cf, c, "base_url", env != NULL &&
+	    *env != '\0' ? cf->rt.own->base_env : "default", at, sizeof(at)));
+	ai_key_origin(c, src, sizeof(src));
+	kind = c->api_key != NULL ? "api_key" : c->key_file != NULL ?
+	    "key_file" : c->key_command != NULL ? "key_command" : "key_env";
+	snprintf(ks, sizeof(ks), "%s (%s)", cf->given.key != NULL ? "given" :
+	    src, key != NULL ? "set, not shown" : "not set");
+	r |= row("key", ks, cf->given.key != NULL ? cf->given.key :
+	    conf_from(cf, c, kind, "default", at, sizeof(at)));
+	if (c->auth_header != NULL)
+		r |= row("auth_header", c->auth_header, conf_from(cf, c,
+		    "auth_header", "", at, sizeof(at)));
+	r |= row("trace_header", c->trace_header != NULL ? c->trace_header :
+	    "none", conf_from(cf, c, "trace_header", "default", at,
+	    sizeof(at)));
+	return r | conf_rows(cf, c);
+}
+
+/* A parameter's origin: a flag, the profile's params.K or K, or none. */
+static const char *
+param_from(const struct config *cf, const char *k, char *buf, size_t size)
+{
+	char key[160];
+
+	if (strcmp(k, "temperature") == 0 && cf->given.temperature)
+		return "flag -t";
+	if (strcmp(k, "max_tokens") == 0 && cf->given.max_tokens)
+		return "flag --max-tokens";
+	snprintf(key, sizeof(key), "params.%s", k);
+	if (cf->profile != NULL && (ai_config_where(cf->file, cf->profile, k,
+	    buf, size) != NULL || ai_config_where(cf->file, cf->profile, key,
+	    buf, size) != NULL))
+		return buf;
+	return "";
+}
+
+static int
+json_rows(const struct config *cf, const char *prefix, const json_t *obj,
+    int tags)
+{
+	char name[160], at[256], key[160], *v;
+	const char *k, *f;
+	json_t *val;
+	int r = 0;
+
+	json_object_foreach((json_t *)obj, k, val) {
+		snprintf(name, sizeof(name), "%s.%s", prefix, k);
+		if ((v = json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY)) ==
+		    NULL)
+			errx(1, "out of memory");
+		snprintf(key, sizeof(key), "tags.%s", k);
+		if (!tags)
+			f = param_from(cf, k, at, sizeof(at));
+		else if (json_object_get(cf->given.tags, k) != NULL)
+			f = "flag --tag";
+		else if (cf->profile != NULL && (ai_config_where(cf->file,
+		    cf->profile, key, at, sizeof(at)) != NULL ||
+		    (strcmp(k, "purpose") == 0 && ai_config_where(cf->file,
+		    cf->profile, "purpose", at, sizeof(at)) != NULL) ||
+		    (strcmp(k, "profile") == 0 && ai_config_where(cf->file,
+		    cf->profile, "name", at, sizeof(at)) != NULL)))
+			f = at;
+		else
+			f = "";
+		r |= row(name, json_is_string(val) ? json_string_value(val) : v,
+		    f);
+		free(v);
+	}
+	return r;
+}
+
+/*
+ * --show-config: the run's settings, each with where it came from (a
+ * flag, FILE:LINE, a variable, the default).  Secrets are never shown:
+ * a key is said to be set, and secret headers are masked.
+ */
+int
+profile_show(const struct config *cf, const char *base, const char *key)
+{
+	const char *menv = getenv("AIQ_MODEL");
+	char at[256], t[32];
+	int r = 0;
+
+	r |= row("config", cf->file != NULL ? cf->file->path : "none", "");
+	r |= row("profile", cf->profile != NULL ? cf->profile->name : NULL,
+	    cf->profile != NULL ? from(cf, NULL, "name", "", at, sizeof(at)) :
+	    "");
+	r |= row("service", cf->service, cf->given.service != NULL ?
+	    "flag --service" : from(cf, NULL, "service", cf->file != NULL &&
+	    ai_config_where(cf->file, NULL, "service", at, sizeof(at)) !=
+	    NULL ? at : "", at, sizeof(at)));
+	r |= endpoint_rows(cf, base, key);
+	r |= row("model", cf->defaults.model, from(cf, cf->given.model,
+	    "model", menv != NULL && *menv != '\0' ? "AIQ_MODEL" : "default",
+	    at, sizeof(at)));
+	snprintf(t, sizeof(t), "%lldms", (long long)cf->timeout_ms);
+	r |= row("timeout", t, from(cf, cf->given.timeout, "timeout",
+	    "default", at, sizeof(at)));
+	r |= row("system", cf->defaults.system, cf->defaults.system == NULL ?
+	    "" : from(cf, cf->given.system, "system", "", at, sizeof(at)));
+	r |= row("template", cf->defaults.template, cf->defaults.template ==
+	    NULL ? "" : from(cf, NULL, "template", "", at, sizeof(at)));
+	r |= json_rows(cf, "params", cf->defaults.params, 0);
+	r |= json_rows(cf, "tags", cf->tags, 1);
+	if (r != 0 || fflush(stdout) == EOF)
+		err(1, "write error");
+	return 0;
+}
+
+/* --list-profiles: the profiles' names, one a line, for completions. */
+int
+profile_list(const struct ai_config *file)
+{
+	size_t i;
+
+	for (i = 0; file != NULL && i < file->nprofiles; i++)
+		if (puts(file->profiles[i].name) == EOF)
+			err(1, "write error");
+	if (fflush(stdout) == EOF)
+		err(1, "write error");
+	return 0;
+}
