@@ -8,7 +8,7 @@ _aiq()
 		prev=${COMP_WORDS[COMP_CWORD-2]}
 	fi
 	case $prev in
-	--key-file|--usage-log|--resume)
+	-c|--config|--key-file|--usage-log|--resume)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
@@ -17,7 +17,12 @@ _aiq()
 		return
 		;;
 	-P|--provider)
-		COMPREPLY=($(compgen -W 'openai anthropic' -- "$cur"))
+		COMPREPLY=($(compgen -W 'openai anthropic claude' -- "$cur"))
+		return
+		;;
+	-p|--profile)
+		COMPREPLY=($(compgen -W "$(aiq --list-profiles 2>/dev/null)" \
+		    -- "$cur"))
 		return
 		;;
 	-H|--header|-j|--jobs|-m|--model|-s|--system|-T|--timeout|\
@@ -28,14 +33,14 @@ _aiq()
 	esac
 	case $cur in
 	-*)
-		COMPREPLY=($(compgen -W '-H --header -h --help -J --json
+		COMPREPLY=($(compgen -W '-c --config -H --header -h --help -J --json
 		    -j --jobs -l --lines -m --model -n --no-stdin -P --provider
-		    -R --resend-errors -s --system -T --timeout
+		    -p --profile -R --resend-errors -s --system -T --timeout
 		    -t --temperature -u --unordered -V --version --allow-http
 		    --base-url --deadline --key-command --key-file
-		    --log-content --max-attempts --max-buffer --max-response
+		    --list-profiles --log-content --max-attempts --max-buffer --max-response
 		    --max-tokens --max-wait --no-progress --no-stream
-		    --no-usage-log --progress --resume --service --stream
+		    --no-usage-log --progress --resume --service --show-config --stream
 		    --summary --tag --usage-log' -- "$cur"))
 		;;
 	esac
