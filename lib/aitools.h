@@ -311,7 +311,6 @@ struct ai_provider {
 };
 const struct ai_provider *ai_provider_at(size_t);
 const struct ai_provider *ai_provider_find(const char *);
-const struct ai_provider *ai_provider_named(const char *, char *);
 const struct ai_provider *ai_provider_for_model(const char *);
 const struct ai_provider *ai_provider_of_record(const json_t *);
 void	 ai_call_free(struct ai_call *);

@@ -33,23 +33,6 @@ ai_provider_find(const char *name)
 	return NULL;
 }
 
-/* The provider named name, or NULL with the names there are in err. */
-const struct ai_provider *
-ai_provider_named(const char *name, char *err)
-{
-	const struct ai_provider *p = ai_provider_find(name);
-	size_t i, n = 0;
-
-	if (p != NULL)
-		return p;
-	n = (size_t)snprintf(err, AI_ERRLEN, "not a provider:");
-	for (i = 0; providers[i] != NULL && n < AI_ERRLEN; i++)
-		n += (size_t)snprintf(err + n, AI_ERRLEN - n, "%s %s",
-		    i == 0 ? "" : providers[i + 1] == NULL ? " or" : ",",
-		    providers[i]->name);
-	return NULL;
-}
-
 /*
  * The provider a model name implies, by the prefixes of the table
  * (claude-* is Anthropic's).  Any other name (gpt-*, o3-mini, and the

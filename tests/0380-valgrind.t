@@ -8,7 +8,7 @@ if ! command -v valgrind >/dev/null || [ "${AI_BIN##*/}" = build-san ]; then
 	exit 0
 fi
 
-plan 12
+plan 13
 
 VG="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99"
 
@@ -58,6 +58,30 @@ AICACHE_DB=$SCRATCH/vg.db $VG aicache get <in2.jsonl >/dev/null 2>vg9.txt &&
     $VG aicache import -f "$SCRATCH/vg2.db" 2>>vg9.txt
 st=$?
 is "$st:$(grep -c '==[0-9]*==' vg9.txt)" 0:0 'aicache hits, stats, export, import: no valgrind errors'
+cat >cfg.yaml <<EOF
+service: vg
+ai_proxy:
+  models:
+    - &base
+      name: t
+      provider: local
+      template: "In {{lang}}: {{input}}"
+      params: {seed: 1}
+      tags: {team: a}
+      rate_limit: [5/s, 100 tokens/min]
+providers:
+  local: {api: openai, base_url: "$OPENAI_BASE_URL", headers: {X-A: b},
+    query: {v: 1}, key_env: NO_SUCH_KEY, trace_header: x-t}
+EOF
+{
+	printf '{"lang":"fr","prompt":"a"}\n{"prompt":"b"}\n' |
+	    $VG aiq -c cfg.yaml -p t -J
+	$VG aiq -c cfg.yaml -p t --show-config
+	printf 'bad: [\n' >bad.yaml
+	$VG aiq -c bad.yaml -p t x
+	$VG aiq -c cfg.yaml -p nope x
+} >/dev/null 2>vg13.txt
+is "$(grep -c '==[0-9]*==' vg13.txt)" 0 'aiq with a config file, good and bad: no valgrind errors'
 D=$TESTS/data/aiusage
 {
 	for f in html csv jsonl markdown; do

@@ -78,33 +78,27 @@ secret_header(const char *name)
 	    strstr(low, "secret") != NULL || strstr(low, "auth") != NULL;
 }
 
+/* The conf's headers or query, one a line, secret headers masked. */
 static int
-conf_rows(const struct config *cf, const struct ai_provider_conf *c)
+pair_rows(const struct config *cf, const struct ai_provider_conf *c,
+    const char *what, const json_t *obj)
 {
 	char at[256], path[256], name[128], num[32];
 	const char *k, *v;
 	json_t *val;
 	int r = 0;
 
-	json_object_foreach((json_t *)c->headers, k, val) {
-		snprintf(name, sizeof(name), "headers.%s", k);
-		snprintf(path, sizeof(path), "providers.%s.headers.%s", c->name,
-		    k);
+	json_object_foreach((json_t *)obj, k, val) {
+		snprintf(name, sizeof(name), "%s.%s", what, k);
+		snprintf(path, sizeof(path), "providers.%s.%s.%s", c->name,
+		    what, k);
 		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
 		    json_integer_value(val));
-		v = secret_header(k) ? "***" : json_is_string(val) ?
-		    json_string_value(val) : num;
+		v = json_is_string(val) ? json_string_value(val) : num;
+		if (strcmp(what, "headers") == 0 && secret_header(k))
+			v = "***";
 		r |= row(name, v, ai_config_where(cf->file, NULL, path, at,
 		    sizeof(at)));
-	}
-	json_object_foreach((json_t *)c->query, k, val) {
-		snprintf(name, sizeof(name), "query.%s", k);
-		snprintf(path, sizeof(path), "providers.%s.query.%s", c->name,
-		    k);
-		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
-		    json_integer_value(val));
-		r |= row(name, json_is_string(val) ? json_string_value(val) :
-		    num, ai_config_where(cf->file, NULL, path, at, sizeof(at)));
 	}
 	return r;
 }
@@ -149,7 +143,8 @@ endpoint_rows(const struct config *cf, const char *base, const char *key)
 	r |= row("trace_header", c->trace_header != NULL ? c->trace_header :
 	    "none", conf_from(cf, c, "trace_header", "default", at,
 	    sizeof(at)));
-	return r | conf_rows(cf, c);
+	return r | pair_rows(cf, c, "headers", c->headers) |
+	    pair_rows(cf, c, "query", c->query);
 }
 
 /* A parameter's origin: a flag, the profile's params.K or K, or none. */
