@@ -2,7 +2,7 @@
 # aimock: the fake OpenAI provider the other tests stand on.
 . "$(dirname "$0")/lib.sh"
 
-plan 60
+plan 61
 
 hello='{"model":"gpt-test","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say hello"}]}'
 
@@ -123,6 +123,8 @@ is "$(curl -s -H 'Authorization: Bearer sk-mock-secret-123' "$MOCK_URL/models" |
 	list 'the right bearer key is accepted'
 is "$(curl -s -H 'x-api-key: sk-mock-secret-123' "$MOCK_URL/models" | jq -r .object)" \
 	list 'the right x-api-key is accepted'
+is "$(curl -s -H 'api-key: sk-mock-secret-123' "$MOCK_URL/models" | jq -r .object)" \
+	list 'the right api-key is accepted'
 stop_mock
 is "$(head -n1 "$SCRATCH/keys.log" | jq -r .headers.authorization)$(cat "$SCRATCH/keys.log" "$SCRATCH"/mock.port.* | grep -c sk-)" \
 	'Bearer [redacted]0' 'neither the log nor stderr holds a key'

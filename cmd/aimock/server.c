@@ -65,7 +65,20 @@ error_status(const struct mockreq *mr)
 	return mr->err_status ? mr->err_status : mr->k.status;
 }
 
-/* OpenAI clients send a bearer token, Anthropic ones x-api-key. */
+/* Whether the header name holds the key as it is, with no scheme. */
+static int
+key_header(struct MHD_Connection *c, const char *name)
+{
+	const char *v;
+
+	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+	return v != NULL && strcmp(v, cfg.apikey) == 0;
+}
+
+/*
+ * OpenAI clients send a bearer token, Anthropic ones x-api-key, Azure
+ * OpenAI ones api-key.
+ */
 static int
 authorized(struct MHD_Connection *c)
 {
@@ -73,8 +86,7 @@ authorized(struct MHD_Connection *c)
 
 	if (cfg.apikey == NULL)
 		return 1;
-	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-api-key");
-	if (v != NULL && strcmp(v, cfg.apikey) == 0)
+	if (key_header(c, "x-api-key") || key_header(c, "api-key"))
 		return 1;
 	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_AUTHORIZATION);
