@@ -2,7 +2,7 @@
 # aimock: the fake OpenAI provider the other tests stand on.
 . "$(dirname "$0")/lib.sh"
 
-plan 61
+plan 63
 
 hello='{"model":"gpt-test","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say hello"}]}'
 
@@ -100,6 +100,12 @@ is "$(grep nowhere "$SCRATCH/requests.log" | jq -c .body)" null \
 	'a request without a body logs null'
 is "$(jq -r 'select(.body | type == "string") | .body' "$SCRATCH/requests.log" | head -n1)" '{"messages": [oops' \
 	'a body that is not JSON is logged as a string'
+curl -s -o /dev/null "$MOCK_URL/models?a=1&b&a=2&c=&key=sk-q-789"
+is "$(tail -n1 "$SCRATCH/requests.log" | jq -c .query)" \
+	'{"a":["1","2"],"b":null,"c":"","key":"[redacted]"}' \
+	'logs the query arguments, repeats as an array, a key redacted'
+is "$(head -n1 "$SCRATCH/requests.log" | jq -c 'has("query")')" false \
+	'and no query member for a URL without a query'
 
 # --- flags, on a second mock beside the first
 start_mock -r 'Fixed answer.' -s 201
