@@ -2,7 +2,7 @@
 # aimock: the fake OpenAI provider the other tests stand on.
 . "$(dirname "$0")/lib.sh"
 
-plan 63
+plan 64
 
 hello='{"model":"gpt-test","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say hello"}]}'
 
@@ -106,6 +106,9 @@ is "$(tail -n1 "$SCRATCH/requests.log" | jq -c .query)" \
 	'logs the query arguments, repeats as an array, a key redacted'
 is "$(head -n1 "$SCRATCH/requests.log" | jq -c 'has("query")')" false \
 	'and no query member for a URL without a query'
+curl -s -o /dev/null -H "$(printf 'X-\377\376: v')" -H "$(printf 'X-\303\251: w')" "$MOCK_URL/models"
+is "$(tail -n1 "$SCRATCH/requests.log" | jq -c '[.headers["x-??"], .headers["x-é"]]')" \
+	'["v","w"]' 'a header name that is not UTF-8 is logged with ? for its bytes'
 
 # --- flags, on a second mock beside the first
 start_mock -r 'Fixed answer.' -s 201

@@ -46,12 +46,16 @@ header_value(const char *name, const char *value)
 	return json_sprintf("%.*s [redacted]", (int)(sp - value), value);
 }
 
-/* Adds one request header to the log object, lowercased; repeats join. */
+/*
+ * Adds one request header to the log object, lowercased; repeats join.
+ * A name may hold any byte but a few, and is logged as lossy_string
+ * makes it: jansson refuses a key that is not UTF-8.
+ */
 static enum MHD_Result
 log_header(void *cls, enum MHD_ValueKind kind, const char *name,
     const char *value)
 {
-	json_t *obj = cls, *v, *old;
+	json_t *obj = cls, *key, *v, *old;
 	char lname[128];
 	size_t i;
 
@@ -59,17 +63,19 @@ log_header(void *cls, enum MHD_ValueKind kind, const char *name,
 		value = "";
 	for (i = 0; name[i] != '\0' && i < sizeof(lname) - 1; i++)
 		lname[i] = (char)tolower((unsigned char)name[i]);
-	lname[i] = '\0';
-	if ((v = header_value(name, value)) == NULL)
+	if ((key = lossy_string(lname, i)) == NULL)
 		return MHD_YES;
-	if ((old = json_object_get(obj, lname)) != NULL) {
+	v = header_value(name, value);
+	old = json_object_get(obj, json_string_value(key));
+	if (old != NULL && v != NULL) {
 		old = json_sprintf("%s, %s", json_string_value(old),
 		    json_string_value(v));
 		json_decref(v);
 		v = old;
 	}
-	if (v == NULL || json_object_set_new(obj, lname, v) == -1)
-		json_decref(v);
+	if (v != NULL)		/* steals v, even when it fails */
+		(void)json_object_set_new(obj, json_string_value(key), v);
+	json_decref(key);
 	return MHD_YES;
 }
 
