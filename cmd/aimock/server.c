@@ -18,6 +18,8 @@ static atomic_ullong nrequests;		/* the last request number used */
 static const struct route routes[] = {
 	{ "POST", "/v1/chat/completions", API_OPENAI, openai_parse,
 	    openai_success, openai_stream, openai_error },
+	{ "POST", "/openai/deployments/*/chat/completions", API_OPENAI,
+	    azure_parse, openai_success, openai_stream, azure_error },
 	{ "POST", "/v1/messages", API_ANTHROPIC, anthropic_parse,
 	    anthropic_success, anthropic_stream, anthropic_error },
 	{ "GET", "/v1/models", API_OPENAI, NULL, openai_models, NULL,
@@ -28,14 +30,41 @@ static const struct route routes[] = {
 static const struct route unknown_route = { NULL, NULL, API_OPENAI, NULL,
 	NULL, NULL, openai_error };
 
+/*
+ * Whether path matches the route's pattern, whose '*' is copied to name.
+ * A name holds a few ASCII characters, enough for Azure's deployments,
+ * so that it is good UTF-8 wherever it is echoed as the model.
+ */
+static int
+path_match(const char *pat, const char *path, char name[MAX_NAME + 1])
+{
+	size_t n;
+
+	for (; *pat != '\0'; pat++) {
+		if (*pat != '*') {
+			if (*path++ != *pat)
+				return 0;
+			continue;
+		}
+		n = strspn(path, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
+		if (n == 0 || n > MAX_NAME)
+			return 0;
+		memcpy(name, path, n);
+		name[n] = '\0';
+		path += n;
+	}
+	return *path == '\0';
+}
+
 static const struct route *
-find_route(const char *method, const char *path)
+find_route(struct mockreq *mr)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if (strcmp(routes[i].method, method) == 0 &&
-		    strcmp(routes[i].path, path) == 0)
+		if (strcmp(routes[i].method, mr->method) == 0 &&
+		    path_match(routes[i].path, mr->path, mr->name))
 			return &routes[i];
 	return NULL;
 }
@@ -105,7 +134,7 @@ examine(struct mockreq *mr)
 	char badheader[64];
 	int badh;
 
-	mr->route = find_route(mr->method, mr->path);
+	mr->route = find_route(mr);
 	badh = knob_headers(&mr->k, mr->conn, badheader, sizeof(badheader));
 	if (mr->up->toobig)
 		reject(mr, 413, NULL, "Request body exceeds %d MiB (mock)",
