@@ -2,7 +2,7 @@
 # aimock: the fake OpenAI provider the other tests stand on.
 . "$(dirname "$0")/lib.sh"
 
-plan 60
+plan 64
 
 hello='{"model":"gpt-test","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say hello"}]}'
 
@@ -100,6 +100,15 @@ is "$(grep nowhere "$SCRATCH/requests.log" | jq -c .body)" null \
 	'a request without a body logs null'
 is "$(jq -r 'select(.body | type == "string") | .body' "$SCRATCH/requests.log" | head -n1)" '{"messages": [oops' \
 	'a body that is not JSON is logged as a string'
+curl -s -o /dev/null "$MOCK_URL/models?a=1&b&a=2&c=&key=sk-q-789"
+is "$(tail -n1 "$SCRATCH/requests.log" | jq -c .query)" \
+	'{"a":["1","2"],"b":null,"c":"","key":"[redacted]"}' \
+	'logs the query arguments, repeats as an array, a key redacted'
+is "$(head -n1 "$SCRATCH/requests.log" | jq -c 'has("query")')" false \
+	'and no query member for a URL without a query'
+curl -s -o /dev/null -H "$(printf 'X-\377\376: v')" -H "$(printf 'X-\303\251: w')" "$MOCK_URL/models"
+is "$(tail -n1 "$SCRATCH/requests.log" | jq -c '[.headers["x-??"], .headers["x-é"]]')" \
+	'["v","w"]' 'a header name that is not UTF-8 is logged with ? for its bytes'
 
 # --- flags, on a second mock beside the first
 start_mock -r 'Fixed answer.' -s 201
@@ -123,6 +132,8 @@ is "$(curl -s -H 'Authorization: Bearer sk-mock-secret-123' "$MOCK_URL/models" |
 	list 'the right bearer key is accepted'
 is "$(curl -s -H 'x-api-key: sk-mock-secret-123' "$MOCK_URL/models" | jq -r .object)" \
 	list 'the right x-api-key is accepted'
+is "$(curl -s -H 'api-key: sk-mock-secret-123' "$MOCK_URL/models" | jq -r .object)" \
+	list 'the right api-key is accepted'
 stop_mock
 is "$(head -n1 "$SCRATCH/keys.log" | jq -r .headers.authorization)$(cat "$SCRATCH/keys.log" "$SCRATCH"/mock.port.* | grep -c sk-)" \
 	'Bearer [redacted]0' 'neither the log nor stderr holds a key'

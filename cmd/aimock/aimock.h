@@ -2,19 +2,20 @@
  * aimock.h: what the files of aimock share.
  *
  * aimock is a local fake LLM provider for tests, demos and offline work.
- * It speaks the OpenAI chat-completions and the Anthropic Messages wire
- * formats over libmicrohttpd, answers by echoing the last user message
- * (or a fixed reply), plainly or as server-sent events, and lets every
- * request choose its status, latency, error code and faults through
- * knobs, so that one server can serve a whole test file.
+ * It speaks the OpenAI chat-completions wire format, on OpenAI's path and
+ * Azure OpenAI's, and the Anthropic Messages one over libmicrohttpd,
+ * answers by echoing the last user message (or a fixed reply), plainly
+ * or as server-sent events, and lets every request choose its status,
+ * latency, error code and faults through knobs, so that one server can
+ * serve a whole test file.
  *
  * Each request goes through the same steps (server.c): the body is
- * collected, logged (log.c), parsed by its route (openai.c, anthropic.c)
- * into a struct mockreq, its knobs are resolved (knobs.c), its costs
- * are checked against the rate limits (limits.c), the behaviour is
- * chosen (faults.c), and the route's wire format builds the body that
- * is sent whole (respond.c) or as events (stream.c); bodies too large to
- * hold are made as they are sent (fill.c).
+ * collected, logged (log.c), parsed by its route (openai.c, azure.c,
+ * anthropic.c) into a struct mockreq, its knobs are resolved (knobs.c),
+ * its costs are checked against the rate limits (limits.c), the
+ * behaviour is chosen (faults.c), and the route's wire format builds the
+ * body that is sent whole (respond.c) or as events (stream.c); bodies
+ * too large to hold are made as they are sent (fill.c).
  *
  * Ownership follows lib/aitools.h: a json_t * returned is a new
  * reference, an argument is borrowed unless the comment says "steals".
@@ -37,6 +38,7 @@
 #define MAX_LATENCY	3600000		/* one hour, in milliseconds */
 #define MAX_FAIL	16		/* items of a fail list */
 #define HANG_POLL	50		/* ms between checks of a hung client */
+#define MAX_NAME	64		/* bytes of a name in a path */
 
 /*
  * A byte a reply may end with, where a fault puts what jansson could not
@@ -133,7 +135,11 @@ enum api {
 struct mockreq;
 struct sse;
 
-/* A URL the mock serves, and the wire format it answers in. */
+/*
+ * A URL the mock serves, and the wire format it answers in.  A '*' in
+ * the path stands for a name: 1 to MAX_NAME letters, digits, '.', '_'
+ * and '-', such as the deployment of Azure OpenAI's paths.
+ */
 struct route {
 	const char	*method;
 	const char	*path;
@@ -164,6 +170,7 @@ struct mockreq {
 	const char	*path;
 	const struct upload *up;
 	const struct route *route;
+	char		 name[MAX_NAME + 1];	/* what the route's '*' matched */
 	unsigned long long id;
 
 	json_t		*body;		/* the parsed body, or NULL */
@@ -248,6 +255,10 @@ json_t	*anthropic_error(struct mockreq *);
 void	 anthropic_limited(struct mockreq *, enum limit, int64_t, int64_t);
 int	 anthropic_limit_headers(const struct mockreq *,
 	    struct MHD_Response *);
+
+/* azure.c: Azure OpenAI's path and errors, on the OpenAI wire format. */
+void	 azure_parse(struct mockreq *);
+json_t	*azure_error(struct mockreq *);
 
 /* respond.c: whole responses. */
 enum MHD_Result queue(const struct mockreq *, int, struct MHD_Response *,

@@ -18,6 +18,8 @@ static atomic_ullong nrequests;		/* the last request number used */
 static const struct route routes[] = {
 	{ "POST", "/v1/chat/completions", API_OPENAI, openai_parse,
 	    openai_success, openai_stream, openai_error },
+	{ "POST", "/openai/deployments/*/chat/completions", API_OPENAI,
+	    azure_parse, openai_success, openai_stream, azure_error },
 	{ "POST", "/v1/messages", API_ANTHROPIC, anthropic_parse,
 	    anthropic_success, anthropic_stream, anthropic_error },
 	{ "GET", "/v1/models", API_OPENAI, NULL, openai_models, NULL,
@@ -28,14 +30,41 @@ static const struct route routes[] = {
 static const struct route unknown_route = { NULL, NULL, API_OPENAI, NULL,
 	NULL, NULL, openai_error };
 
+/*
+ * Whether path matches the route's pattern, whose '*' is copied to name.
+ * A name holds a few ASCII characters, enough for Azure's deployments,
+ * so that it is good UTF-8 wherever it is echoed as the model.
+ */
+static int
+path_match(const char *pat, const char *path, char name[MAX_NAME + 1])
+{
+	size_t n;
+
+	for (; *pat != '\0'; pat++) {
+		if (*pat != '*') {
+			if (*path++ != *pat)
+				return 0;
+			continue;
+		}
+		n = strspn(path, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
+		if (n == 0 || n > MAX_NAME)
+			return 0;
+		memcpy(name, path, n);
+		name[n] = '\0';
+		path += n;
+	}
+	return *path == '\0';
+}
+
 static const struct route *
-find_route(const char *method, const char *path)
+find_route(struct mockreq *mr)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if (strcmp(routes[i].method, method) == 0 &&
-		    strcmp(routes[i].path, path) == 0)
+		if (strcmp(routes[i].method, mr->method) == 0 &&
+		    path_match(routes[i].path, mr->path, mr->name))
 			return &routes[i];
 	return NULL;
 }
@@ -65,7 +94,20 @@ error_status(const struct mockreq *mr)
 	return mr->err_status ? mr->err_status : mr->k.status;
 }
 
-/* OpenAI clients send a bearer token, Anthropic ones x-api-key. */
+/* Whether the header name holds the key as it is, with no scheme. */
+static int
+key_header(struct MHD_Connection *c, const char *name)
+{
+	const char *v;
+
+	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+	return v != NULL && strcmp(v, cfg.apikey) == 0;
+}
+
+/*
+ * OpenAI clients send a bearer token, Anthropic ones x-api-key, Azure
+ * OpenAI ones api-key.
+ */
 static int
 authorized(struct MHD_Connection *c)
 {
@@ -73,8 +115,7 @@ authorized(struct MHD_Connection *c)
 
 	if (cfg.apikey == NULL)
 		return 1;
-	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-api-key");
-	if (v != NULL && strcmp(v, cfg.apikey) == 0)
+	if (key_header(c, "x-api-key") || key_header(c, "api-key"))
 		return 1;
 	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_AUTHORIZATION);
@@ -93,7 +134,7 @@ examine(struct mockreq *mr)
 	char badheader[64];
 	int badh;
 
-	mr->route = find_route(mr->method, mr->path);
+	mr->route = find_route(mr);
 	badh = knob_headers(&mr->k, mr->conn, badheader, sizeof(badheader));
 	if (mr->up->toobig)
 		reject(mr, 413, NULL, "Request body exceeds %d MiB (mock)",
