@@ -145,6 +145,7 @@ char	*ai_key_from_command(const char *, char *);
 struct ai_provider_conf;
 char	*ai_key_load(const struct ai_provider_conf *, char *);
 const char *ai_key_origin(const struct ai_provider_conf *, char *, size_t);
+int	 ai_header_secret(const char *);
 void	 ai_scrub_secrets(char *, const char *);
 
 /* usage.c: token counts as every provider reports them, normalised. */

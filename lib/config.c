@@ -507,6 +507,10 @@ pairs(struct check *c, const json_t *obj, const char *key, int headers,
 		if (headers && ai_opt_header(line, c->err) == -1)
 			return bad(c, path, "%s", "a header's value cannot hold "
 			    "control characters");
+		if (headers && ai_header_secret(k) &&
+		    c->cf->secret_at[0] == '\0')
+			memcpy(c->cf->secret_at, path_of(c, path),
+			    sizeof(c->cf->secret_at) - 1);
 	}
 	*out = json_object_size(m) > 0 ? m : NULL;
 	return 0;

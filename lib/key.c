@@ -282,3 +282,26 @@ ai_key_origin(const struct ai_provider_conf *c, char *buf, size_t size)
 		    c->api->key_env);
 	return buf;
 }
+
+/*
+ * Whether a header's value is a secret, by its name: Authorization,
+ * Cookie, and any name holding "key", "token", "secret" or "auth"
+ * (x-api-key, api-key, x-goog-api-key...).  Such values are masked
+ * wherever they are shown, and make a config file holding them private.
+ */
+int
+ai_header_secret(const char *name)
+{
+	static const char *const words[] = { "key", "token", "secret", "auth",
+	    "cookie", "password" };
+	char low[128];
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i < sizeof(low) - 1; i++)
+		low[i] = (char)tolower((unsigned char)name[i]);
+	low[i] = '\0';
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strstr(low, words[i]) != NULL)
+			return 1;
+	return 0;
+}

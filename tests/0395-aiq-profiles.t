@@ -6,7 +6,7 @@
 # anything is sent.
 . "$(dirname "$0")/lib.sh"
 
-plan 73
+plan 74
 
 start_mock -L "$SCRATCH/mock.log"
 last() { tail -n 1 "$SCRATCH/mock.log"; }
@@ -62,6 +62,10 @@ providers:
     query: {api-version: 2024-10-21}
 CONFIG
 cfg=$SCRATCH/svc/.aitools.yaml
+echo x | aiq -c "$cfg" >/dev/null 2>err
+like "$?:$(cat err)" '^2:aiq: .*svc/.aitools.yaml: holds an API key in clear \(providers.local.headers.X-Api-Token\) and others may read it' \
+    'a secret header in a file others may read is refused'
+chmod 600 "$cfg"
 
 # The seed shape's keys reach aiq, the file found from a subdirectory.
 cd svc/sub
@@ -110,7 +114,7 @@ is "$(sent '.body.messages[0].content')" 'You summarize.' '  the system prompt'
 is "$(sent '[.body.temperature, .body.max_tokens, .body.seed] | @csv')" \
     '0.5,77,7' '  temperature, max_tokens and params'
 is "$(sent '.headers["x-team"] + " " + .headers["x-api-token"]')" \
-    'search tok-123' '  the provider'"'"'s headers'
+    'search [redacted]' '  the provider'"'"'s headers'
 like "$(sent '.headers["x-request-trace"]')" \
     '^00-[0-9a-f]{32}-[0-9a-f]{16}-01$' \
     '  the trace context under the provider'"'"'s trace_header'

@@ -15,16 +15,14 @@ static atomic_int logfailed;		/* warn of a failed log write once */
 static pthread_mutex_t logmu = PTHREAD_MUTEX_INITIALIZER;
 
 /*
- * Headers whose values are credentials: the log keeps the scheme only,
- * so a real key pointed at the mock by mistake is never written down.
+ * Headers whose values are credentials (the library's rule, as aiq
+ * masks them): the log keeps the scheme only, so a real key pointed at
+ * the mock by mistake is never written down.
  */
 static int
 is_secret(const char *name)
 {
-	return strcasecmp(name, "authorization") == 0 ||
-	    strcasecmp(name, "x-api-key") == 0 ||
-	    strcasecmp(name, "api-key") == 0 ||
-	    strcasecmp(name, "x-goog-api-key") == 0;
+	return ai_header_secret(name);
 }
 
 /* Query arguments that are keys: Gemini's ?key=, and the header names. */

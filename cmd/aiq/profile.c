@@ -4,12 +4,10 @@
  * that a flag overrides the profile and the profile the defaults; and
  * --show-config prints what came of it, and from where.
  */
-#include <ctype.h>
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "aiq.h"
 
@@ -63,21 +61,6 @@ from(const struct config *cf, const char *flag, const char *key,
 	return other;
 }
 
-/* Header values that are secrets are shown masked. */
-static int
-secret_header(const char *name)
-{
-	char low[128];
-	size_t i;
-
-	for (i = 0; name[i] != '\0' && i < sizeof(low) - 1; i++)
-		low[i] = (char)tolower((unsigned char)name[i]);
-	low[i] = '\0';
-	return strcmp(low, "authorization") == 0 || strcmp(low, "cookie") ==
-	    0 || strstr(low, "key") != NULL || strstr(low, "token") != NULL ||
-	    strstr(low, "secret") != NULL || strstr(low, "auth") != NULL;
-}
-
 /* The conf's headers or query, one a line, secret headers masked. */
 static int
 pair_rows(const struct config *cf, const struct ai_provider_conf *c,
@@ -95,7 +78,7 @@ pair_rows(const struct config *cf, const struct ai_provider_conf *c,
 		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
 		    json_integer_value(val));
 		v = json_is_string(val) ? json_string_value(val) : num;
-		if (strcmp(what, "headers") == 0 && secret_header(k))
+		if (strcmp(what, "headers") == 0 && ai_header_secret(k))
 			v = "***";
 		r |= row(name, v, ai_config_where(cf->file, NULL, path, at,
 		    sizeof(at)));
@@ -176,7 +159,8 @@ json_rows(const struct config *cf, const char *prefix, const json_t *obj,
 
 	json_object_foreach((json_t *)obj, k, val) {
 		snprintf(name, sizeof(name), "%s.%s", prefix, k);
-		if ((v = json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY)) ==
+		if ((v = json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY |
+		    JSON_REAL_PRECISION(15))) ==
 		    NULL)
 			errx(1, "out of memory");
 		snprintf(key, sizeof(key), "tags.%s", k);
