@@ -74,7 +74,7 @@ FUZZ_AIUSAGE = $(BUILD)/cmd/aiusage/fromrecords.o \
 BINS = $(BUILD)/aiq $(BUILD)/aimock $(BUILD)/aicache $(BUILD)/aiusage \
 	$(BUILD)/ailimit
 MAN1 = man/aiq.1 man/aimock.1 man/aicache.1 man/aiusage.1 man/ailimit.1
-MAN5 = man/aitools-record.5
+MAN5 = man/aitools-record.5 man/aitools.yaml.5
 MAN7 = man/aitools.7
 
 all: $(BINS) $(UNIT_BIN)
@@ -201,7 +201,8 @@ uninstall:
 		$(DESTDIR)$(DATADIR)/zsh/site-functions/_$$t \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$t.fish; \
 	done
-	rm -f $(DESTDIR)$(MANDIR)/man5/aitools-record.5 $(DESTDIR)$(MANDIR)/man7/aitools.7
+	rm -f $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) \
+		$(MAN7:man/%=$(DESTDIR)$(MANDIR)/man7/%)
 
 clean:
 	rm -rf build build-san
