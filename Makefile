@@ -74,8 +74,10 @@ FUZZ_AIUSAGE = $(BUILD)/cmd/aiusage/fromrecords.o \
 BINS = $(BUILD)/aiq $(BUILD)/aimock $(BUILD)/aicache $(BUILD)/aiusage \
 	$(BUILD)/ailimit
 MAN1 = man/aiq.1 man/aimock.1 man/aicache.1 man/aiusage.1 man/ailimit.1
-MAN5 = man/aitools-record.5
+MAN5 = man/aitools-record.5 man/aitools.yaml.5
 MAN7 = man/aitools.7
+# A commented config file, installed as an example (see aitools.yaml(5)).
+EXAMPLES_DIR = $(DATADIR)/doc/aitools/examples
 
 all: $(BINS) $(UNIT_BIN)
 
@@ -156,8 +158,9 @@ check: all $(FUZZ_BIN) lint
 	AI_BIN=$(CURDIR)/$(BUILD) prove -j2 tests/
 	$(MAKE) SANITIZE=address,undefined test
 
+# The pages only: man/ holds the example config file too.
 lint:
-	mandoc -Tlint -Wwarning man/*
+	mandoc -Tlint -Wwarning man/*.[1-9]
 
 demo: all
 	sh tests/demo.sh $(BUILD)
@@ -183,11 +186,13 @@ install: $(BINS)
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions \
 		$(DESTDIR)$(DATADIR)/zsh/site-functions \
-		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d
+		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d \
+		$(DESTDIR)$(EXAMPLES_DIR)
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/
+	install -m 644 man/aitools.example.yaml $(DESTDIR)$(EXAMPLES_DIR)/aitools.yaml
 	for t in aiq aimock aicache aiusage ailimit; do \
 		install -m 644 completions/$$t.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/$$t; \
 		install -m 644 completions/_$$t $(DESTDIR)$(DATADIR)/zsh/site-functions/_$$t; \
@@ -201,7 +206,10 @@ uninstall:
 		$(DESTDIR)$(DATADIR)/zsh/site-functions/_$$t \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/$$t.fish; \
 	done
-	rm -f $(DESTDIR)$(MANDIR)/man5/aitools-record.5 $(DESTDIR)$(MANDIR)/man7/aitools.7
+	rm -f $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) \
+		$(MAN7:man/%=$(DESTDIR)$(MANDIR)/man7/%) \
+		$(DESTDIR)$(EXAMPLES_DIR)/aitools.yaml
+	rmdir $(DESTDIR)$(EXAMPLES_DIR) $(DESTDIR)$(DATADIR)/doc/aitools 2>/dev/null || true
 
 clean:
 	rm -rf build build-san
