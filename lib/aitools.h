@@ -345,6 +345,8 @@ struct ai_provider_conf {
 	char		*query_string;	/* and escaped, "a=b&c=d" */
 	const char	*trace_header;	/* "traceparent", another, or NULL */
 	char		*key_file_buf;
+	int		 own;		/* not a built-in provider's name: its
+					   key is only what it declares */
 };
 #define AI_MAX_RATES	6
 struct ai_profile {

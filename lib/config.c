@@ -341,7 +341,7 @@ template_ok(struct check *c, const char *t)
 		s += 2 + strspn(s + 2, " ");
 		n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
-		if (n == 0 || s[n + strspn(s + n, " ")] != '}')
+		if (n == 0 || strncmp(s + n + strspn(s + n, " "), "}}", 2) != 0)
 			return bad(c, "template", "%s", "{{ }} holds a name of "
 			    "letters, digits and _, such as {{input}}");
 	}
@@ -624,6 +624,10 @@ provider(struct check *c, const char *name, const json_t *obj,
 	if (!name_ok(name))
 		return bad(c, NULL, "%s", "a provider's name is 1 to 64 "
 		    "letters, digits, ., - and _");
+	if (strcmp(name, "claude") == 0)
+		return bad(c, NULL, "%s", "claude is the alias of anthropic: "
+		    "declare it as anthropic");
+	p->own = builtin_named(name) == NULL;
 	if (!json_is_object(obj))
 		return bad(c, NULL, "%s", "a provider is a mapping, with api "
 		    "and base_url");
@@ -638,6 +642,10 @@ provider(struct check *c, const char *name, const json_t *obj,
 		return bad(c, "base_url", "%s", "not an http:// or https:// "
 		    "URL");
 	p->base_url = url;
+	/* Lest a server of its own get OpenAI's URL, or OpenAI's key. */
+	if (p->own && url == NULL)
+		return bad(c, NULL, "%s", "a provider of its own needs a "
+		    "base_url");
 	if (p->auth_header != NULL && !header_name_ok(p->auth_header))
 		return bad(c, "auth_header", "%s", "not a header name, such as "
 		    "api-key");
@@ -652,9 +660,9 @@ trace_header(struct check *c, const json_t *obj, struct ai_provider_conf *p)
 {
 	const json_t *v = json_object_get(obj, "trace_header");
 
-	if (v == NULL)
+	if (v == NULL || json_is_null(v))
 		return 0;
-	if (json_is_null(v) || json_is_false(v) || (json_is_string(v) &&
+	if (json_is_false(v) || (json_is_string(v) &&
 	    strcmp(json_string_value(v), "none") == 0)) {
 		p->trace_header = NULL;
 		return 0;
@@ -1020,6 +1028,7 @@ ai_config_open(const char *given, const char *name, struct ai_config **cfp,
 		if (name != NULL)
 			return ai_errf(err, "-p %s: no config file (-c, "
 			    "$AITOOLS_CONFIG, .aitools.yaml here or above, "
+			    "$XDG_CONFIG_HOME/aitools/config.yaml or "
 			    "~/.config/aitools/config.yaml)", name);
 		return 0;
 	}

@@ -260,6 +260,8 @@ ai_key_load(const struct ai_provider_conf *c, char *err)
 		return ai_key_from_file(c->key_file, err);
 	if (c->key_command != NULL)
 		return ai_key_from_command(c->key_command, err);
+	if (c->key_env == NULL && c->own)
+		return NULL;	/* never another provider's key */
 	env = getenv(c->key_env != NULL ? c->key_env : c->api->key_env);
 	if (env == NULL || *env == '\0')
 		return NULL;
@@ -277,6 +279,9 @@ ai_key_origin(const struct ai_provider_conf *c, char *buf, size_t size)
 		snprintf(buf, size, "key_file %s", c->key_file);
 	else if (c->key_command != NULL)
 		snprintf(buf, size, "key_command");
+	else if (c->key_env == NULL && c->own)
+		snprintf(buf, size, "no key_env, key_file, key_command or "
+		    "api_key");
 	else
 		snprintf(buf, size, "$%s", c->key_env != NULL ? c->key_env :
 		    c->api->key_env);

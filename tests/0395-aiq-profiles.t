@@ -6,7 +6,7 @@
 # anything is sent.
 . "$(dirname "$0")/lib.sh"
 
-plan 74
+plan 77
 
 start_mock -L "$SCRATCH/mock.log"
 last() { tail -n 1 "$SCRATCH/mock.log"; }
@@ -140,7 +140,7 @@ is "$(jq -r .error.code out)" invalid_input '  {{input}} with no prompt too'
 echo '{"lang":"German","input":"da"}' | aiq -c "$cfg" -p summarize -J >/dev/null
 is "$(sent '.body.messages[1].content')" 'Summarize in German: da' \
     '  {{input}} is a record'"'"'s "input" when it has no prompt'
-printf 'one\ntwo\n' | aiq -c "$cfg" -p tr -l >out
+printf 'one\ntwo\n' | aiq -c "$cfg" -p tr -l -j 1 >out
 is "$(sent '.body.messages[0].content')" 'Translate to French: two' \
     '-l: each line is {{input}}'
 is "$(jq -r .response.body.choices[0].message.content out | tr '\n' '|')" \
@@ -217,6 +217,17 @@ unlike "$(cat out)" sk-clear '  nowhere'
 stop_mock
 start_mock -L "$SCRATCH/mock.log"
 sed -i "s#127.0.0.1:[0-9]*/#127.0.0.1:$MOCK_PORT/#" "$cfg"
+
+# --show-config: reads no key file, runs no key command.
+printf 'providers:\n  openai:\n    key_command: touch ran; echo k\n' >cmd.yaml
+like "$(aiq -c cmd.yaml --show-config | setting key)" '^key_command \(not read\)' \
+    '--show-config names the key command'
+test -e ran
+is "$?" 1 '  and does not run it'
+printf 'providers:\n  own:\n    api: openai\n    base_url: https://example.com/v1\n' >own.yaml
+OPENAI_API_KEY=sk-other-1 aiq -c own.yaml -P own x >out 2>err
+is "$?:$(cat err)" "1:aiq: no API key for own: its entry in the config file has no key_env, key_file, key_command or api_key" \
+    'a provider of its own never gets $OPENAI_API_KEY'
 
 # --show-config: each setting and where it came from.
 aiq -c "$cfg" -p summarize -t 1 --show-config >out </dev/null

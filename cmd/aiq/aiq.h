@@ -262,7 +262,7 @@ int	 shell_word(struct ai_buf *, const char *);
 
 /* profile.c: the config file's profile made the run's settings. */
 void	 profile_apply(struct config *, const char **);
-int	 profile_show(const struct config *, const char *, const char *);
+int	 profile_show(const struct config *, const char *);
 int	 profile_list(const struct ai_config *);
 
 /* calls.c: the usage log, a row for every call made. */

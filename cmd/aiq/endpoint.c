@@ -112,7 +112,11 @@ no_key(struct aiq *q, const struct ai_provider *p,
 	char from[AI_ERRLEN];
 
 	ai_key_origin(c, from, sizeof(from));
-	if (from[0] != '$')	/* a file or command gave none */
+	if (c->key_env == NULL && c->own && c->key_file == NULL &&
+	    c->key_command == NULL)
+		ai_errf(err, "no API key for %s: its entry in the config file "
+		    "has %s", c->name, from);
+	else if (from[0] != '$')	/* a file or command gave none */
 		ai_errf(err, "no API key for %s from its %s",
 		    c->name, from);
 	else if (p == q->cf->rt.own)

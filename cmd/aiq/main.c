@@ -93,7 +93,8 @@ static const char usage_text[] =
 static const char options_text[] =
     "\n"
     "  -c, --config file       the config file (AITOOLS_CONFIG, else the nearest\n"
-    "                          .aitools.yaml, else ~/.config/aitools/config.yaml)\n"
+    "                          .aitools.yaml, else $XDG_CONFIG_HOME/aitools/\n"
+    "                          config.yaml or ~/.config/aitools/config.yaml)\n"
     "  -H, --header 'Name: value'  a header of the run's provider's requests\n"
     "  -h, --help              show this help\n"
     "  -J, --json              read JSON records, one a line; one out each\n"
@@ -479,9 +480,9 @@ setup_endpoint(struct aiq *q, struct config *cf, struct opts *o)
 	    o->key_file != NULL || o->key_command != NULL;
 	if (ai_route_base(&cf->rt, p, base, sizeof(base), err) == -1)
 		errx(1, "%s", err);
+	if (o->show_config)	/* which reads no key and runs no command */
+		exit(profile_show(cf, base));
 	key = load_key(cf, o);
-	if (o->show_config)
-		exit(profile_show(cf, base, key));
 	if (endpoint_init(q, p, base, key, &code, err) == NULL &&
 	    (told || code != AI_E_AUTH))
 		errx(1, "%s", err);

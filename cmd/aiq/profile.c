@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aiq.h"
 
@@ -42,8 +43,10 @@ row(const char *name, const char *value, const char *from)
 {
 	char shown[256];
 
-	return printf("%-18s %-40s %s\n", name, value != NULL ?
-	    ai_text_show(shown, sizeof(shown), value) : "-", from) < 0 ? -1 : 0;
+	value = value != NULL ? ai_text_show(shown, sizeof(shown), value) : "-";
+	if (from == NULL || *from == '\0')
+		return printf("%-18s %s\n", name, value) < 0 ? -1 : 0;
+	return printf("%-18s %-40s %s\n", name, value, from) < 0 ? -1 : 0;
 }
 
 /* Where a profile's key came from: FILE:LINE, or what else. */
@@ -98,8 +101,30 @@ conf_from(const struct config *cf, const struct ai_provider_conf *c,
 	    buf : other;
 }
 
+/*
+ * Whether the key is there, found without reading a file or running a
+ * command: --show-config must not ask for a passphrase nor fail for it.
+ */
+static const char *
+key_state(const struct config *cf, const struct ai_provider_conf *c)
+{
+	const char *env;
+
+	if (cf->given.key != NULL || c->key_command != NULL)
+		return "not read";
+	if (c->api_key != NULL)
+		return "set, not shown";
+	if (c->key_file != NULL)
+		return access(c->key_file, R_OK) == 0 ? "readable, not shown" :
+		    "not readable";
+	if (c->key_env == NULL && c->own)
+		return "none";
+	env = getenv(c->key_env != NULL ? c->key_env : c->api->key_env);
+	return env != NULL && *env != '\0' ? "set, not shown" : "not set";
+}
+
 static int
-endpoint_rows(const struct config *cf, const char *base, const char *key)
+endpoint_rows(const struct config *cf, const char *base)
 {
 	const struct ai_provider_conf *c = ai_route_conf(&cf->rt, cf->rt.own);
 	char at[256], src[256], ks[320];
@@ -117,7 +142,7 @@ endpoint_rows(const struct config *cf, const char *base, const char *key)
 	kind = c->api_key != NULL ? "api_key" : c->key_file != NULL ?
 	    "key_file" : c->key_command != NULL ? "key_command" : "key_env";
 	snprintf(ks, sizeof(ks), "%s (%s)", cf->given.key != NULL ? "given" :
-	    src, key != NULL ? "set, not shown" : "not set");
+	    src, key_state(cf, c));
 	r |= row("key", ks, cf->given.key != NULL ? cf->given.key :
 	    conf_from(cf, c, kind, "default", at, sizeof(at)));
 	if (c->auth_header != NULL)
@@ -190,7 +215,7 @@ json_rows(const struct config *cf, const char *prefix, const json_t *obj,
  * a key is said to be set, and secret headers are masked.
  */
 int
-profile_show(const struct config *cf, const char *base, const char *key)
+profile_show(const struct config *cf, const char *base)
 {
 	const char *menv = getenv("AIQ_MODEL");
 	char at[256], t[32];
@@ -204,7 +229,7 @@ profile_show(const struct config *cf, const char *base, const char *key)
 	    "flag --service" : from(cf, NULL, "service", cf->file != NULL &&
 	    ai_config_where(cf->file, NULL, "service", at, sizeof(at)) !=
 	    NULL ? at : "", at, sizeof(at)));
-	r |= endpoint_rows(cf, base, key);
+	r |= endpoint_rows(cf, base);
 	r |= row("model", cf->defaults.model, from(cf, cf->given.model,
 	    "model", menv != NULL && *menv != '\0' ? "AIQ_MODEL" : "default",
 	    at, sizeof(at)));

@@ -206,6 +206,18 @@ test_faults(void)
 	    "\"{{ in put }}\"\n"), "c.yaml:4:7: ai_proxy.models.0.template: "
 	    "{{ }} holds a name of letters, digits and _, such as {{input}}",
 	    "bad template");
+	is_str(fault("ai_proxy:\n  models:\n    - name: a\n      template: "
+	    "\"{{lang}: {{input}}\"\n"), "c.yaml:4:7: ai_proxy.models.0.template: "
+	    "{{ }} holds a name of letters, digits and _, such as {{input}}",
+	    "a template closed by one brace");
+	is_str(fault("providers:\n  claude: {base_url: http://h}\n"),
+	    "c.yaml:2:3: providers.claude: claude is the alias of anthropic: "
+	    "declare it as anthropic", "claude declared");
+	is_str(fault("providers:\n  groq: {api: openai, key_env: G}\n"),
+	    "c.yaml:2:3: providers.groq: a provider of its own needs a "
+	    "base_url", "a provider of its own without a base_url");
+	is_str(fault("providers:\n  openai: {trace_header: null}\n"), "(loaded)",
+	    "trace_header null is the default");
 	is_str(fault("a: &x [*x]\n"), "c.yaml:1:8: an alias of no anchor",
 	    "an alias of itself");
 	ok(strstr(fault("a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,"
@@ -232,6 +244,32 @@ test_secret(void)
 	ok(strstr(err, "sk-abc") == NULL, "  without the key");
 	cf = ai_config_load(file("k.yaml", text, 0600), err);
 	ok(cf != NULL, "and taken from a file of mode 600 (%s)", err);
+	ai_config_free(cf);
+}
+
+/* A provider of its own never gets another provider's key. */
+static void
+test_own_key(void)
+{
+	struct ai_config *cf;
+	const struct ai_provider_conf *pc;
+	char err[AI_ERRLEN], *key;
+
+	setenv("OPENAI_API_KEY", "sk-openai-1", 1);
+	cf = load("providers:\n  groq: {api: openai, base_url: http://h/v1}\n"
+	    "  openai: {base_url: http://o/v1}\n", err);
+	ok(cf != NULL, "loads (%s)", err);
+	if (cf == NULL)
+		return;
+	pc = ai_config_provider(cf, "groq");
+	ok(pc != NULL && pc->own, "groq is a provider of its own");
+	key = ai_key_load(pc, err);
+	ok(key == NULL && *err == '\0', "  and gets no $OPENAI_API_KEY");
+	free(key);
+	key = ai_key_load(ai_config_provider(cf, "openai"), err);
+	is_str(key, "sk-openai-1", "openai, declared, still gets it");
+	free(key);
+	unsetenv("OPENAI_API_KEY");
 	ai_config_free(cf);
 }
 
@@ -282,6 +320,7 @@ main(void)
 	test_keys();
 	test_faults();
 	test_secret();
+	test_own_key();
 	test_template();
 	test_rates();
 	return done();
