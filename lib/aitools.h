@@ -83,7 +83,7 @@ int	 ai_params_set(json_t **, const char *, json_t *);
 /* rand.c: fast non-cryptographic randomness seeded from the kernel. */
 uint64_t ai_rand64(void);
 void	 ai_trace_id(char [33]);	/* 32 lowercase hex digits */
-int	 ai_traceparent_id(const char *, char [33]);
+int	 ai_traceparent_id(const char *, char [33], char [3]);
 
 /* errcode.c: the stable error codes of records. */
 enum ai_errcode {

@@ -74,10 +74,11 @@ ai_trace_id(char out[33])
 /*
  * The trace id of a W3C traceparent header's value ("00-TRACEID-SPANID-
  * FLAGS", as $TRACEPARENT holds it for a process run inside a trace), so
- * that the calls join the caller's trace.  Returns -1 if s is not one.
+ * that the calls join the caller's trace, with its flags (sampled or
+ * not), which the requests pass on.  Returns -1 if s is not one.
  */
 int
-ai_traceparent_id(const char *s, char out[33])
+ai_traceparent_id(const char *s, char out[33], char flags[3])
 {
 	static const char hex[] = "0123456789abcdef";
 
@@ -89,5 +90,7 @@ ai_traceparent_id(const char *s, char out[33])
 		return -1;
 	memcpy(out, s + 3, 32);
 	out[32] = '\0';
+	memcpy(flags, s + 53, 2);
+	flags[2] = '\0';
 	return 0;
 }

@@ -6,7 +6,7 @@
 # anything is sent.
 . "$(dirname "$0")/lib.sh"
 
-plan 77
+plan 78
 
 start_mock -L "$SCRATCH/mock.log"
 last() { tail -n 1 "$SCRATCH/mock.log"; }
@@ -164,6 +164,10 @@ echo '{"prompt":"t"}' |
 like "$(sent .headers.traceparent)" "^00-$tid-[0-9a-f]{16}-01\$" \
     '$TRACEPARENT'"'"'s trace id, with a span of its own'
 is "$(jq -r .aitools.trace_id out)" $tid '  and in the record'
+echo '{"prompt":"t"}' |
+    TRACEPARENT=00-$tid-b7ad6b7169203331-00 aiq -J >/dev/null
+like "$(sent .headers.traceparent)" "^00-$tid-[0-9a-f]{16}-00\$" \
+    '  its flags passed on (not sampled)'
 echo '{"prompt":"t"}' | TRACEPARENT=junk aiq -J >out
 like "$(jq -r .aitools.trace_id out)" '^[0-9a-f]{32}$' \
     '  a malformed one is ignored: a new id'

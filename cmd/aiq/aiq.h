@@ -86,6 +86,7 @@ struct config {
 	struct ai_config *file;		/* the config file, or NULL */
 	const struct ai_profile *profile;	/* -p's, or NULL */
 	char		 trace_id[33];	/* $TRACEPARENT's, or "" */
+	char		 trace_flags[3];	/* and its flags, else "01" */
 	struct given	 given;
 	struct curl_slist *extra;	/* -H headers, for the run's provider */
 	int		 allow_http;

@@ -336,8 +336,9 @@ set_trace(struct aiq *q, struct job *j)
 		j->trace_hdr.data = (char *)"Expect:";	/* sent already */
 		return;
 	}
-	snprintf(j->trace_line, sizeof(j->trace_line), "%s: 00-%s-%016llx-01",
-	    name, j->trace_id, (unsigned long long)ai_rand64());
+	snprintf(j->trace_line, sizeof(j->trace_line), "%s: 00-%s-%016llx-%s",
+	    name, j->trace_id, (unsigned long long)ai_rand64(),
+	    q->cf->trace_flags);
 	j->trace_hdr.data = j->trace_line;
 }
 

@@ -695,8 +695,11 @@ main(int argc, char *argv[])
 	if (o.list_profiles)
 		return profile_list(cf.file);
 	cf.defaults.model = ai_default_model(cf.defaults.model);
-	if (ai_traceparent_id(getenv("TRACEPARENT"), cf.trace_id) == -1)
+	if (ai_traceparent_id(getenv("TRACEPARENT"), cf.trace_id,
+	    cf.trace_flags) == -1) {
 		cf.trace_id[0] = '\0';
+		memcpy(cf.trace_flags, "01", 3);	/* sampled */
+	}
 	if (o.show_config) {
 		setup_endpoint(&q, &cf, &o);
 		return 0;
