@@ -161,6 +161,16 @@ var(const char *name)
 	return v != NULL && *v != '\0' ? name : NULL;
 }
 
+/* A duration as it may be written: 500ms, 1s, 1m. */
+static const char *
+show_ms(int64_t ms, char *buf, size_t size)
+{
+	snprintf(buf, size, ms % 60000 == 0 ? "%lldm" : ms % 1000 == 0 ?
+	    "%llds" : "%lldms", (long long)(ms % 60000 == 0 ? ms / 60000 :
+	    ms % 1000 == 0 ? ms / 1000 : ms));
+	return buf;
+}
+
 /* The limits, each with the rate or flag it came from. */
 static int
 limit_rows(const struct opts *o)
@@ -175,17 +185,16 @@ limit_rows(const struct opts *o)
 		if (o->per[b] == 0)
 			snprintf(value, sizeof(value), "none");
 		else if (b == B_USD)
-			snprintf(value, sizeof(value), "$%s a day",
+			snprintf(value, sizeof(value), "$%s/day",
 			    ai_money_show(o->per[b], usd));
-		else if (o->rate_of[b] != 0)
-			snprintf(value, sizeof(value), "%lld a %s (%s)",
-			    (long long)o->per[b], b >= B_RPD ? "day" : "minute",
-			    rate_text(&o->profile->rates[o->rate_of[b] - 1], r,
-			    sizeof(r)));
+		else if (o->rate_of[b] != 0 && o->profile->rates[o->rate_of[b]
+		    - 1].per_s != (b >= B_RPD ? 86400 : 60))	/* converted */
+			snprintf(value, sizeof(value), "%lld/min (%s)",
+			    (long long)o->per[b], rate_text(&o->profile->rates[
+			    o->rate_of[b] - 1], r, sizeof(r)));
 		else
-			snprintf(value, sizeof(value), "%lld a %s",
-			    (long long)o->per[b], b >= B_RPD ? "day" :
-			    "minute");
+			snprintf(value, sizeof(value), "%lld/%s",
+			    (long long)o->per[b], b >= B_RPD ? "day" : "min");
 		f = o->flag.per[b] ? (snprintf(at, sizeof(at), "flag %s",
 		    flag), at) : o->rate_of[b] != 0 ? rate_where(o,
 		    o->rate_of[b] - 1, at, sizeof(at)) : o->per[b] == 0 ?
@@ -283,9 +292,8 @@ profile_show(const struct opts *o, const char *cmd)
 		    "default", at, sizeof(at)));
 	if (!reset) {
 		rc |= limit_rows(o);
-		snprintf(t, sizeof(t), "%lldms", (long long)o->burst_ms);
-		rc |= row("burst", t, o->flag.burst ? "flag --burst" :
-		    "default");
+		rc |= row("burst", show_ms(o->burst_ms, t, sizeof(t)),
+		    o->flag.burst ? "flag --burst" : "default");
 	}
 	if (gate) {
 		rc |= row("auto", o->auto_limits ? "on" : "off",
