@@ -5,7 +5,7 @@
 # refused before anything is read.
 . "$(dirname "$0")/lib.sh"
 
-plan 38
+plan 39
 
 start_mock -L "$SCRATCH/sent.log"
 export AICACHE_DB=$SCRATCH/cache.db
@@ -62,6 +62,9 @@ is "$(k -p fast)" "$(k -c /dev/null -s 'Be brief.' -t 0 --max-tokens 50)" \
 	'the key under -p is that of the same settings given as flags'
 is "$(k -p fast -t 1)" "$(k -c /dev/null -s 'Be brief.' -t 1 --max-tokens 50)" \
 	'and a flag changes it as it changes the request'
+printf 'providers:\n  openai:\n    base_url: http://127.0.0.1:1/v9\n' >base.yaml
+is "$(k -c base.yaml)" "$(k -c /dev/null --base-url http://127.0.0.1:1/v9)" \
+	'without -p, the base URL the file gives a provider is part of the key'
 aicache put -p fast -f never.db --show-config </dev/null >/dev/null
 is "$?:$(test -e never.db && echo made)" '0:' '--show-config exits 0 without opening the cache'
 is "$( (aicache get -p fast --show-config >/dev/null; cat) <hi.jsonl)" "$(cat hi.jsonl)" \
