@@ -14,8 +14,19 @@ _aicache()
 		return
 	fi
 	case $prev in
-	-f|--cache)
+	-c|--config|-f|--cache)
 		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
+	-p|--profile)	# the profiles of the config file aiq finds, or -c's
+		local i config=()
+		for ((i = 2; i < COMP_CWORD; i++)); do
+			case ${COMP_WORDS[i]} in
+			-c|--config)	config=(-c "${COMP_WORDS[i+1]}") ;;
+			esac
+		done
+		COMPREPLY=($(compgen -W "$(aiq "${config[@]}" --list-profiles \
+		    2>/dev/null)" -- "$cur"))
 		return
 		;;
 	-P|--provider)
@@ -27,8 +38,8 @@ _aicache()
 		return
 		;;
 	esac
-	request='-m --model -P --provider -s --system -t --temperature
-	    --base-url --max-tokens'
+	request='-c --config -m --model -P --provider -p --profile -s --system
+	    -t --temperature --base-url --max-tokens --show-config'
 	case ${COMP_WORDS[1]} in
 	get)	opts="-f --cache -n --namespace $request --batch --deterministic
 		    --fail-open --no-usage-log --tag --ttl" ;;

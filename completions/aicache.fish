@@ -1,6 +1,18 @@
 # fish completion for aicache(1): the command, then the options of that
 # command alone, as its synopsis has them.
 complete -c aicache -f
+
+# The profiles of the config file aiq finds, or of the one -c names.
+function __fish_aicache_profiles
+	set -l tokens (commandline -opc)
+	set -l config
+	for i in (seq (count $tokens))
+		if contains -- $tokens[$i] -c --config
+			set config -c $tokens[(math $i + 1)]
+		end
+	end
+	aiq $config --list-profiles 2>/dev/null
+end
 set -l cmds get put key stats purge vacuum export import
 set -l none "not __fish_seen_subcommand_from $cmds"
 complete -c aicache -n $none -a get -d 'Answer records from the cache'
@@ -43,3 +55,6 @@ complete -c aicache -n $put -l ttl -x -d 'Lifetime of the entries stored'
 complete -c aicache -n $purge -l all -d 'Remove every entry, then vacuum'
 complete -c aicache -n $purge -l expired -d 'Remove expired entries'
 complete -c aicache -n $purge -l older-than -x -d 'Remove entries older than this'
+complete -c aicache -n $request -s c -l config -r -F -d 'The config file'
+complete -c aicache -n $request -s p -l profile -x -a '(__fish_aicache_profiles)' -d 'The settings of a profile of the config file'
+complete -c aicache -n $request -l show-config -d 'Print the settings and where each came from'

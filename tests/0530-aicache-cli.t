@@ -9,7 +9,7 @@ plan 23
 
 # --- -h: the synopsis, then every option with a line on what it does
 aicache get -h >get-h.txt
-is "$?:$(head -n1 get-h.txt)" '0:usage: aicache get [-f cache] [-m model] [-n namespace] [-P provider]' \
+is "$?:$(head -n1 get-h.txt)" '0:usage: aicache get [-c file] [-f cache] [-m model] [-n namespace]' \
 	'get -h begins with its synopsis'
 like "$(grep -- '^  --ttl ' get-h.txt)" '^  --ttl duration +use only entries younger than duration' \
 	'and says what each option does'
@@ -51,7 +51,7 @@ aicache purge </dev/null >out.txt 2>err.txt
 is "$?:$(sed 1d err.txt)" "2:usage: aicache purge [-f cache] [-n namespace] [--all] [--expired]
            [--model model] [--older-than duration]" 'purge without a filter: the synopsis of purge'
 aicache nope 2>err.txt
-is "$?:$(sed -n 2p err.txt):$(tail -n1 err.txt)" '2:usage: aicache get [-f cache] [-m model] [-n namespace] [-P provider]:       aicache -h | -V' \
+is "$?:$(sed -n 2p err.txt):$(tail -n1 err.txt)" '2:usage: aicache get [-c file] [-f cache] [-m model] [-n namespace]:       aicache -h | -V' \
 	'an unknown command: the whole synopsis'
 
 # --- write errors
@@ -69,7 +69,7 @@ is "$(cat esc.err)" 'aicache: line 1: answered by \x1b[2Jevil, not by the defaul
 	"a model name of the input is shown escaped"
 printf '{"prompt":"x","response":%s,"aitools":{"v":1,"provider":"\\u001b[2J"}}\n' "$answer" |
     aicache put -f esc.db >/dev/null 2>esc2.err
-is "$(cat esc2.err)" 'aicache: line 1: sent to \x1b[2J, not to openai: not stored (give aicache the -P of aiq)' \
+is "$(cat esc2.err)" 'aicache: line 1: sent to \x1b[2J, not to openai: not stored (give aicache the -P or -p of aiq)' \
 	"and a provider's"
 printf '{"a":\033[2J}\n' | aicache key >esc.out
 is "$(cat esc.out)" "-	line 1: invalid JSON: invalid token near '\\x1b'" \

@@ -355,7 +355,7 @@ ailimit --rpm 0 </dev/null >/dev/null 2>zero.err
 is "$?:$(head -n1 zero.err)" "2:ailimit: --rpm '0': not a whole number from 1 to 68719476736" \
 	'a limit of 0: a usage error'
 ailimit settle --rpm 5 </dev/null >/dev/null 2>settleopt.err
-is "$?:$(head -n1 settleopt.err)" '2:ailimit: settle takes no limits nor key: each record names its key, each bucket keeps the limit it was drawn with' \
+is "$?:$(head -n1 settleopt.err)" '2:ailimit: settle takes no limits, key nor profile: each record names its key, each bucket keeps the limit it was drawn with' \
 	'settle with a limit: a usage error'
 printf '{"prompt":"x"}\n' | env -i "$AI_BIN/ailimit" --rpm 60 >nohome.out 2>nohome.err
 is "$?:$(grep -c . nohome.out):$(grep -c 'shared with no other process' nohome.err)" '0:1:1' \

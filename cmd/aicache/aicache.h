@@ -4,6 +4,27 @@
 
 #include "aitools.h"
 
+/*
+ * The flags that set what a profile may set too, as --show-config names
+ * them: NULL or 0 where none was given.
+ */
+struct given {
+	const char	*model, *system, *provider, *base_url, *ttl, *path;
+	int		 temperature, max_tokens;
+	json_t		*tags;		/* the names --tag set */
+};
+
+/* The commands, a bit each, for the options to say which take them. */
+enum {
+	C_GET = 1 << 0, C_PUT = 1 << 1, C_KEY = 1 << 2, C_STATS = 1 << 3,
+	C_PURGE = 1 << 4, C_VACUUM = 1 << 5, C_EXPORT = 1 << 6,
+	C_IMPORT = 1 << 7,
+	C_STAGE = C_GET | C_PUT,		/* the pipeline stages */
+	C_REQUEST = C_GET | C_PUT | C_KEY,	/* they make keys */
+	C_FILE = C_GET | C_PUT | C_STATS | C_PURGE | C_VACUUM | C_EXPORT |
+	    C_IMPORT,
+	C_ANY = C_FILE | C_KEY,
+};
 
 /* The command line, once read. */
 struct opts {
@@ -26,6 +47,14 @@ struct opts {
 	json_t		*tags;		/* get --tag, or NULL */
 	int		 batch;		/* records per transaction, 0: as read */
 	int		 given_ns;	/* -n was given, "" included */
+	const char	*config;	/* -c */
+	const char	*profile_name;	/* -p */
+	int		 show_config;	/* --show-config */
+	struct ai_config *file;		/* the config file, or NULL */
+	const struct ai_profile *profile;	/* -p's, or NULL */
+	const char	*service;	/* of the hits: the profile's or the
+					   file's, as aiq's */
+	struct given	 given;
 };
 
 /* What a record is to the cache. */
@@ -49,11 +78,15 @@ struct rec {
 	char		 why[AI_ERRLEN];	/* why it has no key */
 };
 
+/* profile.c */
+void	 profile_apply(struct opts *);
+int	 profile_show(const struct opts *, unsigned);
 /* records.c */
 void	 rec_read(const struct opts *, struct rec *, long, const char *,
 	    size_t, struct ai_buf *);
 void	 rec_pass(const struct rec *, struct ai_buf *);
 void	 rec_free(struct rec *);
+const char *rec_provider(const struct opts *, const struct rec *);
 int	 deterministic(const json_t *);
 int	 storable(const json_t *);
 

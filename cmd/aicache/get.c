@@ -26,7 +26,7 @@ struct hit {
 	unsigned char	 key[AI_KEYLEN];
 	char		 trace_id[33];
 	int64_t		 ts_ms;
-	const char	*provider;	/* static */
+	const char	*provider;	/* static, or the config file's */
 	char		*model;		/* the rest allocated */
 	char		*custom_id;
 	char		*tags;
@@ -109,7 +109,7 @@ keep_hit(struct get *g, const struct rec *r, const struct ai_cache_entry *e,
 	memcpy(h->key, r->key, AI_KEYLEN);
 	memcpy(h->trace_id, trace_id, sizeof(h->trace_id));
 	h->ts_ms = now;
-	h->provider = r->prov->name;
+	h->provider = rec_provider(g->o, r);
 	h->model = dup_or_null(r->req.model);
 	h->custom_id = dup_or_null(r->req.custom_id);
 	h->tags = tags;
@@ -150,6 +150,7 @@ log_hit(struct get *g, const struct hit *h)
 		.trace_id = h->trace_id,
 		.provider = h->provider,
 		.model = h->model,
+		.service = g->o->service,
 		.status = "cache_hit",
 		.http_status = 200,
 		.usage = h->usage,
@@ -179,6 +180,7 @@ answer(struct get *g, const struct rec *r, const struct ai_cache_entry *e,
 	struct ai_meta m = {
 		.finished_ms = now,
 		.trace_id = trace_id,
+		.service = g->o->service,
 		.tags = tags,
 		.cache = mark,
 	};

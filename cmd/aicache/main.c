@@ -21,8 +21,11 @@
 enum {
 	OPT_ALL = CHAR_MAX + 1, OPT_BASE_URL, OPT_BATCH, OPT_CANONICAL,
 	OPT_DETERMINISTIC, OPT_EXPIRED, OPT_FAIL_OPEN, OPT_MAX_SIZE,
-	OPT_MAX_TOKENS, OPT_NO_USAGE_LOG, OPT_OLDER_THAN, OPT_TAG, OPT_TTL,
+	OPT_MAX_TOKENS, OPT_NO_USAGE_LOG, OPT_OLDER_THAN, OPT_SHOW_CONFIG,
+	OPT_TAG, OPT_TTL,
 };
+
+#define OPTSTRING	"c:f:hm:n:P:p:s:t:V"
 
 static const struct option longopts[] = {
 	{ "all",		no_argument,		NULL, OPT_ALL },
@@ -30,6 +33,7 @@ static const struct option longopts[] = {
 	{ "batch",		required_argument,	NULL, OPT_BATCH },
 	{ "cache",		required_argument,	NULL, 'f' },
 	{ "canonical",		no_argument,		NULL, OPT_CANONICAL },
+	{ "config",		required_argument,	NULL, 'c' },
 	{ "deterministic",	no_argument,		NULL, OPT_DETERMINISTIC },
 	{ "expired",		no_argument,		NULL, OPT_EXPIRED },
 	{ "fail-open",		no_argument,		NULL, OPT_FAIL_OPEN },
@@ -40,25 +44,15 @@ static const struct option longopts[] = {
 	{ "namespace",		required_argument,	NULL, 'n' },
 	{ "no-usage-log",	no_argument,		NULL, OPT_NO_USAGE_LOG },
 	{ "older-than",		required_argument,	NULL, OPT_OLDER_THAN },
+	{ "profile",		required_argument,	NULL, 'p' },
 	{ "provider",		required_argument,	NULL, 'P' },
+	{ "show-config",	no_argument,		NULL, OPT_SHOW_CONFIG },
 	{ "system",		required_argument,	NULL, 's' },
 	{ "tag",		required_argument,	NULL, OPT_TAG },
 	{ "temperature",	required_argument,	NULL, 't' },
 	{ "ttl",		required_argument,	NULL, OPT_TTL },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ NULL,			0,			NULL, 0 }
-};
-
-/* The commands, a bit each, for the options to say which take them. */
-enum {
-	C_GET = 1 << 0, C_PUT = 1 << 1, C_KEY = 1 << 2, C_STATS = 1 << 3,
-	C_PURGE = 1 << 4, C_VACUUM = 1 << 5, C_EXPORT = 1 << 6,
-	C_IMPORT = 1 << 7,
-	C_STAGE = C_GET | C_PUT,		/* the pipeline stages */
-	C_REQUEST = C_GET | C_PUT | C_KEY,	/* they make keys */
-	C_FILE = C_GET | C_PUT | C_STATS | C_PURGE | C_VACUUM | C_EXPORT |
-	    C_IMPORT,
-	C_ANY = C_FILE | C_KEY,
 };
 
 /*
@@ -73,20 +67,23 @@ static const struct command {
 	const char	*what;
 } commands[] = {
 	{ "get", cmd_get, C_GET,
-	    "aicache get [-f cache] [-m model] [-n namespace] [-P provider]\n"
-	    "           [-s system] [-t temperature] [--base-url url] [--batch n]\n"
-	    "           [--deterministic] [--fail-open] [--max-tokens n]\n"
-	    "           [--no-usage-log] [--tag name=value] [--ttl duration]\n",
+	    "aicache get [-c file] [-f cache] [-m model] [-n namespace]\n"
+	    "           [-P provider] [-p profile] [-s system] [-t temperature]\n"
+	    "           [--base-url url] [--batch n] [--deterministic] [--fail-open]\n"
+	    "           [--max-tokens n] [--no-usage-log] [--show-config]\n"
+	    "           [--tag name=value] [--ttl duration]\n",
 	    "answer the records the cache holds; pass on the others" },
 	{ "put", cmd_put, C_PUT,
-	    "aicache put [-f cache] [-m model] [-n namespace] [-P provider]\n"
-	    "           [-s system] [-t temperature] [--base-url url] [--batch n]\n"
-	    "           [--deterministic] [--fail-open] [--max-size size]\n"
-	    "           [--max-tokens n] [--ttl duration]\n",
+	    "aicache put [-c file] [-f cache] [-m model] [-n namespace]\n"
+	    "           [-P provider] [-p profile] [-s system] [-t temperature]\n"
+	    "           [--base-url url] [--batch n] [--deterministic] [--fail-open]\n"
+	    "           [--max-size size] [--max-tokens n] [--show-config]\n"
+	    "           [--ttl duration]\n",
 	    "store the answers aiq got; pass every record on" },
 	{ "key", cmd_key, C_KEY,
-	    "aicache key [-m model] [-P provider] [-s system] [-t temperature]\n"
-	    "           [--base-url url] [--canonical] [--max-tokens n]\n",
+	    "aicache key [-c file] [-m model] [-P provider] [-p profile]\n"
+	    "           [-s system] [-t temperature] [--base-url url] [--canonical]\n"
+	    "           [--max-tokens n] [--show-config]\n",
 	    "print the cache key of each record" },
 	{ "stats", cmd_stats, C_STATS,
 	    "aicache stats [-f cache] [-n namespace]\n",
@@ -118,6 +115,8 @@ static const struct optdoc {
 	const char	*flags;
 	const char	*text;
 } optdocs[] = {
+	{ 'c', C_REQUEST, "-c, --config file",
+	    "the config file (as aiq's -c)" },
 	{ 'f', C_FILE, "-f, --cache cache",
 	    "the cache file ($AICACHE_DB, else in ~/.cache)" },
 	{ 'h', C_ANY, "-h, --help", "print this help and exit" },
@@ -130,6 +129,8 @@ static const struct optdoc {
 	    "only namespace (default: every one)" },
 	{ 'P', C_REQUEST, "-P, --provider provider",
 	    "the provider requests go to (aiq's -P)" },
+	{ 'p', C_REQUEST, "-p, --profile profile",
+	    "the settings of a profile (aiq's -p)" },
 	{ 's', C_REQUEST, "-s, --system system",
 	    "the system prompt aiq adds (aiq's -s)" },
 	{ 't', C_REQUEST, "-t, --temperature temperature",
@@ -159,6 +160,8 @@ static const struct optdoc {
 	    "do not record the hits in the usage log" },
 	{ OPT_OLDER_THAN, C_PURGE, "--older-than duration",
 	    "remove the entries stored longer ago, e.g. 7d" },
+	{ OPT_SHOW_CONFIG, C_REQUEST, "--show-config",
+	    "print the settings, where each came from; exit" },
 	{ OPT_TAG, C_GET, "--tag name=value",
 	    "tag the hits, under the record's own tags" },
 	{ OPT_TTL, C_GET, "--ttl duration",
@@ -315,7 +318,10 @@ tag(struct opts *o, const struct command *cmd, const char *arg)
 	if ((v = json_string(eq + 1)) == NULL)
 		bad_value(cmd, "--tag", arg, "the value is not valid UTF-8");
 	if ((o->tags == NULL && (o->tags = json_object()) == NULL) ||
-	    json_object_set_new(o->tags, name, v) == -1)
+	    json_object_set_new(o->tags, name, v) == -1 ||
+	    (o->given.tags == NULL && (o->given.tags = json_object()) ==
+	    NULL) || json_object_set_new(o->given.tags, name, json_true()) ==
+	    -1)
 		errx(1, "out of memory");
 }
 
@@ -331,8 +337,11 @@ param(struct opts *o, const struct command *cmd, int c, const char *s)
 		if (ai_opt_temperature(s, &t, why) == -1)
 			bad_value(cmd, "-t", s, why);
 		v = json_real(t);
-	} else
+		o->given.temperature = 1;
+	} else {
 		v = json_integer(number(cmd, "--max-tokens", s, 1, INT_MAX));
+		o->given.max_tokens = 1;
+	}
 	if (ai_params_set(&o->defaults.params, c == 't' ? "temperature" :
 	    "max_tokens", v) == -1)
 		errx(1, "out of memory");
@@ -346,7 +355,10 @@ long_option(struct opts *o, const struct command *cmd, int c)
 
 	switch (c) {
 	case OPT_ALL:		o->all = 1; break;
-	case OPT_BASE_URL:	o->base_url = optarg; break;
+	case OPT_BASE_URL:
+		o->base_url = optarg;
+		o->given.base_url = "--base-url";
+		break;
 	case OPT_BATCH:
 		o->batch = (int)number(cmd, "--batch", optarg, 1, 1000000);
 		break;
@@ -364,8 +376,12 @@ long_option(struct opts *o, const struct command *cmd, int c)
 	case OPT_OLDER_THAN:
 		o->older_ms = duration(cmd, "--older-than", optarg);
 		break;
+	case OPT_SHOW_CONFIG:	o->show_config = 1; break;
 	case OPT_TAG:	tag(o, cmd, optarg); break;
-	case OPT_TTL:	o->ttl_ms = duration(cmd, "--ttl", optarg); break;
+	case OPT_TTL:
+		o->ttl_ms = duration(cmd, "--ttl", optarg);
+		o->given.ttl = "--ttl";
+		break;
 	default:	usage(cmd, 2);
 	}
 }
@@ -374,21 +390,34 @@ static void
 short_option(struct opts *o, const struct command *cmd, int c)
 {
 	switch (c) {
-	case 'f':	o->path = optarg; break;
+	case 'c':	break;		/* read by prescan */
+	case 'f':
+		o->path = optarg;
+		o->given.path = "-f";
+		break;
 	case 'm':
 		if (*optarg == '\0')
 			bad_value(cmd, "-m", optarg, "not a model name");
 		if (cmd->bit == C_PURGE)
 			o->purge_model = optarg;
-		else
+		else {
 			o->defaults.model = optarg;
+			o->given.model = "-m";
+		}
 		break;
 	case 'n':
 		o->ns = optarg;
 		o->given_ns = 1;
 		break;
-	case 'P':	o->provider = optarg; break;
-	case 's':	o->defaults.system = optarg; break;
+	case 'P':
+		o->provider = optarg;
+		o->given.provider = "-P";
+		break;
+	case 'p':	break;		/* read by prescan */
+	case 's':
+		o->defaults.system = optarg;
+		o->given.system = "-s";
+		break;
 	case 't':	param(o, cmd, c, optarg); break;
 	default:	long_option(o, cmd, c);
 	}
@@ -409,8 +438,7 @@ options(struct opts *o, const struct command *cmd, int argc, char **argv)
 	char shown[256];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "f:hm:n:P:s:t:V", longopts,
-	    NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
 		if (c == 'h')
 			usage(cmd, 0);
 		if (c == 'V')
@@ -425,6 +453,38 @@ options(struct opts *o, const struct command *cmd, int argc, char **argv)
 		    sizeof(shown), argv[optind]));
 		usage(cmd, 2);
 	}
+}
+
+/*
+ * -c and -p, read first, for the commands that make requests: the config
+ * file and the profile are the ground the other flags then override, as
+ * in aiq.  A bad one is refused here, before anything is read; -h and -V
+ * need neither.
+ */
+static void
+prescan(struct opts *o, const struct command *cmd, int argc, char **argv)
+{
+	char err[AI_ERRLEN];
+	int c, help = 0;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1)
+		if (c == 'c')
+			o->config = optarg;
+		else if (c == 'p')
+			o->profile_name = optarg;
+		else if (c == 'h' || c == 'V')
+			help = 1;
+	opterr = 1;
+	optind = 0;		/* the real reading starts afresh */
+	if (help || !(cmd->bit & C_REQUEST))
+		return;
+	if (ai_config_open(o->config, o->profile_name, &o->file, &o->profile,
+	    err) == -1) {
+		warnx("%s", err);
+		exit(2);
+	}
+	profile_apply(o);
 }
 
 /* $AICACHE_DB, or cache.db in the XDG cache directory. */
@@ -502,6 +562,7 @@ main(int argc, char *argv[])
 		options_first(argc, argv);
 	cmd = command(argv[1]);
 	argv[1] = argv[0];	/* getopt's messages name the program */
+	prescan(&o, cmd, argc - 1, argv + 1);
 	options(&o, cmd, argc - 1, argv + 1);
 	if (cmd->bit == C_PURGE && !o.all && !o.expired && o.older_ms == 0 &&
 	    o.purge_model == NULL && !o.given_ns) {
@@ -510,18 +571,20 @@ main(int argc, char *argv[])
 		usage(cmd, 2);
 	}
 	o.defaults.model = ai_default_model(o.defaults.model);
-	if (ai_router_init(&o.rt, NULL, o.provider, o.defaults.model, o.base_url,
-	    err) == -1)
+	if (ai_router_init(&o.rt, o.file, o.provider, o.defaults.model,
+	    o.base_url, err) == -1)
 		bad_value(cmd, "-P", o.provider, err);
 	if (o.path == NULL && cmd->bit != C_KEY)
 		o.path = path = default_path();
-	status = cmd->run(&o);
+	status = o.show_config ? profile_show(&o, cmd->bit) : cmd->run(&o);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		warn("write error");
 		status = 1;
 	}
 	json_decref(o.defaults.params);
 	json_decref(o.tags);
+	json_decref(o.given.tags);
+	ai_config_free(o.file);
 	free(path);
 	return status;
 }

@@ -53,14 +53,14 @@ model_matches(struct put *p, const struct rec *r)
 {
 	const char *asked = meta_str(r, "model");
 	const char *prov = meta_str(r, "provider");
-	const char *d = p->o->defaults.model;
+	const char *d = p->o->defaults.model, *to = rec_provider(p->o, r);
 	char s1[256], s2[256];	/* text of the input, shown escaped */
 
-	if (prov != NULL && strcmp(prov, r->prov->name) != 0) {
+	if (prov != NULL && strcmp(prov, to) != 0) {
 		if (!p->warned++)
 			warnx("line %ld: sent to %s, not to %s: not stored (give"
-			    " aicache the -P of aiq)", r->lineno,
-			    ai_text_show(s1, sizeof(s1), prov), r->prov->name);
+			    " aicache the -P or -p of aiq)", r->lineno,
+			    ai_text_show(s1, sizeof(s1), prov), to);
 		return 0;
 	}
 	if (!r->req.model_defaulted || asked == NULL ||
@@ -118,7 +118,7 @@ store(struct put *p, const struct rec *r, const json_t *resp)
 	if (ai_buf_json(&p->resp, resp) == -1)
 		errx(1, "out of memory");
 	memcpy(e.key, r->has_sent ? r->sent : r->key, AI_KEYLEN);
-	e.provider = r->prov->name;
+	e.provider = rec_provider(p->o, r);
 	e.model = r->req.model;
 	if (r->has_sent && meta_str(r, "provider") != NULL)
 		e.provider = meta_str(r, "provider");

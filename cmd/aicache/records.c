@@ -132,6 +132,17 @@ rec_read(const struct opts *o, struct rec *r, long lineno, const char *line,
 	r->keyed = 1;
 }
 
+/*
+ * The name of the provider a record goes to, as aiq writes it in
+ * aitools.provider and the usage log: its conf's, so a provider the
+ * config file declares ("azure") by its own name.
+ */
+const char *
+rec_provider(const struct opts *o, const struct rec *r)
+{
+	return ai_route_conf(&o->rt, r->prov)->name;
+}
+
 /* Passes the record on as it came. */
 void
 rec_pass(const struct rec *r, struct ai_buf *out)

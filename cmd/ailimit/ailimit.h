@@ -23,6 +23,15 @@ enum bucket { B_RPM, B_TPM, B_ITPM, B_OTPM, B_RPD, B_TPD, B_USD, NBUCKETS };
 #define AUTO_RPM	50
 #define AUTO_TPM	20000
 
+/*
+ * The flags that set what a profile may set too, as --show-config names
+ * them: 0 where none was given.
+ */
+struct given {
+	int		 per[NBUCKETS];	/* --rpm... */
+	int		 key, model, system, max_tokens, burst;
+};
+
 struct opts {
 	const char	*key;		/* -k: the budget's name */
 	const char	*state;		/* --state, or NULL: the default */
@@ -35,6 +44,14 @@ struct opts {
 	const char	*prices[MAX_PRICES + 1];	/* --prices, NULL-ended */
 	int		 nprices;
 	struct ai_defaults defaults;	/* -m, -s, --max-tokens: as aiq's */
+	const char	*config;	/* -c */
+	const char	*profile_name;	/* -p */
+	int		 show_config;	/* --show-config */
+	struct ai_config *file;		/* the config file, or NULL */
+	const struct ai_profile *profile;	/* -p's, or NULL */
+	int		 rate_of[NBUCKETS];	/* the profile's rate that set
+					   each bucket: 1 + its index, or 0 */
+	struct given	 flag;
 };
 
 extern volatile sig_atomic_t ailimit_signal;
@@ -74,6 +91,11 @@ int	 settle_run(const struct opts *, struct ai_limitstore *);
 
 /* dryrun.c */
 int	 dryrun_run(const struct opts *);
+
+/* profile.c */
+void	 profile_apply(struct opts *);
+void	 profile_rates(struct opts *);
+int	 profile_show(const struct opts *, const char *);
 
 /* admin.c */
 int	 admin_status(const struct opts *, struct ai_limitstore *);

@@ -23,15 +23,18 @@ const char *const bucket_names[NBUCKETS] = {
 
 const int learned_buckets[NLEARNED] = { B_RPM, B_TPM, B_ITPM, B_OTPM };
 
+#define OPTSTRING	"c:hk:m:p:Rs:V"
+
 enum {
 	OPT_AUTO = CHAR_MAX + 1, OPT_BURST, OPT_MAX_TOKENS, OPT_PRICES,
-	OPT_STATE, OPT_WAIT_QUOTA,
+	OPT_SHOW_CONFIG, OPT_STATE, OPT_WAIT_QUOTA,
 	OPT_RPM, OPT_TPM, OPT_ITPM, OPT_OTPM, OPT_RPD, OPT_TPD, OPT_USD,
 };
 
 static const struct option longopts[] = {
 	{ "auto",	no_argument,		NULL, OPT_AUTO },
 	{ "burst",	required_argument,	NULL, OPT_BURST },
+	{ "config",	required_argument,	NULL, 'c' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "itpm",	required_argument,	NULL, OPT_ITPM },
 	{ "key",	required_argument,	NULL, 'k' },
@@ -39,9 +42,11 @@ static const struct option longopts[] = {
 	{ "model",	required_argument,	NULL, 'm' },
 	{ "otpm",	required_argument,	NULL, OPT_OTPM },
 	{ "prices",	required_argument,	NULL, OPT_PRICES },
+	{ "profile",	required_argument,	NULL, 'p' },
 	{ "resend-errors", no_argument,		NULL, 'R' },
 	{ "rpd",	required_argument,	NULL, OPT_RPD },
 	{ "rpm",	required_argument,	NULL, OPT_RPM },
+	{ "show-config", no_argument,		NULL, OPT_SHOW_CONFIG },
 	{ "state",	required_argument,	NULL, OPT_STATE },
 	{ "system",	required_argument,	NULL, 's' },
 	{ "tpd",	required_argument,	NULL, OPT_TPD },
@@ -53,26 +58,40 @@ static const struct option longopts[] = {
 };
 
 static const char usage_text[] =
-    "usage: ailimit [-hRV] [-k key] [-m model] [-s text] [--auto] "
-    "[--rpm n] [--tpm n]\n"
-    "               [--itpm n] [--otpm n] [--rpd n] [--tpd n] "
-    "[--usd-per-day dollars]\n"
-    "               [--burst duration] [--max-tokens n] [--prices file]\n"
-    "               [--state file] [--wait-quota]\n"
+    "usage: ailimit [-hRV] [-c file] [-k key] [-m model] [-p profile] "
+    "[-s text]\n"
+    "               [--auto] [--rpm n] [--tpm n] [--itpm n] [--otpm n] "
+    "[--rpd n]\n"
+    "               [--tpd n] [--usd-per-day dollars] [--burst duration]\n"
+    "               [--max-tokens n] [--prices file] [--show-config] "
+    "[--state file]\n"
+    "               [--wait-quota]\n"
     "       ailimit settle [--prices file] [--state file]\n"
-    "       ailimit estimate [-R] [-m model] [-s text] [limits] "
-    "[--burst duration]\n"
-    "               [--max-tokens n] [--prices file]\n"
-    "       ailimit status [-k key] [limits]\n"
-    "       ailimit reset [-k key]\n";
+    "       ailimit estimate [-R] [-c file] [-m model] [-p profile] "
+    "[-s text]\n"
+    "               [limits] [--burst duration] [--max-tokens n] "
+    "[--prices file]\n"
+    "               [--show-config]\n"
+    "       ailimit status [-c file] [-k key] [-p profile] [limits] "
+    "[--show-config]\n"
+    "       ailimit reset [-c file] [-k key] [-p profile] [--show-config]\n";
 
 static const char help_text[] =
     "Writes each record of stdin when the limits allow it, in order.\n"
     "\n"
+    "  -c, --config file    the config file (AITOOLS_CONFIG, else the "
+    "nearest\n"
+    "                       .aitools.yaml, else "
+    "~/.config/aitools/config.yaml)\n"
     "  -k, --key key        the budget, shared by every process naming it"
-    "\n                       (default: \"default\")\n"
+    "\n                       (default: the profile's name, else "
+    "\"default\")\n"
     "  -m, --model model    model of requests that name none, as aiq -m "
     "($AIQ_MODEL)\n"
+    "  -p, --profile name   a profile of the config file: its rate_limit "
+    "is the\n"
+    "                       limits, its model, system and max_tokens the "
+    "requests'\n"
     "  -R, --resend-errors  draw for records with an error too (aiq -R "
     "sends them)\n"
     "  -s, --system text    system prompt of prompt records, as aiq -s\n"
@@ -94,6 +113,8 @@ static const char help_text[] =
     "\n"
     "      --prices file    a price table over the built-in one, as "
     "aiusage's\n"
+    "      --show-config    print the settings and where each came from; "
+    "exit\n"
     "      --state file     the shared state (AILIMIT_STATE, or\n"
     "                       $XDG_STATE_HOME/aitools/limits.db)\n"
     "  -h, --help           this help\n"
@@ -237,11 +258,14 @@ parse(int argc, char **argv, struct opts *o)
 	char why[AI_ERRLEN];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "hk:m:Rs:V", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) !=
 	    -1) {
 		o->given |= c != 'h' && c != 'V' && c != OPT_STATE &&
 		    c != OPT_PRICES;
 		switch (c) {
+		case 'c':		/* read by prescan */
+		case 'p':
+			break;
 		case 'h':
 			usage(0);
 		case 'k':
@@ -251,6 +275,7 @@ parse(int argc, char **argv, struct opts *o)
 				usage(EXIT_USAGE);
 			}
 			o->key = optarg;
+			o->flag.key = 1;
 			break;
 		case 'm':
 			if (*optarg == '\0') {
@@ -258,14 +283,17 @@ parse(int argc, char **argv, struct opts *o)
 				usage(EXIT_USAGE);
 			}
 			o->defaults.model = optarg;
+			o->flag.model = 1;
 			break;
 		case 's':
 			system_prompt(o, optarg);
+			o->flag.system = 1;
 			break;
 		case OPT_MAX_TOKENS:
 			if (ai_params_set(&o->defaults.params, "max_tokens",
 			    json_integer(number("max-tokens", optarg))) == -1)
 				errx(1, "out of memory");
+			o->flag.max_tokens = 1;
 			break;
 		case 'V':
 			if (printf("ailimit %s\n", AI_VERSION) < 0 ||
@@ -283,6 +311,7 @@ parse(int argc, char **argv, struct opts *o)
 				    optarg);
 				usage(EXIT_USAGE);
 			}
+			o->flag.burst = 1;
 			break;
 		case OPT_PRICES:
 			if (o->nprices == MAX_PRICES) {
@@ -292,11 +321,15 @@ parse(int argc, char **argv, struct opts *o)
 			}
 			o->prices[o->nprices++] = optarg;
 			break;
+		case OPT_SHOW_CONFIG:
+			o->show_config = 1;
+			break;
 		case OPT_STATE:
 			o->state = optarg;
 			break;
 		case OPT_USD:
 			o->per[B_USD] = dollars(optarg);
+			o->flag.per[B_USD] = 1;
 			break;
 		case OPT_WAIT_QUOTA:
 			o->wait_quota = 1;
@@ -308,11 +341,45 @@ parse(int argc, char **argv, struct opts *o)
 			if (c >= OPT_RPM && c <= OPT_TPD) {
 				o->per[c - OPT_RPM] = number(
 				    bucket_names[c - OPT_RPM], optarg);
+				o->flag.per[c - OPT_RPM] = 1;
 				break;
 			}
 			usage(EXIT_USAGE);
 		}
 	}
+}
+
+/*
+ * -c and -p, read first: the config file and the profile are the ground
+ * the other flags then override, as in aiq.  A bad one is refused here,
+ * before anything is read.  settle reads no config file (each record
+ * names its key, and it must pass on every record of calls already
+ * made); -h and -V need none.
+ */
+static void
+prescan(int argc, char **argv, struct opts *o, const char *cmd)
+{
+	char err[AI_ERRLEN];
+	int c, help = 0;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1)
+		if (c == 'c')
+			o->config = optarg;
+		else if (c == 'p')
+			o->profile_name = optarg;
+		else if (c == 'h' || c == 'V')
+			help = 1;
+	opterr = 1;
+	optind = 0;		/* the real reading starts afresh */
+	if (help || (cmd != NULL && strcmp(cmd, "settle") == 0))
+		return;
+	if (ai_config_open(o->config, o->profile_name, &o->file, &o->profile,
+	    err) == -1) {
+		warnx("%s", err);
+		exit(EXIT_USAGE);
+	}
+	profile_apply(o);
 }
 
 /*
@@ -371,21 +438,30 @@ main(int argc, char **argv)
 		argc--;
 		argv++;
 	}
+	prescan(argc, argv, &o, cmd);
 	parse(argc, argv, &o);
 	if (optind < argc) {
 		warnx("unexpected argument '%s'", argv[optind]);
 		usage(EXIT_USAGE);
 	}
-	for (b = 0; b < NBUCKETS; b++)
-		any |= o.per[b] != 0;
 	if (cmd != NULL && strcmp(cmd, "settle") == 0 && o.given) {
-		warnx("settle takes no limits nor key: each record names its "
-		    "key, each bucket keeps the limit it was drawn with");
+		warnx("settle takes no limits, key nor profile: each record "
+		    "names its key, each bucket keeps the limit it was drawn "
+		    "with");
 		usage(EXIT_USAGE);
 	}
+	if (cmd == NULL || strcmp(cmd, "reset") != 0)
+		profile_rates(&o);
+	if (o.show_config) {
+		status = profile_show(&o, cmd);
+		goto done;
+	}
+	for (b = 0; b < NBUCKETS; b++)
+		any |= o.per[b] != 0;
 	if (cmd == NULL && !any && !o.auto_limits) {	/* it needs limits */
 		warnx("no limit given: --auto, --rpm, --tpm, --itpm, --otpm, "
-		    "--rpd, --tpd or --usd-per-day");
+		    "--rpd, --tpd or --usd-per-day%s", o.profile != NULL ?
+		    " (the profile has no rate_limit)" : "");
 		usage(EXIT_USAGE);
 	}
 	if (cmd != NULL && strcmp(cmd, "estimate") == 0) {
@@ -407,6 +483,7 @@ main(int argc, char **argv)
 	free(path);
 done:
 	json_decref(o.defaults.params);
+	ai_config_free(o.file);
 	if (ailimit_signal != 0) {
 		signal(ailimit_signal, SIG_DFL);
 		raise(ailimit_signal);

@@ -1,0 +1,311 @@
+/*
+ * profile.c: the config file's say in ailimit, as in aiq.  The profile
+ * of -p names the key (its own name), gives the defaults of the requests
+ * the gate and estimate count (model, system prompt, template, params
+ * with max_tokens) and, through its rate_limit, the limits: each rate
+ * becomes the bucket that holds it, unless the flag of that bucket is
+ * given.  --show-config prints what came of it, and from where.
+ */
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ailimit.h"
+
+/*
+ * Applies the profile before the flags are read: its name is the key
+ * (-k overrides), and its request defaults are the gate's (-m, -s and
+ * --max-tokens override).  The limits wait for the flags: see
+ * profile_rates().
+ */
+void
+profile_apply(struct opts *o)
+{
+	const struct ai_profile *p = o->profile;
+	char err[AI_ERRLEN];
+
+	if (p == NULL)
+		return;
+	o->key = p->name;	/* the characters of a key, and as many */
+	if (ai_profile_defaults(p, &o->defaults, err) == -1)
+		errx(1, "out of memory");
+}
+
+/* A rate as people write it: "5/s", "20000 tokens/min". */
+static const char *
+rate_text(const struct ai_rate *r, char *buf, size_t size)
+{
+	static const char *const units[] = { "", " tokens", " input tokens",
+	    " output tokens" };
+
+	snprintf(buf, size, "%lld%s/%s", (long long)r->amount, units[r->unit],
+	    r->per_s == 1 ? "s" : r->per_s == 60 ? "min" : r->per_s == 3600 ?
+	    "h" : "day");
+	return buf;
+}
+
+/* Where the profile's rate i was written: FILE:LINE, else the file. */
+static const char *
+rate_where(const struct opts *o, int i, char *buf, size_t size)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "rate_limit.%d", i);
+	if (ai_config_where(o->file, o->profile, key, buf, size) == NULL &&
+	    ai_config_where(o->file, o->profile, "rate_limit", buf, size) ==
+	    NULL)
+		snprintf(buf, size, "%s", o->file->path);
+	return buf;
+}
+
+/* A rate of the profile ailimit cannot keep: said, naming its line. */
+static void __attribute__((noreturn))
+refuse(const struct opts *o, int i, const char *why)
+{
+	char at[256], r[64];
+
+	warnx("%s: rate_limit %s of profile %s: %s", rate_where(o, i, at,
+	    sizeof(at)), rate_text(&o->profile->rates[i], r, sizeof(r)),
+	    o->profile->name, why);
+	exit(EXIT_USAGE);
+}
+
+/*
+ * The bucket rate r fills and its amount there, a minute or a day: a
+ * rate a minute is the bucket's; one a second is 60 times as many a
+ * minute, whose burst of --burst's second lets at most its amount go at
+ * once; one an hour is a sixtieth a minute, when it is whole; one a day
+ * of requests or tokens is a day's quota.  *why says why a rate cannot
+ * be kept, with the bucket it would fill, or -1 when there is none.
+ */
+static int
+bucket_of(const struct ai_rate *r, int64_t *per, const char **why)
+{
+	static const int minute[] = { B_RPM, B_TPM, B_ITPM, B_OTPM };
+	static const int day[] = { B_RPD, B_TPD, -1, -1 };
+
+	*why = NULL;
+	*per = r->per_s == 1 ? r->amount * 60 : r->per_s == 3600 ?
+	    r->amount / 60 : r->amount;
+	if (r->per_s == 86400 && day[r->unit] == -1)
+		*why = "ailimit keeps no daily quota of input or output "
+		    "tokens, only of requests and tokens (--rpd, --tpd): "
+		    "write it per minute, or as tokens/day";
+	else if (r->per_s == 3600 && r->amount % 60 != 0)
+		*why = "an hour's rate is kept as a minute's, and this one is "
+		    "not a whole number a minute: write it per minute or per "
+		    "day";
+	else if (*per > AI_BUCKET_MAX)
+		*why = "more than ailimit can count";
+	return r->per_s == 86400 ? day[r->unit] : minute[r->unit];
+}
+
+/*
+ * The profile's rate_limit as limits, after the flags were read: each
+ * rate sets its bucket unless the flag of that bucket was given; two
+ * rates of one bucket (100/min and 5/s), the stricter.  A rate that
+ * ailimit cannot keep is refused, naming its line, unless its bucket's
+ * flag stands in for it.
+ */
+void
+profile_rates(struct opts *o)
+{
+	const struct ai_profile *p = o->profile;
+	const char *why;
+	int64_t per;
+	int i, b;
+
+	for (i = 0; p != NULL && i < p->nrates; i++) {
+		b = bucket_of(&p->rates[i], &per, &why);
+		if (b == -1 || (why != NULL && !o->flag.per[b]))
+			refuse(o, i, why);
+		if (o->flag.per[b] || (o->rate_of[b] != 0 && o->per[b] <= per))
+			continue;
+		o->per[b] = per;
+		o->rate_of[b] = i + 1;
+	}
+}
+
+/* Prints one setting: its name, its value, and where it came from. */
+static int
+row(const char *name, const char *value, const char *from)
+{
+	char shown[256];
+
+	return printf("%-18s %-40s %s\n", name, value != NULL ?
+	    ai_text_show(shown, sizeof(shown), value) : "-", from) < 0 ? -1 : 0;
+}
+
+/* Where a setting came from: flag, else the profile's key, else other. */
+static const char *
+from(const struct opts *o, int flag, const char *flagname, const char *key,
+    const char *other, char *buf, size_t size)
+{
+	if (flag) {
+		snprintf(buf, size, "flag %s", flagname);
+		return buf;
+	}
+	if (o->profile != NULL && key != NULL && ai_config_where(o->file,
+	    o->profile, key, buf, size) != NULL)
+		return buf;
+	return other;
+}
+
+/* A variable's name when it is set and not empty, else NULL. */
+static const char *
+var(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0' ? name : NULL;
+}
+
+/* A duration as it may be written: 500ms, 1s, 1m. */
+static const char *
+show_ms(int64_t ms, char *buf, size_t size)
+{
+	snprintf(buf, size, ms % 60000 == 0 ? "%lldm" : ms % 1000 == 0 ?
+	    "%llds" : "%lldms", (long long)(ms % 60000 == 0 ? ms / 60000 :
+	    ms % 1000 == 0 ? ms / 1000 : ms));
+	return buf;
+}
+
+/* The limits, each with the rate or flag it came from. */
+static int
+limit_rows(const struct opts *o)
+{
+	char flag[32], value[96], at[256], r[64], usd[AI_MONEY_LEN];
+	const char *f;
+	int b, rc = 0;
+
+	for (b = 0; b < NBUCKETS; b++) {
+		snprintf(flag, sizeof(flag), "--%s", b == B_USD ?
+		    "usd-per-day" : bucket_names[b]);
+		if (o->per[b] == 0)
+			snprintf(value, sizeof(value), "none");
+		else if (b == B_USD)
+			snprintf(value, sizeof(value), "$%s/day",
+			    ai_money_show(o->per[b], usd));
+		else if (o->rate_of[b] != 0 && o->profile->rates[o->rate_of[b]
+		    - 1].per_s != (b >= B_RPD ? 86400 : 60))	/* converted */
+			snprintf(value, sizeof(value), "%lld/min (%s)",
+			    (long long)o->per[b], rate_text(&o->profile->rates[
+			    o->rate_of[b] - 1], r, sizeof(r)));
+		else
+			snprintf(value, sizeof(value), "%lld/%s",
+			    (long long)o->per[b], b >= B_RPD ? "day" : "min");
+		f = o->flag.per[b] ? (snprintf(at, sizeof(at), "flag %s",
+		    flag), at) : o->rate_of[b] != 0 ? rate_where(o,
+		    o->rate_of[b] - 1, at, sizeof(at)) : o->per[b] == 0 ?
+		    "" : "default";
+		rc |= row(bucket_names[b], value, f);
+	}
+	return rc;
+}
+
+/* The state file, as open_state() finds it. */
+static int
+state_row(const struct opts *o)
+{
+	char *path = NULL;
+	const char *f;
+	int rc;
+
+	if (o->state != NULL)
+		f = "flag --state";
+	else if ((f = var("AILIMIT_STATE")) == NULL)
+		f = var("XDG_STATE_HOME") != NULL &&
+		    *getenv("XDG_STATE_HOME") == '/' ? "XDG_STATE_HOME" :
+		    "default";
+	if (o->state == NULL)
+		path = ai_limitstore_default_path();
+	rc = row("state", o->state != NULL ? o->state : path != NULL ? path :
+	    "none: this process alone", f);
+	free(path);
+	return rc;
+}
+
+/* A parameter's origin: a flag, the profile's params.K or K, or none. */
+static const char *
+param_from(const struct opts *o, const char *k, char *buf, size_t size)
+{
+	char key[160];
+
+	if (strcmp(k, "max_tokens") == 0 && o->flag.max_tokens)
+		return "flag --max-tokens";
+	snprintf(key, sizeof(key), "params.%s", k);
+	if (o->profile != NULL && (ai_config_where(o->file, o->profile, k,
+	    buf, size) != NULL || ai_config_where(o->file, o->profile, key,
+	    buf, size) != NULL))
+		return buf;
+	return "";
+}
+
+/* What the estimates of requests take: model, prompts, parameters. */
+static int
+request_rows(const struct opts *o)
+{
+	const char *menv = var("AIQ_MODEL"), *k;
+	char at[256], name[160], *v;
+	json_t *val;
+	int rc = 0;
+
+	rc |= row("model", ai_default_model(o->defaults.model), from(o,
+	    o->flag.model, "-m", "model", menv != NULL ? menv : "default", at,
+	    sizeof(at)));
+	rc |= row("system", o->defaults.system, o->defaults.system == NULL ?
+	    "" : from(o, o->flag.system, "-s", "system", "", at, sizeof(at)));
+	rc |= row("template", o->defaults.template, o->defaults.template ==
+	    NULL ? "" : from(o, 0, NULL, "template", "", at, sizeof(at)));
+	json_object_foreach(o->defaults.params, k, val) {
+		snprintf(name, sizeof(name), "params.%s", k);
+		if ((v = json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY)) ==
+		    NULL)
+			errx(1, "out of memory");
+		rc |= row(name, json_is_string(val) ? json_string_value(val) :
+		    v, param_from(o, k, at, sizeof(at)));
+		free(v);
+	}
+	return rc;
+}
+
+/*
+ * --show-config: the settings of the command (the gate's when cmd is
+ * NULL), each with where it came from (a flag, FILE:LINE, a variable,
+ * the default); nothing is read or drawn.  ailimit holds no secret.
+ */
+int
+profile_show(const struct opts *o, const char *cmd)
+{
+	int gate = cmd == NULL, est = cmd != NULL && strcmp(cmd,
+	    "estimate") == 0, reset = cmd != NULL && strcmp(cmd, "reset") == 0;
+	char at[256], t[32];
+	int rc = 0;
+
+	rc |= row("config", o->file != NULL ? o->file->path : "none", "");
+	rc |= row("profile", o->profile != NULL ? o->profile->name : NULL,
+	    o->profile != NULL ? from(o, 0, NULL, "name", "", at, sizeof(at)) :
+	    "");
+	if (!est)
+		rc |= row("key", o->key, from(o, o->flag.key, "-k", "name",
+		    "default", at, sizeof(at)));
+	if (!reset) {
+		rc |= limit_rows(o);
+		rc |= row("burst", show_ms(o->burst_ms, t, sizeof(t)),
+		    o->flag.burst ? "flag --burst" : "default");
+	}
+	if (gate) {
+		rc |= row("auto", o->auto_limits ? "on" : "off",
+		    o->auto_limits ? "flag --auto" : "default");
+		rc |= row("wait_quota", o->wait_quota ? "on" : "off",
+		    o->wait_quota ? "flag --wait-quota" : "default");
+	}
+	if (!est)
+		rc |= state_row(o);
+	if (gate || est)
+		rc |= request_rows(o);
+	if (rc != 0 || fflush(stdout) == EOF || ferror(stdout))
+		err(1, "write error");
+	return 0;
+}
