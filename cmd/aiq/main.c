@@ -370,7 +370,7 @@ static void
 prescan(struct config *cf, struct opts *o, int argc, char **argv)
 {
 	char err[AI_ERRLEN];
-	int c;
+	int c, help = 0;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1)
@@ -378,8 +378,12 @@ prescan(struct config *cf, struct opts *o, int argc, char **argv)
 			o->config = optarg;
 		else if (c == 'p')
 			o->profile = optarg;
+		else if (c == 'h' || c == 'V')
+			help = 1;	/* which a broken file must not stop */
 	opterr = 1;
 	optind = 1;
+	if (help)
+		return;
 	if (ai_config_open(o->config, o->profile, &cf->file, &cf->profile,
 	    err) == -1) {
 		warnx("%s", err);
