@@ -389,6 +389,20 @@ int	 ai_profile_defaults(const struct ai_profile *, struct ai_defaults *,
 	    char *);
 json_t	*ai_profile_tags(const struct ai_profile *);
 
+/* show.c: --show-config's lines, and the first reading of argv. */
+struct option;
+const char *ai_show_line(char *, size_t, const char *, const char *,
+	    const char *);
+const char *ai_show_from(const struct ai_config *, const struct ai_profile *,
+	    const char *, const char *, const char *, char *, size_t);
+const char *ai_show_var(const char *);
+const char *ai_show_ms(int64_t, char *, size_t);
+const char *ai_show_value(const json_t *, char *, size_t);
+const char *ai_show_set_by(const struct ai_config *, const struct ai_profile *,
+	    int, const char *, char *, size_t);
+int	 ai_opt_prescan(int, char **, const char *, const struct option *,
+	    const char **, const char **);
+
 /* route.c: which provider and base URL a request goes to. */
 #define AI_BASELEN	1024
 struct ai_router {

@@ -232,7 +232,8 @@ ai_rate_parse(const char *s, struct ai_rate *r, char *err)
 	};
 	static const struct { const char *name; int64_t s; } pers[] = {
 		{ "s", 1 }, { "sec", 1 }, { "second", 1 }, { "m", 60 },
-		{ "min", 60 }, { "minute", 60 }, { "h", 3600 }, { "hour", 3600 },
+		{ "min", 60 }, { "minute", 60 }, { "h", 3600 },
+		{ "hour", 3600 },
 		{ "d", 86400 }, { "day", 86400 },
 	};
 	const char *slash = strrchr(s, '/'), *w;
@@ -245,7 +246,8 @@ ai_rate_parse(const char *s, struct ai_rate *r, char *err)
 	wl = slash != NULL ? (size_t)(slash - w) : 0;
 	while (wl > 0 && w[wl - 1] == ' ')
 		wl--;
-	if (n == 0 || n > 12 || slash == NULL || slash < w || wl >= sizeof(what))
+	if (n == 0 || n > 12 || slash == NULL || slash < w ||
+	    wl >= sizeof(what))
 		goto bad;
 	r->amount = strtoll(s, NULL, 10);
 	snprintf(what, sizeof(what), "%.*s", (int)wl, w);
@@ -276,8 +278,9 @@ rates(struct check *c, const json_t *obj, struct ai_profile *p)
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (json_is_string(v))
-		return ai_rate_parse(json_string_value(v), &p->rates[p->nrates++],
-		    err) == -1 ? bad(c, "rate_limit", "%s", err) : 0;
+		return ai_rate_parse(json_string_value(v),
+		    &p->rates[p->nrates++], err) == -1 ? bad(c, "rate_limit",
+		    "%s", err) : 0;
 	if (!json_is_array(v) || json_array_size(v) == 0 ||
 	    json_array_size(v) > AI_MAX_RATES)
 		return bad(c, "rate_limit", "%s", "not a rate such as 100/min, "
@@ -505,8 +508,8 @@ pairs(struct check *c, const json_t *obj, const char *key, int headers,
 		snprintf(line, sizeof(line), "%s: %s", k, json_is_string(v) ?
 		    json_string_value(v) : "0");
 		if (headers && ai_opt_header(line, c->err) == -1)
-			return bad(c, path, "%s", "a header's value cannot hold "
-			    "control characters");
+			return bad(c, path, "%s", "a header's value cannot "
+			    "hold control characters");
 		if (headers && ai_header_secret(k) &&
 		    c->cf->secret_at[0] == '\0')
 			memcpy(c->cf->secret_at, path_of(c, path),
@@ -528,9 +531,9 @@ query_string(const json_t *q, char **out)
 
 	*out = NULL;
 	json_object_foreach((json_t *)q, k, v) {
-		s = json_is_string(v) ? json_string_value(v) : (snprintf(num,
-		    sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v)),
-		    num);
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		s = json_is_string(v) ? json_string_value(v) : num;
 		ek = curl_easy_escape(NULL, k, 0);
 		ev = curl_easy_escape(NULL, s, 0);
 		if (ek == NULL || ev == NULL || ai_buf_printf(&b, "%s%s=%s",
@@ -569,7 +572,8 @@ key_path(struct check *c, struct ai_provider_conf *p)
 static int
 key_source(struct check *c, const json_t *obj, struct ai_provider_conf *p)
 {
-	const char *keys[] = { "key_env", "key_file", "key_command", "api_key" };
+	static const char *const keys[] = { "key_env", "key_file",
+	    "key_command", "api_key" };
 	const char *given = NULL;
 	size_t i;
 
@@ -755,10 +759,10 @@ check_secret(const struct ai_config *cf, int fd, char *err)
 	}
 	if ((st.st_mode & 077) != 0 || (st.st_uid != getuid() &&
 	    st.st_uid != 0)) {
-		snprintf(err, AI_ERRLEN, "%s: holds an API key in clear (%s) "
-		    "and %s: chmod 600 %s, or use key_env, key_file or "
-		    "key_command", cf->path, cf->secret_at, (st.st_mode & 077) !=
-		    0 ? "others may read it" : "is not yours", cf->path);
+		ai_errf(err, "%s: holds an API key in clear (%s) and %s: "
+		    "chmod 600 %s, or use key_env, key_file or key_command",
+		    cf->path, cf->secret_at, (st.st_mode & 077) != 0 ?
+		    "others may read it" : "is not yours", cf->path);
 		return -1;
 	}
 	return 0;
@@ -914,7 +918,8 @@ nearest(void)
 		    strcmp(dir, "/") == 0 ? "" : dir);
 		if (exists(path))
 			return strdup(path);
-		if ((slash = strrchr(dir, '/')) == NULL || strcmp(dir, "/") == 0)
+		if ((slash = strrchr(dir, '/')) == NULL ||
+		    strcmp(dir, "/") == 0)
 			return NULL;
 		slash[slash == dir] = '\0';
 	}

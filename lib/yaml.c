@@ -20,7 +20,7 @@
 #define YAML_MAX_DEPTH	64
 
 struct frame {
-	json_t		*v;		/* the mapping or sequence being filled */
+	json_t		*v;		/* the mapping or list being filled */
 	size_t		 pathlen;	/* the path's length at its start */
 	char		*key;		/* a mapping's key awaiting its value */
 	char		*anchor;	/* its anchor's name, or NULL */

@@ -465,18 +465,10 @@ static void
 prescan(struct opts *o, const struct command *cmd, int argc, char **argv)
 {
 	char err[AI_ERRLEN];
-	int c, help = 0;
+	int help;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1)
-		if (c == 'c')
-			o->config = optarg;
-		else if (c == 'p')
-			o->profile_name = optarg;
-		else if (c == 'h' || c == 'V')
-			help = 1;
-	opterr = 1;
-	optind = 0;		/* the real reading starts afresh */
+	help = ai_opt_prescan(argc, argv, OPTSTRING, longopts, &o->config,
+	    &o->profile_name);
 	if (help || !(cmd->bit & C_REQUEST))
 		return;
 	if (ai_config_open(o->config, o->profile_name, &o->file, &o->profile,

@@ -44,10 +44,10 @@ profile_apply(struct opts *o)
 static int
 row(const char *name, const char *value, const char *from)
 {
-	char shown[256];
+	char line[512];
 
-	return printf("%-18s %-40s %s\n", name, value != NULL ?
-	    ai_text_show(shown, sizeof(shown), value) : "-", from) < 0 ? -1 : 0;
+	return fputs(ai_show_line(line, sizeof(line), name, value, from),
+	    stdout) == EOF ? -1 : 0;
 }
 
 /* Where a setting came from: flag, else the profile's key, else other. */
@@ -55,42 +55,7 @@ static const char *
 from(const struct opts *o, const char *flag, const char *key,
     const char *other, char *buf, size_t size)
 {
-	if (flag != NULL) {
-		snprintf(buf, size, "flag %s", flag);
-		return buf;
-	}
-	if (o->profile != NULL && key != NULL && ai_config_where(o->file,
-	    o->profile, key, buf, size) != NULL)
-		return buf;
-	return other;
-}
-
-/* A variable's name when it is set and not empty, else NULL. */
-static const char *
-var(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v != NULL && *v != '\0' ? name : NULL;
-}
-
-/* A duration as it may be written: 90m, 2h, 1d; "none" for 0. */
-static const char *
-show_ms(int64_t ms, char *buf, size_t size)
-{
-	static const struct { int64_t ms; const char *unit; } units[] = {
-		{ 86400000, "d" }, { 3600000, "h" }, { 60000, "m" },
-		{ 1000, "s" }, { 1, "ms" },
-	};
-	size_t i;
-
-	if (ms <= 0)
-		return "none";
-	for (i = 0; ms % units[i].ms != 0; i++)
-		continue;
-	snprintf(buf, size, "%lld%s", (long long)(ms / units[i].ms),
-	    units[i].unit);
-	return buf;
+	return ai_show_from(o->file, o->profile, flag, key, other, buf, size);
 }
 
 /* The service of the hits: the profile's, else the file's. */
@@ -115,11 +80,13 @@ service_row(const struct opts *o)
 static int
 file_rows(const struct opts *o)
 {
-	const char *f = o->given.path != NULL ? "flag -f" : var("AICACHE_DB");
+	const char *f = o->given.path != NULL ? "flag -f" :
+	    ai_show_var("AICACHE_DB");
 
 	if (f == NULL)
-		f = var("XDG_CACHE_HOME") != NULL && *getenv("XDG_CACHE_HOME") ==
-		    '/' ? "XDG_CACHE_HOME" : "default";
+		f = ai_show_var("XDG_CACHE_HOME") != NULL &&
+		    *getenv("XDG_CACHE_HOME") == '/' ? "XDG_CACHE_HOME" :
+		    "default";
 	return row("cache", o->path, f) | row("namespace", *o->ns != '\0' ?
 	    o->ns : "\"\"", o->given_ns ? "flag -n" : "default");
 }
@@ -131,7 +98,7 @@ ttl_row(const struct opts *o, unsigned cmd)
 	char t[32], at[256];
 
 	return row(cmd == C_PUT ? "ttl (expires)" : "ttl (max age)",
-	    show_ms(o->ttl_ms, t, sizeof(t)), from(o, o->given.ttl,
+	    ai_show_ms(o->ttl_ms, t, sizeof(t)), from(o, o->given.ttl,
 	    "cache_ttl", "default", at, sizeof(at)));
 }
 
@@ -154,7 +121,7 @@ endpoint_rows(const struct opts *o)
 	const struct ai_provider *p = o->rt.own;
 	const struct ai_provider_conf *c = ai_route_conf(&o->rt, p);
 	char base[AI_BASELEN], err[AI_ERRLEN], shown[AI_BASELEN], at[256];
-	const char *env = var(p->base_env);
+	const char *env = ai_show_var(p->base_env);
 	int r = 0;
 
 	r |= row("provider", c->name, from(o, o->given.provider, "provider",
@@ -169,60 +136,40 @@ endpoint_rows(const struct opts *o)
 	return r;
 }
 
-/* A parameter's origin: a flag, the profile's params.K or K, or none. */
+/* A parameter's origin: a flag, else where the profile set it. */
 static const char *
 param_from(const struct opts *o, const char *k, char *buf, size_t size)
 {
-	char key[160];
-
 	if (strcmp(k, "temperature") == 0 && o->given.temperature)
 		return "flag -t";
 	if (strcmp(k, "max_tokens") == 0 && o->given.max_tokens)
 		return "flag --max-tokens";
-	snprintf(key, sizeof(key), "params.%s", k);
-	if (o->profile != NULL && (ai_config_where(o->file, o->profile, k,
-	    buf, size) != NULL || ai_config_where(o->file, o->profile, key,
-	    buf, size) != NULL))
-		return buf;
-	return "";
+	return ai_show_set_by(o->file, o->profile, 0, k, buf, size);
 }
 
-/* A tag's origin: --tag, the profile's tags.K, purpose or name. */
+/* A tag's origin: --tag, else where the profile set it. */
 static const char *
 tag_from(const struct opts *o, const char *k, char *buf, size_t size)
 {
-	char key[160];
-
 	if (json_object_get(o->given.tags, k) != NULL)
 		return "flag --tag";
-	snprintf(key, sizeof(key), "tags.%s", k);
-	if (o->profile != NULL && (ai_config_where(o->file, o->profile, key,
-	    buf, size) != NULL || (strcmp(k, "purpose") == 0 &&
-	    ai_config_where(o->file, o->profile, "purpose", buf, size) !=
-	    NULL) || (strcmp(k, "profile") == 0 && ai_config_where(o->file,
-	    o->profile, "name", buf, size) != NULL)))
-		return buf;
-	return "";
+	return ai_show_set_by(o->file, o->profile, 1, k, buf, size);
 }
 
 static int
 json_rows(const struct opts *o, const char *prefix, const json_t *obj,
     int tags)
 {
-	char name[160], at[256], *v;
+	char name[160], at[256], v[256];
 	const char *k;
 	json_t *val;
 	int r = 0;
 
 	json_object_foreach((json_t *)obj, k, val) {
 		snprintf(name, sizeof(name), "%s.%s", prefix, k);
-		if ((v = json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY)) ==
-		    NULL)
-			errx(1, "out of memory");
-		r |= row(name, json_is_string(val) ? json_string_value(val) : v,
-		    tags ? tag_from(o, k, at, sizeof(at)) : param_from(o, k,
-		    at, sizeof(at)));
-		free(v);
+		r |= row(name, ai_show_value(val, v, sizeof(v)), tags ?
+		    tag_from(o, k, at, sizeof(at)) : param_from(o, k, at,
+		    sizeof(at)));
 	}
 	return r;
 }
@@ -236,7 +183,7 @@ json_rows(const struct opts *o, const char *prefix, const json_t *obj,
 int
 profile_show(const struct opts *o, unsigned cmd)
 {
-	const char *menv = var("AIQ_MODEL");
+	const char *menv = ai_show_var("AIQ_MODEL");
 	char at[256];
 	int r = 0;
 

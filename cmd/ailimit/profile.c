@@ -131,10 +131,10 @@ profile_rates(struct opts *o)
 static int
 row(const char *name, const char *value, const char *from)
 {
-	char shown[256];
+	char line[512];
 
-	return printf("%-18s %-40s %s\n", name, value != NULL ?
-	    ai_text_show(shown, sizeof(shown), value) : "-", from) < 0 ? -1 : 0;
+	return fputs(ai_show_line(line, sizeof(line), name, value, from),
+	    stdout) == EOF ? -1 : 0;
 }
 
 /* Where a setting came from: flag, else the profile's key, else other. */
@@ -142,33 +142,8 @@ static const char *
 from(const struct opts *o, int flag, const char *flagname, const char *key,
     const char *other, char *buf, size_t size)
 {
-	if (flag) {
-		snprintf(buf, size, "flag %s", flagname);
-		return buf;
-	}
-	if (o->profile != NULL && key != NULL && ai_config_where(o->file,
-	    o->profile, key, buf, size) != NULL)
-		return buf;
-	return other;
-}
-
-/* A variable's name when it is set and not empty, else NULL. */
-static const char *
-var(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v != NULL && *v != '\0' ? name : NULL;
-}
-
-/* A duration as it may be written: 500ms, 1s, 1m. */
-static const char *
-show_ms(int64_t ms, char *buf, size_t size)
-{
-	snprintf(buf, size, ms % 60000 == 0 ? "%lldm" : ms % 1000 == 0 ?
-	    "%llds" : "%lldms", (long long)(ms % 60000 == 0 ? ms / 60000 :
-	    ms % 1000 == 0 ? ms / 1000 : ms));
-	return buf;
+	return ai_show_from(o->file, o->profile, flag ? flagname : NULL, key,
+	    other, buf, size);
 }
 
 /* The limits, each with the rate or flag it came from. */
@@ -214,8 +189,8 @@ state_row(const struct opts *o)
 
 	if (o->state != NULL)
 		f = "flag --state";
-	else if ((f = var("AILIMIT_STATE")) == NULL)
-		f = var("XDG_STATE_HOME") != NULL &&
+	else if ((f = ai_show_var("AILIMIT_STATE")) == NULL)
+		f = ai_show_var("XDG_STATE_HOME") != NULL &&
 		    *getenv("XDG_STATE_HOME") == '/' ? "XDG_STATE_HOME" :
 		    "default";
 	if (o->state == NULL)
@@ -226,28 +201,21 @@ state_row(const struct opts *o)
 	return rc;
 }
 
-/* A parameter's origin: a flag, the profile's params.K or K, or none. */
+/* A parameter's origin: a flag, else where the profile set it. */
 static const char *
 param_from(const struct opts *o, const char *k, char *buf, size_t size)
 {
-	char key[160];
-
 	if (strcmp(k, "max_tokens") == 0 && o->flag.max_tokens)
 		return "flag --max-tokens";
-	snprintf(key, sizeof(key), "params.%s", k);
-	if (o->profile != NULL && (ai_config_where(o->file, o->profile, k,
-	    buf, size) != NULL || ai_config_where(o->file, o->profile, key,
-	    buf, size) != NULL))
-		return buf;
-	return "";
+	return ai_show_set_by(o->file, o->profile, 0, k, buf, size);
 }
 
 /* What the estimates of requests take: model, prompts, parameters. */
 static int
 request_rows(const struct opts *o)
 {
-	const char *menv = var("AIQ_MODEL"), *k;
-	char at[256], name[160], *v;
+	const char *menv = ai_show_var("AIQ_MODEL"), *k;
+	char at[256], name[160], v[256];
 	json_t *val;
 	int rc = 0;
 
@@ -260,12 +228,8 @@ request_rows(const struct opts *o)
 	    NULL ? "" : from(o, 0, NULL, "template", "", at, sizeof(at)));
 	json_object_foreach(o->defaults.params, k, val) {
 		snprintf(name, sizeof(name), "params.%s", k);
-		if ((v = json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY)) ==
-		    NULL)
-			errx(1, "out of memory");
-		rc |= row(name, json_is_string(val) ? json_string_value(val) :
-		    v, param_from(o, k, at, sizeof(at)));
-		free(v);
+		rc |= row(name, ai_show_value(val, v, sizeof(v)), param_from(o,
+		    k, at, sizeof(at)));
 	}
 	return rc;
 }
@@ -292,7 +256,7 @@ profile_show(const struct opts *o, const char *cmd)
 		    "default", at, sizeof(at)));
 	if (!reset) {
 		rc |= limit_rows(o);
-		rc |= row("burst", show_ms(o->burst_ms, t, sizeof(t)),
+		rc |= row("burst", ai_show_ms(o->burst_ms, t, sizeof(t)),
 		    o->flag.burst ? "flag --burst" : "default");
 	}
 	if (gate) {

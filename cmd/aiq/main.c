@@ -370,18 +370,10 @@ static void
 prescan(struct config *cf, struct opts *o, int argc, char **argv)
 {
 	char err[AI_ERRLEN];
-	int c, help = 0;
+	int help;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1)
-		if (c == 'c')
-			o->config = optarg;
-		else if (c == 'p')
-			o->profile = optarg;
-		else if (c == 'h' || c == 'V')
-			help = 1;	/* which a broken file must not stop */
-	opterr = 1;
-	optind = 1;
+	help = ai_opt_prescan(argc, argv, OPTSTRING, longopts, &o->config,
+	    &o->profile);
 	if (help)
 		return;
 	if (ai_config_open(o->config, o->profile, &cf->file, &cf->profile,

@@ -41,27 +41,19 @@ profile_apply(struct config *cf, const char **provider)
 static int
 row(const char *name, const char *value, const char *from)
 {
-	char shown[256];
+	char line[512];
 
-	value = value != NULL ? ai_text_show(shown, sizeof(shown), value) : "-";
-	if (from == NULL || *from == '\0')
-		return printf("%-18s %s\n", name, value) < 0 ? -1 : 0;
-	return printf("%-18s %-40s %s\n", name, value, from) < 0 ? -1 : 0;
+	return fputs(ai_show_line(line, sizeof(line), name, value, from),
+	    stdout) == EOF ? -1 : 0;
 }
 
-/* Where a profile's key came from: FILE:LINE, or what else. */
+/* Where a profile's key came from: the flag, FILE:LINE, or other. */
 static const char *
 from(const struct config *cf, const char *flag, const char *key,
     const char *other, char *buf, size_t size)
 {
-	if (flag != NULL) {
-		snprintf(buf, size, "flag %s", flag);
-		return buf;
-	}
-	if (cf->profile != NULL && key != NULL && ai_config_where(cf->file,
-	    cf->profile, key, buf, size) != NULL)
-		return buf;
-	return other;
+	return ai_show_from(cf->file, cf->profile, flag, key, other, buf,
+	    size);
 }
 
 /* The conf's headers or query, one a line, secret headers masked. */
@@ -127,17 +119,17 @@ static int
 endpoint_rows(const struct config *cf, const char *base)
 {
 	const struct ai_provider_conf *c = ai_route_conf(&cf->rt, cf->rt.own);
-	char at[256], src[256], ks[320];
-	const char *env = getenv(cf->rt.own->base_env), *kind;
+	char at[256], src[256], ks[320], shown[AI_BASELEN];
+	const char *env = ai_show_var(cf->rt.own->base_env), *kind;
 	int r = 0;
 
 	r |= row("provider", c->name, from(cf, cf->given.provider, "provider",
 	    "the default model's", at, sizeof(at)));
 	r |= row("api", c->api->name, conf_from(cf, c, "api", "built in", at,
 	    sizeof(at)));
-	r |= row("base_url", base, cf->given.base_url != NULL ?
-	    "flag --base-url" : conf_from(cf, c, "base_url", env != NULL &&
-	    *env != '\0' ? cf->rt.own->base_env : "default", at, sizeof(at)));
+	r |= row("base_url", ai_url_redact(base, shown, sizeof(shown)),
+	    cf->given.base_url != NULL ? "flag --base-url" : conf_from(cf, c,
+	    "base_url", env != NULL ? env : "default", at, sizeof(at)));
 	ai_key_origin(c, src, sizeof(src));
 	kind = c->api_key != NULL ? "api_key" : c->key_file != NULL ?
 	    "key_file" : c->key_command != NULL ? "key_command" : "key_env";
@@ -155,56 +147,36 @@ endpoint_rows(const struct config *cf, const char *base)
 	    pair_rows(cf, c, "query", c->query);
 }
 
-/* A parameter's origin: a flag, the profile's params.K or K, or none. */
+/* A parameter's origin: a flag, else where the profile set it. */
 static const char *
 param_from(const struct config *cf, const char *k, char *buf, size_t size)
 {
-	char key[160];
-
 	if (strcmp(k, "temperature") == 0 && cf->given.temperature)
 		return "flag -t";
 	if (strcmp(k, "max_tokens") == 0 && cf->given.max_tokens)
 		return "flag --max-tokens";
-	snprintf(key, sizeof(key), "params.%s", k);
-	if (cf->profile != NULL && (ai_config_where(cf->file, cf->profile, k,
-	    buf, size) != NULL || ai_config_where(cf->file, cf->profile, key,
-	    buf, size) != NULL))
-		return buf;
-	return "";
+	return ai_show_set_by(cf->file, cf->profile, 0, k, buf, size);
 }
 
 static int
 json_rows(const struct config *cf, const char *prefix, const json_t *obj,
     int tags)
 {
-	char name[160], at[256], key[160], *v;
+	char name[160], at[256], v[256];
 	const char *k, *f;
 	json_t *val;
 	int r = 0;
 
 	json_object_foreach((json_t *)obj, k, val) {
 		snprintf(name, sizeof(name), "%s.%s", prefix, k);
-		if ((v = json_dumps(val, JSON_COMPACT | JSON_ENCODE_ANY |
-		    JSON_REAL_PRECISION(15))) ==
-		    NULL)
-			errx(1, "out of memory");
-		snprintf(key, sizeof(key), "tags.%s", k);
 		if (!tags)
 			f = param_from(cf, k, at, sizeof(at));
 		else if (json_object_get(cf->given.tags, k) != NULL)
 			f = "flag --tag";
-		else if (cf->profile != NULL && (ai_config_where(cf->file,
-		    cf->profile, key, at, sizeof(at)) != NULL ||
-		    (strcmp(k, "purpose") == 0 && ai_config_where(cf->file,
-		    cf->profile, "purpose", at, sizeof(at)) != NULL) ||
-		    (strcmp(k, "profile") == 0 && ai_config_where(cf->file,
-		    cf->profile, "name", at, sizeof(at)) != NULL)))
-			f = at;
 		else
-			f = "";
-		r |= row(name, json_is_string(val) ? json_string_value(val) : v,
-		    f);
-		free(v);
+			f = ai_show_set_by(cf->file, cf->profile, 1, k, at,
+			    sizeof(at));
+		r |= row(name, ai_show_value(val, v, sizeof(v)), f);
 	}
 	return r;
 }
@@ -217,7 +189,7 @@ json_rows(const struct config *cf, const char *prefix, const json_t *obj,
 int
 profile_show(const struct config *cf, const char *base)
 {
-	const char *menv = getenv("AIQ_MODEL");
+	const char *menv = ai_show_var("AIQ_MODEL");
 	char at[256], t[32];
 	int r = 0;
 
@@ -231,11 +203,10 @@ profile_show(const struct config *cf, const char *base)
 	    NULL ? at : "", at, sizeof(at)));
 	r |= endpoint_rows(cf, base);
 	r |= row("model", cf->defaults.model, from(cf, cf->given.model,
-	    "model", menv != NULL && *menv != '\0' ? "AIQ_MODEL" : "default",
+	    "model", menv != NULL ? menv : "default",
 	    at, sizeof(at)));
-	snprintf(t, sizeof(t), "%lldms", (long long)cf->timeout_ms);
-	r |= row("timeout", t, from(cf, cf->given.timeout, "timeout",
-	    "default", at, sizeof(at)));
+	r |= row("timeout", ai_show_ms(cf->timeout_ms, t, sizeof(t)), from(cf,
+	    cf->given.timeout, "timeout", "default", at, sizeof(at)));
 	r |= row("system", cf->defaults.system, cf->defaults.system == NULL ?
 	    "" : from(cf, cf->given.system, "system", "", at, sizeof(at)));
 	r |= row("template", cf->defaults.template, cf->defaults.template ==
