@@ -383,6 +383,7 @@ const struct ai_provider_conf *ai_config_provider(const struct ai_config *,
 const char *ai_config_where(const struct ai_config *,
 	    const struct ai_profile *, const char *, char *, size_t);
 int	 ai_rate_parse(const char *, struct ai_rate *, char *);
+int	 ai_rate_minute(const struct ai_rate *, int *, int64_t *, char *);
 int	 ai_config_open(const char *, const char *, struct ai_config **,
 	    const struct ai_profile **, char *);
 int	 ai_profile_defaults(const struct ai_profile *, struct ai_defaults *,

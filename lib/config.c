@@ -268,29 +268,68 @@ bad:
 	return -1;
 }
 
+/*
+ * A rate as the limits of ailimit keep it: units a minute, or a day
+ * (*daily).  One a second is 60 times as many a minute (its burst of a
+ * second lets at most its amount go at once); one an hour a sixtieth, when
+ * whole; a day's rate of input or output tokens cannot be kept.  Checked
+ * when the file is read, so that a file one tool takes, all take.
+ */
+int
+ai_rate_minute(const struct ai_rate *r, int *daily, int64_t *per, char *err)
+{
+	*daily = r->per_s == 86400;
+	*per = r->per_s == 1 ? r->amount * 60 : r->per_s == 3600 ?
+	    r->amount / 60 : r->amount;
+	if (*daily && (r->unit == AI_RATE_INPUT || r->unit == AI_RATE_OUTPUT))
+		return ai_errf(err, "a day's quota is of requests or tokens, "
+		    "not of input or output tokens: write it per minute, or "
+		    "as tokens/day");
+	if (r->per_s == 3600 && r->amount % 60 != 0)
+		return ai_errf(err, "an hour's rate is kept as a minute's, and "
+		    "this one is not a whole number a minute: write it per "
+		    "minute or per day");
+	if (*per > AI_BUCKET_MAX)
+		return ai_errf(err, "more than a limit can count");
+	return 0;
+}
+
+static int
+rate(struct check *c, const char *key, const char *s, struct ai_rate *r)
+{
+	char err[AI_ERRLEN];
+	int64_t per;
+	int daily;
+
+	if (ai_rate_parse(s, r, err) == -1 ||
+	    ai_rate_minute(r, &daily, &per, err) == -1)
+		return bad(c, key, "%s", err);
+	return 0;
+}
+
 static int
 rates(struct check *c, const json_t *obj, struct ai_profile *p)
 {
 	const json_t *v = json_object_get(obj, "rate_limit"), *e;
-	char err[AI_ERRLEN], key[32];
+	char key[32];
 	size_t i;
 
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (json_is_string(v))
-		return ai_rate_parse(json_string_value(v),
-		    &p->rates[p->nrates++], err) == -1 ? bad(c, "rate_limit",
-		    "%s", err) : 0;
+		return rate(c, "rate_limit", json_string_value(v),
+		    &p->rates[p->nrates++]);
 	if (!json_is_array(v) || json_array_size(v) == 0 ||
 	    json_array_size(v) > AI_MAX_RATES)
 		return bad(c, "rate_limit", "%s", "not a rate such as 100/min, "
 		    "or a list of 1 to 6 of them");
 	json_array_foreach(v, i, e) {
 		snprintf(key, sizeof(key), "rate_limit.%zu", i);
-		if (!json_is_string(e) || ai_rate_parse(json_string_value(e),
-		    &p->rates[p->nrates++], err) == -1)
-			return bad(c, key, "%s", json_is_string(e) ? err :
-			    "not a rate such as 100/min");
+		if (!json_is_string(e))
+			return bad(c, key, "%s", "not a rate such as 100/min");
+		if (rate(c, key, json_string_value(e),
+		    &p->rates[p->nrates++]) == -1)
+			return -1;
 	}
 	return 0;
 }
@@ -757,14 +796,35 @@ check_secret(const struct ai_config *cf, int fd, char *err)
 		snprintf(err, AI_ERRLEN, "%s: %s", cf->path, strerror(errno));
 		return -1;
 	}
-	if ((st.st_mode & 077) != 0 || (st.st_uid != getuid() &&
-	    st.st_uid != 0)) {
-		ai_errf(err, "%s: holds an API key in clear (%s) and %s: "
-		    "chmod 600 %s, or use key_env, key_file or key_command",
-		    cf->path, cf->secret_at, (st.st_mode & 077) != 0 ?
-		    "others may read it" : "is not yours", cf->path);
-		return -1;
-	}
+	if ((st.st_mode & 077) != 0)
+		return ai_errf(err, "%s: holds an API key in clear (%s) and "
+		    "others may read it: chmod 600 %s, or use key_env, "
+		    "key_file or key_command", cf->path, cf->secret_at,
+		    cf->path);
+	return 0;
+}
+
+/*
+ * A config file says where keys are sent and which commands give them:
+ * one that another user owns or may write is refused, as ssh refuses
+ * its config, lest a shared directory's .aitools.yaml redirect them.
+ */
+static int
+check_owner(const struct ai_config *cf, int fd, char *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1)
+		return ai_errf(err, "%s: %s", cf->path, strerror(errno));
+	if (st.st_uid != getuid() && st.st_uid != 0)
+		return ai_errf(err, "%s: is not yours (its owner is uid %ld): a "
+		    "config file says where keys go and what commands run; "
+		    "chown it to use it", cf->path, (long)st.st_uid);
+	if (S_ISREG(st.st_mode) && (st.st_mode & 022) != 0)	/* /dev/null */
+		return ai_errf(err, "%s: others may write it (mode %03o): a "
+		    "config file says where keys go and what commands run; "
+		    "chmod go-w %s", cf->path, (unsigned)(st.st_mode & 0777),
+		    cf->path);
 	return 0;
 }
 
@@ -820,7 +880,8 @@ ai_config_load(const char *path, char *err)
 		ai_config_free(cf);
 		return NULL;
 	}
-	if (ai_yaml_load(text, len, path, &cf->root, &cf->where, err) == -1 ||
+	if (check_owner(cf, fd, err) == -1 ||
+	    ai_yaml_load(text, len, path, &cf->root, &cf->where, err) == -1 ||
 	    check_root(&c, cf->root) == -1 || check_secret(cf, fd, err) == -1) {
 		ai_config_free(cf);
 		cf = NULL;

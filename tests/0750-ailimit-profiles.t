@@ -26,10 +26,6 @@ ai_proxy:
         - 9000 tokens/day
     - name: both
       rate_limit: ["5/s", 100/min]
-    - name: perday
-      rate_limit: "7 input tokens/day"
-    - name: perhour
-      rate_limit: "100/h"
     - name: bare
       model: gpt-4o
 EOF
@@ -98,16 +94,21 @@ is "$(show key reset -p batch):$(show rpm reset -p batch)" "batch|$CF:3:" 'reset
 ailimit reset -p batch
 is "$(ailimit status -p batch | awk '$1 == "rpm" { print $2 }')" 1 'reset -p fills the bucket of the profile'"'"'s key'
 
-# --- rates ailimit cannot keep: refused, naming the line
-ailimit -p perday <in.jsonl >perday.out 2>perday.err
+# --- rates no limit can keep: the file refused, naming the line, by
+# every tool alike (aiq too), flags or not
+printf 'ai_proxy:\n  models:\n    - name: perday\n      rate_limit: "7 input tokens/day"\n' >perday.yaml
+ailimit -c perday.yaml -p perday <in.jsonl >perday.out 2>perday.err
 is "$?:$(wc -c <perday.out | tr -d ' ')" '2:0' 'input tokens a day: exit 2, nothing out'
-like "$(cat perday.err)" "^ailimit: $CF:19: rate_limit 7 input tokens/day of profile perday: .*only of requests and tokens" \
+is "$(cat perday.err)" "ailimit: perday.yaml:4:7: ai_proxy.models.0.rate_limit: a day's quota is of requests or tokens, not of input or output tokens: write it per minute, or as tokens/day" \
 	'the line of the rate, and why'
-ailimit -p perhour <in.jsonl >perhour.out 2>perhour.err
-is "$?:$(wc -c <perhour.out | tr -d ' ')" '2:0' '100/h: exit 2, nothing out'
-like "$(cat perhour.err)" "^ailimit: $CF:21: rate_limit 100/h of profile perhour: .*write it per minute or per day" \
+printf 'ai_proxy:\n  models:\n    - name: perhour\n      rate_limit: [1/s, "100/h"]\n' >perhour.yaml
+ailimit -c perhour.yaml -p perhour --rpm 2 <in.jsonl >perhour.out 2>perhour.err
+is "$?:$(wc -c <perhour.out | tr -d ' ')" '2:0' '100/h: exit 2, nothing out, even with --rpm'
+like "$(cat perhour.err)" "^ailimit: perhour.yaml:4:25: ai_proxy.models.0.rate_limit.1: an hour's rate .*write it per minute or per day" \
 	'the line, and how to write it'
-is "$(show rpm -p perhour --rpm 2)" '2/min|flag --rpm' '--rpm stands in for an hour'"'"'s rate it cannot keep'
+aiq -c perhour.yaml x </dev/null >/dev/null 2>perhour.err
+like "$?:$(cat perhour.err)" "^2:aiq: perhour.yaml:4:25: ai_proxy.models.0.rate_limit.1: an hour's rate" \
+	'aiq refuses the file alike'
 
 # --- the profile gives no limits, the file is bad, the profile is missing
 ailimit -p bare <in.jsonl >bare.out 2>bare.err
@@ -126,7 +127,7 @@ like "$(cat bad.err)" '^ailimit: bad.yaml:4:7: ai_proxy\.models\.0\.rate_limit: 
 	'the fault as FILE:LINE:COL'
 ailimit estimate -p nope <in.jsonl >nope.out 2>nope.err
 is "$?:$(wc -c <nope.out | tr -d ' '):$(cat nope.err)" \
-	"2:0:ailimit: no profile nope in $CF; there are batch, burst5, mixed, both, perday, perhour, bare" \
+	"2:0:ailimit: no profile nope in $CF; there are batch, burst5, mixed, both, bare" \
 	'a missing profile: the profiles there are'
 (ailimit -p batch --show-config >/dev/null; cat) <in.jsonl >rest.out
 is "$?:$(cmp -s rest.out in.jsonl && echo same)" '0:same' '--show-config reads no input'

@@ -59,46 +59,21 @@ rate_where(const struct opts *o, int i, char *buf, size_t size)
 	return buf;
 }
 
-/* A rate of the profile ailimit cannot keep: said, naming its line. */
-static void __attribute__((noreturn))
-refuse(const struct opts *o, int i, const char *why)
-{
-	char at[256], r[64];
-
-	warnx("%s: rate_limit %s of profile %s: %s", rate_where(o, i, at,
-	    sizeof(at)), rate_text(&o->profile->rates[i], r, sizeof(r)),
-	    o->profile->name, why);
-	exit(EXIT_USAGE);
-}
-
 /*
- * The bucket rate r fills and its amount there, a minute or a day: a
- * rate a minute is the bucket's; one a second is 60 times as many a
- * minute, whose burst of --burst's second lets at most its amount go at
- * once; one an hour is a sixtieth a minute, when it is whole; one a day
- * of requests or tokens is a day's quota.  *why says why a rate cannot
- * be kept, with the bucket it would fill, or -1 when there is none.
+ * The bucket rate r fills and its amount there, a minute or a day, as
+ * ai_rate_minute() keeps it; the config file was refused if it cannot.
  */
 static int
-bucket_of(const struct ai_rate *r, int64_t *per, const char **why)
+bucket_of(const struct ai_rate *r, int64_t *per)
 {
 	static const int minute[] = { B_RPM, B_TPM, B_ITPM, B_OTPM };
 	static const int day[] = { B_RPD, B_TPD, -1, -1 };
+	char err[AI_ERRLEN];
+	int daily;
 
-	*why = NULL;
-	*per = r->per_s == 1 ? r->amount * 60 : r->per_s == 3600 ?
-	    r->amount / 60 : r->amount;
-	if (r->per_s == 86400 && day[r->unit] == -1)
-		*why = "ailimit keeps no daily quota of input or output "
-		    "tokens, only of requests and tokens (--rpd, --tpd): "
-		    "write it per minute, or as tokens/day";
-	else if (r->per_s == 3600 && r->amount % 60 != 0)
-		*why = "an hour's rate is kept as a minute's, and this one is "
-		    "not a whole number a minute: write it per minute or per "
-		    "day";
-	else if (*per > AI_BUCKET_MAX)
-		*why = "more than ailimit can count";
-	return r->per_s == 86400 ? day[r->unit] : minute[r->unit];
+	if (ai_rate_minute(r, &daily, per, err) == -1)
+		return -1;
+	return daily ? day[r->unit] : minute[r->unit];
 }
 
 /*
@@ -112,14 +87,12 @@ void
 profile_rates(struct opts *o)
 {
 	const struct ai_profile *p = o->profile;
-	const char *why;
 	int64_t per;
 	int i, b;
 
 	for (i = 0; p != NULL && i < p->nrates; i++) {
-		b = bucket_of(&p->rates[i], &per, &why);
-		if (b == -1 || (why != NULL && !o->flag.per[b]))
-			refuse(o, i, why);
+		if ((b = bucket_of(&p->rates[i], &per)) == -1)
+			continue;	/* refused with the file */
 		if (o->flag.per[b] || (o->rate_of[b] != 0 && o->per[b] <= per))
 			continue;
 		o->per[b] = per;
