@@ -438,6 +438,30 @@ profile_provider(struct check *c, const json_t *obj, struct ai_profile *p)
 	return bad(c, "provider", "%s", list);
 }
 
+/*
+ * params are the request's other parameters: those a profile has keys of
+ * its own for, or that aiq decides, are refused rather than dropped.
+ */
+static int
+params_ok(struct check *c, const json_t *params)
+{
+	static const char *const own[][2] = {
+		{ "model", "use the profile's model" },
+		{ "messages", "the messages are the record's" },
+		{ "system", "use the profile's system" },
+		{ "stream", "streaming is aiq's --stream and --no-stream" },
+	};
+	char key[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (json_object_get(params, own[i][0]) != NULL) {
+			snprintf(key, sizeof(key), "params.%s", own[i][0]);
+			return bad(c, key, "%s", own[i][1]);
+		}
+	return 0;
+}
+
 static int
 profile(struct check *c, const json_t *obj, struct ai_profile *p)
 {
@@ -473,6 +497,8 @@ profile(struct check *c, const json_t *obj, struct ai_profile *p)
 	if (params != NULL && !json_is_null(params) && !json_is_object(params))
 		return bad(c, "params", "%s", "not a mapping of request "
 		    "parameters");
+	if (params_ok(c, params) == -1)
+		return -1;
 	p->params = json_object_size(params) > 0 ? params : NULL;
 	if (p->service == NULL)
 		p->service = c->cf->service;

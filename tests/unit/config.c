@@ -218,6 +218,9 @@ test_faults(void)
 	    "base_url", "a provider of its own without a base_url");
 	is_str(fault("providers:\n  openai: {trace_header: null}\n"), "(loaded)",
 	    "trace_header null is the default");
+	is_str(fault("ai_proxy:\n  models:\n    - name: a\n      params: "
+	    "{n: 2, model: gpt-5}\n"), "c.yaml:4:22: ai_proxy.models.0.params.model: "
+	    "use the profile's model", "params.model refused");
 	is_str(fault("a: &x [*x]\n"), "c.yaml:1:8: an alias of no anchor",
 	    "an alias of itself");
 	ok(strstr(fault("a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,"
