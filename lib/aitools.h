@@ -232,6 +232,8 @@ int	 ai_tail_error(struct ai_buf *, enum ai_errcode, const char *, long,
 /* template.c: prompt templates, {{input}} and {{field}}. */
 int	 ai_template_expand(struct ai_buf *, const char *, const json_t *,
 	    const char *, char *);
+int	 ai_template_has(const char *, const char *);
+const char *ai_template_field(const char *, char *, size_t);
 
 /* sse.c: the server-sent events framing of streamed answers. */
 typedef int (*ai_sse_cb)(void *, const char *, const char *, size_t);

@@ -194,6 +194,9 @@ prompt_of(const json_t *rec, const char *template, char *err)
 		return fail(err, "\"prompt\" is not a string"), NULL;
 	if (template == NULL)
 		return json_incref((json_t *)prompt);
+	if (prompt != NULL && !ai_template_has(template, "input"))
+		return fail(err, "the template has no {{input}} for the "
+		    "record's \"prompt\""), NULL;
 	if (ai_template_expand(&b, template, rec, json_string_value(prompt),
 	    err) == -1)
 		return ai_buf_free(&b), NULL;

@@ -71,3 +71,52 @@ oom:
 	snprintf(err, AI_ERRLEN, "out of memory");
 	return -1;
 }
+
+/*
+ * The names the template t holds, each in turn: *t moves past the
+ * {{name}} found, whose name goes to name.  Returns 0 when none is left.
+ */
+static int
+next_name(const char **t, char name[72])
+{
+	const char *s, *e;
+	size_t n;
+
+	if ((s = strstr(*t, "{{")) == NULL || (e = strstr(s + 2, "}}")) ==
+	    NULL)
+		return 0;
+	s += 2 + strspn(s + 2, " ");
+	n = strcspn(s, " }");
+	snprintf(name, 72, "%.*s", (int)n, s);
+	*t = e + 2;
+	return 1;
+}
+
+/* Whether template t holds {{name}}. */
+int
+ai_template_has(const char *t, const char *name)
+{
+	char got[72];
+
+	while (next_name(&t, got))
+		if (strcmp(got, name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The first field of a record template t names ({{name}} but {{input}}),
+ * into buf, or NULL: a template that needs one needs records (-J).
+ */
+const char *
+ai_template_field(const char *t, char *buf, size_t size)
+{
+	char got[72];
+
+	while (next_name(&t, got))
+		if (strcmp(got, "input") != 0) {
+			snprintf(buf, size, "%s", got);
+			return buf;
+		}
+	return NULL;
+}

@@ -4,7 +4,7 @@
 # machine's memory, no key on the screen.
 . "$(dirname "$0")/lib.sh"
 
-plan 62
+plan 64
 
 start_mock -L "$SCRATCH/sent.log"
 q() { sqlite3 -batch -noheader "$1" "$2"; }
@@ -153,8 +153,13 @@ is "$r:$o" '2:--progress' '-R, -u, -j, --resume, --summary, --progress in text m
 aiq -J -n </dev/null 2>n.err
 is "$?:$(head -n1 n.err)" '2:aiq: -n is for text mode: -J and -l read their records from stdin' \
 	'and -n with -J'
-printf '{"prompt":"x"}\n{"prompt":"y"}\n' | aiq >/dev/null 2>hint.err
+printf '{"prompt":"x"}\n{"prompt":"y"}\n' | aiq Explain: >/dev/null 2>hint.err
 like "$(cat hint.err)" 'looks like JSON records' 'JSON records on stdin in text mode get a hint'
+n=$(wc -l <"$SCRATCH/sent.log" 2>/dev/null || echo 0)
+printf '{"prompt":"x"}\n{"prompt":"y"}\n' | aiq >out 2>hint.err
+is "$?:$(cat out):$(cat hint.err)" "2::aiq: stdin holds JSON records: -J sends each as a request; to send it whole as one prompt, say what to do with it (aiq 'Explain:' < file)" \
+	'as the whole prompt they are refused'
+is "$(wc -l <"$SCRATCH/sent.log" 2>/dev/null || echo 0)" "$n" '  nothing sent'
 
 # --- -j past the open-file limit is said, not failed as network errors
 (ulimit -n 100; aiq -J -j 500 </dev/null >/dev/null 2>nofile.err)

@@ -6,7 +6,7 @@
 # anything is sent.
 . "$(dirname "$0")/lib.sh"
 
-plan 78
+plan 80
 
 start_mock -L "$SCRATCH/mock.log"
 last() { tail -n 1 "$SCRATCH/mock.log"; }
@@ -149,6 +149,15 @@ is "$(jq -r .response.body.choices[0].message.content out | tr '\n' '|')" \
 printf 'bonjour' | aiq -c "$cfg" -p tr >out
 is "$(cat out)" 'Echo: Translate to French: bonjour' \
     'text mode: stdin is {{input}}, a prompt as a command'
+n=$(n_sent)
+echo hi | aiq -c "$cfg" -p summarize >out 2>err
+is "$?:$(cat out):$(n_sent):$(cat err)" \
+    "2::$n:aiq: the template of profile summarize names a record's field, {{lang}}: give -J and records that have it" \
+    'a template of fields in text mode: exit 2 before sending'
+printf 'service: s\nai_proxy:\n  models:\n    - name: fixed\n      template: Tell a joke about {{topic}}.\n' >fixed.yaml
+echo '{"topic":"cats","prompt":"dogs"}' | aiq -c fixed.yaml -p fixed -J >out 2>/dev/null
+is "$(jq -r .error.message out)" 'line 1: the template has no {{input}} for the record'"'"'s "prompt"' \
+    'a record'"'"'s prompt a template has no place for: an error, not dropped'
 aiq -c "$cfg" -p tr -n 'au revoir' >/dev/null
 is "$(sent '.body.messages[0].content')" 'Translate to French: au revoir' \
     '  so are the arguments'

@@ -550,6 +550,24 @@ check_mode(struct config *cf, const struct opts *o, int argc)
 		cf->stream = isatty(STDOUT_FILENO) ? STREAM_ON : STREAM_OFF;
 }
 
+/*
+ * A template naming a record's fields takes records: text mode and -l
+ * have none to give, and every prompt would fail.
+ */
+static void
+check_template(const struct config *cf)
+{
+	char field[72];
+
+	if (cf->mode == MODE_JSON || cf->defaults.template == NULL ||
+	    ai_template_field(cf->defaults.template, field, sizeof(field)) ==
+	    NULL)
+		return;
+	warnx("the template of profile %s names a record's field, {{%s}}: "
+	    "give -J and records that have it", cf->profile->name, field);
+	exit(EXIT_USAGE);
+}
+
 /* The files open already, inherited from the shell: they count too. */
 static rlim_t
 open_files(void)
@@ -701,6 +719,7 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	check_mode(&cf, &o, argc);
+	check_template(&cf);
 	check_files(&cf);
 	if (cf.tags != NULL &&
 	    (cf.tags_text = json_dumps(cf.tags, JSON_COMPACT)) == NULL)

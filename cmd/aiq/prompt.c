@@ -72,7 +72,7 @@ check_text(const char *s, size_t len, size_t from)
  * send them all as one prompt.
  */
 static void
-hint_records(struct aiq *q, const char *s, size_t len)
+hint_records(struct aiq *q, const char *s, size_t len, int with_args)
 {
 	const char *start = s + strspn(s, " \t\r\n");
 	json_t *v;
@@ -83,9 +83,21 @@ hint_records(struct aiq *q, const char *s, size_t len)
 	if (json_is_object(v) && (json_object_get(v, "prompt") != NULL ||
 	    json_object_get(v, "messages") != NULL ||
 	    json_object_get(v, "body") != NULL ||
-	    json_object_get(v, "params") != NULL))
+	    json_object_get(v, "params") != NULL)) {
+		/*
+		 * A file of requests sent whole as one prompt is a costly
+		 * mistake (aiq -p x < jobs.jsonl); with an argument saying
+		 * what to do with it, it is meant.
+		 */
+		if (!with_args) {
+			warnx("stdin holds JSON records: -J sends each as a "
+			    "request; to send it whole as one prompt, say what "
+			    "to do with it (aiq 'Explain:' < file)");
+			exit(EXIT_USAGE);
+		}
 		say(q, "stdin looks like JSON records, sent here as one prompt;"
 		    " -J sends each as a request");
+	}
 	json_decref(v);
 }
 
@@ -112,7 +124,7 @@ prompt_read(struct aiq *q, char **argv, int argc, size_t *len)
 		check_text(b.data, b.len, head > 0 ? head + 2 : 0);
 		if (b.len > head)
 			hint_records(q, b.data + (head > 0 ? head + 2 : 0),
-			    b.len - (head > 0 ? head + 2 : 0));
+			    b.len - (head > 0 ? head + 2 : 0), head > 0);
 	}
 	if (ai_buf_append(&b, "", 0) == -1)
 		oom();

@@ -291,6 +291,12 @@ test_template(void)
 	    err);
 	ok(ai_template_expand(&b, "{{input}}", rec, NULL, err) == -1,
 	    "no input");
+	ok(ai_template_has("x {{ input }}", "input") &&
+	    !ai_template_has("{{lang}}", "input"), "ai_template_has");
+	is_str(ai_template_field("{{input}} {{ lang }}", err, AI_ERRLEN), "lang",
+	    "ai_template_field");
+	ok(ai_template_field("{{input}}", err, AI_ERRLEN) == NULL,
+	    "  none but input");
 	ok(ai_template_expand(&b, "a }} {{ b", rec, NULL, err) == 0 &&
 	    strcmp(b.data, "a }} {{ b") == 0, "unclosed braces stay");
 	ai_buf_free(&b);
