@@ -45,6 +45,7 @@ static int trace_header(struct check *, const json_t *,
 
 struct check {
 	struct ai_config *cf;
+	json_t		*names;		/* the profiles' names so far */
 	struct ai_buf	 path;		/* of the value being checked */
 	char		*err;
 };
@@ -466,7 +467,6 @@ static int
 profile(struct check *c, const json_t *obj, struct ai_profile *p)
 {
 	const json_t *params = json_object_get(obj, "params");
-	size_t i;
 
 	memset(p, 0, sizeof(*p));
 	p->cache_ttl_ms = p->timeout_ms = -1;
@@ -479,10 +479,10 @@ profile(struct check *c, const json_t *obj, struct ai_profile *p)
 		return bad(c, p->name == NULL ? NULL : "name", "%s",
 		    "a model needs a name of 1 to 64 letters, digits, ., - "
 		    "and _");
-	for (i = 0; i < c->cf->nprofiles; i++)
-		if (strcmp(c->cf->profiles[i].name, p->name) == 0)
-			return bad(c, "name", "%s", "a second model of this "
-			    "name");
+	if (json_object_get(c->names, p->name) != NULL)
+		return bad(c, "name", "%s", "a second model of this name");
+	if (json_object_set_new(c->names, p->name, json_true()) == -1)
+		return bad(c, "name", "%s", "out of memory");
 	if (text(c, obj, "model", &p->model) == -1 ||
 	    text(c, obj, "purpose", &p->purpose) == -1 ||
 	    text(c, obj, "service", &p->service) == -1 ||
@@ -902,7 +902,11 @@ ai_config_load(const char *path, char *err)
 		return NULL;
 	}
 	c.cf = cf;
-	if ((text = read_file(path, &fd, &len, err)) == NULL) {
+	if ((c.names = json_object()) == NULL ||
+	    (text = read_file(path, &fd, &len, err)) == NULL) {
+		json_decref(c.names);
+		if (c.names == NULL)
+			ai_errf(err, "out of memory");
 		ai_config_free(cf);
 		return NULL;
 	}
@@ -915,6 +919,7 @@ ai_config_load(const char *path, char *err)
 	close(fd);
 	free(text);
 	ai_buf_free(&c.path);
+	json_decref(c.names);
 	return cf;
 }
 
@@ -984,12 +989,13 @@ ai_config_where(const struct ai_config *cf, const struct ai_profile *p,
 	return buf;
 }
 
+/* Whether path is there: a link that leads nowhere is, to be told. */
 static int
 exists(const char *path)
 {
 	struct stat st;
 
-	return stat(path, &st) == 0;
+	return lstat(path, &st) == 0;
 }
 
 /* .aitools.yaml in the working directory or the nearest parent. */

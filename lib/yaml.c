@@ -222,8 +222,10 @@ key(struct reader *r, struct frame *f, const yaml_event_t *ev, long line,
 		return fail_at(r, line, col, "a key that is empty or holds a "
 		    "NUL byte");
 	if (json_object_get(f->v, s) != NULL) {
-		snprintf(msg, sizeof(msg), "%s: the key is given twice",
-		    ai_text_show(shown, sizeof(shown), s));
+		snprintf(msg, sizeof(msg), "%.*s%s%s: the key is given twice",
+		    (int)r->path.len, r->path.len > 0 ? r->path.data : "",
+		    r->path.len > 0 ? "." : "", ai_text_show(shown,
+		    sizeof(shown), s));
 		return fail_at(r, line, col, msg);
 	}
 	if ((f->key = strdup(s)) == NULL)
