@@ -20,9 +20,15 @@ _aiq()
 		COMPREPLY=($(compgen -W 'openai anthropic claude' -- "$cur"))
 		return
 		;;
-	-p|--profile)
-		COMPREPLY=($(compgen -W "$(aiq --list-profiles 2>/dev/null)" \
-		    -- "$cur"))
+	-p|--profile)	# the profiles of the config file aiq finds, or -c's
+		local i config=()
+		for ((i = 1; i < COMP_CWORD; i++)); do
+			case ${COMP_WORDS[i]} in
+			-c|--config)	config=(-c "${COMP_WORDS[i+1]}") ;;
+			esac
+		done
+		COMPREPLY=($(compgen -W "$(aiq "${config[@]}" --list-profiles \
+		    2>/dev/null)" -- "$cur"))
 		return
 		;;
 	-H|--header|-j|--jobs|-m|--model|-s|--system|-T|--timeout|\

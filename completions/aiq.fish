@@ -1,5 +1,17 @@
 # fish completion for aiq(1)
 complete -c aiq -f
+
+# The profiles of the config file aiq finds, or of the one -c names.
+function __fish_aiq_profiles
+	set -l tokens (commandline -opc)
+	set -l config
+	for i in (seq (count $tokens))
+		if contains -- $tokens[$i] -c --config
+			set config -c $tokens[(math $i + 1)]
+		end
+	end
+	aiq $config --list-profiles 2>/dev/null
+end
 complete -c aiq -s c -l config -r -F -d 'The config file'
 complete -c aiq -s H -l header -x -d 'Add an HTTP header to every request'
 complete -c aiq -s h -l help -d 'Print the usage and exit'
@@ -8,7 +20,7 @@ complete -c aiq -s j -l jobs -x -d 'Requests in flight at once (default 8)'
 complete -c aiq -s l -l lines -d 'Read one prompt a line from stdin'
 complete -c aiq -s m -l model -x -d 'Model for requests that name none'
 complete -c aiq -s P -l provider -x -a 'openai anthropic claude' -d 'Send every request to this provider'
-complete -c aiq -s p -l profile -x -a '(aiq --list-profiles 2>/dev/null)' -d 'The settings of a profile of the config file'
+complete -c aiq -s p -l profile -x -a '(__fish_aiq_profiles)' -d 'The settings of a profile of the config file'
 complete -c aiq -s R -l resend-errors -d 'Send again records that carry an error'
 complete -c aiq -s s -l system -x -d 'System message for prompts'
 complete -c aiq -s T -l timeout -x -d 'Give up on an attempt after this long'

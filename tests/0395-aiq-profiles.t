@@ -233,7 +233,7 @@ sed -i "s#127.0.0.1:[0-9]*/#127.0.0.1:$MOCK_PORT/#" "$cfg"
 
 # --show-config: reads no key file, runs no key command.
 printf 'providers:\n  openai:\n    key_command: touch ran; echo k\n' >cmd.yaml
-like "$(aiq -c cmd.yaml --show-config | setting key)" '^key_command \(not read\)' \
+like "$(aiq -c cmd.yaml --show-config | setting key)" '^key_command \(not run\) .*cmd.yaml:3$' \
     '--show-config names the key command'
 test -e ran
 is "$?" 1 '  and does not run it'

@@ -94,32 +94,46 @@ conf_from(const struct config *cf, const struct ai_provider_conf *c,
 }
 
 /*
- * Whether the key is there, found without reading a file or running a
- * command: --show-config must not ask for a passphrase nor fail for it.
+ * Where the key comes from and whether it is there, into buf, found
+ * without reading a file or running a command: --show-config must not
+ * ask for a passphrase nor fail for it.
  */
 static const char *
-key_state(const struct config *cf, const struct ai_provider_conf *c)
+key_text(const struct config *cf, const struct ai_provider_conf *c,
+    const char *base, char *buf, size_t size)
 {
-	const char *env;
+	const char *env, *state, *loop = ai_url_is_loopback(base) ?
+	    ", none needed on loopback" : "";
+	char src[256];
 
-	if (cf->given.key != NULL || c->key_command != NULL)
-		return "not read";
-	if (c->api_key != NULL)
-		return "set, not shown";
-	if (c->key_file != NULL)
-		return access(c->key_file, R_OK) == 0 ? "readable, not shown" :
-		    "not readable";
-	if (c->key_env == NULL && c->own)
-		return "none";
-	env = getenv(c->key_env != NULL ? c->key_env : c->api->key_env);
-	return env != NULL && *env != '\0' ? "set, not shown" : "not set";
+	ai_key_origin(c, src, sizeof(src));
+	if (cf->given.key != NULL)
+		snprintf(buf, size, "%s (not read)", cf->given.key + 5);
+	else if (c->key_command != NULL)
+		snprintf(buf, size, "key_command (not run)");
+	else if (c->api_key != NULL)
+		snprintf(buf, size, "%s (set, not shown)", src);
+	else if (c->key_file != NULL)
+		snprintf(buf, size, "%s (%s)", src, access(c->key_file, R_OK) ==
+		    0 ? "readable, not shown" : "not readable");
+	else if (c->key_env == NULL && c->own)
+		snprintf(buf, size, "none declared%s", *loop != '\0' ?
+		    " (none needed on loopback)" : "");
+	else {
+		env = getenv(c->key_env != NULL ? c->key_env : c->api->key_env);
+		state = env != NULL && *env != '\0' ? "set, not shown" :
+		    "not set";
+		snprintf(buf, size, "%s (%s%s)", src, state, *state == 's' ?
+		    "" : loop);
+	}
+	return buf;
 }
 
 static int
 endpoint_rows(const struct config *cf, const char *base)
 {
 	const struct ai_provider_conf *c = ai_route_conf(&cf->rt, cf->rt.own);
-	char at[256], src[256], ks[320], shown[AI_BASELEN];
+	char at[256], ks[320], shown[AI_BASELEN];
 	const char *env = ai_show_var(cf->rt.own->base_env), *kind;
 	int r = 0;
 
@@ -130,11 +144,9 @@ endpoint_rows(const struct config *cf, const char *base)
 	r |= row("base_url", ai_url_redact(base, shown, sizeof(shown)),
 	    cf->given.base_url != NULL ? "flag --base-url" : conf_from(cf, c,
 	    "base_url", env != NULL ? env : "default", at, sizeof(at)));
-	ai_key_origin(c, src, sizeof(src));
 	kind = c->api_key != NULL ? "api_key" : c->key_file != NULL ?
 	    "key_file" : c->key_command != NULL ? "key_command" : "key_env";
-	snprintf(ks, sizeof(ks), "%s (%s)", cf->given.key != NULL ? "given" :
-	    src, key_state(cf, c));
+	key_text(cf, c, base, ks, sizeof(ks));
 	r |= row("key", ks, cf->given.key != NULL ? cf->given.key :
 	    conf_from(cf, c, kind, "default", at, sizeof(at)));
 	if (c->auth_header != NULL)
