@@ -308,6 +308,8 @@ test_rates(void)
 {
 	struct ai_rate r;
 	char err[AI_ERRLEN];
+	int64_t per;
+	int daily;
 
 	ok(ai_rate_parse("20000 tokens/min", &r, err) == 0 &&
 	    r.amount == 20000 && r.unit == AI_RATE_TOKENS && r.per_s == 60,
@@ -318,6 +320,24 @@ test_rates(void)
 	ok(ai_rate_parse("5/", &r, err) == -1, "no period refused");
 	ok(ai_rate_parse("/min", &r, err) == -1, "no amount refused");
 	ok(ai_rate_parse("5 bananas/min", &r, err) == -1, "bananas refused");
+	ai_rate_parse("5/s", &r, err);
+	ok(ai_rate_minute(&r, &daily, &per, err) == 0 && per == 300 && !daily,
+	    "5/s is 300 a minute");
+	ai_rate_parse("120/h", &r, err);
+	ok(ai_rate_minute(&r, &daily, &per, err) == 0 && per == 2,
+	    "120/h is 2 a minute");
+	ai_rate_parse("100/h", &r, err);
+	ok(ai_rate_minute(&r, &daily, &per, err) == -1, "100/h cannot be kept");
+	ai_rate_parse("9 output tokens/day", &r, err);
+	ok(ai_rate_minute(&r, &daily, &per, err) == -1,
+	    "output tokens a day cannot be kept");
+	ai_rate_parse("9000 tokens/day", &r, err);
+	ok(ai_rate_minute(&r, &daily, &per, err) == 0 && daily && per == 9000,
+	    "tokens a day are a quota");
+	ok(ai_header_secret("X-Api-Key") && ai_header_secret("Authorization") &&
+	    ai_header_secret("x-goog-api-key") && ai_header_secret("Cookie") &&
+	    !ai_header_secret("X-Team") && !ai_header_secret("HTTP-Referer"),
+	    "secret headers, by name");
 }
 
 int
