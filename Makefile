@@ -39,8 +39,8 @@ endif
 # a main() that replays its corpus, tests/fuzz/corpus/NAME (make check);
 # with FUZZER=1 (make fuzz) everything is built by clang with libFuzzer,
 # ASan and UBSan, into build/libfuzzer.
-FUZZ_NAMES = answer-anthropic answer-openai cachekey duration lines money \
-	prices records retry sse stream-anthropic stream-openai text url \
+FUZZ_NAMES = answer-anthropic answer-openai cachekey config duration lines \
+	money prices records retry sse stream-anthropic stream-openai text url \
 	usagerecord when
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang

@@ -369,7 +369,7 @@ struct ai_config {
 	char		*path;
 	json_t		*root, *where;
 	const char	*service;
-	struct ai_provider_conf *providers;
+	struct ai_provider_conf *providers;	/* sorted by name */
 	size_t		 nproviders;
 	struct ai_profile *profiles;
 	size_t		 nprofiles;

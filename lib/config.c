@@ -76,7 +76,7 @@ path_of(struct check *c, const char *key)
 static int __attribute__((format(printf, 3, 4)))
 bad(struct check *c, const char *key, const char *fmt, ...)
 {
-	char why[AI_ERRLEN], path[512];
+	char why[AI_ERRLEN], path[512], shown[512];
 	long line, col;
 	va_list ap;
 
@@ -85,8 +85,10 @@ bad(struct check *c, const char *key, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	ai_errf(c->err, "%s:%ld:%ld: %s%s%s", c->cf->path, line, col, path,
-	    *path != '\0' ? ": " : "", why);
+	/* The path holds the file's keys: shown, lest they hold escapes. */
+	ai_errf(c->err, "%s:%ld:%ld: %s%s%s", c->cf->path, line, col,
+	    ai_text_show(shown, sizeof(shown), path), *path != '\0' ? ": " :
+	    "", why);
 	return -1;
 }
 
@@ -384,7 +386,7 @@ template_ok(struct check *c, const char *t)
 		s += 2 + strspn(s + 2, " ");
 		n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
-		if (n == 0 || strncmp(s + n + strspn(s + n, " "), "}}", 2) != 0)
+		if (n == 0 || s + n + strspn(s + n, " ") != e)
 			return bad(c, "template", "%s", "{{ }} holds a name of "
 			    "letters, digits and _, such as {{input}}");
 	}
@@ -400,6 +402,25 @@ builtin_named(const char *name)
 	    strcmp(name, "anthropic") == 0 ? &builtin[1] : NULL;
 }
 
+/* The providers are sorted by name, to be found in any number of them. */
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct ai_provider_conf *)a)->name,
+	    ((const struct ai_provider_conf *)b)->name);
+}
+
+static const struct ai_provider_conf *
+declared(const struct ai_config *cf, const char *name)
+{
+	struct ai_provider_conf key = { .name = name };
+
+	if (cf == NULL || cf->nproviders == 0)
+		return NULL;
+	return bsearch(&key, cf->providers, cf->nproviders,
+	    sizeof(*cf->providers), by_name);
+}
+
 /*
  * The provider conf named name: one the file declares, else a built-in
  * one (claude is anthropic); cf may be NULL.
@@ -407,15 +428,11 @@ builtin_named(const char *name)
 const struct ai_provider_conf *
 ai_config_provider(const struct ai_config *cf, const char *name)
 {
-	const char *alt = strcmp(name, "claude") == 0 ? "anthropic" : name;
-	size_t i;
+	const struct ai_provider_conf *p;
 
-	for (i = 0; cf != NULL && i < cf->nproviders; i++)
-		if (strcmp(cf->providers[i].name, name) == 0)
-			return &cf->providers[i];
-	for (i = 0; cf != NULL && i < cf->nproviders; i++)
-		if (strcmp(cf->providers[i].name, alt) == 0)
-			return &cf->providers[i];
+	if ((p = declared(cf, name)) != NULL || (strcmp(name, "claude") == 0 &&
+	    (p = declared(cf, "anthropic")) != NULL))
+		return p;
 	return builtin_named(name);
 }
 
@@ -556,8 +573,10 @@ pairs(struct check *c, const json_t *obj, const char *key, int headers,
     const json_t **out)
 {
 	const json_t *m = json_object_get(obj, key), *v;
-	char path[160], line[AI_ERRLEN];
+	struct ai_buf line = { 0 };
+	char path[160];
 	const char *k;
+	int rc;
 
 	*out = NULL;
 	if (m == NULL || json_is_null(m))
@@ -570,13 +589,24 @@ pairs(struct check *c, const json_t *obj, const char *key, int headers,
 			return bad(c, path, "%s", "not a string");
 		if (headers && !header_name_ok(k))
 			return bad(c, path, "%s", "not a header name");
-		snprintf(line, sizeof(line), "%s: %s", k, json_is_string(v) ?
-		    json_string_value(v) : "0");
-		if (headers && ai_opt_header(line, c->err) == -1)
+		if (json_is_string(v) && strlen(json_string_value(v)) !=
+		    json_string_length(v))
+			return bad(c, path, "%s", "a value cannot hold a NUL "
+			    "byte");
+		if (!headers)
+			continue;
+		/* The whole line checked, however long the value. */
+		if (ai_buf_printf(&line, "%s: %s", k, json_is_string(v) ?
+		    json_string_value(v) : "0") == -1) {
+			ai_buf_free(&line);
+			return bad(c, path, "%s", "out of memory");
+		}
+		rc = ai_opt_header(line.data, c->err);
+		ai_buf_free(&line);
+		if (rc == -1)
 			return bad(c, path, "%s", "a header's value cannot "
 			    "hold control characters");
-		if (headers && ai_header_secret(k) &&
-		    c->cf->secret_at[0] == '\0')
+		if (ai_header_secret(k) && c->cf->secret_at[0] == '\0')
 			memcpy(c->cf->secret_at, path_of(c, path),
 			    sizeof(c->cf->secret_at) - 1);
 	}
@@ -769,6 +799,8 @@ providers(struct check *c, const json_t *root)
 			return -1;
 		c->path.len = mark;
 	}
+	qsort(c->cf->providers, c->cf->nproviders, sizeof(*c->cf->providers),
+	    by_name);
 	return 0;
 }
 

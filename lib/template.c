@@ -47,9 +47,11 @@ ai_template_expand(struct ai_buf *out, const char *t, const json_t *rec,
     const char *input, char *err)
 {
 	const char *s, *e;
-	char name[72];
+	char *name;
 	size_t n;
+	int rc;
 
+	*err = '\0';
 	ai_buf_reset(out);
 	for (; (s = strstr(t, "{{")) != NULL; t = e + 2) {
 		if ((e = strstr(s + 2, "}}")) == NULL)
@@ -58,8 +60,11 @@ ai_template_expand(struct ai_buf *out, const char *t, const json_t *rec,
 			goto oom;
 		s += 2 + strspn(s + 2, " ");
 		n = strcspn(s, " }");
-		snprintf(name, sizeof(name), "%.*s", (int)n, s);
-		if (value(out, name, rec, input, err) == -1)
+		if ((name = strndup(s, n)) == NULL)	/* however long */
+			goto oom;
+		rc = value(out, name, rec, input, err);
+		free(name);
+		if (rc == -1)
 			return *err != '\0' ? -1 : (snprintf(err, AI_ERRLEN,
 			    "out of memory"), -1);
 	}

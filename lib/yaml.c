@@ -9,6 +9,7 @@
  * counted, so that a few lines cannot stand for a billion values.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #define YAML_MAX_VALUES	100000	/* values, aliases expanded */
 #define YAML_MAX_DEPTH	64
+#define YAML_MAX_PATH	256	/* longer paths are not noted in where */
 
 struct frame {
 	json_t		*v;		/* the mapping or list being filled */
@@ -102,6 +104,7 @@ scalar(const yaml_event_t *ev)
 	const char *s = (const char *)ev->data.scalar.value;
 	size_t len = ev->data.scalar.length;
 	long long i;
+	double d;
 
 	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
 	    strlen(s) != len)
@@ -118,21 +121,34 @@ scalar(const yaml_event_t *ev)
 		i = strtoll(s, NULL, 10);
 		if (errno == 0)
 			return json_integer(i);
-	} else if (is_float(s))
-		return json_real(strtod(s, NULL));
+	} else if (is_float(s) && isfinite(d = strtod(s, NULL)))
+		return json_real(d);	/* 1e999, which JSON cannot hold, is
+					   a string */
 	return json_stringn(s, len);
 }
 
+/*
+ * Notes where the value at the path was written.  A path longer than
+ * YAML_MAX_PATH is not: the keys config.c knows make none so long, and
+ * long keys over many values would make where as large as their product
+ * (a 1 MiB file, gigabytes).
+ */
 static int
 note_where(struct reader *r, long line, long col)
 {
-	json_t *at = json_pack("[ii]", (json_int_t)line, (json_int_t)col);
+	json_t *at;
 
-	if (at == NULL || ai_buf_append(&r->path, "", 1) == -1 ||
-	    json_object_set_new(r->where, r->path.data, at) == -1)
+	snprintf(r->last, sizeof(r->last), "%.*s", (int)(r->path.len <
+	    sizeof(r->last) ? r->path.len : sizeof(r->last) - 1),
+	    r->path.data != NULL ? r->path.data : "");
+	if (r->path.len > YAML_MAX_PATH)
+		return 0;
+	if (ai_buf_append(&r->path, "", 1) == -1)
 		return -1;
 	r->path.len--;
-	snprintf(r->last, sizeof(r->last), "%s", r->path.data);
+	if ((at = json_pack("[ii]", (json_int_t)line, (json_int_t)col)) ==
+	    NULL || json_object_set_new(r->where, r->path.data, at) == -1)
+		return -1;
 	return 0;
 }
 
@@ -380,7 +396,8 @@ reader_free(struct reader *r)
 /*
  * Reads the YAML text of len bytes, named name in messages, into *root
  * (null for an empty text) and *where, which maps each value's path
- * ("ai_proxy.models.0.model") to its [line, column].
+ * ("ai_proxy.models.0.model", if no longer than YAML_MAX_PATH) to its
+ * [line, column].
  */
 int
 ai_yaml_load(const char *text, size_t len, const char *name, json_t **root,

@@ -126,7 +126,7 @@ echo x | aiq -c "$cfg" -P local >/dev/null
 is "$(sent '.headers["x-team"]')" search '-P names a declared provider'
 aiq -c "$cfg" -P nosuch x >/dev/null 2>err
 is "$?:$(head -n 1 err)" \
-    "2:aiq: -P 'nosuch': not a provider: there are openai, anthropic (or claude), local, azure" \
+    "2:aiq: -P 'nosuch': not a provider: there are openai, anthropic (or claude), azure, local" \
     '  an unknown one lists those there are'
 
 # Templates in every mode.

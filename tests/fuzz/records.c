@@ -30,7 +30,7 @@ prepare(const struct ai_provider *p, const struct ai_request *req)
 static void
 request(const json_t *rec, const struct ai_router *rt)
 {
-	struct ai_defaults def = { "gpt-4o-mini", "Be brief.", NULL };
+	struct ai_defaults def = { "gpt-4o-mini", "Be brief.", NULL, NULL };
 	const struct ai_provider *p;
 	struct ai_request req;
 	char err[AI_ERRLEN];

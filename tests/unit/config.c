@@ -170,6 +170,11 @@ test_keys(void)
 static void
 test_faults(void)
 {
+	char long_header[600];
+
+	snprintf(long_header, sizeof(long_header), "providers:\n  p:\n    "
+	    "api: openai\n    headers:\n      X-A: \"%0300d\\r\\nX-B: 1\"\n",
+	    0);
 	is_str(fault("ai_proxy:\n  models:\n    - name: a\n      cache_tll: 3\n"),
 	    "c.yaml:4:7: ai_proxy.models.0.cache_tll: unknown key cache_tll "
 	    "(did you mean cache_ttl?)", "unknown key");
@@ -227,9 +232,90 @@ test_faults(void)
 	    "*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,"
 	    "*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"),
 	    "more than 100000 values") != NULL, "the billion laughs refused");
+	is_str(fault("ai_proxy:\n  models:\n    - name: a\n      tags: "
+	    "{\"a\\e]0;x\\a\": 1}\n"), "c.yaml:4:14: ai_proxy.models.0.tags."
+	    "a\\x1b]0;x\\x07: a tag's name is 1 to 64 letters, digits, - and "
+	    "_", "a key's escapes shown, not sent to the terminal");
+	is_str(fault("ai_proxy:\n  models:\n    - name: a\n    - name: a\n"),
+	    "c.yaml:4:7: ai_proxy.models.1.name: a second model of this name",
+	    "two models of one name");
+	is_str(fault("ai_proxy:\n  models:\n    - name: a\n      template: "
+	    "\"{{a}b}}\"\n"), "c.yaml:4:7: ai_proxy.models.0.template: "
+	    "{{ }} holds a name of letters, digits and _, such as {{input}}",
+	    "a name not closed by the }} found");
+	is_str(fault("ai_proxy:\n  models:\n    - name: a\n      temperature: "
+	    "1e999\n"), "c.yaml:4:7: ai_proxy.models.0.temperature: not a "
+	    "number from 0 to 2", "1e999 is no number (not out of memory)");
+	is_str(fault("providers:\n  p:\n    api: openai\n    headers:\n      "
+	    "X-A: \"a\\0\\r\\nX-B: 1\"\n"), "c.yaml:5:7: providers.p.headers."
+	    "X-A: a value cannot hold a NUL byte", "a NUL in a header");
+	is_str(fault("providers:\n  p:\n    api: openai\n    query:\n      "
+	    "k: \"a\\0b\"\n"), "c.yaml:5:7: providers.p.query.k: a value "
+	    "cannot hold a NUL byte", "a NUL in a query value");
+	is_str(fault(long_header), "c.yaml:5:7: providers.p.headers.X-A: a "
+	    "header's value cannot hold control characters",
+	    "a CR LF past the first 256 bytes of a header");
 	is_str(fault(""), "(loaded)", "an empty file is a config");
 	is_str(fault("[1, 2]\n"), "c.yaml:1:1: not a mapping: a config "
 	    "file holds service, ai_proxy and providers", "not a mapping");
+}
+
+/* Providers found however many there are; claude is a declared anthropic. */
+static void
+test_providers(void)
+{
+	static const char *const names[] = { "zeta", "alpha", "m.1",
+	    "anthropic", "openai", "b-2" };
+	struct ai_config *cf;
+	const struct ai_profile *p;
+	char err[AI_ERRLEN];
+	size_t i;
+
+	cf = load("providers:\n  zeta: {api: openai, base_url: http://z}\n"
+	    "  alpha: {api: openai, base_url: http://a}\n"
+	    "  m.1: {api: anthropic, base_url: http://m}\n"
+	    "  anthropic: {base_url: http://h}\n"
+	    "  openai: {}\n  b-2: {api: anthropic, base_url: http://b}\n"
+	    "ai_proxy:\n  models:\n    - {name: x, provider: claude}\n"
+	    "    - {name: y, provider: m.1}\n", err);
+	ok(cf != NULL, "six providers load (%s)", err);
+	if (cf == NULL)
+		return;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		ok(ai_config_provider(cf, names[i]) != NULL &&
+		    strcmp(ai_config_provider(cf, names[i])->name, names[i]) ==
+		    0, "provider %s found", names[i]);
+	ok(ai_config_provider(cf, "nosuch") == NULL, "nosuch is not");
+	p = ai_config_profile(cf, "x", err);
+	ok(p != NULL && p->provider == ai_config_provider(cf, "anthropic") &&
+	    strcmp(p->provider->base_url, "http://h") == 0,
+	    "claude is the anthropic declared");
+	p = ai_config_profile(cf, "y", err);
+	ok(p != NULL && p->provider->api == &ai_anthropic, "m.1");
+	ai_config_free(cf);
+}
+
+/* A path too long to name a fault by is not noted: where stays small. */
+static void
+test_where(void)
+{
+	char text[2048], err[AI_ERRLEN];
+	json_t *root, *where;
+	int rc;
+
+	snprintf(text, sizeof(text), "a:\n  %0600d: [1, 2, 3]\n  b: [4]\n", 0);
+	rc = ai_yaml_load(text, strlen(text), "w.yaml", &root, &where, err);
+	ok(rc == 0, "long keys load (%s)", rc == 0 ? "" : err);
+	if (rc != 0)
+		return;
+	ok(json_object_get(where, "a.b.0") != NULL &&
+	    json_object_get(where, "a") != NULL, "short paths noted");
+	is_int((long long)json_object_size(where), 4, "long ones not");
+	text[5 + 600] = '\0';
+	is_int((long long)json_array_size(json_object_get(json_object_get(
+	    root, "a"), text + 5)), 3, "  and their values read");
+	json_decref(root);
+	json_decref(where);
 }
 
 static void
@@ -281,7 +367,7 @@ test_template(void)
 {
 	struct ai_buf b = { 0 };
 	json_t *rec = json_pack("{s:s, s:i}", "lang", "French", "n", 3);
-	char err[AI_ERRLEN] = "";
+	char err[AI_ERRLEN] = "", name[101], t[128];
 
 	ok(ai_template_expand(&b, "In {{lang}} ({{ n }}): {{input}}", rec,
 	    "hello", err) == 0, "expands");
@@ -299,6 +385,15 @@ test_template(void)
 	    "  none but input");
 	ok(ai_template_expand(&b, "a }} {{ b", rec, NULL, err) == 0 &&
 	    strcmp(b.data, "a }} {{ b") == 0, "unclosed braces stay");
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	json_object_set_new(rec, name, json_string("long"));
+	name[71] = '\0';
+	json_object_set_new(rec, name, json_string("cut"));
+	name[71] = 'n';
+	snprintf(t, sizeof(t), "{{ %s }}", name);
+	ok(ai_template_expand(&b, t, rec, NULL, err) == 0 &&
+	    strcmp(b.data, "long") == 0, "a long name, whole (%s)", b.data);
 	ai_buf_free(&b);
 	json_decref(rec);
 }
@@ -348,6 +443,8 @@ main(void)
 	test_seed();
 	test_keys();
 	test_faults();
+	test_providers();
+	test_where();
 	test_secret();
 	test_own_key();
 	test_template();
