@@ -80,7 +80,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[AI_ERRLEN], *id;
 	json_t *rec;
 
-	if (ai_router_init(&rt, NULL, "gpt-4o-mini", NULL, err) == -1)
+	if (ai_router_init(&rt, NULL, NULL, "gpt-4o-mini", NULL, err) == -1)
 		abort();
 	id = ai_record_salvage_id((const char *)data, size);
 	FUZZ_ASSERT(ai_record_bare(&out, id, tail, sizeof(tail) - 1) == 0);
