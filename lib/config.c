@@ -52,10 +52,18 @@ struct check {
 
 /* Where the value at path was written: its line and column, or 0. */
 static void
-position(const struct ai_config *cf, const char *path, long *line,
-    long *col)
+position(const struct ai_config *cf, const char *path, int exact,
+    long *line, long *col)
 {
 	const json_t *at = json_object_get(cf->where, path);
+	char up[512], *dot;
+
+	/* A value of an alias was not written here: its parent's place. */
+	snprintf(up, sizeof(up), "%s", path);
+	while (at == NULL && !exact && (dot = strrchr(up, '.')) != NULL) {
+		*dot = '\0';
+		at = json_object_get(cf->where, up);
+	}
 
 	*line = (long)json_integer_value(json_array_get(at, 0));
 	*col = (long)json_integer_value(json_array_get(at, 1));
@@ -81,7 +89,7 @@ bad(struct check *c, const char *key, const char *fmt, ...)
 	va_list ap;
 
 	snprintf(path, sizeof(path), "%s", path_of(c, key));
-	position(c->cf, path, &line, &col);
+	position(c->cf, path, 0, &line, &col);
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
@@ -172,6 +180,11 @@ scalar_text(const json_t *v, char *buf, size_t size)
 	if (json_is_integer(v) && json_integer_value(v) >= 0) {
 		snprintf(buf, size, "%" JSON_INTEGER_FORMAT,
 		    json_integer_value(v));
+		return buf;
+	}
+	if (json_is_real(v) && json_real_value(v) >= 0 &&
+	    json_real_value(v) < 1e15) {	/* timeout: 1.5 */
+		snprintf(buf, size, "%.6f", json_real_value(v));
 		return buf;
 	}
 	return NULL;
@@ -914,7 +927,12 @@ read_file(const char *path, int *fdp, size_t *len, char *err)
 	}
 	*fdp = fd;
 	*len = b.len;
-	return b.data != NULL ? b.data : strdup("");
+	if (b.data == NULL && ai_buf_append(&b, "", 0) == -1) {
+		ai_errf(err, "out of memory");
+		close(fd);
+		return NULL;
+	}
+	return b.data;
 }
 
 /* Reads and checks the config file at path. */
@@ -1014,7 +1032,7 @@ ai_config_where(const struct ai_config *cf, const struct ai_profile *p,
 		    key);
 	else
 		snprintf(path, sizeof(path), "%s", key);
-	position(cf, path, &line, &col);
+	position(cf, path, 1, &line, &col);
 	if (line == 0)
 		return NULL;
 	snprintf(buf, size, "%s:%ld", cf->path, line);

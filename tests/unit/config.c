@@ -183,6 +183,12 @@ test_faults(void)
 	    "takes name, provider, model, purpose, service, system, template, "
 	    "temperature, max_tokens, params, tags, timeout, cache_ttl, "
 	    "rate_limit", "unknown key, and the keys there are");
+	is_str(fault("ai_proxy:\n  models:\n    - name: a\n      timeout: 1.5\n"),
+	    "(loaded)", "timeout 1.5 is a second and a half");
+	is_str(fault("ai_proxy:\n  models:\n    - name: b\n      params: &d "
+	    "{n: 1}\n    - name: a\n      params: *d\n      tags: *d\n"
+	    "      system: *d\n"), "c.yaml:8:7: ai_proxy.models.1.system: not a "
+	    "text (a string, not empty)", "a bad alias: where the alias is");
 	is_str(fault("ai_proxy:\n  models:\n    - name: a\n      timeout: soon\n"),
 	    "c.yaml:4:7: ai_proxy.models.0.timeout: not a duration such as "
 	    "2000ms, 30s or 1h (a bare number is seconds)", "bad timeout");
