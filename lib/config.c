@@ -135,7 +135,9 @@ known_keys(struct check *c, const json_t *obj, const char *const *keys,
 	size_t i, n;
 
 	json_object_foreach((json_t *)obj, k, v) {
-		if (ai_in_list(keys, k))
+		/* x-NAME at the top: a place for anchors, as in compose files */
+		if (ai_in_list(keys, k) || (keys == top_keys &&
+		    strncmp(k, "x-", 2) == 0))
 			continue;
 		near = NULL;
 		for (i = 0; keys[i] != NULL; i++)

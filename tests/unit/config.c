@@ -185,6 +185,9 @@ test_faults(void)
 	    "rate_limit", "unknown key, and the keys there are");
 	is_str(fault("ai_proxy:\n  models:\n    - name: a\n      timeout: 1.5\n"),
 	    "(loaded)", "timeout 1.5 is a second and a half");
+	is_str(fault("x-defaults: &d {temperature: 0.2, service: s}\nai_proxy:\n"
+	    "  models:\n    - name: a\n      params: *d\n"), "(loaded)",
+	    "x- keys at the top hold anchors");
 	is_str(fault("ai_proxy:\n  models:\n    - name: b\n      params: &d "
 	    "{n: 1}\n    - name: a\n      params: *d\n      tags: *d\n"
 	    "      system: *d\n"), "c.yaml:8:7: ai_proxy.models.1.system: not a "
