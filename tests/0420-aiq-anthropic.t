@@ -65,8 +65,8 @@ is "$(jq -c '.aitools | [has("attempts"), has("trace_id"), .provider]' tools.jso
 # --- -H goes to the run's own provider only: it may hold its secrets
 # (sent at once: in either order)
 printf '{"prompt":"o"}\n{"prompt":"a","model":"claude-x"}\n' |
-    aiq -J -H 'X-Gateway-Token: s3cret' >/dev/null
-is "$(tail -n 2 sent.log | jq -c '[.path, .headers["x-gateway-token"]]' | sort | paste -sd' ')" \
+    aiq -J -H 'X-Gateway-Route: s3cret' >/dev/null
+is "$(tail -n 2 sent.log | jq -c '[.path, .headers["x-gateway-route"]]' | sort | paste -sd' ')" \
 	'["/v1/chat/completions","s3cret"] ["/v1/messages",null]' \
 	'-H headers are sent to the run'"'"'s provider, not to another one'
 
