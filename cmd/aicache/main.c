@@ -479,15 +479,21 @@ prescan(struct opts *o, const struct command *cmd, int argc, char **argv)
 	profile_apply(o);
 }
 
-/* $AICACHE_DB, or cache.db in the XDG cache directory. */
+/*
+ * $AICACHE_DB, or cache.db in the XDG cache directory.  In cron's empty
+ * environment there is none: the pipeline stages are left to go on
+ * without a cache as they do when it fails (put passes every record on,
+ * get --fail-open passes them through), --show-config shows none; the
+ * other commands need a file.
+ */
 static char *
-default_path(void)
+default_path(const struct command *cmd, const struct opts *o)
 {
 	char *p = ai_db_default_path("AICACHE_DB", "XDG_CACHE_HOME", ".cache",
 	    "aitools/cache.db");
 
-	if (p == NULL)
-		errx(1, "no cache file: set AICACHE_DB or HOME, or use -f");
+	if (p == NULL && !(cmd->bit & C_STAGE) && !o->show_config)
+		errx(1, "%s", AICACHE_NO_PATH);
 	return p;
 }
 
@@ -567,7 +573,7 @@ main(int argc, char *argv[])
 	    o.base_url, err) == -1)
 		bad_value(cmd, "-P", o.provider, err);
 	if (o.path == NULL && cmd->bit != C_KEY)
-		o.path = path = default_path();
+		o.path = path = default_path(cmd, &o);
 	status = o.show_config ? profile_show(&o, cmd->bit) : cmd->run(&o);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		warn("write error");
