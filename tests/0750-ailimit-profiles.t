@@ -5,7 +5,7 @@
 # and a missing profile refused before anything is read.
 . "$(dirname "$0")/lib.sh"
 
-plan 35
+plan 38
 
 CF=$SCRATCH/.aitools.yaml
 cat >"$CF" <<'EOF'
@@ -130,6 +130,34 @@ is "$?:$(wc -c <nope.out | tr -d ' '):$(cat nope.err)" \
 	'a missing profile: the profiles there are'
 (ailimit -p batch --show-config >/dev/null; cat) <in.jsonl >rest.out
 is "$?:$(cmp -s rest.out in.jsonl && echo same)" '0:same' '--show-config reads no input'
+
+# --- estimate says why a line is no request, as aiq does: a template's
+# field without a value is not "not JSON"
+cat >tx.yaml <<'EOF'
+ai_proxy:
+  models:
+    - name: tx
+      template: "Classify {{kind}}: {{input}}"
+      rate_limit: 100/min
+EOF
+printf '{"custom_id":"t1","input":"hello"}\n{"custom_id":"t2","input":"x","kind":"k"}\n' >tx.jsonl
+ailimit estimate -c tx.yaml -p tx <tx.jsonl >tx.out 2>tx.err
+st=$?
+why=$(head -n1 tx.jsonl | aiq -c tx.yaml -p tx -J --no-usage-log 2>/dev/null | jq -r .error.message)
+is "$st:$(sed -n '/no request/,/^[^ ]/p' tx.out | sed '$d')" "1:1 line is no request aiq would send:
+  $why" 'estimate: the line that is no request, with the reason aiq gives; exit 1'
+like "$why" "^line 1: the template's \{\{kind\}\} has no value" '  (the template'"'"'s field without a value)'
+{ cat tx.jsonl; printf 'not json\n\n[{"input":"a"}]\n{"input":"y"}\n{"input":"z"}\n{"input":"w"}\n'; } |
+    ailimit estimate -c tx.yaml -p tx >tx2.out
+is "$?:$(sed -n '/no request/,/^time/p' tx2.out | sed '$d')" "1:7 lines are no request aiq would send:
+  line 1: the template's {{kind}} has no value: the record has no \"kind\"
+  line 3: invalid JSON: invalid token near 'not' (column 3)
+  line 4: empty line
+  line 5: record is not a JSON object: an array, whose records jq -c '.[]' puts one a line
+  line 6: the template's {{kind}} has no value: the record has no \"kind\"
+  and 2 more
+  (records are JSON lines: jq -c . makes them of pretty-printed JSON)" \
+	'  the first five, each with its reason, and the way out of JSON that is not one a line'
 
 # --- settle: no profile, and no config file read
 ailimit settle -p batch </dev/null 2>settle.err
