@@ -1,11 +1,12 @@
 #!/bin/sh
-# ailimit and the config file: a profile's rate_limit as the limits, its
-# name as the key, its request defaults those of the estimates, each
-# under its flag; --show-config; rates ailimit cannot keep, a bad file
-# and a missing profile refused before anything is read.
+# ailimit and the config file: a profile's rate_limit as the limits,
+# SERVICE/PROFILE (its name alone without a service) as the key, its
+# request defaults those of the estimates, each under its flag;
+# --show-config; rates ailimit cannot keep, a bad file and a missing
+# profile refused before anything is read; estimate's reasons.
 . "$(dirname "$0")/lib.sh"
 
-plan 38
+plan 44
 
 CF=$SCRATCH/.aitools.yaml
 cat >"$CF" <<'EOF'
@@ -97,6 +98,42 @@ is "$(awk '$1 == "rpm"' status.out | wc -l | tr -d ' '):$(awk '$1 == "tpm"' stat
 is "$(show key reset -p batch):$(show rpm reset -p batch)" "batch|$CF:3:" 'reset -p: the key alone'
 ailimit reset -p batch
 is "$(ailimit status -p batch | awk '$1 == "rpm" { print $2 }')" 1 'reset -p fills the bucket of the profile'"'"'s key'
+
+# --- two projects, each with a profile "summarize" for a service of its
+# own: the key is SERVICE/PROFILE, so each draws from buckets of its own
+# in the one default state file
+for sv in svc-a svc-b; do
+	mkdir "$sv"
+	cat >"$sv/.aitools.yaml" <<EOF
+service: $sv
+ai_proxy:
+  models:
+    - name: summarize
+      rate_limit: 60/min
+    - name: own
+      service: "Billing Dept/EU"
+      rate_limit: 60/min
+EOF
+done
+A=$SCRATCH/svc-a/.aitools.yaml
+(cd svc-a && head -n 1 ../in.jsonl | ailimit -p summarize >../sa.out)
+(cd svc-b && head -n 1 ../in.jsonl | ailimit -p summarize >../sb.out)
+is "$(jq -c '[.aitools.limit.key, .aitools.limit.waited_ms]' sa.out sb.out | paste -sd' ')" \
+	'["svc-a/summarize",0] ["svc-b/summarize",0]' \
+	'the key is SERVICE/PROFILE: two services'"'"' profiles of one name share no bucket'
+is "$(cd svc-a && show key -p summarize):$(cd svc-a && show key -p summarize -k other)" \
+	"svc-a/summarize|service $A:1, name $A:4:other|flag -k" \
+	'--show-config: the key and where its service and name come from; -k over it'
+is "$(cd svc-a && show key -p own)" "Billing_Dept_EU/own|service $A:7, name $A:6" \
+	'the profile'"'"'s own service over the file'"'"'s, other characters as _'
+is "$(cd svc-a && ailimit status -p summarize | sed -n 1p):$(ailimit status -k svc-a/summarize --rpm 60 | awk '$1 == "rpm" { print $2 }')" \
+	'key    svc-a/summarize:0' 'status -p shows that key, and -k names it too: its burst is drawn'
+(cd svc-a && ailimit reset -p summarize)
+is "$(ailimit status -k svc-a/summarize --rpm 60 | awk '$1 == "rpm" { print $2 }'):$(ailimit status -k svc-b/summarize --rpm 60 | awk '$1 == "rpm" { print $2 }')" \
+	'1:0' 'reset -p fills the bucket of SERVICE/PROFILE, not the other service'"'"'s'
+ailimit -k 'a b' --rpm 1 </dev/null 2>badkey.err
+is "$?:$(head -n1 badkey.err)" "2:ailimit: -k 'a b': a key is 1 to 129 letters, digits, '.', '_', '-' or '/'" \
+	'-k: what a key may be'
 
 # --- rates ailimit cannot keep: refused, naming the line
 ailimit -p perday <in.jsonl >perday.out 2>perday.err

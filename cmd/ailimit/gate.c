@@ -454,7 +454,7 @@ stamp(struct gate *g, const char *line, size_t len, const json_t *rec,
     const struct ai_estimate *e, const char *model, int64_t usd,
     int64_t waited)
 {
-	char base[256], *name = NULL, *text = base;
+	char base[KEY_MAX + 256], *name = NULL, *text = base;
 	json_t *js;
 	int n;
 

@@ -84,8 +84,9 @@ static const char help_text[] =
     "                       .aitools.yaml, else "
     "~/.config/aitools/config.yaml)\n"
     "  -k, --key key        the budget, shared by every process naming it"
-    "\n                       (default: the profile's name, else "
-    "\"default\")\n"
+    "\n                       (default: SERVICE/PROFILE of -p, or the "
+    "profile's name\n                       alone without a service, "
+    "else \"default\")\n"
     "  -m, --model model    model of requests that name none, as aiq -m "
     "($AIQ_MODEL)\n"
     "  -p, --profile name   a profile of the config file: its rate_limit "
@@ -158,14 +159,17 @@ on_signal(int sig)
 	ailimit_signal = sig;
 }
 
-/* A key names a row of the state and goes in records: kept plain. */
+/*
+ * A key names a row of the state and goes in records: kept plain.  A
+ * '/' is the one of the key of a profile under its service, which -k
+ * may name too.
+ */
 static int
 key_ok(const char *k)
 {
 	size_t n = strlen(k);
 
-	return n > 0 && n <= 64 && strspn(k, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+	return n > 0 && n <= KEY_MAX && strspn(k, KEY_CHARS "/") == n;
 }
 
 /*
@@ -270,8 +274,9 @@ parse(int argc, char **argv, struct opts *o)
 			usage(0);
 		case 'k':
 			if (!key_ok(optarg)) {
-				warnx("-k '%s': a key is 1 to 64 letters, "
-				    "digits, '.', '_' or '-'", optarg);
+				warnx("-k '%s': a key is 1 to %d letters, "
+				    "digits, '.', '_', '-' or '/'", optarg,
+				    KEY_MAX);
 				usage(EXIT_USAGE);
 			}
 			o->key = optarg;

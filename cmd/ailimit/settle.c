@@ -37,7 +37,7 @@ static const char *const windows[NLEARNED] = {
 };
 
 struct correction {
-	char		 key[65];
+	char		 key[KEY_MAX + 1];
 	int64_t		 tpm, tpd, itpm, otpm, usd;	/* to give back;
 							   < 0: take */
 	int64_t		 said[NLEARNED];	/* limits reported; 0: none */
