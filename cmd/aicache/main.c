@@ -11,12 +11,16 @@
 #include <err.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "aicache.h"
+
+static volatile sig_atomic_t stop_signal;
 
 enum {
 	OPT_ALL = CHAR_MAX + 1, OPT_BASE_URL, OPT_BATCH, OPT_CANONICAL,
@@ -497,6 +501,32 @@ default_path(const struct command *cmd, const struct opts *o)
 	return p;
 }
 
+/*
+ * put, after aiq, passes on the calls made and paid for: the first
+ * SIGINT, SIGTERM or SIGHUP leaves it reading, storing and passing
+ * records on to the end of its input, so that those aiq still writes as
+ * it stops (interrupted) are not lost; main then ends by the signal.
+ * Another, a second or more later, ends it at once, as aiq's does: one
+ * sent to the whole pipeline and again by its parent counts once.
+ */
+static void
+on_signal(int sig)
+{
+	static struct timespec first;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (stop_signal != 0) {
+		if (now.tv_sec - first.tv_sec < 1 || (now.tv_sec -
+		    first.tv_sec == 1 && now.tv_nsec < first.tv_nsec))
+			return;
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	first = now;
+	stop_signal = sig;
+}
+
 /* aicache -f x import: the command comes first, and is shown so. */
 static void
 options_first(int argc, char **argv)
@@ -574,6 +604,8 @@ main(int argc, char *argv[])
 		bad_value(cmd, "-P", o.provider, err);
 	if (o.path == NULL && cmd->bit != C_KEY)
 		o.path = path = default_path(cmd, &o);
+	if (cmd->bit == C_PUT && !o.show_config)
+		ai_catch_stop_signals(on_signal);
 	status = o.show_config ? profile_show(&o, cmd->bit) : cmd->run(&o);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		warn("write error");
@@ -584,5 +616,9 @@ main(int argc, char *argv[])
 	json_decref(o.given.tags);
 	ai_config_free(o.file);
 	free(path);
+	if (stop_signal != 0) {
+		signal(stop_signal, SIG_DFL);
+		raise(stop_signal);
+	}
 	return status;
 }

@@ -78,8 +78,10 @@ struct stage {
 	struct ai_buf	 out;		/* records made, not yet written */
 	void		(*idle)(void *);	/* before waiting for input */
 	void		*idle_arg;
+	int		 drain;		/* reads on after a signal */
+	int		 gone;		/* the reader went away */
 };
-void	 stage_init(struct stage *, size_t);
+void	 stage_init(struct stage *, size_t, int);
 int	 stage_next(struct stage *, char **, size_t *, int *);
 void	 stage_pass(struct stage *, const char *, size_t);
 void	 stage_made(struct stage *);

@@ -325,7 +325,7 @@ dryrun_run(const struct opts *o)
 	r.defaults = o->defaults;
 	r.defaults.model = ai_default_model(o->defaults.model);
 	load_prices(o, &r.prices);
-	stage_init(&r.st, AI_MAX_LINE);
+	stage_init(&r.st, AI_MAX_LINE, 0);
 	while (stage_next(&r.st, &line, &len, &cut) == 1)
 		if (cut) {
 			snprintf(why, sizeof(why), "longer than %u bytes",

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ailimit.h"
 
@@ -153,9 +154,28 @@ usage(int status)
 	exit(status);
 }
 
+/*
+ * The first signal stops the run: the gate sends no more, and it and
+ * settle pass every record on to the end of their input (estimate ends
+ * at once); main then ends by the signal.  Another, a second or more
+ * later, ends the process at once, as aiq's does: one sent to the
+ * whole pipeline and again by its parent within that second counts once.
+ */
 static void
 on_signal(int sig)
 {
+	static struct timespec first;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (ailimit_signal != 0 && ailimit_signal != SIGPIPE) {
+		if (now.tv_sec - first.tv_sec < 1 || (now.tv_sec -
+		    first.tv_sec == 1 && now.tv_nsec < first.tv_nsec))
+			return;
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	first = now;
 	ailimit_signal = sig;
 }
 
