@@ -30,7 +30,7 @@ _aicache()
 		return
 		;;
 	-P|--provider)
-		COMPREPLY=($(compgen -W 'openai anthropic' -- "$cur"))
+		COMPREPLY=($(compgen -W 'openai anthropic claude' -- "$cur"))
 		return
 		;;
 	-m|--model|-n|--namespace|-s|--system|-t|--temperature|--batch|\

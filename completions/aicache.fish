@@ -36,7 +36,7 @@ complete -c aicache -n '__fish_seen_subcommand_from get put' -s n -l namespace -
 complete -c aicache -n '__fish_seen_subcommand_from stats purge export' -s n -l namespace -x -d 'Only this namespace'
 complete -c aicache -n $request -s m -l model -x -d 'Model of requests that name none'
 complete -c aicache -n $purge -s m -l model -x -d 'Remove the entries of this model'
-complete -c aicache -n $request -s P -l provider -x -a 'openai anthropic' -d 'The provider requests go to'
+complete -c aicache -n $request -s P -l provider -x -a 'openai anthropic claude' -d 'The provider requests go to'
 complete -c aicache -n $request -s s -l system -x -d 'The system prompt aiq adds'
 complete -c aicache -n $request -s t -l temperature -x -d 'The temperature aiq adds'
 complete -c aicache -n $request -l base-url -x -d 'The base URL requests go to'

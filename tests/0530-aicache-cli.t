@@ -5,7 +5,7 @@
 
 TOP=$(cd "$TESTS/.." && pwd)
 
-plan 23
+plan 24
 
 # --- -h: the synopsis, then every option with a line on what it does
 aicache get -h >get-h.txt
@@ -106,6 +106,22 @@ if command -v zsh >/dev/null; then
 else
 	pass 'so does zsh (skipped: no zsh)'
 fi
+
+# -P takes claude, an alias of anthropic, as aiq's -P does: each shell offers it
+got=$(bc aicache get -P c)
+if command -v fish >/dev/null; then
+	got="$got:$(fc aicache put -P '')"
+else
+	got="$got:anthropic claude openai"
+fi
+if command -v zsh >/dev/null; then
+	got="$got:$(zsh -f -c "words=(aicache key ''); CURRENT=3; _arguments() { print -rl -- \"\$@\"; };
+	    source '$TOP/completions/_aicache'" | sed -n 's/^.*--provider=}*\[.*\]:provider:(\(.*\))$/\1/p' | head -n1)"
+else
+	got="$got:openai anthropic claude"
+fi
+is "$got" 'claude:anthropic claude openai:openai anthropic claude' \
+	'-P completes claude too, in bash, fish and zsh'
 
 # --- the man page: no option without a description
 MANWIDTH=80 mandoc -Tascii "$TOP/man/aicache.1" | sed 's/.\x08//g' >man.txt

@@ -1,11 +1,12 @@
 #!/bin/sh
-# ailimit and the config file: a profile's rate_limit as the limits, its
-# name as the key, its request defaults those of the estimates, each
-# under its flag; --show-config; rates ailimit cannot keep, a bad file
-# and a missing profile refused before anything is read.
+# ailimit and the config file: a profile's rate_limit as the limits,
+# SERVICE/PROFILE (its name alone without a service) as the key, its
+# request defaults those of the estimates, each under its flag;
+# --show-config; rates ailimit cannot keep, a bad file and a missing
+# profile refused before anything is read; estimate's reasons.
 . "$(dirname "$0")/lib.sh"
 
-plan 35
+plan 44
 
 CF=$SCRATCH/.aitools.yaml
 cat >"$CF" <<'EOF'
@@ -94,6 +95,42 @@ is "$(show key reset -p batch):$(show rpm reset -p batch)" "batch|$CF:3:" 'reset
 ailimit reset -p batch
 is "$(ailimit status -p batch | awk '$1 == "rpm" { print $2 }')" 1 'reset -p fills the bucket of the profile'"'"'s key'
 
+# --- two projects, each with a profile "summarize" for a service of its
+# own: the key is SERVICE/PROFILE, so each draws from buckets of its own
+# in the one default state file
+for sv in svc-a svc-b; do
+	mkdir "$sv"
+	cat >"$sv/.aitools.yaml" <<EOF
+service: $sv
+ai_proxy:
+  models:
+    - name: summarize
+      rate_limit: 60/min
+    - name: own
+      service: "Billing Dept/EU"
+      rate_limit: 60/min
+EOF
+done
+A=$SCRATCH/svc-a/.aitools.yaml
+(cd svc-a && head -n 1 ../in.jsonl | ailimit -p summarize >../sa.out)
+(cd svc-b && head -n 1 ../in.jsonl | ailimit -p summarize >../sb.out)
+is "$(jq -c '[.aitools.limit.key, .aitools.limit.waited_ms]' sa.out sb.out | paste -sd' ')" \
+	'["svc-a/summarize",0] ["svc-b/summarize",0]' \
+	'the key is SERVICE/PROFILE: two services'"'"' profiles of one name share no bucket'
+is "$(cd svc-a && show key -p summarize):$(cd svc-a && show key -p summarize -k other)" \
+	"svc-a/summarize|service $A:1, name $A:4:other|flag -k" \
+	'--show-config: the key and where its service and name come from; -k over it'
+is "$(cd svc-a && show key -p own)" "Billing_Dept_EU/own|service $A:7, name $A:6" \
+	'the profile'"'"'s own service over the file'"'"'s, other characters as _'
+is "$(cd svc-a && ailimit status -p summarize | sed -n 1p):$(ailimit status -k svc-a/summarize --rpm 60 | awk '$1 == "rpm" { print $2 }')" \
+	'key    svc-a/summarize:0' 'status -p shows that key, and -k names it too: its burst is drawn'
+(cd svc-a && ailimit reset -p summarize)
+is "$(ailimit status -k svc-a/summarize --rpm 60 | awk '$1 == "rpm" { print $2 }'):$(ailimit status -k svc-b/summarize --rpm 60 | awk '$1 == "rpm" { print $2 }')" \
+	'1:0' 'reset -p fills the bucket of SERVICE/PROFILE, not the other service'"'"'s'
+ailimit -k 'a b' --rpm 1 </dev/null 2>badkey.err
+is "$?:$(head -n1 badkey.err)" "2:ailimit: -k 'a b': a key is 1 to 129 letters, digits, '.', '_', '-' or '/'" \
+	'-k: what a key may be'
+
 # --- rates no limit can keep: the file refused, naming the line, by
 # every tool alike (aiq too), flags or not
 printf 'ai_proxy:\n  models:\n    - name: perday\n      rate_limit: "7 input tokens/day"\n' >perday.yaml
@@ -131,6 +168,34 @@ is "$?:$(wc -c <nope.out | tr -d ' '):$(cat nope.err)" \
 	'a missing profile: the profiles there are'
 (ailimit -p batch --show-config >/dev/null; cat) <in.jsonl >rest.out
 is "$?:$(cmp -s rest.out in.jsonl && echo same)" '0:same' '--show-config reads no input'
+
+# --- estimate says why a line is no request, as aiq does: a template's
+# field without a value is not "not JSON"
+cat >tx.yaml <<'EOF'
+ai_proxy:
+  models:
+    - name: tx
+      template: "Classify {{kind}}: {{input}}"
+      rate_limit: 100/min
+EOF
+printf '{"custom_id":"t1","input":"hello"}\n{"custom_id":"t2","input":"x","kind":"k"}\n' >tx.jsonl
+ailimit estimate -c tx.yaml -p tx <tx.jsonl >tx.out 2>tx.err
+st=$?
+why=$(head -n1 tx.jsonl | aiq -c tx.yaml -p tx -J --no-usage-log 2>/dev/null | jq -r .error.message)
+is "$st:$(sed -n '/no request/,/^[^ ]/p' tx.out | sed '$d')" "1:1 line is no request aiq would send:
+  $why" 'estimate: the line that is no request, with the reason aiq gives; exit 1'
+like "$why" "^line 1: the template's \{\{kind\}\} has no value" '  (the template'"'"'s field without a value)'
+{ cat tx.jsonl; printf 'not json\n\n[{"input":"a"}]\n{"input":"y"}\n{"input":"z"}\n{"input":"w"}\n'; } |
+    ailimit estimate -c tx.yaml -p tx >tx2.out
+is "$?:$(sed -n '/no request/,/^time/p' tx2.out | sed '$d')" "1:7 lines are no request aiq would send:
+  line 1: the template's {{kind}} has no value: the record has no \"kind\"
+  line 3: invalid JSON: invalid token near 'not' (column 3)
+  line 4: empty line
+  line 5: record is not a JSON object: an array, whose records jq -c '.[]' puts one a line
+  line 6: the template's {{kind}} has no value: the record has no \"kind\"
+  and 2 more
+  (records are JSON lines: jq -c . makes them of pretty-printed JSON)" \
+	'  the first five, each with its reason, and the way out of JSON that is not one a line'
 
 # --- settle: no profile, and no config file read
 ailimit settle -p batch </dev/null 2>settle.err

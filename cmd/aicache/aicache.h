@@ -4,6 +4,9 @@
 
 #include "aitools.h"
 
+/* Said when there is no cache file, neither given nor found. */
+#define AICACHE_NO_PATH	"no cache file: set AICACHE_DB or HOME, or use -f"
+
 /*
  * The flags that set what a profile may set too, as --show-config names
  * them: NULL or 0 where none was given.
@@ -28,7 +31,7 @@ enum {
 
 /* The command line, once read. */
 struct opts {
-	const char	*path;		/* the cache file */
+	const char	*path;		/* the cache file; NULL: none */
 	const char	*ns;		/* namespace */
 	struct ai_defaults defaults;	/* as aiq's -m, -s, -t, --max-tokens */
 	const char	*provider;	/* -P, or NULL */
@@ -87,6 +90,7 @@ void	 rec_read(const struct opts *, struct rec *, long, const char *,
 void	 rec_pass(const struct rec *, struct ai_buf *);
 void	 rec_free(struct rec *);
 const char *rec_provider(const struct opts *, const struct rec *);
+struct ai_cache *stage_cache(const struct opts *, char *);
 int	 deterministic(const json_t *);
 int	 storable(const json_t *);
 

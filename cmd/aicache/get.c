@@ -396,7 +396,7 @@ cmd_get(const struct opts *o)
 
 	if ((g.hit = calloc(MAX_HITS, sizeof(*g.hit))) == NULL)
 		errx(1, "out of memory");
-	if ((g.c = ai_cache_open(o->path, AI_CACHE_CREATE, err)) == NULL &&
+	if ((g.c = stage_cache(o, err)) == NULL &&
 	    cache_failed(&g, err) == -1)
 		exit(1);
 	g.log = open_log(&g);

@@ -11,12 +11,16 @@
 #include <err.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "aicache.h"
+
+static volatile sig_atomic_t stop_signal;
 
 enum {
 	OPT_ALL = CHAR_MAX + 1, OPT_BASE_URL, OPT_BATCH, OPT_CANONICAL,
@@ -479,16 +483,48 @@ prescan(struct opts *o, const struct command *cmd, int argc, char **argv)
 	profile_apply(o);
 }
 
-/* $AICACHE_DB, or cache.db in the XDG cache directory. */
+/*
+ * $AICACHE_DB, or cache.db in the XDG cache directory.  In cron's empty
+ * environment there is none: the pipeline stages are left to go on
+ * without a cache as they do when it fails (put passes every record on,
+ * get --fail-open passes them through), --show-config shows none; the
+ * other commands need a file.
+ */
 static char *
-default_path(void)
+default_path(const struct command *cmd, const struct opts *o)
 {
 	char *p = ai_db_default_path("AICACHE_DB", "XDG_CACHE_HOME", ".cache",
 	    "aitools/cache.db");
 
-	if (p == NULL)
-		errx(1, "no cache file: set AICACHE_DB or HOME, or use -f");
+	if (p == NULL && !(cmd->bit & C_STAGE) && !o->show_config)
+		errx(1, "%s", AICACHE_NO_PATH);
 	return p;
+}
+
+/*
+ * put, after aiq, passes on the calls made and paid for: the first
+ * SIGINT, SIGTERM or SIGHUP leaves it reading, storing and passing
+ * records on to the end of its input, so that those aiq still writes as
+ * it stops (interrupted) are not lost; main then ends by the signal.
+ * Another, a second or more later, ends it at once, as aiq's does: one
+ * sent to the whole pipeline and again by its parent counts once.
+ */
+static void
+on_signal(int sig)
+{
+	static struct timespec first;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (stop_signal != 0) {
+		if (now.tv_sec - first.tv_sec < 1 || (now.tv_sec -
+		    first.tv_sec == 1 && now.tv_nsec < first.tv_nsec))
+			return;
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	first = now;
+	stop_signal = sig;
 }
 
 /* aicache -f x import: the command comes first, and is shown so. */
@@ -567,7 +603,9 @@ main(int argc, char *argv[])
 	    o.base_url, err) == -1)
 		bad_value(cmd, "-P", o.provider, err);
 	if (o.path == NULL && cmd->bit != C_KEY)
-		o.path = path = default_path();
+		o.path = path = default_path(cmd, &o);
+	if (cmd->bit == C_PUT && !o.show_config)
+		ai_catch_stop_signals(on_signal);
 	status = o.show_config ? profile_show(&o, cmd->bit) : cmd->run(&o);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		warn("write error");
@@ -578,5 +616,9 @@ main(int argc, char *argv[])
 	json_decref(o.given.tags);
 	ai_config_free(o.file);
 	free(path);
+	if (stop_signal != 0) {
+		signal(stop_signal, SIG_DFL);
+		raise(stop_signal);
+	}
 	return status;
 }

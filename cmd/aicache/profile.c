@@ -87,7 +87,8 @@ file_rows(const struct opts *o)
 		f = ai_show_var("XDG_CACHE_HOME") != NULL &&
 		    *getenv("XDG_CACHE_HOME") == '/' ? "XDG_CACHE_HOME" :
 		    "default";
-	return row("cache", o->path, f) | row("namespace", *o->ns != '\0' ?
+	return row("cache", o->path != NULL ? o->path : "none", o->path !=
+	    NULL ? f : "no AICACHE_DB, XDG_CACHE_HOME nor HOME") | row("namespace", *o->ns != '\0' ?
 	    o->ns : "\"\"", o->given_ns ? "flag -n" : "default");
 }
 

@@ -182,7 +182,7 @@ cmd_put(const struct opts *o)
 	char err[AI_ERRLEN];
 	int rc;
 
-	if ((p.c = ai_cache_open(o->path, AI_CACHE_CREATE, err)) == NULL)
+	if ((p.c = stage_cache(o, err)) == NULL)
 		cache_failed(&p, err);
 	rc = run_stage(o, &s);
 	if (p.c != NULL && ai_cache_close(p.c, err) == -1)

@@ -143,6 +143,20 @@ rec_provider(const struct opts *o, const struct rec *r)
 	return ai_route_conf(&o->rt, r->prov)->name;
 }
 
+/*
+ * The cache of get and put, created if need be; NULL with err set when
+ * it cannot be opened, or when there is no cache file at all.
+ */
+struct ai_cache *
+stage_cache(const struct opts *o, char *err)
+{
+	if (o->path == NULL) {
+		snprintf(err, AI_ERRLEN, "%s", AICACHE_NO_PATH);
+		return NULL;
+	}
+	return ai_cache_open(o->path, AI_CACHE_CREATE, err);
+}
+
 /* Passes the record on as it came. */
 void
 rec_pass(const struct rec *r, struct ai_buf *out)

@@ -13,6 +13,14 @@
 
 #define EXIT_USAGE	2
 
+/*
+ * The longest key: a profile's name (64 at most) under its service (64
+ * at most, as it goes in a key), SERVICE/PROFILE.
+ */
+#define KEY_MAX		129
+#define KEY_CHARS	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" \
+			"0123456789._-"
+
 /* The limits a run was given, one bucket each. */
 enum bucket { B_RPM, B_TPM, B_ITPM, B_OTPM, B_RPD, B_TPD, B_USD, NBUCKETS };
 
@@ -34,6 +42,8 @@ struct given {
 
 struct opts {
 	const char	*key;		/* -k: the budget's name */
+	char		 profile_key[KEY_MAX + 1];	/* -p's: SERVICE/PROFILE,
+					   or PROFILE */
 	const char	*state;		/* --state, or NULL: the default */
 	int64_t		 per[NBUCKETS];	/* 0: not limited; usd: micro$ */
 	int64_t		 burst_ms;	/* --burst */
@@ -68,8 +78,10 @@ struct stage {
 	struct ai_buf	 out;		/* records made, not yet written */
 	void		(*idle)(void *);	/* before waiting for input */
 	void		*idle_arg;
+	int		 drain;		/* reads on after a signal */
+	int		 gone;		/* the reader went away */
 };
-void	 stage_init(struct stage *, size_t);
+void	 stage_init(struct stage *, size_t, int);
 int	 stage_next(struct stage *, char **, size_t *, int *);
 void	 stage_pass(struct stage *, const char *, size_t);
 void	 stage_made(struct stage *);

@@ -18,6 +18,7 @@
 #include "ailimit.h"
 
 #define RECORDS(n)	((n) == 1 ? "record" : "records")
+#define MAX_WHY		5	/* lines that are no request, said why */
 
 struct model_sum {
 	char		*model;
@@ -36,6 +37,11 @@ struct dryrun {
 	int64_t		 total[NBUCKETS];	/* what the gate would draw */
 	int64_t		 passed, invalid, never;
 	int		 never_b;	/* a bucket some record can never fit */
+	struct {
+		long	 line;
+		char	 why[AI_ERRLEN];
+	}		 why[MAX_WHY];	/* the first lines that are no request */
+	int		 not_json;	/* some line is not JSON */
 };
 
 static struct model_sum *
@@ -103,24 +109,72 @@ count(struct dryrun *r, const struct ai_request *req)
 		ai_money_add(&m->cost[1], pico);
 }
 
+/*
+ * A line that is no request aiq would send: counted, and for the first
+ * few, why, in the words of aiq.
+ */
+static void
+invalid(struct dryrun *r, const char *why)
+{
+	if (r->invalid < MAX_WHY) {
+		r->why[r->invalid].line = r->st.in.lineno;
+		snprintf(r->why[r->invalid].why, sizeof(r->why[0].why), "%s",
+		    why);
+	}
+	r->invalid++;
+}
+
 static void
 dryrun_one(struct dryrun *r, const char *line, size_t len)
 {
 	struct ai_request req;
-	char err[AI_ERRLEN];
-	json_t *rec = json_loadb(line, len, 0, NULL);
+	char err[AI_ERRLEN], near[160];
+	json_error_t je;
+	json_t *rec;
 
-	if (json_is_object(rec) && ai_record_is_done(rec,
-	    r->o->resend_errors))
+	if (len == strspn(line, " \t")) {
+		invalid(r, "empty line");
+		return;
+	}
+	if ((rec = json_loadb(line, len, JSON_DECODE_ANY, &je)) == NULL) {
+		/* jansson quotes the bytes near the error: they may be any */
+		ai_text_utf8(near, sizeof(near), je.text, strlen(je.text));
+		snprintf(err, sizeof(err), "invalid JSON: %s (column %d)", near,
+		    je.column);
+		r->not_json = 1;
+		invalid(r, err);
+	} else if (!json_is_object(rec))
+		invalid(r, json_is_array(rec) ? "record is not a JSON object: "
+		    "an array, whose records jq -c '.[]' puts one a line" :
+		    "record is not a JSON object");
+	else if (ai_record_is_done(rec, r->o->resend_errors))
 		r->passed++;
-	else if (!json_is_object(rec) || ai_record_request(rec,
-	    &r->defaults, &req, err) == -1)
-		r->invalid++;
+	else if (ai_record_request(rec, &r->defaults, &req, err) == -1)
+		invalid(r, err);
 	else {
 		count(r, &req);
 		ai_request_free(&req);
 	}
 	json_decref(rec);
+}
+
+/* The lines that are no request, the first few with why. */
+static void
+show_invalid(const struct dryrun *r)
+{
+	char shown[AI_ERRLEN];
+	int i;
+
+	printf("%lld %s no request aiq would send:\n", (long long)r->invalid,
+	    r->invalid == 1 ? "line is" : "lines are");
+	for (i = 0; i < r->invalid && i < MAX_WHY; i++)
+		printf("  line %ld: %s\n", r->why[i].line, ai_text_show(shown,
+		    sizeof(shown), r->why[i].why));
+	if (r->invalid > MAX_WHY)
+		printf("  and %lld more\n", (long long)(r->invalid - MAX_WHY));
+	if (r->not_json)
+		printf("  (records are JSON lines: jq -c . makes them of "
+		    "pretty-printed JSON)\n");
 }
 
 /* A time for people: "12.5 s", "7 min 12 s", "3 h 20 min". */
@@ -251,10 +305,7 @@ report(struct dryrun *r)
 		    (long long)r->passed, RECORDS(r->passed),
 		    r->passed == 1 ? "es" : "");
 	if (r->invalid > 0)
-		printf("%lld %s no request aiq would send: not a JSON object "
-		    "on one line (jq -c . makes one of pretty-printed JSON), "
-		    "or of no input form\n", (long long)r->invalid,
-		    r->invalid == 1 ? "line is" : "lines are");
+		show_invalid(r);
 	if (r->never > 0)
 		printf("%lld %s can never pass the %s limit (over_limit)%s\n",
 		    (long long)r->never, RECORDS(r->never),
@@ -267,18 +318,20 @@ int
 dryrun_run(const struct opts *o)
 {
 	struct dryrun r = { .o = o };
-	char *line;
+	char *line, why[64];
 	size_t len, i;
 	int cut, status;
 
 	r.defaults = o->defaults;
 	r.defaults.model = ai_default_model(o->defaults.model);
 	load_prices(o, &r.prices);
-	stage_init(&r.st, AI_MAX_LINE);
+	stage_init(&r.st, AI_MAX_LINE, 0);
 	while (stage_next(&r.st, &line, &len, &cut) == 1)
-		if (cut)
-			r.invalid++;
-		else
+		if (cut) {
+			snprintf(why, sizeof(why), "longer than %u bytes",
+			    AI_MAX_LINE);
+			invalid(&r, why);
+		} else
 			dryrun_one(&r, line, len);
 	if (ailimit_signal == 0)
 		report(&r);

@@ -87,8 +87,9 @@ say_failed(const struct gate *g)
 		total += g->failed[c];
 	}
 	if (total > 0)
-		warnx("%d record%s not sent, written as errors: %s", total,
-		    total == 1 ? "" : "s", what);
+		warnx("%d record%s not sent, written as errors: %s%s", total,
+		    total == 1 ? "" : "s", what, g->st.gone ? " (the reader "
+		    "went away before all were written)" : "");
 	return total > 0;
 }
 
@@ -454,7 +455,7 @@ stamp(struct gate *g, const char *line, size_t len, const json_t *rec,
     const struct ai_estimate *e, const char *model, int64_t usd,
     int64_t waited)
 {
-	char base[256], *name = NULL, *text = base;
+	char base[KEY_MAX + 256], *name = NULL, *text = base;
 	json_t *js;
 	int n;
 
@@ -543,28 +544,21 @@ too_long(struct gate *g, const char *line, size_t len)
 }
 
 /*
- * After a signal: the records already read are written, each as
- * interrupted, so that none is lost and none goes out unpaced.
+ * After a signal, the gate sends no more, and reads on to the end of its
+ * input: each record is written as interrupted (an answered one as it
+ * came), so that none is lost and none goes out unpaced.
  */
 static void
-flush_read(struct gate *g)
+interrupted(struct gate *g, const char *line, size_t len, int cut)
 {
-	char *line;
-	size_t len;
-	int cut;
-	json_t *rec;
+	json_t *rec = cut ? NULL : json_loadb(line, len, 0, NULL);
 
-	while (ai_lines_next(&g->st.in, &line, &len, &cut) == 1) {
-		rec = cut ? NULL : json_loadb(line, len, 0, NULL);
-		if (rec != NULL && json_is_object(rec) &&
-		    ai_record_is_done(rec, 0))
-			stage_pass(&g->st, line, len);
-		else
-			fail(g, line, len, json_is_object(rec) ? rec : NULL,
-			    AI_E_INTERRUPTED, "stopped by a signal before its "
-			    "turn");
-		json_decref(rec);
-	}
+	if (rec != NULL && json_is_object(rec) && ai_record_is_done(rec, 0))
+		stage_pass(&g->st, line, len);
+	else
+		fail(g, line, len, json_is_object(rec) ? rec : NULL,
+		    AI_E_INTERRUPTED, "stopped by a signal before its turn");
+	json_decref(rec);
 }
 
 int
@@ -579,17 +573,17 @@ gate_run(const struct opts *o, struct ai_limitstore *store)
 	g.defaults.model = ai_default_model(o->defaults.model);
 	if (o->per[B_USD] != 0)
 		load_prices(o, &g.prices);
-	stage_init(&g.st, AI_MAX_LINE);
+	stage_init(&g.st, AI_MAX_LINE, 1);
 	g.st.idle = gate_idle;
 	g.st.idle_arg = &g;
 	auto_start(&g);
 	while (stage_next(&g.st, &line, &len, &cut) == 1)
-		if (cut)
+		if (ailimit_signal != 0)
+			interrupted(&g, line, len, cut);
+		else if (cut)
 			too_long(&g, line, len);
 		else
 			gate_one(&g, line, len);
-	if (ailimit_signal != 0)
-		flush_read(&g);
 	stage_flush(&g.st);
 	give_back_lease(&g);
 	auto_end(&g);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ailimit.h"
 
@@ -84,8 +85,9 @@ static const char help_text[] =
     "                       .aitools.yaml, else "
     "~/.config/aitools/config.yaml)\n"
     "  -k, --key key        the budget, shared by every process naming it"
-    "\n                       (default: the profile's name, else "
-    "\"default\")\n"
+    "\n                       (default: SERVICE/PROFILE of -p, or the "
+    "profile's name\n                       alone without a service, "
+    "else \"default\")\n"
     "  -m, --model model    model of requests that name none, as aiq -m "
     "($AIQ_MODEL)\n"
     "  -p, --profile name   a profile of the config file: its rate_limit "
@@ -152,20 +154,42 @@ usage(int status)
 	exit(status);
 }
 
+/*
+ * The first signal stops the run: the gate sends no more, and it and
+ * settle pass every record on to the end of their input (estimate ends
+ * at once); main then ends by the signal.  Another, a second or more
+ * later, ends the process at once, as aiq's does: one sent to the
+ * whole pipeline and again by its parent within that second counts once.
+ */
 static void
 on_signal(int sig)
 {
+	static struct timespec first;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (ailimit_signal != 0 && ailimit_signal != SIGPIPE) {
+		if (now.tv_sec - first.tv_sec < 1 || (now.tv_sec -
+		    first.tv_sec == 1 && now.tv_nsec < first.tv_nsec))
+			return;
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	first = now;
 	ailimit_signal = sig;
 }
 
-/* A key names a row of the state and goes in records: kept plain. */
+/*
+ * A key names a row of the state and goes in records: kept plain.  A
+ * '/' is the one of the key of a profile under its service, which -k
+ * may name too.
+ */
 static int
 key_ok(const char *k)
 {
 	size_t n = strlen(k);
 
-	return n > 0 && n <= 64 && strspn(k, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+	return n > 0 && n <= KEY_MAX && strspn(k, KEY_CHARS "/") == n;
 }
 
 /*
@@ -270,8 +294,9 @@ parse(int argc, char **argv, struct opts *o)
 			usage(0);
 		case 'k':
 			if (!key_ok(optarg)) {
-				warnx("-k '%s': a key is 1 to 64 letters, "
-				    "digits, '.', '_' or '-'", optarg);
+				warnx("-k '%s': a key is 1 to %d letters, "
+				    "digits, '.', '_', '-' or '/'", optarg,
+				    KEY_MAX);
 				usage(EXIT_USAGE);
 			}
 			o->key = optarg;

@@ -1,6 +1,6 @@
 /*
  * profile.c: the config file's say in ailimit, as in aiq.  The profile
- * of -p names the key (its own name), gives the defaults of the requests
+ * of -p names the key (SERVICE/PROFILE), gives the defaults of the requests
  * the gate and estimate count (model, system prompt, template, params
  * with max_tokens) and, through its rate_limit, the limits: each rate
  * becomes the bucket that holds it, unless the flag of that bucket is
@@ -14,8 +14,31 @@
 #include "ailimit.h"
 
 /*
- * Applies the profile before the flags are read: its name is the key
- * (-k overrides), and its request defaults are the gate's (-m, -s and
+ * The key of the profile: SERVICE/PROFILE when the profile or the file
+ * names a service, so that the profiles of one name of two projects,
+ * each for a service of its own, draw from buckets of their own; else
+ * its name alone.  The service goes in as a key's characters, any other
+ * byte as '_', cut at 64; the name is a key's already.
+ */
+static void
+profile_key(struct opts *o, const struct ai_profile *p)
+{
+	const char *sv = p->service;
+	size_t i, n = 0;
+
+	for (i = 0; sv != NULL && sv[i] != '\0' && n < 64; i++)
+		o->profile_key[n++] = strchr(KEY_CHARS, sv[i]) != NULL ? sv[i] :
+		    '_';
+	if (n > 0)
+		o->profile_key[n++] = '/';
+	snprintf(o->profile_key + n, sizeof(o->profile_key) - n, "%s",
+	    p->name);
+	o->key = o->profile_key;
+}
+
+/*
+ * Applies the profile before the flags are read: it names the key (-k
+ * overrides), and its request defaults are the gate's (-m, -s and
  * --max-tokens override).  The limits wait for the flags: see
  * profile_rates().
  */
@@ -27,7 +50,7 @@ profile_apply(struct opts *o)
 
 	if (p == NULL)
 		return;
-	o->key = p->name;	/* the characters of a key, and as many */
+	profile_key(o, p);
 	if (ai_profile_defaults(p, &o->defaults, err) == -1)
 		errx(1, "out of memory");
 }
@@ -104,7 +127,7 @@ profile_rates(struct opts *o)
 static int
 row(const char *name, const char *value, const char *from)
 {
-	char line[512];
+	char line[1024];
 
 	return fputs(ai_show_line(line, sizeof(line), name, value, from),
 	    stdout) == EOF ? -1 : 0;
@@ -117,6 +140,27 @@ from(const struct opts *o, int flag, const char *flagname, const char *key,
 {
 	return ai_show_from(o->file, o->profile, flag ? flagname : NULL, key,
 	    other, buf, size);
+}
+
+/*
+ * Where the key came from: -k; else the profile's name, under the
+ * service the profile or else the file names.
+ */
+static const char *
+key_from(const struct opts *o, char *buf, size_t size)
+{
+	char sv[256], name[256];
+
+	if (o->flag.key || o->profile == NULL ||
+	    strchr(o->key, '/') == NULL)
+		return from(o, o->flag.key, "-k", "name", "default", buf, size);
+	if (ai_config_where(o->file, o->profile, "service", sv, sizeof(sv)) ==
+	    NULL && ai_config_where(o->file, NULL, "service", sv,
+	    sizeof(sv)) == NULL)
+		snprintf(sv, sizeof(sv), "%s", o->file->path);
+	from(o, 0, NULL, "name", "", name, sizeof(name));
+	snprintf(buf, size, "service %s, name %s", sv, name);
+	return buf;
 }
 
 /* The limits, each with the rate or flag it came from. */
@@ -217,7 +261,7 @@ profile_show(const struct opts *o, const char *cmd)
 {
 	int gate = cmd == NULL, est = cmd != NULL && strcmp(cmd,
 	    "estimate") == 0, reset = cmd != NULL && strcmp(cmd, "reset") == 0;
-	char at[256], t[32];
+	char at[256], kat[600], t[32];
 	int rc = 0;
 
 	rc |= row("config", o->file != NULL ? o->file->path : "none", "");
@@ -225,8 +269,7 @@ profile_show(const struct opts *o, const char *cmd)
 	    o->profile != NULL ? from(o, 0, NULL, "name", "", at, sizeof(at)) :
 	    "");
 	if (!est)
-		rc |= row("key", o->key, from(o, o->flag.key, "-k", "name",
-		    "default", at, sizeof(at)));
+		rc |= row("key", o->key, key_from(o, kat, sizeof(kat)));
 	if (!reset) {
 		rc |= limit_rows(o);
 		rc |= row("burst", ai_show_ms(o->burst_ms, t, sizeof(t)),

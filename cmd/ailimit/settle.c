@@ -37,7 +37,7 @@ static const char *const windows[NLEARNED] = {
 };
 
 struct correction {
-	char		 key[65];
+	char		 key[KEY_MAX + 1];
 	int64_t		 tpm, tpd, itpm, otpm, usd;	/* to give back;
 							   < 0: take */
 	int64_t		 said[NLEARNED];	/* limits reported; 0: none */
@@ -297,16 +297,17 @@ settle_run(const struct opts *o, struct ai_limitstore *store)
 	size_t len;
 	int cut;
 
-	/* An answer may be long (aiq --max-response): never cut one. */
-	stage_init(&s.st, SIZE_MAX / 2);
+	/*
+	 * An answer may be long (aiq --max-response): never cut one.  After
+	 * a signal, every record is still settled and passed on, to the end
+	 * of the input: aiq, stopping, writes the calls it made.
+	 */
+	stage_init(&s.st, SIZE_MAX / 2, 1);
 	s.st.idle = settle_idle;
 	s.st.idle_arg = &s;
 	s.last_us = ai_mono_us();
 	while (stage_next(&s.st, &line, &len, &cut) == 1)
 		settle_one(&s, line, len);
-	/* After a signal, the records read are passed on all the same. */
-	while (ai_lines_next(&s.st.in, &line, &len, &cut) == 1)
-		stage_pass(&s.st, line, len);
 	stage_free(&s.st);
 	settle_flush(&s);
 	ai_prices_free(&s.prices);
