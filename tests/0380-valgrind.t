@@ -77,6 +77,9 @@ EOF
 	printf '{"lang":"fr","prompt":"a"}\n{"prompt":"b"}\n' |
 	    $VG aiq -c cfg.yaml -p t -J
 	$VG aiq -c cfg.yaml -p t --show-config
+	$VG aiq -c cfg.yaml --list-profiles
+	$VG aicache get -c cfg.yaml -p t --show-config
+	$VG ailimit -c cfg.yaml -p t --show-config
 	printf 'bad: [\n' >bad.yaml
 	$VG aiq -c bad.yaml -p t x
 	$VG aiq -c cfg.yaml -p nope x

@@ -476,8 +476,10 @@ setup_endpoint(struct aiq *q, struct config *cf, struct opts *o)
 	    o->key_file != NULL || o->key_command != NULL;
 	if (ai_route_base(&cf->rt, p, base, sizeof(base), err) == -1)
 		errx(1, "%s", err);
-	if (o->show_config)	/* which reads no key and runs no command */
-		exit(profile_show(cf, base));
+	if (o->show_config) {	/* which reads no key and runs no command */
+		profile_show(cf, base);
+		return;
+	}
 	key = load_key(cf, o);
 	if (endpoint_init(q, p, base, key, &code, err) == NULL &&
 	    (told || code != AI_E_AUTH))
@@ -687,6 +689,37 @@ command_line(struct config *cf, int argc, char **argv)
 	return b.data;
 }
 
+/* A run that sends: the records of stdin, or the text-mode prompt. */
+static int
+run(struct aiq *q, struct opts *o, int argc, char **argv)
+{
+	struct config *cf = (struct config *)q->cf;
+	char *prompt = NULL;
+	size_t len = 0;
+	int status;
+
+	check_mode(cf, o, argc);
+	check_template(cf);
+	check_files(cf);
+	if (cf->tags != NULL &&
+	    (cf->tags_text = json_dumps(cf->tags, JSON_COMPACT)) == NULL)
+		errx(1, "out of memory");
+	if (cf->nresume > 0)
+		open_resume(q, cf);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		errx(1, "cannot initialise libcurl");
+	setup_endpoint(q, cf, o);
+	setup_signals();	/* after --key-command, lest it run with them */
+	if (cf->mode == MODE_TEXT && ((prompt = prompt_read(q, argv, argc,
+	    &len)) == NULL || strspn(prompt, " \t\r\n") == len))
+		errx(1, "empty prompt");	/* blanks too: -J's rule */
+	calls_open(q, o->usage_log, o->no_usage_log);
+	status = engine_run(q, prompt, len);
+	free(prompt);
+	curl_global_cleanup();
+	return status;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -696,9 +729,7 @@ main(int argc, char *argv[])
 	    DEFAULT_MAX_RESPONSE, .max_buffer = DEFAULT_MAX_BUFFER };
 	struct aiq q = { .cf = &cf };
 	struct opts o = { 0 };
-	char *prompt = NULL;
-	size_t len = 0;
-	int status;
+	int status = 0;
 
 	cf.command = command_line(&cf, argc, argv);
 	argv[0] = "aiq";		/* getopt's messages name the program */
@@ -706,36 +737,18 @@ main(int argc, char *argv[])
 	parse_options(&cf, &o, argc, argv);
 	argc -= optind;
 	argv += optind;
-	if (o.list_profiles)
-		return profile_list(cf.file);
 	cf.defaults.model = ai_default_model(cf.defaults.model);
 	if (ai_traceparent_id(getenv("TRACEPARENT"), cf.trace_id,
 	    cf.trace_flags) == -1) {
 		cf.trace_id[0] = '\0';
 		memcpy(cf.trace_flags, "01", 3);	/* sampled */
 	}
-	if (o.show_config) {
+	if (o.list_profiles)
+		status = profile_list(cf.file);
+	else if (o.show_config)
 		setup_endpoint(&q, &cf, &o);
-		return 0;
-	}
-	check_mode(&cf, &o, argc);
-	check_template(&cf);
-	check_files(&cf);
-	if (cf.tags != NULL &&
-	    (cf.tags_text = json_dumps(cf.tags, JSON_COMPACT)) == NULL)
-		errx(1, "out of memory");
-	if (cf.nresume > 0)
-		open_resume(&q, &cf);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		errx(1, "cannot initialise libcurl");
-	setup_endpoint(&q, &cf, &o);
-	setup_signals();	/* after --key-command, lest it run with them */
-	if (cf.mode == MODE_TEXT && ((prompt = prompt_read(&q, argv, argc,
-	    &len)) == NULL || strspn(prompt, " \t\r\n") == len))
-		errx(1, "empty prompt");	/* blanks too: -J's rule */
-	calls_open(&q, o.usage_log, o.no_usage_log);
-	status = engine_run(&q, prompt, len);
-	free(prompt);
+	else
+		status = run(&q, &o, argc, argv);
 	free(cf.command);
 	curl_slist_free_all(cf.extra);
 	json_decref(cf.defaults.params);
@@ -743,6 +756,5 @@ main(int argc, char *argv[])
 	json_decref(cf.given.tags);
 	free(cf.tags_text);
 	ai_config_free(cf.file);
-	curl_global_cleanup();
 	return status;
 }
