@@ -608,6 +608,10 @@ pairs(struct check *c, const json_t *obj, const char *key, int headers,
 		    json_string_length(v))
 			return bad(c, path, "%s", "a value cannot hold a NUL "
 			    "byte");
+		/* Gemini's ?key=, a header's api-key: keys in clear. */
+		if (ai_header_secret(k) && c->cf->secret_at[0] == '\0')
+			memcpy(c->cf->secret_at, path_of(c, path),
+			    sizeof(c->cf->secret_at) - 1);
 		if (!headers)
 			continue;
 		/* The whole line checked, however long the value. */
@@ -621,9 +625,6 @@ pairs(struct check *c, const json_t *obj, const char *key, int headers,
 		if (rc == -1)
 			return bad(c, path, "%s", "a header's value cannot "
 			    "hold control characters");
-		if (ai_header_secret(k) && c->cf->secret_at[0] == '\0')
-			memcpy(c->cf->secret_at, path_of(c, path),
-			    sizeof(c->cf->secret_at) - 1);
 	}
 	*out = json_object_size(m) > 0 ? m : NULL;
 	return 0;

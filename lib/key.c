@@ -289,7 +289,8 @@ ai_key_origin(const struct ai_provider_conf *c, char *buf, size_t size)
 }
 
 /*
- * Whether a header's value is a secret, by its name: Authorization,
+ * Whether a header's (or a URL query argument's) value is a secret, by
+ * its name: Authorization,
  * Cookie, and any name holding "key", "token", "secret" or "auth"
  * (x-api-key, api-key, x-goog-api-key...).  Such values are masked
  * wherever they are shown, and make a config file holding them private.

@@ -6,7 +6,7 @@
 # anything is sent.
 . "$(dirname "$0")/lib.sh"
 
-plan 80
+plan 86
 
 start_mock -L "$SCRATCH/mock.log"
 last() { tail -n 1 "$SCRATCH/mock.log"; }
@@ -154,7 +154,28 @@ echo hi | aiq -c "$cfg" -p summarize >out 2>err
 is "$?:$(cat out):$(n_sent):$(cat err)" \
     "2::$n:aiq: the template of profile summarize names a record's field, {{lang}}: give -J and records that have it" \
     'a template of fields in text mode: exit 2 before sending'
-printf 'service: s\nai_proxy:\n  models:\n    - name: fixed\n      template: Tell a joke about {{topic}}.\n' >fixed.yaml
+printf 'service: s\nai_proxy:\n  models:\n    - name: fixed\n      template: Tell a joke about {{topic}}.\n    - name: joke\n      template: Tell a joke.\n' >fixed.yaml
+echo hi | aiq -c fixed.yaml -p joke >out 2>err
+is "$?:$(cat err)" "2:aiq: the template of profile joke has no {{input}} for the prompt: give -J and records ({} is one)" \
+    'a template without {{input}} in text mode: exit 2 up front'
+echo '{}' | aiq -c fixed.yaml -p joke -J >/dev/null
+is "$(sent '.body.messages[0].content')" 'Tell a joke.' '  and {} is a record of it'
+printf 'providers:\n  openai:\n    base_url: %s\n    query: {key: AIzaSECRET}\n' "$MOCK_URL" >q.yaml
+chmod 644 q.yaml
+aiq -c q.yaml x >/dev/null 2>err
+like "$?:$(cat err)" '^2:aiq: q.yaml: holds an API key in clear \(providers.openai.query.key\)' \
+    'a key in the query (?key=) is a key in clear too'
+chmod 600 q.yaml
+is "$(aiq -c q.yaml --show-config | setting query.key)" "*** q.yaml:4" \
+    '  masked by --show-config'
+printf 'providers:\n  openai:\n    base_url: https://api.example.com/v1\n    key_command: exit 3\n' >kc.yaml
+printf '{"prompt":"a","response":{"status_code":200,"body":{}}}\n{"prompt":"b"}\n' |
+    aiq -c kc.yaml -J >out 2>/dev/null
+is "$?:$(jq -c '[.response.status_code, .error.code]' out | paste -sd' ')" \
+    '1:[200,null] [null,"auth"]' \
+    'a key_command that fails: answered records pass, the rest fail as auth'
+like "$(jq -r .error.message out | tail -n 1)" '^not sent: no API key for openai: key command failed \(status 3\)' \
+    '  saying why'
 echo '{"topic":"cats","prompt":"dogs"}' | aiq -c fixed.yaml -p fixed -J >out 2>/dev/null
 is "$(jq -r .error.message out)" 'line 1: the template has no {{input}} for the record'"'"'s "prompt"' \
     'a record'"'"'s prompt a template has no place for: an error, not dropped'

@@ -275,6 +275,8 @@ int	 calls_close(struct aiq *);
 /* endpoint.c: providers as reached by this run; keys kept secret. */
 struct endpoint *endpoint_init(struct aiq *, const struct ai_provider *,
 	    const char *, const char *, enum ai_errcode *, char *);
+struct endpoint *endpoint_keyless(struct aiq *, const struct ai_provider *,
+	    const char *, const char *);
 struct endpoint *endpoint_get(struct aiq *, const struct ai_provider *,
 	    enum ai_errcode *, char *);
 void	 endpoint_refused(struct endpoint *, long, const char *,

@@ -189,15 +189,40 @@ endpoint_get(struct aiq *q, const struct ai_provider *p,
 	if (ai_route_base(&q->cf->rt, p, base, sizeof(base), err) == -1)
 		return NULL;
 	key = ai_key_load(ai_route_conf(&q->cf->rt, p), err);
-	if (key == NULL && *err != '\0') {
-		*code = AI_E_AUTH;
-		return NULL;
-	}
+	if (key == NULL && *err != '\0')
+		return endpoint_keyless(q, p, base, err);
 	ep = endpoint_init(q, p, base, key, code, err);
 	if (key != NULL) {
 		explicit_bzero(key, strlen(key));
 		free(key);
 	}
+	return ep;
+}
+
+/*
+ * Provider p's key could not be had (its key_file or key_command failed):
+ * an endpoint that sends nothing, whose records fail as "auth" with why,
+ * once, rather than the command run again for each.
+ */
+struct endpoint *
+endpoint_keyless(struct aiq *q, const struct ai_provider *p,
+    const char *base, const char *why)
+{
+	struct endpoint *ep;
+	int i;
+
+	for (i = 0; i < MAX_PROVIDERS && q->eps[i].prov != NULL; i++)
+		continue;
+	if (i == MAX_PROVIDERS)
+		errx(1, "more providers than MAX_PROVIDERS");
+	ep = &q->eps[i];
+	ep->prov = p;
+	ep->conf = ai_route_conf(&q->cf->rt, p);
+	if ((ep->base = strdup(base)) == NULL)
+		errx(1, "out of memory");
+	ep->refused = 1;
+	ai_errf(ep->refusal, "not sent: no API key for %s: %s", ep->conf->name,
+	    why);
 	return ep;
 }
 

@@ -432,9 +432,14 @@ parse_options(struct config *cf, struct opts *o, int argc, char **argv)
 	}
 }
 
-/* The key of the run's own provider: the flags', else its conf's. */
+/*
+ * The key of the run's own provider: the flags', else its conf's.  A
+ * flag that gives none is fatal, before anything is read; a config
+ * file's key_file or key_command that fails (a locked keyring under
+ * cron) fails the records that need it, in kerr, and passes the rest.
+ */
 static char *
-load_key(const struct config *cf, const struct opts *o)
+load_key(const struct config *cf, const struct opts *o, char *kerr)
 {
 	char err[AI_ERRLEN], *key;
 
@@ -448,10 +453,7 @@ load_key(const struct config *cf, const struct opts *o)
 			errx(1, "%s", err);
 		return key;
 	}
-	key = ai_key_load(ai_route_conf(&cf->rt, cf->rt.own), err);
-	if (key == NULL && *err != '\0')
-		errx(1, "%s", err);
-	return key;
+	return ai_key_load(ai_route_conf(&cf->rt, cf->rt.own), kerr);
 }
 
 /*
@@ -464,7 +466,7 @@ static void
 setup_endpoint(struct aiq *q, struct config *cf, struct opts *o)
 {
 	const struct ai_provider *p;
-	char base[AI_BASELEN], err[AI_ERRLEN], *key;
+	char base[AI_BASELEN], err[AI_ERRLEN], kerr[AI_ERRLEN], *key;
 	enum ai_errcode code;
 	int told;
 
@@ -480,7 +482,10 @@ setup_endpoint(struct aiq *q, struct config *cf, struct opts *o)
 		profile_show(cf, base);
 		return;
 	}
-	key = load_key(cf, o);
+	if ((key = load_key(cf, o, kerr)) == NULL && *kerr != '\0') {
+		endpoint_keyless(q, p, base, kerr);
+		return;
+	}
 	if (endpoint_init(q, p, base, key, &code, err) == NULL &&
 	    (told || code != AI_E_AUTH))
 		errx(1, "%s", err);
@@ -553,21 +558,30 @@ check_mode(struct config *cf, const struct opts *o, int argc)
 }
 
 /*
- * A template naming a record's fields takes records: text mode and -l
- * have none to give, and every prompt would fail.
+ * A template naming a record's fields takes records, and one without
+ * {{input}} has no place for a prompt: text mode and -l give a prompt
+ * and no fields, and every one would fail.
  */
 static void
 check_template(const struct config *cf)
 {
 	char field[72];
 
-	if (cf->mode == MODE_JSON || cf->defaults.template == NULL ||
-	    ai_template_field(cf->defaults.template, field, sizeof(field)) ==
-	    NULL)
+	if (cf->mode == MODE_JSON || cf->defaults.template == NULL)
 		return;
-	warnx("the template of profile %s names a record's field, {{%s}}: "
-	    "give -J and records that have it", cf->profile->name, field);
-	exit(EXIT_USAGE);
+	if (ai_template_field(cf->defaults.template, field, sizeof(field)) !=
+	    NULL) {
+		warnx("the template of profile %s names a record's field, "
+		    "{{%s}}: give -J and records that have it",
+		    cf->profile->name, field);
+		exit(EXIT_USAGE);
+	}
+	if (!ai_template_has(cf->defaults.template, "input")) {
+		warnx("the template of profile %s has no {{input}} for the "
+		    "prompt: give -J and records ({} is one)",
+		    cf->profile->name);
+		exit(EXIT_USAGE);
+	}
 }
 
 /* The files open already, inherited from the shell: they count too. */

@@ -73,7 +73,7 @@ pair_rows(const struct config *cf, const struct ai_provider_conf *c,
 		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
 		    json_integer_value(val));
 		v = json_is_string(val) ? json_string_value(val) : num;
-		if (strcmp(what, "headers") == 0 && ai_header_secret(k))
+		if (ai_header_secret(k))	/* a header's, or ?key= */
 			v = "***";
 		r |= row(name, v, ai_config_where(cf->file, NULL, path, at,
 		    sizeof(at)));
