@@ -106,6 +106,7 @@ enum ai_errcode {
 	AI_E_NCODES
 };
 const char	*ai_errcode_name(enum ai_errcode);
+int		 ai_errcode_find(const char *);
 int		 ai_errf(char *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 enum ai_errcode	 ai_errcode_from_http(long, const char *, const char *);
@@ -351,6 +352,10 @@ struct ai_provider_conf {
 					   key is only what it declares */
 };
 #define AI_MAX_RATES	6
+#define AI_MAX_FALLBACKS 8
+/* The codes a model's failure falls back on, by default: bit code. */
+#define AI_FALLBACK_ON	((1u << AI_E_RATE_LIMITED) | (1u << AI_E_OVERLOADED) | \
+	(1u << AI_E_SERVER) | (1u << AI_E_TIMEOUT) | (1u << AI_E_NETWORK))
 struct ai_profile {
 	const char	*name;
 	const char	*service;	/* its own, else the file's */
@@ -363,6 +368,10 @@ struct ai_profile {
 	const json_t	*params, *tags;	/* objects, or NULL */
 	struct ai_rate	 rates[AI_MAX_RATES];
 	int		 nrates;
+	const char	*fallback[AI_MAX_FALLBACKS];	/* [provider/]model */
+	int		 nfallback;
+	uint32_t	 fallback_on;	/* bit code: the codes that fall back */
+	const char	*context_fallback;	/* on context_length, or NULL */
 	size_t		 index;		/* in ai_proxy.models */
 };
 struct ai_config {
@@ -385,6 +394,8 @@ const struct ai_provider_conf *ai_config_provider(const struct ai_config *,
 const char *ai_config_where(const struct ai_config *,
 	    const struct ai_profile *, const char *, char *, size_t);
 int	 ai_rate_parse(const char *, struct ai_rate *, char *);
+int	 ai_config_target(const struct ai_config *, const char *,
+	    const struct ai_provider_conf **, const char **);
 int	 ai_rate_minute(const struct ai_rate *, int *, int64_t *, char *);
 int	 ai_config_open(const char *, const char *, struct ai_config **,
 	    const struct ai_profile **, char *);

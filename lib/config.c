@@ -27,7 +27,7 @@ static const char *const proxy_keys[] = { "models", NULL };
 static const char *const model_keys[] = { "name", "provider", "model",
 	"purpose", "service", "system", "template", "temperature",
 	"max_tokens", "params", "tags", "timeout", "cache_ttl", "rate_limit",
-	NULL };
+	"fallback", "fallback_on", "context_fallback", NULL };
 static const char *const provider_keys[] = { "api", "base_url", "key_env",
 	"key_file", "key_command", "api_key", "auth_header", "headers",
 	"query", "trace_header", NULL };
@@ -152,6 +152,11 @@ known_keys(struct check *c, const json_t *obj, const char *const *keys,
 		for (i = 0; keys[i] != NULL && n < sizeof(list); i++)
 			n += (size_t)snprintf(list + n, sizeof(list) - n,
 			    "%s %s", i == 0 ? "" : ",", keys[i]);
+		/* A list cut short would mislead: the page has them all. */
+		if (n + strlen(c->cf->path) + strlen(path_of(c, k)) + 16 >=
+		    AI_ERRLEN)
+			return bad(c, k, "unknown key %s; aitools.yaml(5) says "
+			    "what %s takes", shown, what);
 		return bad(c, k, "%s", list);
 	}
 	return 0;
@@ -471,6 +476,70 @@ profile_provider(struct check *c, const json_t *obj, struct ai_profile *p)
 	return bad(c, "provider", "%s", list);
 }
 
+/* A model to fall back to: MODEL, or PROVIDER/MODEL of a provider. */
+static int
+target_ok(struct check *c, const char *key, const json_t *v)
+{
+	const struct ai_provider_conf *pc;
+	const char *model;
+
+	if (!json_is_string(v) || json_string_length(v) == 0 ||
+	    strlen(json_string_value(v)) != json_string_length(v))
+		return bad(c, key, "%s", "not a model, or provider/model");
+	if (ai_config_target(c->cf, json_string_value(v), &pc, &model) ==
+	    -1 || *model == '\0')
+		return bad(c, key, "%s", "provider/ names no model");
+	return 0;
+}
+
+/* fallback, fallback_on and context_fallback: where a failure goes. */
+static int
+fallbacks(struct check *c, const json_t *obj, struct ai_profile *p)
+{
+	const json_t *f = json_object_get(obj, "fallback");
+	const json_t *on = json_object_get(obj, "fallback_on"), *v;
+	const json_t *cx = json_object_get(obj, "context_fallback");
+	char key[64];
+	size_t i;
+	int code;
+
+	p->fallback_on = AI_FALLBACK_ON;
+	if (json_is_string(f) && target_ok(c, "fallback", f) == 0)
+		p->fallback[p->nfallback++] = json_string_value(f);
+	else if (json_is_string(f))
+		return -1;
+	else if (f != NULL && !json_is_null(f) && (!json_is_array(f) ||
+	    json_array_size(f) > AI_MAX_FALLBACKS))
+		return bad(c, "fallback", "%s", "not a model, or a list of 1 "
+		    "to 8 of them");
+	json_array_foreach(f, i, v) {
+		snprintf(key, sizeof(key), "fallback.%zu", i);
+		if (target_ok(c, key, v) == -1)
+			return -1;
+		p->fallback[p->nfallback++] = json_string_value(v);
+	}
+	if (on != NULL && !json_is_null(on)) {
+		if (!json_is_array(on))
+			return bad(c, "fallback_on", "%s", "not a list of error "
+			    "codes, such as [server, timeout]");
+		p->fallback_on = 0;
+		json_array_foreach(on, i, v) {
+			snprintf(key, sizeof(key), "fallback_on.%zu", i);
+			if (!json_is_string(v) || (code = ai_errcode_find(
+			    json_string_value(v))) <= 0)
+				return bad(c, key, "%s", "not an error code, "
+				    "such as server, timeout or rate_limited");
+			p->fallback_on |= 1u << code;
+		}
+	}
+	if (cx != NULL && !json_is_null(cx)) {
+		if (target_ok(c, "context_fallback", cx) == -1)
+			return -1;
+		p->context_fallback = json_string_value(cx);
+	}
+	return 0;
+}
+
 /*
  * params are the request's other parameters: those a profile has keys of
  * its own for, or that aiq decides, are refused rather than dropped.
@@ -524,7 +593,8 @@ profile(struct check *c, const json_t *obj, struct ai_profile *p)
 	    profile_provider(c, obj, p) == -1 || number(c, obj, p) == -1 ||
 	    duration(c, obj, "timeout", &p->timeout_ms) == -1 ||
 	    duration(c, obj, "cache_ttl", &p->cache_ttl_ms) == -1 ||
-	    rates(c, obj, p) == -1 || tags(c, obj, p) == -1)
+	    rates(c, obj, p) == -1 || tags(c, obj, p) == -1 ||
+	    fallbacks(c, obj, p) == -1)
 		return -1;
 	if (params != NULL && !json_is_null(params) && !json_is_object(params))
 		return bad(c, "params", "%s", "not a mapping of request "
@@ -1193,5 +1263,28 @@ ai_config_open(const char *given, const char *name, struct ai_config **cfp,
 		*cfp = NULL;
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * A model to fall back to, as the file writes it: PROVIDER/MODEL when
+ * what comes before the first '/' names a provider (ollama/llama3.2),
+ * which *pc is then; else the model alone, routed by its name, with *pc
+ * NULL (meta-llama/Llama-3.1-8B is a model).  *model points into s.
+ */
+int
+ai_config_target(const struct ai_config *cf, const char *s,
+    const struct ai_provider_conf **pc, const char **model)
+{
+	const char *slash = strchr(s, '/');
+	char name[72];
+
+	*pc = NULL;
+	*model = s;
+	if (slash == NULL || slash - s >= (ptrdiff_t)sizeof(name))
+		return 0;
+	snprintf(name, sizeof(name), "%.*s", (int)(slash - s), s);
+	if ((*pc = ai_config_provider(cf, name)) != NULL)
+		*model = slash + 1;
 	return 0;
 }

@@ -86,3 +86,15 @@ ai_errf(char *err, const char *fmt, ...)
 	va_end(ap);
 	return -1;
 }
+
+/* The code named name (as records spell it), or -1. */
+int
+ai_errcode_find(const char *name)
+{
+	int c;
+
+	for (c = 0; c < AI_E_NCODES; c++)
+		if (names[c] != NULL && strcmp(names[c], name) == 0)
+			return c;
+	return -1;
+}

@@ -179,10 +179,14 @@ test_faults(void)
 	    "c.yaml:4:7: ai_proxy.models.0.cache_tll: unknown key cache_tll "
 	    "(did you mean cache_ttl?)", "unknown key");
 	is_str(fault("ai_proxy:\n  models:\n    - name: a\n      colour: 3\n"),
-	    "c.yaml:4:7: ai_proxy.models.0.colour: unknown key colour; a model "
-	    "takes name, provider, model, purpose, service, system, template, "
-	    "temperature, max_tokens, params, tags, timeout, cache_ttl, "
-	    "rate_limit", "unknown key, and the keys there are");
+	    "c.yaml:4:7: ai_proxy.models.0.colour: unknown key colour; "
+	    "aitools.yaml(5) says what a model takes",
+	    "unknown key, and where the keys are");
+	is_str(fault("providers:\n  x: {api: openai, base_url: http://h, hue: 1}\n"),
+	    "c.yaml:2:40: providers.x.hue: unknown key hue; a provider takes "
+	    "api, base_url, key_env, key_file, key_command, api_key, "
+	    "auth_header, headers, query, trace_header",
+	    "unknown key, and the keys there are");
 	is_str(fault("ai_proxy:\n  models:\n    - name: a\n      timeout: 1.5\n"),
 	    "(loaded)", "timeout 1.5 is a second and a half");
 	is_str(fault("x-defaults: &d {temperature: 0.2, service: s}\nai_proxy:\n"
