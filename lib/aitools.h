@@ -435,6 +435,8 @@ const struct ai_provider_conf *ai_route_conf(const struct ai_router *,
 	    const struct ai_provider *);
 int	 ai_route_base(const struct ai_router *, const struct ai_provider *,
 	    char *, size_t, char *);
+int	 ai_route_base_conf(const struct ai_router *,
+	    const struct ai_provider_conf *, char *, size_t, char *);
 
 /* stream.c: streamed answers, whatever the provider. */
 void	 ai_stream_init(struct ai_stream *, const struct ai_provider *);

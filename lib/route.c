@@ -86,19 +86,20 @@ ai_route_provider(const struct ai_router *rt, const struct ai_request *req,
 }
 
 /*
- * The base URL of provider p in this run, without a final '/', into buf
- * of size bytes: --base-url, else the config file's, else p's variable,
- * else p's default.  An empty variable counts as unset, as for the SDKs.
+ * The base URL of provider conf c in this run, without a final '/', into
+ * buf of size bytes: --base-url for the run's own provider, else the
+ * config file's, else its wire format's variable, else its default.  An
+ * empty variable counts as unset, as for the SDKs.
  */
 int
-ai_route_base(const struct ai_router *rt, const struct ai_provider *p,
-    char *buf, size_t size, char *err)
+ai_route_base_conf(const struct ai_router *rt,
+    const struct ai_provider_conf *c, char *buf, size_t size, char *err)
 {
-	const struct ai_provider_conf *c = ai_route_conf(rt, p);
+	const struct ai_provider *p = c->api;
 	const char *b = NULL;
 	size_t n;
 
-	if (p == rt->own && rt->own_base != NULL)
+	if (rt->own_base != NULL && c == ai_route_conf(rt, rt->own))
 		b = rt->own_base;
 	else if (c->base_url != NULL)
 		b = c->base_url;
@@ -106,11 +107,19 @@ ai_route_base(const struct ai_router *rt, const struct ai_provider *p,
 		b = p->default_base;
 	if ((n = strlen(b)) >= size) {
 		snprintf(err, AI_ERRLEN, "the base URL of %s is longer than "
-		    "%zu bytes", p->name, size - 1);
+		    "%zu bytes", c->name, size - 1);
 		return -1;
 	}
 	memcpy(buf, b, n + 1);
 	while (n > 0 && buf[n - 1] == '/')
 		buf[--n] = '\0';
 	return 0;
+}
+
+/* The base URL of provider p in this run, as ai_route_base_conf(). */
+int
+ai_route_base(const struct ai_router *rt, const struct ai_provider *p,
+    char *buf, size_t size, char *err)
+{
+	return ai_route_base_conf(rt, ai_route_conf(rt, p), buf, size, err);
 }

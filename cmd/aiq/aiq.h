@@ -17,7 +17,7 @@
 
 #include "aitools.h"
 
-#define MAX_PROVIDERS	4
+#define MAX_PROVIDERS	16	/* ways to a provider: own, fallbacks */
 #define BACKOFF_BASE_MS	500		/* the first retry's bound */
 
 enum mode { MODE_TEXT, MODE_JSON, MODE_LINES };
@@ -273,10 +273,12 @@ void	 calls_tick(struct aiq *);
 int	 calls_close(struct aiq *);
 
 /* endpoint.c: providers as reached by this run; keys kept secret. */
-struct endpoint *endpoint_init(struct aiq *, const struct ai_provider *,
+struct endpoint *endpoint_init(struct aiq *, const struct ai_provider_conf *,
 	    const char *, const char *, enum ai_errcode *, char *);
-struct endpoint *endpoint_keyless(struct aiq *, const struct ai_provider *,
-	    const char *, const char *);
+struct endpoint *endpoint_keyless(struct aiq *,
+	    const struct ai_provider_conf *, const char *, const char *);
+struct endpoint *endpoint_conf(struct aiq *, const struct ai_provider_conf *,
+	    enum ai_errcode *, char *);
 struct endpoint *endpoint_get(struct aiq *, const struct ai_provider *,
 	    enum ai_errcode *, char *);
 void	 endpoint_refused(struct endpoint *, long, const char *,

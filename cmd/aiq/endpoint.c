@@ -105,9 +105,15 @@ endpoint_free(struct endpoint *ep)
 	memset(ep, 0, sizeof(*ep));
 }
 
+/* Whether c is how the run's own provider is reached. */
+static int
+is_own(const struct aiq *q, const struct ai_provider_conf *c)
+{
+	return c == ai_route_conf(&q->cf->rt, q->cf->rt.own);
+}
+
 static void
-no_key(struct aiq *q, const struct ai_provider *p,
-    const struct ai_provider_conf *c, char *err)
+no_key(struct aiq *q, const struct ai_provider_conf *c, char *err)
 {
 	char from[AI_ERRLEN];
 
@@ -119,7 +125,7 @@ no_key(struct aiq *q, const struct ai_provider *p,
 	else if (from[0] != '$')	/* a file or command gave none */
 		ai_errf(err, "no API key for %s from its %s",
 		    c->name, from);
-	else if (p == q->cf->rt.own)
+	else if (is_own(q, c))
 		ai_errf(err, "no API key for %s: set %s, or use "
 		    "--key-file or --key-command", c->name, from + 1);
 	else	/* the key options went to the run's own provider */
@@ -128,33 +134,41 @@ no_key(struct aiq *q, const struct ai_provider *p,
 		    "--key-command", c->name, from + 1, c->name);
 }
 
-/*
- * Sets up how requests reach provider p: the base URL, as ai_route_base()
- * gives it (checked: no plain http off loopback unless allowed) and the
- * headers every request carries, -H's only for the run's own provider,
- * as they may hold its secrets.
- * A key is required off loopback, as the official SDKs require one.
- * Returns NULL with the code and message of the failure.
- */
-struct endpoint *
-endpoint_init(struct aiq *q, const struct ai_provider *p, const char *base,
-    const char *key, enum ai_errcode *code, char *err)
+/* A free place for an endpoint. */
+static struct endpoint *
+endpoint_slot(struct aiq *q)
 {
-	struct endpoint *ep;
 	int i;
 
 	for (i = 0; i < MAX_PROVIDERS && q->eps[i].prov != NULL; i++)
 		continue;		/* a place for each provider there is */
 	if (i == MAX_PROVIDERS)
 		errx(1, "more providers than MAX_PROVIDERS");
-	ep = &q->eps[i];
-	ep->conf = ai_route_conf(&q->cf->rt, p);
+	return &q->eps[i];
+}
+
+/*
+ * Sets up how requests reach provider conf c: the base URL, as
+ * ai_route_base_conf() gives it (checked: no plain http off loopback unless allowed) and the
+ * headers every request carries, -H's only for the run's own provider,
+ * as they may hold its secrets.
+ * A key is required off loopback, as the official SDKs require one.
+ * Returns NULL with the code and message of the failure.
+ */
+struct endpoint *
+endpoint_init(struct aiq *q, const struct ai_provider_conf *c,
+    const char *base, const char *key, enum ai_errcode *code, char *err)
+{
+	const struct ai_provider *p = c->api;
+	struct endpoint *ep = endpoint_slot(q);
+
+	ep->conf = c;
 	*code = AI_E_INVALID_INPUT;
 	if (ai_url_check(base, q->cf->allow_http, err) == -1)
 		return NULL;
 	if (key == NULL && !ai_url_is_loopback(base)) {
 		*code = AI_E_AUTH;
-		no_key(q, p, ep->conf, err);
+		no_key(q, ep->conf, err);
 		ep->conf = NULL;
 		return NULL;
 	}
@@ -162,8 +176,7 @@ endpoint_init(struct aiq *q, const struct ai_provider *p, const char *base,
 	if ((ep->base = strdup(base)) == NULL ||
 	    (key != NULL && (ep->key = strdup(key)) == NULL))
 		goto oom;
-	if (fixed_headers(ep, key, p == q->cf->rt.own ? q->cf->extra : NULL) ==
-	    -1)
+	if (fixed_headers(ep, key, is_own(q, c) ? q->cf->extra : NULL) == -1)
 		goto oom;
 	return ep;
 oom:
@@ -171,11 +184,12 @@ oom:
 }
 
 /*
- * The endpoint of provider p, set up on first use from the provider's
- * own variables (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL...).
+ * The endpoint of provider conf c, set up on first use from what the
+ * config file says of it, else its wire format's variables
+ * (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL...).
  */
 struct endpoint *
-endpoint_get(struct aiq *q, const struct ai_provider *p,
+endpoint_conf(struct aiq *q, const struct ai_provider_conf *c,
     enum ai_errcode *code, char *err)
 {
 	char base[AI_BASELEN], *key;
@@ -183,15 +197,15 @@ endpoint_get(struct aiq *q, const struct ai_provider *p,
 	int i;
 
 	for (i = 0; i < MAX_PROVIDERS && q->eps[i].prov != NULL; i++)
-		if (q->eps[i].prov == p)
+		if (q->eps[i].conf == c)
 			return &q->eps[i];
 	*code = AI_E_INVALID_INPUT;
-	if (ai_route_base(&q->cf->rt, p, base, sizeof(base), err) == -1)
+	if (ai_route_base_conf(&q->cf->rt, c, base, sizeof(base), err) == -1)
 		return NULL;
-	key = ai_key_load(ai_route_conf(&q->cf->rt, p), err);
+	key = ai_key_load(c, err);
 	if (key == NULL && *err != '\0')
-		return endpoint_keyless(q, p, base, err);
-	ep = endpoint_init(q, p, base, key, code, err);
+		return endpoint_keyless(q, c, base, err);
+	ep = endpoint_init(q, c, base, key, code, err);
 	if (key != NULL) {
 		explicit_bzero(key, strlen(key));
 		free(key);
@@ -205,25 +219,27 @@ endpoint_get(struct aiq *q, const struct ai_provider *p,
  * once, rather than the command run again for each.
  */
 struct endpoint *
-endpoint_keyless(struct aiq *q, const struct ai_provider *p,
+endpoint_keyless(struct aiq *q, const struct ai_provider_conf *c,
     const char *base, const char *why)
 {
-	struct endpoint *ep;
-	int i;
+	struct endpoint *ep = endpoint_slot(q);
 
-	for (i = 0; i < MAX_PROVIDERS && q->eps[i].prov != NULL; i++)
-		continue;
-	if (i == MAX_PROVIDERS)
-		errx(1, "more providers than MAX_PROVIDERS");
-	ep = &q->eps[i];
-	ep->prov = p;
-	ep->conf = ai_route_conf(&q->cf->rt, p);
+	ep->prov = c->api;
+	ep->conf = c;
 	if ((ep->base = strdup(base)) == NULL)
 		errx(1, "out of memory");
 	ep->refused = 1;
 	ai_errf(ep->refusal, "not sent: no API key for %s: %s", ep->conf->name,
 	    why);
 	return ep;
+}
+
+/* The endpoint of provider p, as this run reaches it. */
+struct endpoint *
+endpoint_get(struct aiq *q, const struct ai_provider *p,
+    enum ai_errcode *code, char *err)
+{
+	return endpoint_conf(q, ai_route_conf(&q->cf->rt, p), code, err);
 }
 
 void

@@ -483,10 +483,11 @@ setup_endpoint(struct aiq *q, struct config *cf, struct opts *o)
 		return;
 	}
 	if ((key = load_key(cf, o, kerr)) == NULL && *kerr != '\0') {
-		endpoint_keyless(q, p, base, kerr);
+		endpoint_keyless(q, ai_route_conf(&cf->rt, p), base, kerr);
 		return;
 	}
-	if (endpoint_init(q, p, base, key, &code, err) == NULL &&
+	if (endpoint_init(q, ai_route_conf(&cf->rt, p), base, key, &code,
+	    err) == NULL &&
 	    (told || code != AI_E_AUTH))
 		errx(1, "%s", err);
 	if (key != NULL) {
