@@ -217,6 +217,8 @@ struct ai_meta {
 	const char	*trace_id;
 	const char	*failed_attempts;	/* JSON text: the list's members */
 	size_t		 failed_len;
+	const char	*fallbacks;	/* JSON text: the models left */
+	size_t		 fallbacks_len;
 	const char	*service;
 	const char	*tags;		/* JSON text of an object */
 	const char	*key;		/* hex cache key of the request sent */

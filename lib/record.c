@@ -398,8 +398,8 @@ ai_prompt_record(const char *text, size_t len)
  */
 static const char *const result_keys[] = {
 	"v", "line", "started", "finished", "provider", "model", "attempts",
-	"latency_ms", "trace_id", "failed_attempts", "service", "tags", "key",
-	"ratelimit", NULL
+	"latency_ms", "trace_id", "failed_attempts", "fallbacks", "service",
+	"tags", "key", "ratelimit", NULL
 };
 
 /* ,"k": with k a member name of ours, which needs no escapes. */
@@ -456,6 +456,9 @@ meta(struct ai_buf *b, const struct ai_meta *m)
 	    (m->failed_attempts != NULL && (ai_buf_puts(b,
 	    ",\"failed_attempts\":[") == -1 || ai_buf_append(b,
 	    m->failed_attempts, m->failed_len) == -1 ||
+	    ai_buf_puts(b, "]") == -1)) ||
+	    (m->fallbacks != NULL && (ai_buf_puts(b, ",\"fallbacks\":[") ==
+	    -1 || ai_buf_append(b, m->fallbacks, m->fallbacks_len) == -1 ||
 	    ai_buf_puts(b, "]") == -1)) ||
 	    member_str(b, "service", m->service) == -1 ||
 	    member_json(b, "tags", m->tags, m->tags ? strlen(m->tags) : 0) ==

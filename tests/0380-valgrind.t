@@ -69,7 +69,9 @@ ai_proxy:
       params: {seed: 1}
       tags: {team: a}
       rate_limit: [5/s, 100 tokens/min]
+    - {name: f, provider: dead, fallback: [local/gpt-4o], context_fallback: local/gpt-4.1}
 providers:
+  dead: {api: openai, base_url: "http://127.0.0.1:1/v1"}
   local: {api: openai, base_url: "$OPENAI_BASE_URL", headers: {X-A: b},
     query: {v: 1}, key_env: NO_SUCH_KEY, trace_header: x-t}
 EOF
@@ -78,6 +80,8 @@ EOF
 	    $VG aiq -c cfg.yaml -p t -J
 	$VG aiq -c cfg.yaml -p t --show-config
 	$VG aiq -c cfg.yaml --list-profiles
+	printf '{"prompt":"a"}\n{"prompt":"b [[mock status=400 code=context_length_exceeded]]"}\n' |
+	    $VG aiq -c cfg.yaml -p f -J --max-attempts 1
 	$VG aicache get -c cfg.yaml -p t --show-config
 	$VG ailimit -c cfg.yaml -p t --show-config
 	printf 'bad: [\n' >bad.yaml

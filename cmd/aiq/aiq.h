@@ -156,6 +156,12 @@ struct job {
 	int		 refused;	/* ended unsent: its key or model refused */
 	int		 by_deadline;	/* this attempt ends at the deadline */
 	struct ai_buf	 failures;	/* a JSON object per failed attempt */
+	json_t		*written;	/* the body as written, for fallbacks */
+	int		 hops;		/* models fallen back from */
+	int		 next_fallback;	/* in the profile's chain */
+	int		 context_used;	/* context_fallback was taken */
+	int		 logged;	/* its last call is in the usage log */
+	struct ai_buf	 fallbacks;	/* a JSON object per model left */
 	const char	*tags;		/* JSON text: the run's, or own_tags */
 	char		*own_tags;	/* the record's merged with the run's */
 	int		 done;
@@ -231,6 +237,8 @@ int	 engine_run(struct aiq *, const char *, size_t);
 
 /* job.c: a record made a job: parsed, routed, keyed. */
 struct job *job_new(struct aiq *, const char *, size_t, long, int);
+int	 job_prepare(struct aiq *, struct job *, char *);
+void	 job_headers(struct aiq *, struct job *);
 int	 job_start(struct aiq *, struct job *, CURL *);
 const char *not_text(char);
 void	 job_free(struct job *);
@@ -260,6 +268,9 @@ int	 output_dead(const struct aiq *);
 void	 output_summary(const struct aiq *);
 void	 output_stopped(const struct aiq *);
 int	 shell_word(struct ai_buf *, const char *);
+
+/* fallback.c: a failed model's record on to the next of the chain. */
+int	 fallback_next(struct aiq *, struct job *, struct ai_result *, long);
 
 /* profile.c: the config file's profile made the run's settings. */
 void	 profile_apply(struct config *, const char **);

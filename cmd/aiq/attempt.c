@@ -223,7 +223,8 @@ attempt_finish(struct aiq *q, struct job *j, CURLcode rc)
 
 	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
 	outcome(q, j, rc, status, &r);
-	if (r.code != AI_OK && retry_later(q, j, &r, status)) {
+	if (r.code != AI_OK && (retry_later(q, j, &r, status) ||
+	    fallback_next(q, j, &r, status))) {
 		ai_result_free(&r);
 		transfer_release(q, j);
 		return 1;
@@ -234,7 +235,8 @@ attempt_finish(struct aiq *q, struct job *j, CURLcode rc)
 		output_answer(q, j, &r, status);
 	else
 		output_error(q, j, r.code, r.message, status);
-	calls_log(q, j, &r, status);
+	if (!j->logged)
+		calls_log(q, j, &r, status);
 	ai_result_free(&r);
 	transfer_release(q, j);
 	return 0;

@@ -160,20 +160,39 @@ route(struct aiq *q, struct job *j)
 		output_error(q, j, code, err, 0);
 		return;
 	}
+	/* A fallback starts from the request as written, not as sent. */
+	if (q->cf->profile != NULL && (q->cf->profile->nfallback > 0 ||
+	    q->cf->profile->context_fallback != NULL) && (j->written =
+	    json_deep_copy(j->req.body)) == NULL)
+		errx(1, "out of memory");
+	if (job_prepare(q, j, err) == -1) {
+		output_error(q, j, AI_E_BAD_REQUEST, err, 0);
+		return;
+	}
+	key(q, j);
+}
+
+/*
+ * The request of j in its endpoint's form, to send: streamed or not, in
+ * the provider's format, with the query its conf adds (Azure's
+ * api-version).  Returns -1 when the provider cannot take it.
+ */
+int
+job_prepare(struct aiq *q, struct job *j, char *err)
+{
+	ai_call_free(&j->call);
+	memset(&j->call, 0, sizeof(j->call));
 	choose_stream(q, j);
 	j->call.base_url = j->ep->base;
 	j->call.body = j->req.body;
 	j->call.native = j->req.native != NULL;
-	if (p->prepare(&j->call, err) == -1) {
-		output_error(q, j, AI_E_BAD_REQUEST, err, 0);
-		return;
-	}
-	/* The query the provider's conf adds (Azure's api-version). */
+	if (j->ep->prov->prepare(&j->call, err) == -1)
+		return -1;
 	if (j->ep->conf->query_string != NULL && (ai_buf_puts(&j->call.url,
 	    strchr(j->call.url.data, '?') != NULL ? "&" : "?") == -1 ||
 	    ai_buf_puts(&j->call.url, j->ep->conf->query_string) == -1))
 		errx(1, "out of memory");
-	key(q, j);
+	return 0;
 }
 
 /*
@@ -323,14 +342,24 @@ job_new(struct aiq *q, const char *line, size_t len, long lineno, int cut)
 static void
 set_trace(struct aiq *q, struct job *j)
 {
-	const char *name = j->ep->conf->trace_header;
-
 	if (j->req.trace_id != NULL)
 		memcpy(j->trace_id, j->req.trace_id, sizeof(j->trace_id));
 	else if (q->cf->trace_id[0] != '\0')
 		memcpy(j->trace_id, q->cf->trace_id, sizeof(j->trace_id));
 	else
 		ai_trace_id(j->trace_id);
+	job_headers(q, j);
+}
+
+/*
+ * The headers of j's requests: the trace context, under the name its
+ * endpoint's conf gives (or none), then the endpoint's own.
+ */
+void
+job_headers(struct aiq *q, struct job *j)
+{
+	const char *name = j->ep->conf->trace_header;
+
 	j->trace_hdr.next = j->ep->headers;
 	if (name == NULL) {
 		j->trace_hdr.data = (char *)"Expect:";	/* sent already */
@@ -360,7 +389,7 @@ job_start(struct aiq *q, struct job *j, CURL *easy)
 		return -1;
 	}
 	j->t0_us = ai_mono_us();
-	if (j->attempts++ == 0) {
+	if (j->attempts++ == 0 && j->hops == 0) {
 		j->first_us = j->t0_us;
 		set_trace(q, j);
 	}
@@ -383,5 +412,7 @@ job_free(struct job *j)
 	ai_stream_free(&j->st);
 	free(j->own_tags);
 	free(j->salvaged);
+	json_decref(j->written);
+	ai_buf_free(&j->fallbacks);
 	free(j);
 }

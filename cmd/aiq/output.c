@@ -42,7 +42,12 @@ fill_meta(struct aiq *q, struct job *j, const char *model, struct ai_meta *m)
 		m->latency_ms = (ai_mono_us() - j->first_us) / 1000;
 		m->trace_id = j->trace_id;
 	}
-	if (j->attempts > 1 || (j->refused && j->failures.len > 0)) {
+	if (j->fallbacks.len > 0) {
+		m->fallbacks = j->fallbacks.data;
+		m->fallbacks_len = j->fallbacks.len;
+	}
+	if (j->attempts > 1 || j->hops > 0 || (j->refused &&
+	    j->failures.len > 0)) {
 		m->failed_attempts = j->failures.data;
 		m->failed_len = j->failures.len;
 	}

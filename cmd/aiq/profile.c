@@ -193,6 +193,37 @@ json_rows(const struct config *cf, const char *prefix, const json_t *obj,
 	return r;
 }
 
+/* The profile's fallbacks: the chain, the codes that take it, context's. */
+static int
+fallback_rows(const struct config *cf)
+{
+	const struct ai_profile *p = cf->profile;
+	char at[256], list[512];
+	size_t n = 0;
+	int i, r = 0;
+
+	if (p == NULL || (p->nfallback == 0 && p->context_fallback == NULL))
+		return 0;
+	list[0] = '\0';
+	for (i = 0; i < p->nfallback && n < sizeof(list); i++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
+		    i > 0 ? ", " : "", p->fallback[i]);
+	if (p->nfallback > 0)
+		r |= row("fallback", list, from(cf, NULL, "fallback", "", at,
+		    sizeof(at)));
+	for (i = 1, n = 0, list[0] = '\0'; i < AI_E_NCODES && n <
+	    sizeof(list); i++)
+		if (p->fallback_on & (1u << i))
+			n += (size_t)snprintf(list + n, sizeof(list) - n,
+			    "%s%s", n > 0 ? ", " : "", ai_errcode_name(i));
+	r |= row("fallback_on", list, from(cf, NULL, "fallback_on", "default",
+	    at, sizeof(at)));
+	if (p->context_fallback != NULL)
+		r |= row("context_fallback", p->context_fallback, from(cf, NULL,
+		    "context_fallback", "", at, sizeof(at)));
+	return r;
+}
+
 /*
  * --show-config: the run's settings, each with where it came from (a
  * flag, FILE:LINE, a variable, the default).  Secrets are never shown:
@@ -223,6 +254,7 @@ profile_show(const struct config *cf, const char *base)
 	    "" : from(cf, cf->given.system, "system", "", at, sizeof(at)));
 	r |= row("template", cf->defaults.template, cf->defaults.template ==
 	    NULL ? "" : from(cf, NULL, "template", "", at, sizeof(at)));
+	r |= fallback_rows(cf);
 	r |= json_rows(cf, "params", cf->defaults.params, 0);
 	r |= json_rows(cf, "tags", cf->tags, 1);
 	if (r != 0 || fflush(stdout) == EOF)
