@@ -160,7 +160,7 @@ check: all $(FUZZ_BIN) lint
 
 # The pages only: man/ holds the example config file too.
 lint:
-	mandoc -Tlint -Wwarning man/*.[1-9]
+	mandoc -Tlint -Wwarning man/*
 
 demo: all
 	sh tests/demo.sh $(BUILD)
@@ -192,7 +192,7 @@ install: $(BINS)
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/
-	install -m 644 man/aitools.example.yaml $(DESTDIR)$(EXAMPLES_DIR)/aitools.yaml
+	install -m 644 lib/aitools.example.yaml $(DESTDIR)$(EXAMPLES_DIR)/aitools.yaml
 	for t in aiq aimock aicache aiusage ailimit; do \
 		install -m 644 completions/$$t.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/$$t; \
 		install -m 644 completions/_$$t $(DESTDIR)$(DATADIR)/zsh/site-functions/_$$t; \

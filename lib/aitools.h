@@ -13,6 +13,7 @@
 #ifndef AITOOLS_H
 #define AITOOLS_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
@@ -61,6 +62,7 @@ void	 ai_lines_free(struct ai_lines *);
 
 /* stopsig.c: SIGINT, SIGTERM and SIGHUP caught, for an orderly end. */
 void	 ai_catch_stop_signals(void (*)(int));
+void	 ai_stop_signal(volatile sig_atomic_t *, int);
 
 /* timeutil.c */
 int64_t	 ai_now_ms(void);		/* wall clock, milliseconds */

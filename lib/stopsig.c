@@ -6,6 +6,7 @@
  */
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 
 #include "aitools.h"
 
@@ -20,4 +21,29 @@ ai_catch_stop_signals(void (*handler)(int))
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+}
+
+/*
+ * What a stop signal's handler does: the first notes sig in *stop, to be
+ * heeded in order; another a second or more later ends the process at
+ * once, by that signal; one sooner is the same stop told twice (as
+ * timeout(1) tells the child and then its whole group) and is passed
+ * over.  A SIGPIPE noted in *stop (the reader went away) is no stop.
+ */
+void
+ai_stop_signal(volatile sig_atomic_t *stop, int sig)
+{
+	static struct timespec first;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (*stop != 0 && *stop != SIGPIPE) {
+		if (now.tv_sec - first.tv_sec < 1 || (now.tv_sec -
+		    first.tv_sec == 1 && now.tv_nsec < first.tv_nsec))
+			return;
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	first = now;
+	*stop = sig;
 }

@@ -6,7 +6,7 @@
 # anything is sent.
 . "$(dirname "$0")/lib.sh"
 
-plan 86
+plan 87
 
 start_mock -L "$SCRATCH/mock.log"
 last() { tail -n 1 "$SCRATCH/mock.log"; }
@@ -274,6 +274,14 @@ is "$(setting model <out)" "gpt-4o-mini default" '  a default'
 is "$(setting headers.X-Api-Token <out)" "*** $cfg:36" \
     '  a secret header masked'
 unlike "$(cat out)" tok-123 '  nowhere shown'
+cp "$TESTS/../lib/aitools.example.yaml" example.yaml
+chmod 644 example.yaml
+ok=0
+for p in $(aiq -c example.yaml --list-profiles); do
+	aiq -c example.yaml -p "$p" --show-config </dev/null >/dev/null && ok=$((ok + 1))
+done
+is "$ok:$(aiq -c example.yaml --list-profiles | wc -l | tr -d ' ')" "9:9" \
+    'the example config loads, installed 644, and so does each profile'
 is "$(aiq -c "$cfg" --list-profiles | tr '\n' ' ')" \
     'recommendation_engine fraud_detector auth_assistant summarize tr azure_chat ' \
     '--list-profiles'

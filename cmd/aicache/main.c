@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "aicache.h"
 
@@ -512,19 +511,7 @@ default_path(const struct command *cmd, const struct opts *o)
 static void
 on_signal(int sig)
 {
-	static struct timespec first;
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (stop_signal != 0) {
-		if (now.tv_sec - first.tv_sec < 1 || (now.tv_sec -
-		    first.tv_sec == 1 && now.tv_nsec < first.tv_nsec))
-			return;
-		signal(sig, SIG_DFL);
-		raise(sig);
-	}
-	first = now;
-	stop_signal = sig;
+	ai_stop_signal(&stop_signal, sig);
 }
 
 /* aicache -f x import: the command comes first, and is shown so. */

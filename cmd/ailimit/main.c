@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ailimit.h"
 
@@ -164,19 +163,7 @@ usage(int status)
 static void
 on_signal(int sig)
 {
-	static struct timespec first;
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (ailimit_signal != 0 && ailimit_signal != SIGPIPE) {
-		if (now.tv_sec - first.tv_sec < 1 || (now.tv_sec -
-		    first.tv_sec == 1 && now.tv_nsec < first.tv_nsec))
-			return;
-		signal(sig, SIG_DFL);
-		raise(sig);
-	}
-	first = now;
-	ailimit_signal = sig;
+	ai_stop_signal(&ailimit_signal, sig);
 }
 
 /*

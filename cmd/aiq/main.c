@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "aiq.h"
@@ -505,19 +504,7 @@ setup_endpoint(struct aiq *q, struct config *cf, struct opts *o)
 static void
 on_signal(int sig)
 {
-	static struct timespec first;
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (aiq_signal != 0) {
-		if (now.tv_sec - first.tv_sec < 1 || (now.tv_sec - first.tv_sec
-		    == 1 && now.tv_nsec < first.tv_nsec))
-			return;
-		signal(sig, SIG_DFL);
-		raise(sig);
-	}
-	first = now;
-	aiq_signal = sig;
+	ai_stop_signal(&aiq_signal, sig);
 }
 
 static void
